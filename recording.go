@@ -1,0 +1,221 @@
+package callvault
+
+import (
+	"strings"
+	"time"
+)
+
+// Direction of a call as seen from the organisation.
+type Direction string
+
+const (
+	DirectionUnknown  Direction = ""
+	DirectionInbound  Direction = "inbound"
+	DirectionOutbound Direction = "outbound"
+	DirectionInternal Direction = "internal"
+)
+
+// Valid reports whether d is one of the known directions (the empty, unknown one included).
+func (d Direction) Valid() bool {
+	switch d {
+	case DirectionUnknown, DirectionInbound, DirectionOutbound, DirectionInternal:
+		return true
+	}
+	return false
+}
+
+// Source says how a recording reached the vault.
+type Source string
+
+const (
+	SourceUpload Source = "upload"
+	SourceSIPREC Source = "siprec"
+	SourceImport Source = "import"
+)
+
+// Valid reports whether s is a known source.
+func (s Source) Valid() bool {
+	switch s {
+	case SourceUpload, SourceSIPREC, SourceImport:
+		return true
+	}
+	return false
+}
+
+// Announcement records whether the caller heard the "this call is recorded" announcement.
+type Announcement string
+
+const (
+	AnnouncementUnknown Announcement = "unknown"
+	AnnouncementYes     Announcement = "yes"
+	AnnouncementNo      Announcement = "no"
+)
+
+// Valid reports whether a is a known value.
+func (a Announcement) Valid() bool {
+	switch a {
+	case AnnouncementUnknown, AnnouncementYes, AnnouncementNo:
+		return true
+	}
+	return false
+}
+
+// PartyRole is a party's part in a call.
+type PartyRole string
+
+const (
+	RoleCaller   PartyRole = "caller"
+	RoleCallee   PartyRole = "callee"
+	RoleAgent    PartyRole = "agent"
+	RoleCustomer PartyRole = "customer"
+)
+
+// Valid reports whether r is a known role; the empty role means unknown and is valid.
+func (r PartyRole) Valid() bool {
+	switch r {
+	case "", RoleCaller, RoleCallee, RoleAgent, RoleCustomer:
+		return true
+	}
+	return false
+}
+
+// Codec names the audio encoding of a stored recording.
+type Codec string
+
+const (
+	CodecPCM16 Codec = "pcm_s16le" // 16-bit signed little-endian linear PCM
+	CodecMuLaw Codec = "pcm_mulaw" // G.711 mu-law
+	CodecALaw  Codec = "pcm_alaw"  // G.711 A-law
+)
+
+// Number is a telephone number as received and, where it could be parsed, in E.164 form.
+type Number struct {
+	E164 string `json:"e164,omitempty"` // "+447700900123"; empty when Raw is not a parseable number
+	Raw  string `json:"raw"`            // exactly as the source gave it
+}
+
+// Party is one participant of a call.
+type Party struct {
+	Name   string    `json:"name,omitempty"`
+	Number Number    `json:"number,omitzero"`
+	URI    string    `json:"uri,omitempty"` // SIP URI (AoR) when known
+	Role   PartyRole `json:"role,omitempty"`
+}
+
+// Recording is one stored call recording and everything the catalogue knows about it.
+//
+// The audio itself lives encrypted in the blob store under BlobKey. The age header, which holds
+// the recording's wrapped file key, is kept here in the catalogue and not beside the payload, so
+// that destroying it (crypto-shredding) makes the payload unreadable everywhere, backups included.
+type Recording struct {
+	ID        string        `json:"id"` // time-sortable (UUIDv7)
+	StartedAt time.Time     `json:"started_at"`
+	EndedAt   time.Time     `json:"ended_at,omitzero"`
+	Duration  time.Duration `json:"duration"` // from the audio itself
+
+	Direction       Direction `json:"direction,omitempty"`
+	Extensions      []string  `json:"extensions,omitempty"`
+	ExternalNumbers []Number  `json:"external_numbers,omitempty"`
+	Parties         []Party   `json:"parties,omitempty"`
+	Line            string    `json:"line,omitempty"`
+
+	Source             Source       `json:"source"`
+	SourceID           string       `json:"source_id"`
+	AnnouncementPlayed Announcement `json:"announcement_played"`
+
+	Codec      Codec `json:"codec"`
+	SampleRate int   `json:"sample_rate"`
+	Channels   int   `json:"channels"`
+
+	PlainSize    int64  `json:"plain_size"`    // bytes of the plaintext file (the WAV as received)
+	StoredSize   int64  `json:"stored_size"`   // bytes of the encrypted payload in the blob store
+	PlainSHA256  string `json:"plain_sha256"`  // hex SHA-256 of the plaintext file
+	StoredSHA256 string `json:"stored_sha256"` // hex SHA-256 of the stored payload (ciphertext)
+
+	BlobKey  string `json:"-"` // key of the encrypted payload in the blob store
+	KeyEpoch string `json:"-"` // key epoch whose recipient sealed the file key; "" for the vault key
+	Header   []byte `json:"-"` // age header with the wrapped file key; nil once shredded
+
+	RetainUntil time.Time `json:"retain_until"`
+	CreatedAt   time.Time `json:"created_at"`
+
+	// Attributes holds source-specific, non-indexed facts (for example the SIP Call-ID or
+	// pause intervals). Keys are short snake_case names.
+	Attributes map[string]string `json:"attributes,omitempty"`
+}
+
+// Subject is one indexed fact about who or what took part in a recording, used for subject
+// access searches. Stores keep one row per (recording, kind, value) with an index on
+// (kind, value, started_at).
+type Subject struct {
+	Kind  SubjectKind
+	Value string // normalised with NormalizeSubject
+}
+
+// SubjectKind says what a Subject's value is.
+type SubjectKind string
+
+const (
+	SubjectNumber    SubjectKind = "number"    // E.164 number, or the raw value when unparseable
+	SubjectName      SubjectKind = "name"      // party name, normalised
+	SubjectExtension SubjectKind = "extension" // local extension
+	SubjectURI       SubjectKind = "uri"       // SIP URI, lower-cased
+)
+
+// NormalizeName folds a person's name for matching: lower case, single spaces, trimmed.
+func NormalizeName(s string) string {
+	return strings.Join(strings.Fields(strings.ToLower(s)), " ")
+}
+
+// Subjects returns the distinct subjects of r, the rows a store indexes for FindRecordings.
+func (r *Recording) Subjects() []Subject {
+	seen := map[Subject]bool{}
+	var out []Subject
+	add := func(k SubjectKind, v string) {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			return
+		}
+		switch k {
+		case SubjectName:
+			v = NormalizeName(v)
+		case SubjectURI:
+			v = strings.ToLower(v)
+		}
+		s := Subject{Kind: k, Value: v}
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	num := func(n Number) {
+		if n.E164 != "" {
+			add(SubjectNumber, n.E164)
+		} else {
+			add(SubjectNumber, n.Raw)
+		}
+	}
+	for _, e := range r.Extensions {
+		add(SubjectExtension, e)
+	}
+	for _, n := range r.ExternalNumbers {
+		num(n)
+	}
+	for _, p := range r.Parties {
+		add(SubjectName, p.Name)
+		num(p.Number)
+		add(SubjectURI, p.URI)
+	}
+	return out
+}
+
+// RecordingFilter selects recordings for a subject search: every recording in which ANY of the
+// given subjects took part (numbers, names, extensions and URIs are OR-ed), started within
+// [From, To). Values are normalised by the caller (E.164 numbers, NormalizeName for names).
+// An empty subject list with a time range lists by time. Results are ordered by StartedAt, then ID.
+type RecordingFilter struct {
+	Subjects []Subject
+	From, To time.Time // zero means unbounded
+	Limit    int       // 0 means the store's default (100); stores cap it at 1000
+	After    string    // cursor: ID of the last recording of the previous page
+}

@@ -1,0 +1,41 @@
+package callvault
+
+import "time"
+
+// Role is what a user or a machine token may do. Decisions about roles are made in one place
+// (the access rules above the stores), never inside a store.
+type Role string
+
+const (
+	// RoleRecorder is a machine role: it may only add recordings (upload, SIPREC, import).
+	RoleRecorder Role = "recorder"
+	// RoleAuditor is a machine role: it may read the audit log and verify it, never audio.
+	RoleAuditor Role = "auditor"
+)
+
+// Valid reports whether r is a role a token can have.
+func (r Role) Valid() bool {
+	switch r {
+	case RoleRecorder, RoleAuditor:
+		return true
+	}
+	return false
+}
+
+// Token is an API bearer token of a machine role. Only the SHA-256 of the secret is stored; the
+// secret is shown once, when the token is created.
+type Token struct {
+	ID        string     `json:"id"`
+	Name      string     `json:"name"`
+	Role      Role       `json:"role"`
+	Hash      string     `json:"-"` // hex SHA-256 of the secret
+	CreatedAt time.Time  `json:"created_at"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}
+
+// Actor identifies who did something, for audit events: "token:<name>", "user:<name>",
+// "system", "cli:<os user>".
+type Actor string
+
+// ActorSystem is the actor of background jobs and startup tasks.
+const ActorSystem Actor = "system"
