@@ -9,15 +9,30 @@ import (
 // SIPREC, imports) and readers (players, exports) depend on this interface only.
 type Archive interface {
 	// Ingest validates the audio (a WAV file), encrypts it as it streams to the blob store, and
-	// commits the catalogue row with an audit event naming actor. It returns only after the
-	// blob is durable and the row committed. rec carries the metadata; ID, sizes, hashes, codec
-	// and duration are filled in. If a recording with the same (Source, SourceID) exists, it is
-	// returned with created=false and nothing is stored.
-	Ingest(ctx context.Context, actor Actor, rec *Recording, audio io.Reader) (r *Recording, created bool, err error)
+	// commits the catalogue row with an audit event naming the actor. It returns only after the
+	// blob is durable and the row committed. ID, sizes, hashes, codec, channels, sample rate and
+	// duration are filled in by the archive. If a recording with the same (Source, SourceID)
+	// exists, it is returned with created=false and nothing is stored. If reading Audio fails,
+	// nothing is stored and the reader's error is returned (its Kind kept).
+	Ingest(ctx context.Context, req IngestRequest) (r *Recording, created bool, err error)
 
 	// Open returns the decrypted audio for random access (seeking without decrypting what comes
 	// before) and appends a recording.open audit event naming actor and purpose.
 	Open(ctx context.Context, actor Actor, id, purpose string) (Audio, error)
+}
+
+// IngestRequest is one recording to add to the archive.
+type IngestRequest struct {
+	Actor Actor
+	// Recording carries the metadata. The archive reads it at the start (for the duplicate
+	// check) and again after Audio has returned io.EOF, so a streaming capture (SIPREC) may keep
+	// updating parties and attributes until it ends its audio stream. It must not touch it after.
+	Recording *Recording
+	// Audio is the WAV file. A data chunk size of 0xFFFFFFFF marks a stream of unknown length.
+	Audio io.Reader
+	// Sidecar, if set, is called after Audio's EOF; the document it returns (for SIPREC, the raw
+	// metadata XML) is sealed with the recording's file key and stored with it.
+	Sidecar func() []byte
 }
 
 // Audio is an opened recording's plaintext.
@@ -25,5 +40,7 @@ type Audio interface {
 	io.ReaderAt
 	Size() int64
 	Recording() *Recording
+	// Sidecar returns the decrypted sidecar document, or nil if the recording has none.
+	Sidecar() ([]byte, error)
 	Close() error
 }

@@ -135,6 +135,10 @@ type Recording struct {
 	BlobKey  string `json:"-"` // key of the encrypted payload in the blob store
 	KeyEpoch string `json:"-"` // key epoch whose recipient sealed the file key; "" for the vault key
 	Header   []byte `json:"-"` // age header with the wrapped file key; nil once shredded
+	// Sidecar is an optional document kept with the audio (for SIPREC, the raw metadata XML),
+	// sealed with a key derived from the recording's file key, so it is as protected as the
+	// audio and shredded with it. Stores keep the bytes as given.
+	Sidecar []byte `json:"-"`
 
 	RetainUntil time.Time `json:"retain_until"`
 	CreatedAt   time.Time `json:"created_at"`
