@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"strconv"
 	"time"
 )
@@ -94,4 +95,24 @@ type Checkpoint struct {
 func (c *Checkpoint) SignedBytes() []byte {
 	return []byte("callvault-checkpoint-v1\n" + strconv.FormatInt(c.Seq, 10) + "\n" + c.Hash + "\n" +
 		c.Time.UTC().Format(time.RFC3339Nano) + "\n" + c.KeyID + "\n")
+}
+
+// AuditDetail encodes event-specific facts as the compact JSON object of AuditEvent.Detail,
+// leaving out empty values. Keys are sorted, so equal facts give equal details.
+func AuditDetail(facts map[string]any) string {
+	m := make(map[string]any, len(facts))
+	for k, v := range facts {
+		if v == nil || v == "" {
+			continue
+		}
+		m[k] = v
+	}
+	if len(m) == 0 {
+		return ""
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return `{"detail_error":"unencodable"}`
+	}
+	return string(b)
 }

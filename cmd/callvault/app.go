@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/archive"
+	"github.com/callvault/callvault/internal/audit"
+	"github.com/callvault/callvault/internal/fileblob"
+	"github.com/callvault/callvault/internal/postgres"
+	"github.com/callvault/callvault/internal/s3blob"
+	"github.com/callvault/callvault/internal/sqlite"
+	"github.com/callvault/callvault/internal/vault"
+)
+
+// Main is one callvault process: its configuration, its open stores and keys, and (for serve)
+// its servers. main() and the end-to-end tests share it.
+type Main struct {
+	Config Config
+	Logger *slog.Logger
+	Stdout io.Writer
+
+	Catalogue    callvault.Catalogue
+	Blobs        callvault.BlobStore
+	Keys         *vault.Keys
+	Archive      *archive.Service
+	Checkpointer *audit.Checkpointer
+
+	closers []func() error
+}
+
+// NewMain returns a Main for cfg; call Open before use and Close after.
+func NewMain(cfg Config, stdout, stderr io.Writer) *Main {
+	return &Main{Config: cfg, Stdout: stdout, Logger: newLogger(cfg, stderr)}
+}
+
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// Open opens the catalogue, the blob store and the keys, creating the data directory and the keys
+// on first use (audited). It is what every subcommand does first.
+func (m *Main) Open(ctx context.Context) error {
+	cfg := &m.Config
+	if cfg.Embedded() {
+		if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
+			return &usageError{msg: fmt.Sprintf("cannot create the data directory: %v", err), hint: "choose another with --data or CALLVAULT_DATA"}
+		}
+	}
+	cat, err := openCatalogue(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	m.Catalogue = cat
+	m.closers = append(m.closers, cat.Close)
+
+	blobs, err := openBlobs(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	m.Blobs = blobs
+
+	var created []string
+	if cfg.Recipient != "" {
+		m.Keys, err = vault.LoadRecipientOnly(cfg.Recipient)
+	} else {
+		m.Keys, created, err = vault.LoadOrCreateKeys(cfg.KeysDir())
+	}
+	if err != nil {
+		return err
+	}
+	for _, f := range created {
+		ev := &callvault.AuditEvent{Time: time.Now(), Actor: string(callvault.ActorSystem), Action: callvault.ActionKeyCreate,
+			Object: "key:" + filepath.Base(f), Detail: callvault.AuditDetail(map[string]any{"recipient": m.Keys.RecipientString()})}
+		if err := m.Catalogue.AppendAudit(ctx, ev); err != nil {
+			return err
+		}
+	}
+	if sk := m.Keys.SigningKey(); sk != nil {
+		m.Checkpointer = &audit.Checkpointer{Store: m.Catalogue, Key: sk, Every: cfg.CheckpointEvery}
+	}
+	m.Archive = &archive.Service{
+		Catalogue:       m.Catalogue,
+		Blobs:           m.Blobs,
+		Keys:            m.Keys,
+		RetentionMonths: cfg.RetentionMonths,
+		Logger:          m.Logger,
+		AfterAudit:      m.afterAudit,
+	}
+	return nil
+}
+
+// afterAudit signs a checkpoint when enough events have accumulated.
+func (m *Main) afterAudit(ctx context.Context) {
+	if m.Checkpointer == nil {
+		return
+	}
+	if err := m.Checkpointer.MaybeCheckpoint(ctx); err != nil {
+		m.Logger.Warn("cannot write audit checkpoint; will retry", "err", err)
+	}
+}
+
+// audit appends one event and checkpoints if due.
+func (m *Main) audit(ctx context.Context, actor callvault.Actor, action, object string, detail map[string]any) error {
+	ev := &callvault.AuditEvent{Time: time.Now(), Actor: string(actor), Action: action, Object: object, Detail: callvault.AuditDetail(detail)}
+	if err := m.Catalogue.AppendAudit(ctx, ev); err != nil {
+		return err
+	}
+	m.afterAudit(ctx)
+	return nil
+}
+
+// Close writes a final checkpoint and closes the stores.
+func (m *Main) Close() error {
+	var errs []error
+	if m.Checkpointer != nil && m.Catalogue != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		errs = append(errs, m.Checkpointer.Checkpoint(ctx))
+		cancel()
+	}
+	for i := len(m.closers) - 1; i >= 0; i-- {
+		errs = append(errs, m.closers[i]())
+	}
+	m.closers = nil
+	return errors.Join(errs...)
+}
+
+func openCatalogue(ctx context.Context, cfg *Config) (callvault.Catalogue, error) {
+	if cfg.DB == "" {
+		return sqlite.Open(ctx, filepath.Join(cfg.Data, "catalogue.db"))
+	}
+	return postgres.Open(ctx, cfg.DB)
+}
+
+func openBlobs(ctx context.Context, cfg *Config) (callvault.BlobStore, error) {
+	switch {
+	case cfg.Blob == "":
+		return fileblob.Open(filepath.Join(cfg.Data, "blobs"))
+	case strings.HasPrefix(cfg.Blob, "file://"):
+		return fileblob.Open(strings.TrimPrefix(cfg.Blob, "file://"))
+	}
+	return s3blob.Open(ctx, cfg.Blob)
+}
+
+// ready reports whether every store answers.
+func (m *Main) ready(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	return errors.Join(m.Catalogue.Ping(ctx), m.Blobs.Ping(ctx))
+}
+
+// hostPort returns the URL base for a listener.
+func httpURL(addr net.Addr) string { return "http://" + addr.String() }
+
+// hintFor returns a hint for common operational errors.
+func hintFor(err error) string {
+	switch callvault.ErrorKind(err) {
+	case callvault.KindUnavailable:
+		return "check that the database and blob store given with --db and --blob are running and reachable"
+	case callvault.KindForbidden:
+		return "check file permissions of the key directory (private keys must be mode 0600) and that this node holds the private key"
+	}
+	return ""
+}

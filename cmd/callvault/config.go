@@ -1,0 +1,394 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/callvault/callvault"
+)
+
+// Config is every setting of callvault. It is filled in four layers, each overriding the one
+// before: defaults, then the optional JSON config file (--config or CALLVAULT_CONFIG), then
+// CALLVAULT_* environment variables, then command-line flags. Validate names a bad field and
+// says how to fix it.
+type Config struct {
+	Data      string `json:"data"`       // data directory (catalogue, blobs, keys by default)
+	HTTP      string `json:"http"`       // HTTP listen address
+	DB        string `json:"db"`         // "" = SQLite in the data directory; or postgres://...
+	Blob      string `json:"blob"`       // "" = files in the data directory; or s3://bucket/prefix?...
+	Keys      string `json:"keys"`       // key directory; "" = <data>/keys
+	Recipient string `json:"recipient"`  // recorder-only node: seal with this public recipient, hold no private key
+	Region    string `json:"region"`     // default region for phone numbers (ISO 3166 alpha-2)
+	MaxUpload int64  `json:"max_upload"` // audio upload limit in bytes
+
+	RetentionMonths int           `json:"retention_months"` // recordings are deleted this many months after they start
+	CheckpointEvery int64         `json:"checkpoint_every"` // sign an audit checkpoint every N events
+	OrphanGrace     time.Duration `json:"orphan_grace"`     // blobs without a catalogue row older than this are removed; -1 = auto
+
+	SIP          string   `json:"sip"`           // SIPREC listen address (UDP and TCP); "" = off
+	SIPTLS       string   `json:"sip_tls"`       // SIPREC over TLS listen address; needs sip_cert and sip_key
+	SIPCert      string   `json:"sip_cert"`      // TLS certificate file (PEM)
+	SIPKey       string   `json:"sip_key"`       // TLS private key file (PEM)
+	MediaIP      string   `json:"media_ip"`      // address for RTP (and in SDP answers)
+	RTPPorts     string   `json:"rtp_ports"`     // RTP port range "min-max"
+	SIPAllow     []string `json:"sip_allow"`     // CIDR prefixes allowed to send recordings; empty = any
+	Unrecorded   []string `json:"unrecorded"`    // extensions, numbers, SIP URIs never recorded (payment lines)
+	Announcement string   `json:"announcement_header"` // SIP header carrying announcement evidence
+
+	LogLevel  string `json:"log_level"`  // debug, info, warn, error
+	LogFormat string `json:"log_format"` // text or json
+
+	path string // config file that was read, if any
+}
+
+// DefaultConfig returns the zero-configuration defaults: everything embedded in ./callvault-data.
+func DefaultConfig() Config {
+	return Config{
+		Data:            "callvault-data",
+		HTTP:            "127.0.0.1:8080",
+		Region:          "GB",
+		MaxUpload:       512 << 20,
+		RetentionMonths: 6,
+		CheckpointEvery: 100,
+		OrphanGrace:     -1,
+		RTPPorts:        "40000-40999",
+		Announcement:    "X-Recording-Announcement",
+		LogLevel:        "info",
+		LogFormat:       "text",
+	}
+}
+
+// setting describes one configurable field for the environment and flag layers.
+type setting struct {
+	name  string // config-file key and flag name (with _ replaced by -)
+	usage string
+	set   func(c *Config, v string) error
+	get   func(c *Config) string
+}
+
+func settings() []setting {
+	str := func(name, usage string, p func(*Config) *string) setting {
+		return setting{name, usage,
+			func(c *Config, v string) error { *p(c) = v; return nil },
+			func(c *Config) string { return *p(c) }}
+	}
+	list := func(name, usage string, p func(*Config) *[]string) setting {
+		return setting{name, usage,
+			func(c *Config, v string) error { *p(c) = splitList(v); return nil },
+			func(c *Config) string { return strings.Join(*p(c), ",") }}
+	}
+	integer := func(name, usage string, p func(*Config) *int64) setting {
+		return setting{name, usage,
+			func(c *Config, v string) error {
+				n, err := parseSize(v)
+				if err != nil {
+					return err
+				}
+				*p(c) = n
+				return nil
+			},
+			func(c *Config) string { return strconv.FormatInt(*p(c), 10) }}
+	}
+	return []setting{
+		str("data", "data directory", func(c *Config) *string { return &c.Data }),
+		str("http", "HTTP listen address (host:port; port 0 picks a free port)", func(c *Config) *string { return &c.HTTP }),
+		str("db", "catalogue: empty for SQLite in the data directory, or postgres://user@host:port/db", func(c *Config) *string { return &c.DB }),
+		str("blob", "blob store: empty for files in the data directory, or s3://bucket/prefix?endpoint=URL&region=R&path_style=true", func(c *Config) *string { return &c.Blob }),
+		str("keys", "key directory (default <data>/keys)", func(c *Config) *string { return &c.Keys }),
+		str("recipient", "recorder-only node: path to the vault's public recipient file (vault.recipient); no private key is held", func(c *Config) *string { return &c.Recipient }),
+		str("region", "default region for phone numbers (ISO 3166 code)", func(c *Config) *string { return &c.Region }),
+		integer("max_upload", "audio upload limit in bytes (suffixes KiB, MiB, GiB)", func(c *Config) *int64 { return &c.MaxUpload }),
+		{"retention_months", "months to keep a recording after it starts",
+			func(c *Config, v string) error {
+				n, err := strconv.Atoi(v)
+				if err != nil {
+					return fmt.Errorf("not a whole number of months: %q", v)
+				}
+				c.RetentionMonths = n
+				return nil
+			},
+			func(c *Config) string { return strconv.Itoa(c.RetentionMonths) }},
+		integer("checkpoint_every", "sign an audit checkpoint every N events", func(c *Config) *int64 { return &c.CheckpointEvery }),
+		{"orphan_grace", "age after which a blob with no catalogue row is removed at start (-1: 0 for embedded, 1h for shared stores)",
+			func(c *Config, v string) error {
+				if v == "-1" {
+					c.OrphanGrace = -1
+					return nil
+				}
+				d, err := time.ParseDuration(v)
+				if err != nil {
+					return fmt.Errorf("not a duration like 30m or 1h: %q", v)
+				}
+				c.OrphanGrace = d
+				return nil
+			},
+			func(c *Config) string { return c.OrphanGrace.String() }},
+		str("sip", "SIPREC listen address for UDP and TCP, e.g. 0.0.0.0:5060; empty disables SIPREC", func(c *Config) *string { return &c.SIP }),
+		str("sip_tls", "SIPREC TLS listen address, e.g. 0.0.0.0:5061", func(c *Config) *string { return &c.SIPTLS }),
+		str("sip_cert", "TLS certificate (PEM) for SIPREC over TLS", func(c *Config) *string { return &c.SIPCert }),
+		str("sip_key", "TLS private key (PEM) for SIPREC over TLS", func(c *Config) *string { return &c.SIPKey }),
+		str("media_ip", "IP address for RTP media (default: the SIP listen address, or 127.0.0.1)", func(c *Config) *string { return &c.MediaIP }),
+		str("rtp_ports", "RTP port range min-max", func(c *Config) *string { return &c.RTPPorts }),
+		list("sip_allow", "comma-separated CIDR prefixes allowed to send SIPREC sessions (empty: any)", func(c *Config) *[]string { return &c.SIPAllow }),
+		list("unrecorded", "comma-separated extensions, numbers and SIP URIs that are never recorded (payment lines)", func(c *Config) *[]string { return &c.Unrecorded }),
+		str("announcement_header", "SIP header that carries announcement evidence", func(c *Config) *string { return &c.Announcement }),
+		str("log_level", "log level: debug, info, warn, error", func(c *Config) *string { return &c.LogLevel }),
+		str("log_format", "log format: text or json", func(c *Config) *string { return &c.LogFormat }),
+	}
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// parseSize parses a byte count with an optional KiB/MiB/GiB suffix.
+func parseSize(v string) (int64, error) {
+	mult := int64(1)
+	s := strings.TrimSpace(v)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("not a size like 512MiB: %q", v)
+	}
+	return n * mult, nil
+}
+
+// configError is a configuration problem naming the field and the fix.
+func configError(field, problem, hint string) error {
+	return &usageError{msg: fmt.Sprintf("config %s: %s", field, problem), hint: hint}
+}
+
+// LoadConfig applies the file, environment and flag layers on top of the defaults. The flag set
+// must have been populated with registerConfigFlags(fs) and parsed; only flags set explicitly
+// override the lower layers.
+func LoadConfig(fs *flag.FlagSet, getenv func(string) string) (Config, error) {
+	cfg := DefaultConfig()
+	path := getenv("CALLVAULT_CONFIG")
+	if f := fs.Lookup("config"); f != nil && f.Value.String() != "" {
+		path = f.Value.String()
+	}
+	if path != "" {
+		if err := cfg.loadFile(path); err != nil {
+			return cfg, err
+		}
+	}
+	for _, s := range settings() {
+		env := "CALLVAULT_" + strings.ToUpper(s.name)
+		if v, ok := lookupEnv(getenv, env); ok {
+			if err := s.set(&cfg, v); err != nil {
+				return cfg, configError(s.name, fmt.Sprintf("environment %s: %v", env, err), "fix or unset "+env)
+			}
+		}
+	}
+	var err error
+	fs.Visit(func(f *flag.Flag) {
+		for _, s := range settings() {
+			if flagName(s.name) == f.Name && err == nil {
+				if e := s.set(&cfg, f.Value.String()); e != nil {
+					err = configError(s.name, fmt.Sprintf("flag --%s: %v", f.Name, e), "see callvault help")
+				}
+			}
+		}
+	})
+	if err != nil {
+		return cfg, err
+	}
+	return cfg, cfg.Validate()
+}
+
+func lookupEnv(getenv func(string) string, key string) (string, bool) {
+	v := getenv(key)
+	return v, v != ""
+}
+
+func flagName(name string) string { return strings.ReplaceAll(name, "_", "-") }
+
+// registerConfigFlags adds a flag for every setting, plus --config, to fs. Flag defaults are
+// shown in help but do not override lower layers unless the flag is given.
+func registerConfigFlags(fs *flag.FlagSet) {
+	def := DefaultConfig()
+	fs.String("config", "", "JSON config file (also CALLVAULT_CONFIG)")
+	for _, s := range settings() {
+		fs.String(flagName(s.name), s.get(&def), s.usage+" (env CALLVAULT_"+strings.ToUpper(s.name)+")")
+	}
+}
+
+func (c *Config) loadFile(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return &usageError{msg: fmt.Sprintf("config file: %v", err), hint: "check the path given with --config or CALLVAULT_CONFIG"}
+	}
+	// Decode into a generic map first so that every value goes through the same parsers as
+	// the environment and flags, and unknown keys are named.
+	var raw map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&raw); err != nil {
+		return &usageError{msg: fmt.Sprintf("config file %s: not a JSON object: %v", path, err), hint: `write settings as {"http": "127.0.0.1:8080", ...}`}
+	}
+	known := map[string]setting{}
+	for _, s := range settings() {
+		known[s.name] = s
+	}
+	keys := make([]string, 0, len(raw))
+	for k := range raw {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		s, ok := known[k]
+		if !ok {
+			names := make([]string, 0, len(known))
+			for n := range known {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			return configError(k, "unknown setting in "+path, "known settings: "+strings.Join(names, ", "))
+		}
+		var v string
+		var arr []string
+		var num json.Number
+		switch {
+		case json.Unmarshal(raw[k], &v) == nil:
+		case json.Unmarshal(raw[k], &arr) == nil:
+			v = strings.Join(arr, ",")
+		case json.Unmarshal(raw[k], &num) == nil:
+			v = num.String()
+		default:
+			return configError(k, "value in "+path+" must be a string, number or list of strings", "")
+		}
+		if err := s.set(c, v); err != nil {
+			return configError(k, fmt.Sprintf("in %s: %v", path, err), "")
+		}
+	}
+	c.path = path
+	return nil
+}
+
+// Validate checks every field and returns an error naming the first bad one and its fix.
+func (c *Config) Validate() error {
+	if strings.TrimSpace(c.Data) == "" {
+		return configError("data", "is empty", "give a directory, e.g. --data ./callvault-data")
+	}
+	if _, _, err := net.SplitHostPort(c.HTTP); err != nil {
+		return configError("http", fmt.Sprintf("%q is not host:port", c.HTTP), "e.g. --http 127.0.0.1:8080")
+	}
+	if c.DB != "" && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
+		return configError("db", "must be empty (SQLite) or a postgres:// URL", "e.g. --db postgres://callvault@db.example:5432/callvault")
+	}
+	if c.Blob != "" && !strings.HasPrefix(c.Blob, "s3://") && !strings.HasPrefix(c.Blob, "file://") {
+		return configError("blob", "must be empty (local files), file:///path or an s3:// URL", "e.g. --blob 's3://bucket/prefix?endpoint=http://127.0.0.1:7070&region=us-east-1&path_style=true'")
+	}
+	if len(c.Region) != 2 || strings.ToUpper(c.Region) != c.Region {
+		return configError("region", fmt.Sprintf("%q is not an ISO 3166 two-letter code", c.Region), "e.g. --region GB")
+	}
+	if c.MaxUpload < 1024 {
+		return configError("max_upload", "is below 1KiB", "e.g. --max-upload 512MiB")
+	}
+	if c.RetentionMonths < 1 || c.RetentionMonths > 1200 {
+		return configError("retention_months", fmt.Sprintf("%d is out of range 1..1200", c.RetentionMonths), "the policy's default is 6")
+	}
+	if c.CheckpointEvery < 1 {
+		return configError("checkpoint_every", "must be at least 1", "e.g. --checkpoint-every 100")
+	}
+	if c.SIP != "" {
+		if _, _, err := net.SplitHostPort(c.SIP); err != nil {
+			return configError("sip", fmt.Sprintf("%q is not host:port", c.SIP), "e.g. --sip 0.0.0.0:5060")
+		}
+	}
+	if c.SIPTLS != "" && (c.SIPCert == "" || c.SIPKey == "") {
+		return configError("sip_tls", "needs sip_cert and sip_key", "give --sip-cert and --sip-key PEM files")
+	}
+	if _, _, err := c.rtpRange(); err != nil {
+		return configError("rtp_ports", err.Error(), "e.g. --rtp-ports 40000-40999")
+	}
+	if c.MediaIP != "" {
+		if _, err := netip.ParseAddr(c.MediaIP); err != nil {
+			return configError("media_ip", fmt.Sprintf("%q is not an IP address", c.MediaIP), "e.g. --media-ip 192.0.2.10")
+		}
+	}
+	for _, p := range c.SIPAllow {
+		if _, err := parsePrefix(p); err != nil {
+			return configError("sip_allow", fmt.Sprintf("%q is not a CIDR prefix or IP", p), "e.g. --sip-allow 192.0.2.0/24,198.51.100.7")
+		}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return configError("log_level", fmt.Sprintf("%q is not a level", c.LogLevel), "use debug, info, warn or error")
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return configError("log_format", fmt.Sprintf("%q is not a format", c.LogFormat), "use text or json")
+	}
+	return nil
+}
+
+func (c *Config) rtpRange() (lo, hi int, err error) {
+	a, b, ok := strings.Cut(c.RTPPorts, "-")
+	lo, err1 := strconv.Atoi(strings.TrimSpace(a))
+	hi, err2 := strconv.Atoi(strings.TrimSpace(b))
+	if !ok || err1 != nil || err2 != nil || lo < 1024 || hi > 65535 || hi-lo < 3 {
+		return 0, 0, fmt.Errorf("%q is not a range like 40000-40999 (ports 1024..65535, at least 4)", c.RTPPorts)
+	}
+	return lo, hi, nil
+}
+
+func parsePrefix(s string) (netip.Prefix, error) {
+	if p, err := netip.ParsePrefix(s); err == nil {
+		return p, nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// KeysDir is the key directory, <data>/keys unless configured.
+func (c *Config) KeysDir() string {
+	if c.Keys != "" {
+		return c.Keys
+	}
+	return filepath.Join(c.Data, "keys")
+}
+
+// Embedded reports whether both stores are the embedded defaults (one machine, one data dir).
+func (c *Config) Embedded() bool { return c.DB == "" && (c.Blob == "" || strings.HasPrefix(c.Blob, "file://")) }
+
+// orphanGrace resolves the "auto" value: with embedded stores a data-directory lock guarantees
+// no other writer, so orphans can go at once; shared stores wait for in-flight uploads elsewhere.
+func (c *Config) orphanGrace() time.Duration {
+	if c.OrphanGrace >= 0 {
+		return c.OrphanGrace
+	}
+	if c.Embedded() {
+		return 0
+	}
+	return time.Hour
+}
+
