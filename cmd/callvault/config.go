@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -392,3 +393,42 @@ func (c *Config) orphanGrace() time.Duration {
 	return time.Hour
 }
 
+
+// redacted returns the settings for the server.start audit event, with any password or secret in
+// a URL removed.
+func (c *Config) redacted() map[string]any {
+	out := map[string]any{}
+	for _, s := range settings() {
+		v := s.get(c)
+		if s.name == "db" || s.name == "blob" {
+			v = redactURL(v)
+		}
+		out[s.name] = v
+	}
+	return out
+}
+
+// redactURL removes userinfo passwords and secret-looking query values from a URL.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		if raw == "" {
+			return ""
+		}
+		return "(unparseable, redacted)"
+	}
+	if u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "REDACTED")
+		}
+	}
+	q := u.Query()
+	for k := range q {
+		lk := strings.ToLower(k)
+		if strings.Contains(lk, "secret") || strings.Contains(lk, "password") || strings.Contains(lk, "token") || strings.Contains(lk, "key") {
+			q.Set(k, "REDACTED")
+		}
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}

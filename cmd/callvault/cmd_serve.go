@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/fileblob"
+	"github.com/callvault/callvault/internal/httpserver"
+	"github.com/callvault/callvault/internal/metadata"
+)
+
+func runServe(ctx context.Context, e env, args []string) error {
+	fs := newFlagSet(e, "serve", "serve [flags]", true)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := LoadConfig(fs, e.getenv)
+	if err != nil {
+		return err
+	}
+	m := NewMain(cfg, e.stdout, e.stderr)
+	ready := make(chan string, 1)
+	return m.Serve(ctx, ready)
+}
+
+// Serve opens everything, cleans up after any crash, and serves until ctx is cancelled. The HTTP
+// base URL is sent on ready (if not nil) once the listener is bound.
+func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
+	if err := m.Open(ctx); err != nil {
+		m.Close()
+		return err
+	}
+	defer func() {
+		if cerr := m.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	cfg := &m.Config
+
+	lock, err := m.recoverAfterCrash(ctx)
+	if err != nil {
+		return err
+	}
+	if lock != nil {
+		defer lock.Close()
+	}
+
+	srv := httpserver.New(httpserver.Config{
+		Archive: m.Archive,
+		Tokens:  m.Catalogue,
+		Ready:   m.ready,
+		DecodeMetadata: func(r io.Reader) (*callvault.Recording, error) {
+			return metadata.Decode(r, cfg.Region)
+		},
+		MaxUploadBytes: cfg.MaxUpload,
+		Logger:         m.Logger,
+		Version:        Version,
+	})
+	ln, err := net.Listen("tcp", cfg.HTTP)
+	if err != nil {
+		return &usageError{msg: fmt.Sprintf("cannot listen for HTTP on %s: %v", cfg.HTTP, err), hint: "choose another address with --http, e.g. --http 127.0.0.1:8081"}
+	}
+	url := httpURL(ln.Addr())
+	if err := m.audit(ctx, callvault.ActorSystem, callvault.ActionServerStart, "server:"+ln.Addr().String(),
+		map[string]any{"version": Version, "config": cfg.redacted()}); err != nil {
+		ln.Close()
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "callvault %s is listening on %s\n", Version, url)
+	if cfg.Embedded() {
+		fmt.Fprintf(m.Stdout, "data directory: %s (catalogue, encrypted blobs, keys)\n", cfg.Data)
+	}
+	fmt.Fprintf(m.Stdout, "next: create a token for your recorder, then upload a WAV:\n"+
+		"  callvault token create --role recorder --name pbx --data %s\n"+
+		"  curl -H \"Authorization: Bearer $TOKEN\" -F metadata=@meta.json -F audio=@call.wav %s/api/v1/recordings\n", cfg.Data, url)
+	if ready != nil {
+		ready <- url
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	serr := srv.Shutdown(shutdownCtx)
+	if err == nil || errors.Is(err, http.ErrServerClosed) {
+		err = serr
+	}
+	if aerr := m.audit(shutdownCtx, callvault.ActorSystem, callvault.ActionServerStop, "server:"+ln.Addr().String(), nil); err == nil {
+		err = aerr
+	}
+	return err
+}
+
+// recoverAfterCrash removes what an interrupted ingest may have left: temporary blob files and
+// committed blobs whose catalogue row never committed. Both are audited. With embedded stores it
+// first takes the data directory's ingest lock exclusively, so that no other process (a
+// `callvault ingest`) is mid-ingest, then keeps it shared while serving. With shared stores it
+// only removes orphans older than the configured grace, because other nodes may be mid-ingest.
+func (m *Main) recoverAfterCrash(ctx context.Context) (*dirLock, error) {
+	cfg := &m.Config
+	grace := cfg.orphanGrace()
+	var lock *dirLock
+	if cfg.Embedded() {
+		var exclusive bool
+		var err error
+		lock, exclusive, err = lockIngest(cfg.Data)
+		if err != nil {
+			return nil, err
+		}
+		if !exclusive && grace < time.Hour {
+			grace = time.Hour // another process holds the lock: it may be mid-ingest
+		}
+		defer func() {
+			if err := lock.Share(); err != nil {
+				m.Logger.Warn("cannot downgrade the ingest lock", "err", err)
+			}
+		}()
+	}
+	if fb, ok := m.Blobs.(*fileblob.Store); ok {
+		removed, err := fb.CleanTemp(grace)
+		if err != nil {
+			return lock, err
+		}
+		for _, f := range removed {
+			if err := m.audit(ctx, callvault.ActorSystem, callvault.ActionOrphanBlobDelete, "blob-temp:"+f,
+				map[string]any{"reason": "temporary file of an interrupted ingest"}); err != nil {
+				return lock, err
+			}
+		}
+	}
+	removed, err := m.Archive.CleanOrphans(ctx, grace)
+	if err != nil {
+		return lock, err
+	}
+	if len(removed) > 0 {
+		m.Logger.Info("removed orphan blobs of interrupted ingests", "count", len(removed))
+	}
+	return lock, nil
+}

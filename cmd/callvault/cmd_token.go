@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/callvault/callvault"
+)
+
+// TokenPrefix starts every API token secret, so that leaked tokens are easy to recognise.
+const TokenPrefix = "cv_"
+
+// newTokenSecret returns a fresh secret and the hex SHA-256 that is stored instead of it.
+func newTokenSecret() (secret, hash string) {
+	var b [32]byte
+	rand.Read(b[:])
+	secret = TokenPrefix + base64.RawURLEncoding.EncodeToString(b[:])
+	sum := sha256.Sum256([]byte(secret))
+	return secret, hex.EncodeToString(sum[:])
+}
+
+// cliActor names the operator of a command-line action in audit events.
+func cliActor(e env) callvault.Actor {
+	u := e.getenv("USER")
+	if u == "" {
+		u = "unknown"
+	}
+	return callvault.Actor("cli:" + u)
+}
+
+func runToken(ctx context.Context, e env, args []string) error {
+	usage := &usageError{msg: "token needs a subcommand: create, list or revoke", hint: "callvault token create --role recorder --name pbx"}
+	if len(args) == 0 {
+		return usage
+	}
+	switch args[0] {
+	case "create":
+		return runTokenCreate(ctx, e, args[1:])
+	case "list":
+		return runTokenList(ctx, e, args[1:])
+	case "revoke":
+		return runTokenRevoke(ctx, e, args[1:])
+	case "-h", "--help", "help":
+		fmt.Fprintln(e.stdout, "Usage: callvault token create --role ROLE --name NAME | token list | token revoke ID")
+		return nil
+	}
+	return usage
+}
+
+func runTokenCreate(ctx context.Context, e env, args []string) error {
+	fs := newFlagSet(e, "token create", "token create --role ROLE --name NAME [flags]", true)
+	role := fs.String("role", "", "role of the token: recorder (may only add recordings) or auditor (may read and verify the audit log)")
+	name := fs.String("name", "", "a unique name, e.g. the PBX or recorder it is for")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if !callvault.Role(*role).Valid() {
+		return &usageError{msg: fmt.Sprintf("--role %q is not a token role", *role), hint: "use --role recorder or --role auditor"}
+	}
+	n := strings.TrimSpace(*name)
+	if n == "" || len(n) > 100 || strings.ContainsAny(n, " \t\r\n") {
+		return &usageError{msg: "--name is required: 1 to 100 characters without spaces", hint: "e.g. --name pbx-main"}
+	}
+	m, err := openMain(ctx, e, fs)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	secret, hash := newTokenSecret()
+	t := &callvault.Token{ID: callvault.NewID(), Name: n, Role: callvault.Role(*role), Hash: hash, CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
+	ev := &callvault.AuditEvent{Time: time.Now(), Actor: string(cliActor(e)), Action: callvault.ActionTokenCreate,
+		Object: "token:" + t.ID, Detail: callvault.AuditDetail(map[string]any{"name": t.Name, "role": t.Role})}
+	if err := m.Catalogue.CreateToken(ctx, t, ev); err != nil {
+		if callvault.IsKind(err, callvault.KindConflict) {
+			return &usageError{msg: fmt.Sprintf("a token named %q exists", n), hint: "choose another --name, or revoke the old one with `callvault token revoke ID`"}
+		}
+		return err
+	}
+	m.afterAudit(ctx)
+	fmt.Fprintln(e.stdout, secret)
+	fmt.Fprintf(e.stderr, "callvault: token %s (%s, role %s) created; the secret above is shown only once\n", t.ID, t.Name, t.Role)
+	return nil
+}
+
+func runTokenList(ctx context.Context, e env, args []string) error {
+	fs := newFlagSet(e, "token list", "token list [flags]", true)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	m, err := openMain(ctx, e, fs)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	tokens, err := m.Catalogue.Tokens(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tROLE\tCREATED\tREVOKED")
+	for _, t := range tokens {
+		revoked := "-"
+		if t.RevokedAt != nil {
+			revoked = t.RevokedAt.Format(time.RFC3339)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Role, t.CreatedAt.Format(time.RFC3339), revoked)
+	}
+	return tw.Flush()
+}
+
+func runTokenRevoke(ctx context.Context, e env, args []string) error {
+	fs := newFlagSet(e, "token revoke", "token revoke [flags] ID", true)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return &usageError{msg: "token revoke needs exactly one token ID", hint: "see `callvault token list`"}
+	}
+	m, err := openMain(ctx, e, fs)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	id := fs.Arg(0)
+	ev := &callvault.AuditEvent{Time: time.Now(), Actor: string(cliActor(e)), Action: callvault.ActionTokenRevoke, Object: "token:" + id}
+	if err := m.Catalogue.RevokeToken(ctx, id, ev); err != nil {
+		return err
+	}
+	m.afterAudit(ctx)
+	fmt.Fprintf(e.stdout, "token %s revoked\n", id)
+	return nil
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Runs callvault's whole test suite on a fresh machine: installs what the tests need (sipp, sox,
+# versitygw), starts PostgreSQL if it is stopped, then runs gofmt, go vet, every test (the
+# PostgreSQL, S3 and SIP suites included: they fail instead of skipping here) and a short run of
+# every fuzz target. Usage: scripts/test.sh [extra go test flags]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/usr/local/go/bin:$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin"
+FUZZTIME="${FUZZTIME:-5s}"
+
+log() { printf '\n== %s\n' "$*"; }
+
+# --- Debian packages -------------------------------------------------------------------------
+need=()
+command -v sipp >/dev/null || need+=(sip-tester)
+command -v sox >/dev/null || need+=(sox)
+command -v psql >/dev/null || need+=(postgresql)
+if [ ${#need[@]} -gt 0 ]; then
+  log "installing ${need[*]}"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# --- PostgreSQL ------------------------------------------------------------------------------
+PGURL="${CALLVAULT_TEST_PG:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}"
+if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  log "starting PostgreSQL"
+  ver=$(ls /etc/postgresql | sort -V | tail -n 1)
+  pg_ctlcluster --skip-systemctl-redirect "$ver" main start || true
+  for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+fi
+if ! psql "$PGURL" -Atqc 'select 1' >/dev/null 2>&1; then
+  # A fresh cluster may only trust local socket peers: allow the test user over loopback.
+  echo "callvault: error: cannot connect to PostgreSQL at $PGURL" >&2
+  echo "callvault: hint: set CALLVAULT_TEST_PG to a URL of a PostgreSQL where the user may CREATE DATABASE" >&2
+  exit 1
+fi
+export CALLVAULT_TEST_PG="$PGURL"
+
+# --- S3 server (versitygw) -------------------------------------------------------------------
+VGW="$(go env GOPATH)/bin/versitygw"
+if [ ! -x "$VGW" ]; then
+  log "installing versitygw v1.8.0 (a real S3 gateway, for the S3 tests)"
+  go install github.com/versity/versitygw/cmd/versitygw@v1.8.0
+fi
+export CALLVAULT_TEST_VERSITYGW="$VGW"
+export CALLVAULT_TEST_SIPP="$(command -v sipp)"
+export CALLVAULT_TEST_REQUIRE_EXTERNAL=1
+
+# --- checks ----------------------------------------------------------------------------------
+log "gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then echo "gofmt would change: $unformatted" >&2; exit 1; fi
+log "go vet"
+go vet ./...
+
+log "go test"
+go test -count=1 -timeout 25m "$@" ./...
+
+log "fuzz targets (${FUZZTIME} each)"
+for f in $(grep -rl --include='*_test.go' '^func Fuzz' . | sort); do
+  pkg="./$(dirname "${f#./}")"
+  for name in $(grep -o '^func Fuzz[A-Za-z0-9_]*' "$f" | sed 's/^func //'); do
+    echo "-- $pkg $name"
+    go test -run='^$' -fuzz="^${name}\$" -fuzztime="$FUZZTIME" "$pkg" >/tmp/callvault-fuzz.log 2>&1 || { cat /tmp/callvault-fuzz.log; exit 1; }
+  done
+done
+log "all tests passed"
