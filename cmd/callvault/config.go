@@ -15,7 +15,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/callvault/callvault"
 )
 
 // Config is every setting of callvault. It is filled in four layers, each overriding the one
@@ -36,14 +35,14 @@ type Config struct {
 	CheckpointEvery int64         `json:"checkpoint_every"` // sign an audit checkpoint every N events
 	OrphanGrace     time.Duration `json:"orphan_grace"`     // blobs without a catalogue row older than this are removed; -1 = auto
 
-	SIP          string   `json:"sip"`           // SIPREC listen address (UDP and TCP); "" = off
-	SIPTLS       string   `json:"sip_tls"`       // SIPREC over TLS listen address; needs sip_cert and sip_key
-	SIPCert      string   `json:"sip_cert"`      // TLS certificate file (PEM)
-	SIPKey       string   `json:"sip_key"`       // TLS private key file (PEM)
-	MediaIP      string   `json:"media_ip"`      // address for RTP (and in SDP answers)
-	RTPPorts     string   `json:"rtp_ports"`     // RTP port range "min-max"
-	SIPAllow     []string `json:"sip_allow"`     // CIDR prefixes allowed to send recordings; empty = any
-	Unrecorded   []string `json:"unrecorded"`    // extensions, numbers, SIP URIs never recorded (payment lines)
+	SIP          string   `json:"sip"`                 // SIPREC listen address (UDP and TCP); "" = off
+	SIPTLS       string   `json:"sip_tls"`             // SIPREC over TLS listen address; needs sip_cert and sip_key
+	SIPCert      string   `json:"sip_cert"`            // TLS certificate file (PEM)
+	SIPKey       string   `json:"sip_key"`             // TLS private key file (PEM)
+	MediaIP      string   `json:"media_ip"`            // address for RTP (and in SDP answers)
+	RTPPorts     string   `json:"rtp_ports"`           // RTP port range "min-max"
+	SIPAllow     []string `json:"sip_allow"`           // CIDR prefixes allowed to send recordings; empty = any
+	Unrecorded   []string `json:"unrecorded"`          // extensions, numbers, SIP URIs never recorded (payment lines)
 	Announcement string   `json:"announcement_header"` // SIP header carrying announcement evidence
 
 	LogLevel  string `json:"log_level"`  // debug, info, warn, error
@@ -379,7 +378,9 @@ func (c *Config) KeysDir() string {
 }
 
 // Embedded reports whether both stores are the embedded defaults (one machine, one data dir).
-func (c *Config) Embedded() bool { return c.DB == "" && (c.Blob == "" || strings.HasPrefix(c.Blob, "file://")) }
+func (c *Config) Embedded() bool {
+	return c.DB == "" && (c.Blob == "" || strings.HasPrefix(c.Blob, "file://"))
+}
 
 // orphanGrace resolves the "auto" value: with embedded stores a data-directory lock guarantees
 // no other writer, so orphans can go at once; shared stores wait for in-flight uploads elsewhere.
@@ -392,7 +393,6 @@ func (c *Config) orphanGrace() time.Duration {
 	}
 	return time.Hour
 }
-
 
 // redacted returns the settings for the server.start audit event, with any password or secret in
 // a URL removed.

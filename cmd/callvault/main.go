@@ -128,15 +128,30 @@ func newFlagSet(e env, name, usage string, withConfig bool) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args and turns flag errors into usage errors.
+// parseFlags parses args, allowing flags after positional arguments (callvault ingest FILE
+// --meta M), and turns flag errors into usage errors. Positional arguments end up in fs.Args().
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return err
+			}
+			return &usageError{msg: err.Error(), hint: "run `" + fs.Name() + " --help`"}
 		}
-		return &usageError{msg: err.Error(), hint: "run `" + fs.Name() + " --help`"}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if rest[0] == "--" {
+			positional = append(positional, rest[1:]...)
+			break
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
 	}
-	return nil
+	// Leave the positional arguments where fs.Args() finds them.
+	return fs.Parse(append([]string{"--"}, positional...))
 }
 
 func runVersion(ctx context.Context, e env, args []string) error {

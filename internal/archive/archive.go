@@ -1,0 +1,316 @@
+package archive
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"hash"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"filippo.io/age"
+	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/audio"
+	"github.com/callvault/callvault/internal/vault"
+)
+
+// BlobPrefix is where recordings live in the blob store.
+const BlobPrefix = "recordings/"
+
+// Service implements callvault.Archive over a catalogue, a blob store and the vault keys.
+type Service struct {
+	Catalogue callvault.Catalogue
+	Blobs     callvault.BlobStore
+	Keys      *vault.Keys
+	// RetentionMonths sets RetainUntil = StartedAt + RetentionMonths when the caller left it zero.
+	RetentionMonths int
+	// AfterAudit, if set, is called after every committed audit event (for checkpointing).
+	AfterAudit func(ctx context.Context)
+	Logger     *slog.Logger
+	Now        func() time.Time
+}
+
+var _ callvault.Archive = (*Service)(nil)
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Service) logger() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.Default()
+}
+
+func (s *Service) afterAudit(ctx context.Context) {
+	if s.AfterAudit != nil {
+		s.AfterAudit(ctx)
+	}
+}
+
+// BlobKey returns the blob key of a recording ID: recordings/YYYY/MM/<id>.age, by creation month.
+func BlobKey(id string, created time.Time) string {
+	return BlobPrefix + created.UTC().Format("2006/01") + "/" + id + ".age"
+}
+
+// IDFromBlobKey returns the recording ID of a blob key made by BlobKey, or "" if key is not one.
+func IDFromBlobKey(key string) string {
+	if !strings.HasPrefix(key, BlobPrefix) || !strings.HasSuffix(key, ".age") {
+		return ""
+	}
+	id := key[strings.LastIndexByte(key, '/')+1 : len(key)-len(".age")]
+	if !callvault.ValidID(id) {
+		return ""
+	}
+	return id
+}
+
+func checkRequest(req callvault.IngestRequest) error {
+	r := req.Recording
+	switch {
+	case r == nil:
+		return callvault.Errorf(callvault.KindInvalid, "recording metadata is missing")
+	case req.Audio == nil:
+		return callvault.Errorf(callvault.KindInvalid, "audio is missing")
+	case !r.Source.Valid():
+		return callvault.Errorf(callvault.KindInvalid, "source %q is not one of upload, siprec, import", r.Source)
+	case r.SourceID == "":
+		return callvault.Errorf(callvault.KindInvalid, "source_id is required: it makes retries idempotent")
+	case r.StartedAt.IsZero():
+		return callvault.Errorf(callvault.KindInvalid, "started_at is required")
+	case req.Actor == "":
+		return callvault.Errorf(callvault.KindInternal, "ingest without an actor")
+	}
+	return nil
+}
+
+// Ingest implements callvault.Archive.
+func (s *Service) Ingest(ctx context.Context, req callvault.IngestRequest) (*callvault.Recording, bool, error) {
+	if err := checkRequest(req); err != nil {
+		return nil, false, err
+	}
+	if r, err := s.Catalogue.RecordingBySource(ctx, req.Recording.Source, req.Recording.SourceID); err == nil {
+		return r, false, nil
+	} else if !callvault.IsKind(err, callvault.KindNotFound) {
+		return nil, false, err
+	}
+
+	created := s.now().UTC()
+	id := callvault.NewID()
+	key := BlobKey(id, created)
+	stored, err := s.store(ctx, key, req)
+	if err != nil {
+		return nil, false, err
+	}
+
+	rec := *req.Recording // read again now that the audio has ended
+	rec.ID = id
+	rec.BlobKey = key
+	rec.KeyEpoch = vault.VaultEpoch
+	rec.CreatedAt = created.Truncate(time.Microsecond)
+	stored.fill(&rec)
+	if rec.AnnouncementPlayed == "" {
+		rec.AnnouncementPlayed = callvault.AnnouncementUnknown
+	}
+	if rec.EndedAt.IsZero() {
+		rec.EndedAt = rec.StartedAt.Add(rec.Duration)
+	}
+	if rec.RetainUntil.IsZero() {
+		months := s.RetentionMonths
+		if months <= 0 {
+			months = 6
+		}
+		rec.RetainUntil = rec.StartedAt.AddDate(0, months, 0)
+	}
+	normalizeTimes(&rec)
+	if req.Sidecar != nil {
+		if doc := req.Sidecar(); len(doc) > 0 {
+			if rec.Sidecar, err = sealSidecar(stored.fileKey, doc); err != nil {
+				s.discard(key)
+				return nil, false, err
+			}
+		}
+	}
+
+	ev := &callvault.AuditEvent{
+		Time:   s.now(),
+		Actor:  string(req.Actor),
+		Action: callvault.ActionRecordingIngest,
+		Object: "recording:" + id,
+		Detail: callvault.AuditDetail(map[string]any{
+			"source": rec.Source, "source_id": rec.SourceID, "plain_sha256": rec.PlainSHA256,
+			"stored_sha256": rec.StoredSHA256, "plain_size": rec.PlainSize, "call_id": rec.Attributes["sip_call_id"],
+		}),
+	}
+	if err := s.Catalogue.CreateRecording(ctx, &rec, ev); err != nil {
+		s.discard(key)
+		if callvault.IsKind(err, callvault.KindConflict) {
+			// A concurrent retry of the same (source, source id) won the race.
+			if r, err2 := s.Catalogue.RecordingBySource(ctx, rec.Source, rec.SourceID); err2 == nil {
+				return r, false, nil
+			}
+		}
+		return nil, false, err
+	}
+	s.afterAudit(ctx)
+	rec.Sidecar = nil
+	return &rec, true, nil
+}
+
+// discard removes a blob whose recording will not be committed. Failure leaves an orphan that
+// CleanOrphans removes at the next start.
+func (s *Service) discard(key string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.Blobs.Delete(ctx, key); err != nil {
+		s.logger().Warn("cannot remove the blob of an uncommitted recording; it will be cleaned up as an orphan", "key", key, "err", err)
+	}
+}
+
+// storedAudio is what streaming the audio into the blob store produced.
+type storedAudio struct {
+	header       []byte
+	fileKey      []byte
+	format       audio.Format
+	duration     time.Duration
+	plainSize    int64
+	plainSHA256  string
+	storedSize   int64
+	storedSHA256 string
+}
+
+func (st *storedAudio) fill(r *callvault.Recording) {
+	r.Header = st.header
+	r.Codec = st.format.Codec
+	r.SampleRate = st.format.SampleRate
+	r.Channels = st.format.Channels
+	r.Duration = st.duration
+	r.PlainSize = st.plainSize
+	r.PlainSHA256 = st.plainSHA256
+	r.StoredSize = st.storedSize
+	r.StoredSHA256 = st.storedSHA256
+}
+
+// store streams req.Audio through the WAV validator and the encryptor into a new blob and commits
+// it. On any error the blob is aborted and nothing is left behind.
+func (s *Service) store(ctx context.Context, key string, req callvault.IngestRequest) (st *storedAudio, err error) {
+	recipient, err := s.Keys.Recipient(vault.VaultEpoch)
+	if err != nil {
+		return nil, err
+	}
+	wav, err := audio.NewWAVReader(req.Audio)
+	if err != nil {
+		return nil, err
+	}
+	bw, err := s.Blobs.Create(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			bw.Abort()
+		}
+	}()
+	stored := &countingHash{h: sha256.New()}
+	capture := &fileKeyCapture{Recipient: recipient}
+	header, enc, err := vault.Seal(io.MultiWriter(bw, stored), capture)
+	if err != nil {
+		return nil, err
+	}
+	plain := &countingHash{h: sha256.New()}
+	buf := make([]byte, 64<<10)
+	if _, err := io.CopyBuffer(io.MultiWriter(enc, plain), &ctxReader{ctx: ctx, r: wav}, buf); err != nil {
+		return nil, readError(err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, callvault.WrapError(callvault.KindInternal, err, "cannot finish encrypting the recording")
+	}
+	if err := bw.Commit(); err != nil {
+		return nil, err
+	}
+	return &storedAudio{
+		header:       header,
+		fileKey:      capture.fileKey,
+		format:       wav.Format(),
+		duration:     wav.Duration(),
+		plainSize:    plain.n,
+		plainSHA256:  hex.EncodeToString(plain.h.Sum(nil)),
+		storedSize:   stored.n,
+		storedSHA256: hex.EncodeToString(stored.h.Sum(nil)),
+	}, nil
+}
+
+// readError keeps the Kind of errors from the audio reader (validation, size limits, a client
+// that went away) and classifies anything else.
+func readError(err error) error {
+	var e *callvault.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return callvault.WrapError(callvault.KindUnavailable, err, "upload interrupted")
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return callvault.WrapError(callvault.KindInvalid, err, "audio ended unexpectedly")
+	}
+	return callvault.WrapError(callvault.KindInvalid, err, "cannot read the audio")
+}
+
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+type countingHash struct {
+	h hash.Hash
+	n int64
+}
+
+func (c *countingHash) Write(p []byte) (int, error) {
+	c.n += int64(len(p))
+	return c.h.Write(p)
+}
+
+// fileKeyCapture wraps the vault recipient to keep a copy of the file key it wraps, so that the
+// sidecar can be sealed with a key derived from it (and is shredded with the header).
+type fileKeyCapture struct {
+	age.Recipient
+	fileKey []byte
+}
+
+func (f *fileKeyCapture) Wrap(fileKey []byte) ([]*age.Stanza, error) {
+	f.fileKey = append([]byte(nil), fileKey...)
+	return f.Recipient.Wrap(fileKey)
+}
+
+func (f *fileKeyCapture) WrapWithLabels(fileKey []byte) ([]*age.Stanza, []string, error) {
+	f.fileKey = append([]byte(nil), fileKey...)
+	if rl, ok := f.Recipient.(age.RecipientWithLabels); ok {
+		return rl.WrapWithLabels(fileKey)
+	}
+	s, err := f.Recipient.Wrap(fileKey)
+	return s, nil, err
+}
+
+// normalizeTimes stores every time in UTC at microsecond precision, which every catalogue keeps.
+func normalizeTimes(r *callvault.Recording) {
+	for _, t := range []*time.Time{&r.StartedAt, &r.EndedAt, &r.RetainUntil, &r.CreatedAt} {
+		if !t.IsZero() {
+			*t = t.UTC().Truncate(time.Microsecond)
+		}
+	}
+}
