@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
 )
 
 // Config is every setting of callvault. It is filled in four layers, each overriding the one
