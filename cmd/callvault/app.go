@@ -35,6 +35,9 @@ type Main struct {
 	Archive      *archive.Service
 	Checkpointer *audit.Checkpointer
 
+	// OnRetentionDelete, if set, is called after the retention sweep deletes a recording.
+	OnRetentionDelete func(id string)
+
 	closers []func() error
 }
 

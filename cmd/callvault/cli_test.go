@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/callvault/callvault"
 	"github.com/callvault/callvault/internal/audio"
@@ -186,5 +187,32 @@ func TestIngestCommand(t *testing.T) {
 	}
 	if code, out, e := cli(t, "audit", "verify", "--data", data); code != 0 {
 		t.Errorf("verify: %s %s", out, e)
+	}
+}
+
+func TestRetentionRun(t *testing.T) {
+	data, src := t.TempDir(), t.TempDir()
+	for name, started := range map[string]string{"old": "2020-01-01T10:00:00Z", "new": time.Now().UTC().Format(time.RFC3339)} {
+		wav, _ := makeWAV(t, audio.MuLawFormat(8000, 1), 0.2)
+		os.WriteFile(filepath.Join(src, name+".wav"), wav, 0o600)
+		os.WriteFile(filepath.Join(src, name+".json"), metaJSON("ret-"+name, map[string]any{"started_at": started, "ended_at": nil}), 0o600)
+	}
+	if code, out, e := cli(t, "ingest", "--data", data, "--dir", src); code != 0 {
+		t.Fatalf("ingest: %s %s", out, e)
+	}
+	code, out, e := cli(t, "retention", "run", "--data", data)
+	if code != 0 || !strings.Contains(out, "deleted 1 recordings") {
+		t.Fatalf("retention run: exit %d %q %q", code, out, e)
+	}
+	code, out, _ = cli(t, "retention", "run", "--data", data)
+	if code != 0 || !strings.Contains(out, "deleted 0 recordings") {
+		t.Fatalf("second retention run: exit %d %q", code, out)
+	}
+	if code, out, e := cli(t, "audit", "verify", "--data", data); code != 0 || !strings.Contains(out, "recordings: 1") {
+		t.Fatalf("verify after retention: %s %s", out, e)
+	}
+	_, out, _ = cli(t, "audit", "export", "--data", data)
+	if strings.Count(out, `"action":"recording.delete"`) != 1 || !strings.Contains(out, "retention period ended") {
+		t.Errorf("no deletion receipt in the audit log:\n%s", out)
 	}
 }

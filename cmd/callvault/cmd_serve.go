@@ -83,6 +83,10 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 		ready <- url
 	}
 
+	jobCtx, stopJobs := context.WithCancel(ctx)
+	waitJobs := m.runJobs(jobCtx)
+	defer func() { stopJobs(); waitJobs() }()
+
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

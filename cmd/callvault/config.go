@@ -33,6 +33,8 @@ type Config struct {
 	RetentionMonths int           `json:"retention_months"` // recordings are deleted this many months after they start
 	CheckpointEvery int64         `json:"checkpoint_every"` // sign an audit checkpoint every N events
 	OrphanGrace     time.Duration `json:"orphan_grace"`     // blobs without a catalogue row older than this are removed; -1 = auto
+	JobInterval     time.Duration `json:"job_interval"`     // how often background jobs (retention, orphan sweep) run
+	LeaseTTL        time.Duration `json:"lease_ttl"`        // how long a node holds a job's lease without renewing it
 
 	SIP          string   `json:"sip"`                 // SIPREC listen address (UDP and TCP); "" = off
 	SIPTLS       string   `json:"sip_tls"`             // SIPREC over TLS listen address; needs sip_cert and sip_key
@@ -60,6 +62,8 @@ func DefaultConfig() Config {
 		RetentionMonths: 6,
 		CheckpointEvery: 100,
 		OrphanGrace:     -1,
+		JobInterval:     time.Hour,
+		LeaseTTL:        time.Minute,
 		RTPPorts:        "40000-40999",
 		Announcement:    "X-Recording-Announcement",
 		LogLevel:        "info",
@@ -98,6 +102,18 @@ func settings() []setting {
 			},
 			func(c *Config) string { return strconv.FormatInt(*p(c), 10) }}
 	}
+	duration := func(name, usage string, p func(*Config) *time.Duration) setting {
+		return setting{name, usage,
+			func(c *Config, v string) error {
+				d, err := time.ParseDuration(v)
+				if err != nil || d <= 0 {
+					return fmt.Errorf("not a positive duration like 30s, 5m or 1h: %q", v)
+				}
+				*p(c) = d
+				return nil
+			},
+			func(c *Config) string { return p(c).String() }}
+	}
 	return []setting{
 		str("data", "data directory", func(c *Config) *string { return &c.Data }),
 		str("http", "HTTP listen address (host:port; port 0 picks a free port)", func(c *Config) *string { return &c.HTTP }),
@@ -132,6 +148,8 @@ func settings() []setting {
 				return nil
 			},
 			func(c *Config) string { return c.OrphanGrace.String() }},
+		duration("job_interval", "how often background jobs (retention sweep, orphan sweep) run on the node holding their lease", func(c *Config) *time.Duration { return &c.JobInterval }),
+		duration("lease_ttl", "how long a job lease lasts without renewal; another node takes over after it", func(c *Config) *time.Duration { return &c.LeaseTTL }),
 		str("sip", "SIPREC listen address for UDP and TCP, e.g. 0.0.0.0:5060; empty disables SIPREC", func(c *Config) *string { return &c.SIP }),
 		str("sip_tls", "SIPREC TLS listen address, e.g. 0.0.0.0:5061", func(c *Config) *string { return &c.SIPTLS }),
 		str("sip_cert", "TLS certificate (PEM) for SIPREC over TLS", func(c *Config) *string { return &c.SIPCert }),

@@ -45,6 +45,7 @@ func commands() []command {
 		{"ingest", "store WAV recordings from the command line (one file or a folder)", runIngest},
 		{"token", "create, list or revoke machine API tokens", runToken},
 		{"keys", "show the vault's public recipient", runKeys},
+		{"retention", "delete recordings whose retention period has ended, now", runRetention},
 		{"audit", "verify the audit chain and every recording, or export the log", runAudit},
 		{"version", "print the version", runVersion},
 		{"help", "show help for callvault or a command", nil},

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/callvault/callvault/internal/retention"
+)
+
+func runRetention(ctx context.Context, e env, args []string) error {
+	if len(args) == 0 || args[0] != "run" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			fmt.Fprintln(e.stdout, "Usage: callvault retention run [flags]\n\nDeletes every recording whose retention period has ended, now, on this node (it waits\nfor the retention lease if another node is sweeping). Serve runs the same sweep every job_interval.")
+			return nil
+		}
+		return &usageError{msg: "retention needs a subcommand: run", hint: "callvault retention run"}
+	}
+	fs := newFlagSet(e, "retention run", "retention run [flags]", true)
+	wait := fs.Duration("wait", 2*time.Minute, "how long to wait for the lease if another node holds it")
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return err
+	}
+	m, err := openMain(ctx, e, fs)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	holder := nodeID()
+	deadline := time.Now().Add(*wait)
+	for {
+		got, err := m.Catalogue.AcquireLease(ctx, retention.LeaseName, holder, m.Config.LeaseTTL)
+		if err != nil {
+			return err
+		}
+		if got {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("another node holds the retention lease; try again later or raise --wait")
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+	defer m.Catalogue.ReleaseLease(context.Background(), retention.LeaseName, holder)
+	keep := func(ctx context.Context) (bool, error) {
+		return m.Catalogue.AcquireLease(ctx, retention.LeaseName, holder, m.Config.LeaseTTL)
+	}
+	res, err := m.retentionSweep(ctx, keep)
+	fmt.Fprintf(e.stdout, "deleted %d recordings (%d already deleted by another node)\n", res.Deleted, res.Skipped)
+	return err
+}

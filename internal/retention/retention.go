@@ -1,0 +1,115 @@
+// Package retention deletes recordings whose retention period has ended: it destroys the
+// recording's age header (crypto-shredding: the payload becomes unreadable everywhere, backups
+// included), leaves a tombstone with the hashes, deletes the payload blob, and audits each
+// deletion as its receipt. Several nodes may run it; a lease makes one run at a time, and the
+// store's DeleteRecording guarantees each recording is deleted exactly once even if two overlap.
+package retention
+
+import (
+	"context"
+	"time"
+
+	"github.com/callvault/callvault"
+)
+
+// LeaseName is the lease that elects the node running the sweep.
+const LeaseName = "retention-sweep"
+
+// Sweeper deletes expired recordings.
+type Sweeper struct {
+	Catalogue callvault.Catalogue
+	Blobs     callvault.BlobStore
+	Now       func() time.Time
+	Batch     int // recordings per batch; default 100
+	// KeepLease, if set, is called before each batch; when it returns false (the lease was lost
+	// to another node) the sweep stops so two nodes do not work in parallel for long.
+	KeepLease func(ctx context.Context) (bool, error)
+	// OnDelete, if set, is called after each recording is deleted (tests use it as a signal).
+	OnDelete func(id string)
+}
+
+// Result counts what one RunOnce did.
+type Result struct {
+	Deleted int // recordings this run deleted
+	Skipped int // recordings another node deleted first
+}
+
+// RunOnce deletes every recording whose RetainUntil has passed, in batches, until none is left,
+// the context is cancelled, or the lease is lost.
+func (s *Sweeper) RunOnce(ctx context.Context) (Result, error) {
+	var res Result
+	batch := s.Batch
+	if batch <= 0 {
+		batch = 100
+	}
+	for {
+		if s.KeepLease != nil {
+			ok, err := s.KeepLease(ctx)
+			if err != nil || !ok {
+				return res, err
+			}
+		}
+		now := s.now()
+		recs, err := s.Catalogue.ExpiredRecordings(ctx, now, batch)
+		if err != nil {
+			return res, err
+		}
+		if len(recs) == 0 {
+			return res, nil
+		}
+		for _, r := range recs {
+			if err := ctx.Err(); err != nil {
+				return res, err
+			}
+			deleted, err := s.delete(ctx, r)
+			if err != nil {
+				return res, err
+			}
+			if deleted {
+				res.Deleted++
+				if s.OnDelete != nil {
+					s.OnDelete(r.ID)
+				}
+			} else {
+				res.Skipped++
+			}
+		}
+	}
+}
+
+// delete shreds and removes one recording. The catalogue change (header destroyed, tombstone,
+// audit receipt) commits first; the blob is deleted after. A crash in between leaves a blob
+// without a live row, which the orphan sweep removes; it is unreadable already.
+func (s *Sweeper) delete(ctx context.Context, r *callvault.Recording) (bool, error) {
+	ev := &callvault.AuditEvent{
+		Time:   s.now(),
+		Actor:  string(callvault.ActorSystem),
+		Action: callvault.ActionRecordingDelete,
+		Object: "recording:" + r.ID,
+		Detail: callvault.AuditDetail(map[string]any{
+			"reason":        "retention period ended",
+			"retain_until":  r.RetainUntil.UTC().Format(time.RFC3339),
+			"plain_sha256":  r.PlainSHA256,
+			"stored_sha256": r.StoredSHA256,
+			"source":        r.Source,
+			"source_id":     r.SourceID,
+		}),
+	}
+	if err := s.Catalogue.DeleteRecording(ctx, r.ID, ev); err != nil {
+		if callvault.IsKind(err, callvault.KindNotFound) {
+			return false, nil // another node deleted it first
+		}
+		return false, err
+	}
+	if err := s.Blobs.Delete(ctx, r.BlobKey); err != nil {
+		return true, err
+	}
+	return true, nil
+}
+
+func (s *Sweeper) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
