@@ -158,6 +158,7 @@ type progress struct {
 	total int
 	n     int
 	start time.Time
+	drawn time.Time
 }
 
 func newProgress(w io.Writer, total int) *progress {
@@ -166,9 +167,16 @@ func newProgress(w io.Writer, total int) *progress {
 	return p
 }
 
-func (p *progress) set(n int) { p.n = n; p.draw() }
+// set records progress; it redraws at most every 100ms, and always at the end.
+func (p *progress) set(n int) {
+	p.n = n
+	if n == p.total || time.Since(p.drawn) >= 100*time.Millisecond {
+		p.draw()
+	}
+}
 
 func (p *progress) draw() {
+	p.drawn = time.Now()
 	const width = 30
 	filled := width
 	if p.total > 0 {

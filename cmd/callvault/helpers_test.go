@@ -69,7 +69,13 @@ func startServer(t *testing.T, data string, extra ...string) *server {
 	if data == "" {
 		data = t.TempDir()
 	}
-	args := append([]string{"--data", data, "--http", "127.0.0.1:0", "--log-level", "warn"}, extra...)
+	return startServerWith(t, nil, append([]string{"--data", data}, extra...)...)
+}
+
+// startServerWith starts a server with the given flags; setup may adjust Main before it opens.
+func startServerWith(t *testing.T, setup func(*Main), flags ...string) *server {
+	t.Helper()
+	args := append([]string{"--http", "127.0.0.1:0", "--log-level", "warn"}, flags...)
 	fs := newFlagSet(testEnv(io.Discard, io.Discard), "serve", "serve", true)
 	if err := fs.Parse(args); err != nil {
 		t.Fatal(err)
@@ -79,8 +85,11 @@ func startServer(t *testing.T, data string, extra ...string) *server {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &server{t: t, data: data, cancel: cancel, done: make(chan error, 1)}
+	s := &server{t: t, data: cfg.Data, cancel: cancel, done: make(chan error, 1)}
 	s.main = NewMain(cfg, io.Discard, io.Discard)
+	if setup != nil {
+		setup(s.main)
+	}
 	ready := make(chan string, 1)
 	go func() { s.done <- s.main.Serve(ctx, ready) }()
 	select {
@@ -108,7 +117,12 @@ func (s *server) stop() {
 // createToken makes a token with the CLI against the data directory.
 func createToken(t *testing.T, data, role, name string) string {
 	t.Helper()
-	code, out, errOut := cli(t, "token", "create", "--data", data, "--role", role, "--name", name)
+	return createTokenArgs(t, []string{"--data", data}, role, name)
+}
+
+func createTokenArgs(t *testing.T, flags []string, role, name string) string {
+	t.Helper()
+	code, out, errOut := cli(t, append([]string{"token", "create", "--role", role, "--name", name}, flags...)...)
 	if code != 0 {
 		t.Fatalf("token create: exit %d: %s", code, errOut)
 	}
@@ -261,12 +275,17 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 
 func startProcess(t *testing.T, args ...string) *process {
 	t.Helper()
+	return startProcessEnv(t, nil, args...)
+}
+
+func startProcessEnv(t *testing.T, env []string, args ...string) *process {
+	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(exe, args...)
-	cmd.Env = append(os.Environ(), "CALLVAULT_E2E_EXEC=1")
+	cmd.Env = append(append(os.Environ(), env...), "CALLVAULT_E2E_EXEC=1")
 	stdout, _ := cmd.StdoutPipe()
 	p := &process{cmd: cmd, out: &syncBuffer{}}
 	cmd.Stderr = p.out

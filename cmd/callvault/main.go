@@ -46,6 +46,7 @@ func commands() []command {
 		{"token", "create, list or revoke machine API tokens", runToken},
 		{"keys", "show the vault's public recipient", runKeys},
 		{"retention", "delete recordings whose retention period has ended, now", runRetention},
+		{"migrate", "move an embedded installation to PostgreSQL and S3 (resumable, every hash verified)", runMigrate},
 		{"audit", "verify the audit chain and every recording, or export the log", runAudit},
 		{"version", "print the version", runVersion},
 		{"help", "show help for callvault or a command", nil},

@@ -1,0 +1,129 @@
+package audit
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/callvault/callvault"
+)
+
+// maxExportLine bounds one line of an export read by VerifyStream.
+const maxExportLine = 1 << 20
+
+// Export writes the events with Time >= since to w, in Seq order, one JSON object per line
+// exactly as callvault.AuditEvent marshals, and returns how many it wrote. A zero since exports
+// the whole log. The caller records the export itself (callvault.ActionAuditExport).
+func Export(ctx context.Context, store callvault.AuditStore, since time.Time, w io.Writer) (n int, err error) {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	var after int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return n, callvault.WrapError(callvault.KindUnavailable, err, "audit export cancelled")
+		}
+		page, err := store.AuditEvents(ctx, after, eventPage)
+		if err != nil {
+			return n, err
+		}
+		if len(page) == 0 {
+			break
+		}
+		for _, ev := range page {
+			if ev.Time.Before(since) {
+				continue
+			}
+			b, err := json.Marshal(ev)
+			if err != nil {
+				return n, callvault.WrapError(callvault.KindInternal, err, "cannot encode an audit event")
+			}
+			bw.Write(b)
+			if err := bw.WriteByte('\n'); err != nil {
+				return n, callvault.WrapError(callvault.KindInternal, err, "cannot write the audit export")
+			}
+			n++
+		}
+		last := page[len(page)-1].Seq
+		if last <= after {
+			return n, callvault.Errorf(callvault.KindInternal,
+				"the audit store returned events up to %d when asked for events after %d", last, after)
+		}
+		after = last
+	}
+	if err := bw.Flush(); err != nil {
+		return n, callvault.WrapError(callvault.KindInternal, err, "cannot write the audit export")
+	}
+	return n, nil
+}
+
+// VerifyStream verifies an export made by Export, as an auditor outside the vault does: the
+// events must follow each other without gaps, each linked to the one before by prev_hash and
+// each hashing to its hash; checkpoints must be signed by pub and match the exported events,
+// and the export must reach the last of them. An export that starts after event 1 (a since
+// filter) cannot show that its first event follows the ones before it; a checkpoint at or after
+// its first event vouches for everything up to the checkpoint. Pass the checkpoints fetched
+// together with the export: checkpoints before the first exported event are not checked.
+//
+// Findings go into the report; the error is KindInvalid if r is not an export (a line that is
+// not a JSON event) or pub is not an ed25519 public key.
+func VerifyStream(r io.Reader, pub ed25519.PublicKey, checkpoints []callvault.Checkpoint) (*Report, error) {
+	if len(pub) != ed25519.PublicKeySize {
+		return nil, callvault.Errorf(callvault.KindInvalid, "no audit verify key: VerifyStream needs the ed25519 public key of the checkpoint signer")
+	}
+	rep := newReport(0)
+	ch := newChain(rep, false)
+	cps := make([]*callvault.Checkpoint, len(checkpoints))
+	for i := range checkpoints {
+		cps[i] = &checkpoints[i]
+	}
+	ch.addCheckpoints(cps, []ed25519.PublicKey{pub})
+
+	br := bufio.NewReaderSize(r, 64<<10)
+	for line := 1; ; line++ {
+		b, err := readLine(br)
+		if errors.Is(err, io.EOF) && len(b) == 0 {
+			break
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return rep, callvault.WrapError(callvault.KindInvalid, err, lineMessage(line, "cannot be read"))
+		}
+		b = bytes.TrimSpace(b)
+		if len(b) == 0 {
+			continue
+		}
+		var ev callvault.AuditEvent
+		if err := json.Unmarshal(b, &ev); err != nil {
+			return rep, callvault.WrapError(callvault.KindInvalid, err, lineMessage(line, "is not a JSON audit event"))
+		}
+		if ev.Seq <= 0 || ev.Hash == "" {
+			return rep, callvault.Errorf(callvault.KindInvalid, "%s", lineMessage(line, "is not an audit event: it has no seq or hash"))
+		}
+		ch.add(&ev)
+	}
+	ch.finish()
+	return rep, nil
+}
+
+// readLine reads one line of at most maxExportLine bytes.
+func readLine(br *bufio.Reader) ([]byte, error) {
+	var line []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		line = append(line, chunk...)
+		if len(line) > maxExportLine {
+			return nil, errors.New("line too long")
+		}
+		if !errors.Is(err, bufio.ErrBufferFull) {
+			return line, err
+		}
+	}
+}
+
+func lineMessage(line int, what string) string {
+	return "audit export line " + strconv.Itoa(line) + " " + what
+}

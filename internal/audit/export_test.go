@@ -1,0 +1,174 @@
+package audit
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/callvault/callvault"
+)
+
+func checkpointValues(v *testVault) []callvault.Checkpoint {
+	out := make([]callvault.Checkpoint, len(v.cat.checkpoints))
+	for i, c := range v.cat.checkpoints {
+		out[i] = *c
+	}
+	return out
+}
+
+func exportAll(t *testing.T, v *testVault, since time.Time) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	n, err := Export(context.Background(), v.cat, since, &buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := bytes.Count(buf.Bytes(), []byte("\n")); lines != n {
+		t.Fatalf("Export returned %d but wrote %d lines", n, lines)
+	}
+	return buf.Bytes()
+}
+
+func TestExportIsJSONLinesAsMarshalled(t *testing.T) {
+	v := newTestVault(t, 1205, 2)
+	v.append(t, &callvault.AuditEvent{Time: t0, Actor: "user:o'brien <ob@example.com>", Action: callvault.ActionLogin,
+		Detail: `{"ip":"127.0.0.1","note":"café & <tags>"}`})
+	out := exportAll(t, v, time.Time{})
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	i := 0
+	for sc.Scan() {
+		want, _ := json.Marshal(v.cat.events[i])
+		if !bytes.Equal(sc.Bytes(), want) {
+			t.Fatalf("line %d:\n got %s\nwant %s", i+1, sc.Bytes(), want)
+		}
+		i++
+	}
+	if i != 1206 {
+		t.Errorf("exported %d events, want 1206", i)
+	}
+}
+
+func TestExportSince(t *testing.T) {
+	v := newTestVault(t, 100, 0) // event i+1 at t0 + i minutes
+	out := exportAll(t, v, t0.Add(60*time.Minute))
+	var first callvault.AuditEvent
+	json.Unmarshal(out[:bytes.IndexByte(out, '\n')], &first)
+	if first.Seq != 61 || bytes.Count(out, []byte("\n")) != 40 {
+		t.Errorf("since filter: first seq %d, %d lines; want 61, 40", first.Seq, bytes.Count(out, []byte("\n")))
+	}
+}
+
+func TestVerifyStream(t *testing.T) {
+	v := newTestVault(t, 95, 0)
+	cps := checkpointValues(v)
+	full := exportAll(t, v, time.Time{})
+
+	rep, err := VerifyStream(bytes.NewReader(full), v.pub, cps)
+	if err != nil || !rep.OK() {
+		t.Fatalf("intact export: %v%s", err, problemsString(rep))
+	}
+	if rep.Events != 95 || rep.Checkpoints != 9 || rep.HeadSeq != 95 {
+		t.Errorf("counts: events %d checkpoints %d head %d", rep.Events, rep.Checkpoints, rep.HeadSeq)
+	}
+
+	// A partial export, from event 41 on, verifies against the checkpoints it covers.
+	partial := exportAll(t, v, t0.Add(40*time.Minute))
+	if rep, err := VerifyStream(bytes.NewReader(partial), v.pub, cps); err != nil || !rep.OK() || rep.Checkpoints != 5 {
+		t.Errorf("partial export: %v checkpoints=%d%s", err, rep.Checkpoints, problemsString(rep))
+	}
+
+	lines := strings.SplitAfter(string(full), "\n")
+	edit := func(i int, f func(*callvault.AuditEvent)) string {
+		var ev callvault.AuditEvent
+		json.Unmarshal([]byte(lines[i]), &ev)
+		f(&ev)
+		b, _ := json.Marshal(&ev)
+		out := append([]string(nil), lines...)
+		out[i] = string(b) + "\n"
+		return strings.Join(out, "")
+	}
+	tests := []struct {
+		name   string
+		export string
+		cps    []callvault.Checkpoint
+		want   Problem
+	}{
+		{"edited actor", edit(29, func(e *callvault.AuditEvent) { e.Actor = "user:mallory" }), cps,
+			Problem{Kind: ProblemEvent, Seq: 30, Message: "hash mismatch"}},
+		{"edited and rehashed", edit(28, func(e *callvault.AuditEvent) { e.Actor = "user:mallory"; e.Hash = e.ComputeHash() }), cps,
+			Problem{Kind: ProblemEvent, Seq: 30, Message: "prev_hash"}},
+		{"line removed", strings.Join(append(append([]string(nil), lines[:50]...), lines[51:]...), ""), cps,
+			Problem{Kind: ProblemEvent, Seq: 51, Message: "missing"}},
+		{"tail cut below a checkpoint", strings.Join(lines[:85], ""), cps,
+			Problem{Kind: ProblemCheckpoint, Seq: 90, Message: "deleted from the end"}},
+		{"forged checkpoint", string(full), append(append([]callvault.Checkpoint(nil), cps...),
+			*SignCheckpoint(mustKey(t), 95, v.cat.events[94].Hash, t0)),
+			Problem{Kind: ProblemCheckpoint, Seq: 95, Message: "unknown key"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rep, err := VerifyStream(strings.NewReader(tt.export), v.pub, tt.cps)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := rep.FirstProblem()
+			if got == nil || got.Kind != tt.want.Kind || got.Seq != tt.want.Seq || !strings.Contains(got.Message, tt.want.Message) {
+				t.Fatalf("first problem %v, want %v:%s", got, tt.want, problemsString(rep))
+			}
+		})
+	}
+}
+
+func mustKey(t *testing.T) ed25519.PrivateKey {
+	_, k, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func TestVerifyStreamRejectsMalformedInput(t *testing.T) {
+	pub, _, _ := ed25519.GenerateKey(nil)
+	for _, in := range []string{
+		"not json\n",
+		`{"seq":1,"time":"2026-11-03T09:00:00Z","actor":"system","action":"server.start","prev_hash":"00","hash":"ab"}` + "\n{",
+		`{"seq":0,"hash":"ab"}`,
+		`{"seq":1}`,
+		`[1,2,3]`,
+		strings.Repeat("x", 2<<20),
+	} {
+		_, err := VerifyStream(strings.NewReader(in), pub, nil)
+		if !callvault.IsKind(err, callvault.KindInvalid) {
+			t.Errorf("%.40q: err = %v, want KindInvalid", in, err)
+		}
+	}
+	if _, err := VerifyStream(strings.NewReader(""), nil, nil); !callvault.IsKind(err, callvault.KindInvalid) {
+		t.Errorf("nil key: err = %v, want KindInvalid", err)
+	}
+	rep, err := VerifyStream(strings.NewReader("\n\n"), pub, nil)
+	if err != nil || !rep.OK() || rep.Events != 0 {
+		t.Errorf("empty export: %v", err)
+	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+func TestExportWriteError(t *testing.T) {
+	v := newTestVault(t, 10, 0)
+	if _, err := Export(context.Background(), v.cat, time.Time{}, failingWriter{}); err == nil {
+		t.Error("write error swallowed")
+	}
+}
+
+func jsonLine(ev *callvault.AuditEvent) ([]byte, error) {
+	b, err := json.Marshal(ev)
+	return append(b, '\n'), err
+}

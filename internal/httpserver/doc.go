@@ -1,0 +1,6 @@
+// Package httpserver is callvault's HTTP layer: routing on net/http's pattern mux, bearer-token
+// authentication and the route -> role table, RFC 9457 problem responses mapped from the
+// callvault error taxonomy, request IDs, access logs, security headers, panic recovery, and the
+// streaming upload endpoint that hands audio to the archive without buffering it or writing it
+// to disk.
+package httpserver

@@ -1,0 +1,136 @@
+package httpserver
+
+import (
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+
+	"github.com/callvault/callvault"
+)
+
+// bodyOverhead is what an upload body may carry beyond the audio limit: the metadata part,
+// part headers and boundaries.
+const bodyOverhead = 1 << 20
+
+// curlExample shows a correct upload in error messages.
+const curlExample = "curl -F metadata=@meta.json -F audio=@call.wav " +
+	"-H 'Authorization: Bearer cv_...' https://HOST/api/v1/recordings"
+
+// ingestResponse is the answer to a successful upload.
+type ingestResponse struct {
+	ID              string           `json:"id"`
+	Source          callvault.Source `json:"source"`
+	SourceID        string           `json:"source_id"`
+	PlainSHA256     string           `json:"plain_sha256"`
+	StoredSHA256    string           `json:"stored_sha256"`
+	PlainSize       int64            `json:"plain_size"`
+	StoredSize      int64            `json:"stored_size"`
+	DurationSeconds float64          `json:"duration_seconds"`
+	Codec           callvault.Codec  `json:"codec"`
+	SampleRate      int              `json:"sample_rate"`
+	Channels        int              `json:"channels"`
+	Created         bool             `json:"created"`
+}
+
+// handleIngest is POST /api/v1/recordings: a multipart/form-data body of a "metadata" part
+// (JSON) and an "audio" part (WAV), streamed into the archive as it arrives. It answers 201 for
+// a new recording and 200 for a retry of one already stored (same source and source ID).
+func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
+	principal, ok := PrincipalFromContext(r.Context())
+	if !ok || s.archive == nil || s.decodeMetadata == nil {
+		s.rejectUnread(w, r, callvault.Errorf(callvault.KindInternal,
+			"ingest handler misconfigured: principal %t, archive %t, decoder %t",
+			ok, s.archive != nil, s.decodeMetadata != nil))
+		return
+	}
+	if err := checkUploadType(r.Header.Get("Content-Type")); err != nil {
+		s.rejectUnread(w, r, err)
+		return
+	}
+
+	maxBody := s.maxUpload + bodyOverhead
+	counted := &countingReader{r: &idleReader{r: r.Body, rc: http.NewResponseController(w),
+		timeout: s.uploadIdleTimeout}}
+	r.Body = http.MaxBytesReader(w, counted, maxBody)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		s.rejectRead(w, r, callvault.WrapError(callvault.KindInvalid, err,
+			"the multipart/form-data Content-Type needs a boundary parameter; for example: "+curlExample))
+		return
+	}
+	parts := &uploadParts{mr: mr, body: counted, maxBody: maxBody, idleLimit: s.uploadIdleTimeout.String()}
+
+	rec, err := parts.metadata(s.decodeMetadata)
+	if err != nil {
+		s.rejectRead(w, r, err)
+		return
+	}
+	audio, err := parts.audio(s.maxUpload)
+	if err != nil {
+		s.rejectRead(w, r, err)
+		return
+	}
+
+	rec, created, err := s.archive.Ingest(r.Context(), callvault.IngestRequest{
+		Actor:     principal.Actor,
+		Recording: rec,
+		Audio:     audio,
+	})
+	if err != nil {
+		if audio.err != nil {
+			err = audio.err // the upload was at fault, whatever the archive made of it
+		}
+		s.rejectRead(w, r, err)
+		return
+	}
+	if rec == nil {
+		s.rejectRead(w, r, callvault.Errorf(callvault.KindInternal, "archive returned no recording"))
+		return
+	}
+	// An existing recording is answered without reading the audio; consume the rest so the
+	// client can read the answer. The body is bounded by maxBody.
+	if _, err := io.Copy(io.Discard, audio); err != nil {
+		w.Header().Set("Connection", "close")
+	}
+
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	w.Header().Set("Location", "/api/v1/recordings/"+url.PathEscape(rec.ID))
+	writeJSON(w, status, ingestResponse{
+		ID:              rec.ID,
+		Source:          rec.Source,
+		SourceID:        rec.SourceID,
+		PlainSHA256:     rec.PlainSHA256,
+		StoredSHA256:    rec.StoredSHA256,
+		PlainSize:       rec.PlainSize,
+		StoredSize:      rec.StoredSize,
+		DurationSeconds: rec.Duration.Seconds(),
+		Codec:           rec.Codec,
+		SampleRate:      rec.SampleRate,
+		Channels:        rec.Channels,
+		Created:         created,
+	})
+}
+
+// checkUploadType accepts only multipart/form-data with a boundary.
+func checkUploadType(contentType string) error {
+	if contentType == "" {
+		return callvault.Errorf(callvault.KindUnsupported,
+			"missing Content-Type: expected multipart/form-data with a metadata part and an audio part; "+
+				"for example: %s", curlExample)
+	}
+	mediaType, params, err := mime.ParseMediaType(contentType)
+	if err != nil || mediaType != "multipart/form-data" {
+		return callvault.Errorf(callvault.KindUnsupported,
+			"unsupported Content-Type: expected multipart/form-data with a metadata part and an audio part; "+
+				"for example: %s", curlExample)
+	}
+	if params["boundary"] == "" {
+		return callvault.Errorf(callvault.KindInvalid,
+			"the multipart/form-data Content-Type has no boundary parameter; for example: %s", curlExample)
+	}
+	return nil
+}

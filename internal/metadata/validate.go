@@ -1,0 +1,151 @@
+package metadata
+
+import (
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/callvault/callvault"
+)
+
+const (
+	timeLayout  = time.RFC3339
+	timeExample = "2026-11-20T10:00:00Z"
+)
+
+// text trims s and checks that it is at most max characters of printable text: no control
+// characters, no bidirectional overrides that could disguise it on screen, no replacement
+// characters left by broken encodings.
+func text(field, s string, max int) (string, error) {
+	s = strings.TrimSpace(s)
+	if n := utf8.RuneCountInString(s); n > max {
+		return "", invalid("%s is %d characters long; at most %d are allowed", field, n, max)
+	}
+	for _, r := range s {
+		switch {
+		case r == utf8.RuneError:
+			return "", invalid("%s contains invalid UTF-8 or an unpaired surrogate", field)
+		case unicode.IsControl(r):
+			return "", invalid("%s must not contain control characters (found U+%04X)", field, r)
+		case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069:
+			return "", invalid("%s must not contain bidirectional control characters (found U+%04X)", field, r)
+		}
+	}
+	return s, nil
+}
+
+// time parses an RFC 3339 time and checks it is plausible for a call.
+func (d *decoder) time(field, s string) (time.Time, error) {
+	t, err := time.Parse(timeLayout, strings.TrimSpace(s))
+	if err != nil {
+		return time.Time{}, invalid("%s: %s is not an RFC 3339 time; use the form %s (UTC) or 2026-11-20T10:00:00+01:00",
+			field, quote(s), timeExample)
+	}
+	t = t.UTC().Truncate(time.Microsecond)
+	if t.Before(Earliest) {
+		return time.Time{}, invalid("%s %s is before %d; check the recorder's clock", field, t.Format(timeLayout), Earliest.Year())
+	}
+	if t.After(d.now.Add(FutureSkew)) {
+		return time.Time{}, invalid("%s %s is more than %d hours in the future; check the recorder's clock",
+			field, t.Format(timeLayout), int(FutureSkew.Hours()))
+	}
+	return t, nil
+}
+
+// oneOf lists allowed values for a message: "a, b or c".
+func oneOf[T ~string](values ...T) string {
+	var b strings.Builder
+	for i, v := range values {
+		switch {
+		case i == 0:
+		case i == len(values)-1:
+			b.WriteString(" or ")
+		default:
+			b.WriteString(", ")
+		}
+		b.WriteString(string(v))
+	}
+	return b.String()
+}
+
+func direction(s string) (callvault.Direction, error) {
+	d := callvault.Direction(strings.TrimSpace(s))
+	if !d.Valid() {
+		return "", invalid("direction %s is not allowed; use %s, or leave it out if unknown", quote(s),
+			oneOf(callvault.DirectionInbound, callvault.DirectionOutbound, callvault.DirectionInternal))
+	}
+	return d, nil
+}
+
+func sourceOf(s string) (callvault.Source, error) {
+	allowed := oneOf(callvault.SourceUpload, callvault.SourceSIPREC, callvault.SourceImport)
+	src := callvault.Source(strings.TrimSpace(s))
+	switch {
+	case src == "":
+		return "", invalid("source is required: %s", allowed)
+	case !src.Valid():
+		return "", invalid("source %s is not allowed; use %s", quote(s), allowed)
+	}
+	return src, nil
+}
+
+func announcementOf(s string) (callvault.Announcement, error) {
+	a := callvault.Announcement(strings.TrimSpace(s))
+	if a == "" {
+		return callvault.AnnouncementUnknown, nil
+	}
+	if !a.Valid() {
+		return "", invalid("announcement_played %s is not allowed; use %s", quote(s),
+			oneOf(callvault.AnnouncementYes, callvault.AnnouncementNo, callvault.AnnouncementUnknown))
+	}
+	return a, nil
+}
+
+func role(field, s string) (callvault.PartyRole, error) {
+	r := callvault.PartyRole(strings.TrimSpace(s))
+	if !r.Valid() {
+		return "", invalid("%s %s is not allowed; use %s, or leave it out if unknown", field, quote(s),
+			oneOf(callvault.RoleCaller, callvault.RoleCallee, callvault.RoleAgent, callvault.RoleCustomer))
+	}
+	return r, nil
+}
+
+// uri checks a party's SIP or tel URI: no spaces, and one of the schemes telephony uses.
+func uri(field, s string) (string, error) {
+	u, err := text(field, s, MaxString)
+	if err != nil || u == "" {
+		return u, err
+	}
+	lower := strings.ToLower(u)
+	if !strings.HasPrefix(lower, "sip:") && !strings.HasPrefix(lower, "sips:") && !strings.HasPrefix(lower, "tel:") {
+		return "", invalid("%s %s must be a sip:, sips: or tel: URI", field, quote(s))
+	}
+	if strings.ContainsFunc(u, unicode.IsSpace) {
+		return "", invalid("%s %s must not contain spaces", field, quote(s))
+	}
+	_, rest, _ := strings.Cut(u, ":")
+	if rest == "" {
+		return "", invalid("%s %s has nothing after the scheme", field, quote(s))
+	}
+	return u, nil
+}
+
+// checkSourceID checks the recorder's own identifier of the call, the key that makes uploads
+// idempotent: it is kept exactly as given, so it must be unambiguous printable ASCII.
+func checkSourceID(s string) (string, error) {
+	switch {
+	case s == "":
+		return "", invalid("source_id is required: the recorder's own identifier of the call (printable ASCII, at most %d characters)", MaxSourceID)
+	case len(s) > MaxSourceID:
+		return "", invalid("source_id is %d characters long; at most %d are allowed", len(s), MaxSourceID)
+	case s[0] == ' ' || s[len(s)-1] == ' ':
+		return "", invalid("source_id must not start or end with a space")
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7E {
+			return "", invalid("source_id must be printable ASCII; found byte 0x%02X at position %d", c, i)
+		}
+	}
+	return s, nil
+}

@@ -1,0 +1,171 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/callvault/callvault"
+	"github.com/jackc/pgx/v5"
+)
+
+// checkRecording returns KindInvalid for a recording no store could keep.
+func checkRecording(r *callvault.Recording, what string) error {
+	switch {
+	case r == nil:
+		return callvault.Errorf(callvault.KindInvalid, "%s: no recording given", what)
+	case r.ID == "":
+		return callvault.Errorf(callvault.KindInvalid, "%s: the recording has no ID", what)
+	case r.Source == "" || r.SourceID == "":
+		return callvault.Errorf(callvault.KindInvalid, "%s: recording %s has no source and source ID", what, r.ID)
+	}
+	return nil
+}
+
+// CreateRecording inserts r, its subject rows and ev atomically; KindConflict if a recording with
+// the same ID or (Source, SourceID) exists.
+func (db *DB) CreateRecording(ctx context.Context, r *callvault.Recording, ev *callvault.AuditEvent) error {
+	const what = "postgres: create recording"
+	if err := checkRecording(r, what); err != nil {
+		return err
+	}
+	if err := checkEvent(ev, what); err != nil {
+		return err
+	}
+	args, err := recordingArgs(r)
+	if err != nil {
+		return err
+	}
+	var sealed *callvault.AuditEvent
+	err = db.inTx(ctx, what, func(tx pgx.Tx) error {
+		if err := insertRecording(ctx, tx, r, args); err != nil {
+			return err
+		}
+		sealed, err = db.appendAudit(ctx, tx, ev)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	*ev = *sealed
+	return nil
+}
+
+// insertRecording inserts r (as recordingArgs) and its subject rows in tx.
+func insertRecording(ctx context.Context, tx pgx.Tx, r *callvault.Recording, args []any) error {
+	if _, err := tx.Exec(ctx, insertRecordingSQL, args...); err != nil {
+		return err
+	}
+	subjects := r.Subjects()
+	if len(subjects) == 0 {
+		return nil
+	}
+	kinds := make([]string, len(subjects))
+	values := make([]string, len(subjects))
+	for i, s := range subjects {
+		kinds[i], values[i] = string(s.Kind), s.Value
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO recording_subjects (kind, value, started_at, recording_id)
+		SELECT k, v, $3, $4 FROM unnest($1::text[], $2::text[]) AS s(k, v)`,
+		kinds, values, r.StartedAt, r.ID)
+	return err
+}
+
+// Recording returns the live recording with the given ID, or KindNotFound.
+func (db *DB) Recording(ctx context.Context, id string) (*callvault.Recording, error) {
+	r, err := scanRecording(db.pool.QueryRow(ctx, `SELECT `+recordingColumns+` FROM recordings r
+		WHERE r.id = $1 AND r.deleted_at IS NULL`, id))
+	return r, translate(err, "postgres: recording "+safeID(id))
+}
+
+// RecordingBySource returns the live recording with the given source and source ID, or
+// KindNotFound.
+func (db *DB) RecordingBySource(ctx context.Context, source callvault.Source, sourceID string) (*callvault.Recording, error) {
+	r, err := scanRecording(db.pool.QueryRow(ctx, `SELECT `+recordingColumns+` FROM recordings r
+		WHERE r.source = $1 AND r.source_id = $2 AND r.deleted_at IS NULL`, string(source), sourceID))
+	return r, translate(err, "postgres: recording by source")
+}
+
+// ListRecordings returns up to limit live recordings with ID > afterID, ordered by ID (limit <= 0
+// means 100; at most 1000).
+func (db *DB) ListRecordings(ctx context.Context, afterID string, limit int) ([]*callvault.Recording, error) {
+	return db.queryRecordings(ctx, "postgres: list recordings", `SELECT `+recordingColumns+` FROM recordings r
+		WHERE r.id > $1 AND r.deleted_at IS NULL ORDER BY r.id LIMIT $2`, afterID, pageLimit(limit))
+}
+
+// ExpiredRecordings returns up to limit live recordings whose RetainUntil is before now, ordered
+// by RetainUntil, then ID (limit as for ListRecordings). A recording without RetainUntil never
+// expires.
+func (db *DB) ExpiredRecordings(ctx context.Context, now time.Time, limit int) ([]*callvault.Recording, error) {
+	return db.queryRecordings(ctx, "postgres: list expired recordings", `SELECT `+recordingColumns+` FROM recordings r
+		WHERE r.retain_until < $1 AND r.deleted_at IS NULL ORDER BY r.retain_until, r.id LIMIT $2`,
+		now, pageLimit(limit))
+}
+
+// queryRecordings runs a query selecting recordingColumns.
+func (db *DB) queryRecordings(ctx context.Context, what, sql string, args ...any) ([]*callvault.Recording, error) {
+	rows, err := db.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, translate(err, what)
+	}
+	rs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*callvault.Recording, error) {
+		return scanRecording(row)
+	})
+	return rs, translate(err, what)
+}
+
+// DeleteRecording tombstones the live recording id (destroying its Header and Sidecar), removes
+// its subject rows and appends ev, atomically. KindNotFound if there is no live recording id, so
+// that of several concurrent callers exactly one succeeds.
+func (db *DB) DeleteRecording(ctx context.Context, id string, ev *callvault.AuditEvent) error {
+	what := "postgres: delete recording " + safeID(id)
+	if err := checkEvent(ev, what); err != nil {
+		return err
+	}
+	var sealed *callvault.AuditEvent
+	err := db.inTx(ctx, what, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE recordings SET deleted_at = now(), header = NULL, sidecar = NULL
+			WHERE id = $1 AND deleted_at IS NULL`, id)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return callvault.Errorf(callvault.KindNotFound, "%s: no live recording with that ID", what)
+		}
+		if _, err := tx.Exec(ctx, "DELETE FROM recording_subjects WHERE recording_id = $1", id); err != nil {
+			return err
+		}
+		sealed, err = db.appendAudit(ctx, tx, ev)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	*ev = *sealed
+	return nil
+}
+
+// Page sizes of the listing methods.
+const (
+	defaultLimit = 100
+	maxLimit     = 1000
+)
+
+// pageLimit returns the page size for a requested limit: the default for 0 or less, capped.
+func pageLimit(n int) int {
+	switch {
+	case n <= 0:
+		return defaultLimit
+	case n > maxLimit:
+		return maxLimit
+	}
+	return n
+}
+
+// safeID returns id for an error message if it looks like an ID, and a placeholder otherwise, so
+// that arbitrary input is not echoed back.
+func safeID(id string) string {
+	if callvault.ValidID(id) {
+		return id
+	}
+	return "(invalid ID)"
+}

@@ -1,0 +1,84 @@
+package storetest
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/callvault/callvault"
+)
+
+func testDelete(t *testing.T, open Opener) {
+	t.Run("Once", func(t *testing.T) {
+		cat := open(t)
+		r := newRecording(1)
+		create(t, cat, r)
+		ev := newEvent(callvault.ActionRecordingDelete, r.ID)
+		if err := cat.DeleteRecording(ctx(), r.ID, ev); err != nil {
+			t.Fatalf("DeleteRecording: %v", err)
+		}
+		if ev.Seq != 2 || ev.Hash == "" {
+			t.Errorf("DeleteRecording did not seal its event: seq %d hash %q", ev.Seq, ev.Hash)
+		}
+		_, err := cat.Recording(ctx(), r.ID)
+		wantKind(t, err, callvault.KindNotFound, "Recording(deleted)")
+		_, err = cat.RecordingBySource(ctx(), r.Source, r.SourceID)
+		wantKind(t, err, callvault.KindNotFound, "RecordingBySource(deleted)")
+		err = cat.DeleteRecording(ctx(), r.ID, newEvent(callvault.ActionRecordingDelete, r.ID))
+		wantKind(t, err, callvault.KindNotFound, "DeleteRecording(twice)")
+		err = cat.DeleteRecording(ctx(), callvault.NewID(), newEvent(callvault.ActionRecordingDelete, "x"))
+		wantKind(t, err, callvault.KindNotFound, "DeleteRecording(unknown)")
+		evs := allEvents(t, cat)
+		if len(evs) != 2 || evs[1].Action != callvault.ActionRecordingDelete {
+			t.Fatalf("audit log after delete = %+v, want ingest then one delete", evs)
+		}
+		// The tombstone keeps (source, source_id) taken: a retried capture of a deleted
+		// recording must not bring it back.
+		again := newRecording(2)
+		again.Source, again.SourceID = r.Source, r.SourceID
+		err = cat.CreateRecording(ctx(), again, newEvent(callvault.ActionRecordingIngest, again.ID))
+		wantKind(t, err, callvault.KindConflict, "CreateRecording(source of a deleted recording)")
+	})
+
+	t.Run("Concurrent", func(t *testing.T) {
+		cat := open(t)
+		r := newRecording(1)
+		create(t, cat, r)
+		const n = 8
+		var (
+			wg    sync.WaitGroup
+			start = make(chan struct{})
+			errs  = make([]error, n)
+		)
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				errs[i] = cat.DeleteRecording(ctx(), r.ID, newEvent(callvault.ActionRecordingDelete, r.ID))
+			}()
+		}
+		close(start)
+		wg.Wait()
+		ok := 0
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				ok++
+			case !callvault.IsKind(err, callvault.KindNotFound):
+				t.Errorf("DeleteRecording #%d: %v (kind %q), want nil or not_found", i, err, callvault.ErrorKind(err))
+			}
+		}
+		if ok != 1 {
+			t.Errorf("%d concurrent deletes succeeded, want exactly 1", ok)
+		}
+		deletes := 0
+		for _, ev := range allEvents(t, cat) {
+			if ev.Action == callvault.ActionRecordingDelete {
+				deletes++
+			}
+		}
+		if deletes != 1 {
+			t.Errorf("audit log has %d delete events, want exactly 1", deletes)
+		}
+	})
+}
