@@ -171,23 +171,26 @@ func NormalizeName(s string) string {
 	return strings.Join(strings.Fields(strings.ToLower(s)), " ")
 }
 
+// Normalized returns s with its value folded the way stores index it: names with NormalizeName,
+// URIs lower-cased, every value trimmed.
+func (s Subject) Normalized() Subject {
+	v := strings.TrimSpace(s.Value)
+	switch s.Kind {
+	case SubjectName:
+		v = NormalizeName(v)
+	case SubjectURI:
+		v = strings.ToLower(v)
+	}
+	return Subject{Kind: s.Kind, Value: v}
+}
+
 // Subjects returns the distinct subjects of r, the rows a store indexes for FindRecordings.
 func (r *Recording) Subjects() []Subject {
 	seen := map[Subject]bool{}
 	var out []Subject
 	add := func(k SubjectKind, v string) {
-		v = strings.TrimSpace(v)
-		if v == "" {
-			return
-		}
-		switch k {
-		case SubjectName:
-			v = NormalizeName(v)
-		case SubjectURI:
-			v = strings.ToLower(v)
-		}
-		s := Subject{Kind: k, Value: v}
-		if !seen[s] {
+		s := Subject{Kind: k, Value: v}.Normalized()
+		if s.Value != "" && !seen[s] {
 			seen[s] = true
 			out = append(out, s)
 		}
@@ -215,11 +218,57 @@ func (r *Recording) Subjects() []Subject {
 
 // RecordingFilter selects recordings for a subject search: every recording in which ANY of the
 // given subjects took part (numbers, names, extensions and URIs are OR-ed), started within
-// [From, To). Values are normalised by the caller (E.164 numbers, NormalizeName for names).
-// An empty subject list with a time range lists by time. Results are ordered by StartedAt, then ID.
+// [From, To). Numbers are given in E.164 (see internal/phone); Normalize folds the rest. An empty
+// subject list with a time range lists by time. Results are ordered by StartedAt, then ID.
 type RecordingFilter struct {
 	Subjects []Subject
 	From, To time.Time // zero means unbounded
 	Limit    int       // 0 means the store's default (100); stores cap it at 1000
 	After    string    // cursor: ID of the last recording of the previous page
+}
+
+// Limits of one search.
+const (
+	DefaultSearchLimit = 100
+	MaxSearchLimit     = 1000
+	MaxSearchSubjects  = 500
+)
+
+// Normalize checks f and returns it with its subjects normalised (see Subject.Normalized) and
+// de-duplicated and its Limit resolved (0 means DefaultSearchLimit; at most MaxSearchLimit).
+// Stores call it first, so every backend reads a filter alike. Errors are KindInvalid.
+func (f RecordingFilter) Normalize() (RecordingFilter, error) {
+	if len(f.Subjects) > MaxSearchSubjects {
+		return f, Errorf(KindInvalid, "%d subjects in one search; split it into searches of at most %d", len(f.Subjects), MaxSearchSubjects)
+	}
+	switch {
+	case f.Limit < 0:
+		return f, Errorf(KindInvalid, "search limit %d is negative", f.Limit)
+	case f.Limit == 0:
+		f.Limit = DefaultSearchLimit
+	case f.Limit > MaxSearchLimit:
+		f.Limit = MaxSearchLimit
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && f.To.Before(f.From) {
+		return f, Errorf(KindInvalid, "search range ends (%s) before it starts (%s)", f.To.Format(time.RFC3339), f.From.Format(time.RFC3339))
+	}
+	seen := map[Subject]bool{}
+	out := make([]Subject, 0, len(f.Subjects))
+	for _, s := range f.Subjects {
+		switch s.Kind {
+		case SubjectNumber, SubjectExtension, SubjectName, SubjectURI:
+		default:
+			return f, Errorf(KindInvalid, "unknown subject kind %q; use number, name, extension or uri", s.Kind)
+		}
+		s = s.Normalized()
+		if s.Value == "" {
+			return f, Errorf(KindInvalid, "empty %s in search", s.Kind)
+		}
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	f.Subjects = out
+	return f, nil
 }

@@ -25,15 +25,19 @@ type RecordingStore interface {
 	// Deleted recordings are not found.
 	Recording(ctx context.Context, id string) (*Recording, error)
 
-	// RecordingBySource returns the recording with the given source and source ID, or KindNotFound.
+	// RecordingBySource returns the live recording with the given source and source ID, or
+	// KindNotFound. A deleted recording is not found, but its (Source, SourceID) stays taken:
+	// CreateRecording returns KindConflict for it, so a retried capture cannot bring it back.
 	RecordingBySource(ctx context.Context, source Source, sourceID string) (*Recording, error)
 
-	// FindRecordings returns the recordings matching f, using the subject index (never a scan
-	// of all recordings when subjects are given), ordered by (StartedAt, ID).
+	// FindRecordings returns the recordings matching f (read through f.Normalize), using the
+	// subject index (never a scan of all recordings when subjects are given), ordered by
+	// (StartedAt, ID). An After cursor naming no recording is KindInvalid.
 	FindRecordings(ctx context.Context, f RecordingFilter) ([]*Recording, error)
 
 	// ListRecordings returns up to limit live recordings with ID > afterID, ordered by ID. It is
-	// for whole-vault walks (verification, migration), not for searches.
+	// for whole-vault walks (verification, migration), not for searches. limit follows the rules
+	// of RecordingFilter.Limit.
 	ListRecordings(ctx context.Context, afterID string, limit int) ([]*Recording, error)
 
 	// ExpiredRecordings returns up to limit live recordings whose RetainUntil is before now,
@@ -106,7 +110,8 @@ type CatalogueImporter interface {
 }
 
 // BlobStore keeps encrypted payloads. It never sees plaintext. Keys are slash-separated paths of
-// [a-zA-Z0-9._-] segments, for example "recordings/2026/11/0193....age".
+// [a-zA-Z0-9._-] segments, for example "recordings/2026/11/0193....age" (see ValidateBlobKey);
+// invalid keys and prefixes are KindInvalid.
 type BlobStore interface {
 	// Create starts writing a blob. Nothing is visible under key until Commit returns nil.
 	Create(ctx context.Context, key string) (BlobWriter, error)

@@ -1,6 +1,12 @@
 package callvault
 
-import "time"
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"time"
+)
 
 // Role is what a user or a machine token may do. Decisions about roles are made in one place
 // (the access rules above the stores), never inside a store.
@@ -39,3 +45,22 @@ type Actor string
 
 // ActorSystem is the actor of background jobs and startup tasks.
 const ActorSystem Actor = "system"
+
+// TokenPrefix starts every API token secret, so that a leaked token is easy to recognise (and
+// secret scanners can find it).
+const TokenPrefix = "cv_"
+
+// NewTokenSecret returns a fresh token secret (TokenPrefix and 256 random bits) and the hash
+// that is stored instead of it.
+func NewTokenSecret() (secret, hash string) {
+	var b [32]byte
+	rand.Read(b[:])
+	secret = TokenPrefix + base64.RawURLEncoding.EncodeToString(b[:])
+	return secret, HashToken(secret)
+}
+
+// HashToken returns the hex SHA-256 of a presented token secret, the whole string included.
+func HashToken(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}

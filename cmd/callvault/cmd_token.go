@@ -2,10 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -13,18 +9,6 @@ import (
 
 	"github.com/callvault/callvault"
 )
-
-// TokenPrefix starts every API token secret, so that leaked tokens are easy to recognise.
-const TokenPrefix = "cv_"
-
-// newTokenSecret returns a fresh secret and the hex SHA-256 that is stored instead of it.
-func newTokenSecret() (secret, hash string) {
-	var b [32]byte
-	rand.Read(b[:])
-	secret = TokenPrefix + base64.RawURLEncoding.EncodeToString(b[:])
-	sum := sha256.Sum256([]byte(secret))
-	return secret, hex.EncodeToString(sum[:])
-}
 
 // cliActor names the operator of a command-line action in audit events.
 func cliActor(e env) callvault.Actor {
@@ -73,7 +57,7 @@ func runTokenCreate(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer m.Close()
-	secret, hash := newTokenSecret()
+	secret, hash := callvault.NewTokenSecret()
 	t := &callvault.Token{ID: callvault.NewID(), Name: n, Role: callvault.Role(*role), Hash: hash, CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
 	ev := &callvault.AuditEvent{Time: time.Now(), Actor: string(cliActor(e)), Action: callvault.ActionTokenCreate,
 		Object: "token:" + t.ID, Detail: callvault.AuditDetail(map[string]any{"name": t.Name, "role": t.Role})}

@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callvault/callvault"
 	"github.com/callvault/callvault/internal/audio"
 )
 
@@ -127,7 +128,7 @@ func createTokenArgs(t *testing.T, flags []string, role, name string) string {
 		t.Fatalf("token create: exit %d: %s", code, errOut)
 	}
 	tok := strings.TrimSpace(out)
-	if !strings.HasPrefix(tok, TokenPrefix) {
+	if !strings.HasPrefix(tok, callvault.TokenPrefix) {
 		t.Fatalf("token create printed %q", out)
 	}
 	return tok

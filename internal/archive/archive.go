@@ -140,10 +140,11 @@ func (s *Service) Ingest(ctx context.Context, req callvault.IngestRequest) (*cal
 	}
 
 	ev := &callvault.AuditEvent{
-		Time:   s.now(),
-		Actor:  string(req.Actor),
-		Action: callvault.ActionRecordingIngest,
-		Object: "recording:" + id,
+		Time:      s.now(),
+		Actor:     string(req.Actor),
+		RequestID: callvault.RequestIDFrom(ctx),
+		Action:    callvault.ActionRecordingIngest,
+		Object:    "recording:" + id,
 		Detail: callvault.AuditDetail(map[string]any{
 			"source": rec.Source, "source_id": rec.SourceID, "plain_sha256": rec.PlainSHA256,
 			"stored_sha256": rec.StoredSHA256, "plain_size": rec.PlainSize, "call_id": rec.Attributes["sip_call_id"],

@@ -39,11 +39,12 @@ func (s *Service) Open(ctx context.Context, actor callvault.Actor, id, purpose s
 		return nil, err
 	}
 	ev := &callvault.AuditEvent{
-		Time:    s.now(),
-		Actor:   string(actor),
-		Action:  callvault.ActionRecordingOpen,
-		Object:  "recording:" + id,
-		Purpose: purpose,
+		Time:      s.now(),
+		Actor:     string(actor),
+		RequestID: callvault.RequestIDFrom(ctx),
+		Action:    callvault.ActionRecordingOpen,
+		Object:    "recording:" + id,
+		Purpose:   purpose,
 	}
 	if err := s.Catalogue.AppendAudit(ctx, ev); err != nil {
 		blob.Close()
