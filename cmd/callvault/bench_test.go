@@ -11,6 +11,7 @@ import (
 
 	"github.com/callvault/callvault"
 	"github.com/callvault/callvault/internal/audio"
+	"github.com/callvault/callvault/internal/storetest"
 )
 
 // A 3-minute mono G.711 call: 8000 bytes/s * 180 s = 1.44 MB.
@@ -19,12 +20,16 @@ func callWAV(b *testing.B) []byte {
 	return wav
 }
 
-// BenchmarkIngest measures durable ingest (validate, encrypt, write, fsync, commit row and audit
-// event) on the embedded stores. Compare with BenchmarkBaselineWriteFsync.
-func BenchmarkIngest(b *testing.B) {
-	wav := callWAV(b)
+// benchMain opens a Main on the embedded stores or, for "scaleout", on a fresh PostgreSQL
+// database and S3 bucket (skipped when they are not configured, as in the tests).
+func benchMain(b *testing.B, backend string) *Main {
+	args := []string{"--data", b.TempDir(), "--log-level", "error"}
+	if backend == "scaleout" {
+		dbURL, blobURL, _ := scaleOut(b)
+		args = append(args, "--db", dbURL, "--blob", blobURL)
+	}
 	fs := newFlagSet(testEnv(nil, nil), "b", "b", true)
-	fs.Parse([]string{"--data", b.TempDir(), "--log-level", "error"})
+	fs.Parse(args)
 	cfg, err := LoadConfig(fs, func(string) string { return "" })
 	if err != nil {
 		b.Fatal(err)
@@ -33,16 +38,30 @@ func BenchmarkIngest(b *testing.B) {
 	if err := m.Open(context.Background()); err != nil {
 		b.Fatal(err)
 	}
-	defer m.Close()
-	b.SetBytes(int64(len(wav)))
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		rec := &callvault.Recording{StartedAt: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC), Source: callvault.SourceUpload, SourceID: fmt.Sprintf("bench-%d", i)}
-		if _, _, err := m.Archive.Ingest(context.Background(), callvault.IngestRequest{Actor: "bench", Recording: rec, Audio: bytes.NewReader(wav)}); err != nil {
-			b.Fatal(err)
-		}
+	b.Cleanup(func() { m.Close() })
+	return m
+}
+
+// BenchmarkIngest measures durable ingest of a 3-minute G.711 call (validate, encrypt, write,
+// fsync or S3 acknowledgement, commit row and audit event). Compare embedded with
+// BenchmarkBaselineWriteFsync, which only writes and fsyncs the same bytes.
+func BenchmarkIngest(b *testing.B) {
+	for _, backend := range []string{"embedded", "scaleout"} {
+		b.Run(backend, func(b *testing.B) {
+			wav := callWAV(b)
+			m := benchMain(b, backend)
+			b.SetBytes(int64(len(wav)))
+			i := 0
+			for b.Loop() {
+				rec := &callvault.Recording{StartedAt: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC), Source: callvault.SourceUpload, SourceID: fmt.Sprintf("bench-%d", i)}
+				i++
+				if _, _, err := m.Archive.Ingest(context.Background(), callvault.IngestRequest{Actor: "bench", Recording: rec, Audio: bytes.NewReader(wav)}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "recordings/s")
+		})
 	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "recordings/s")
 }
 
 // BenchmarkBaselineWriteFsync writes and fsyncs the same bytes to a new file per recording.
@@ -50,9 +69,10 @@ func BenchmarkBaselineWriteFsync(b *testing.B) {
 	wav := callWAV(b)
 	dir := b.TempDir()
 	b.SetBytes(int64(len(wav)))
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
+	i := 0
+	for b.Loop() {
 		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%d.wav", i)))
+		i++
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -65,4 +85,15 @@ func BenchmarkBaselineWriteFsync(b *testing.B) {
 		f.Close()
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "recordings/s")
+}
+
+// BenchmarkSubjectSearch measures "every recording of this number" among 10,000 recordings on
+// each catalogue.
+func BenchmarkSubjectSearch(b *testing.B) {
+	for _, backend := range []string{"embedded", "scaleout"} {
+		b.Run(backend, func(b *testing.B) {
+			m := benchMain(b, backend)
+			storetest.BenchFind(b, m.Catalogue, 10000, false)
+		})
+	}
 }

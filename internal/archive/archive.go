@@ -154,8 +154,13 @@ func (s *Service) Ingest(ctx context.Context, req callvault.IngestRequest) (*cal
 		s.discard(key)
 		if callvault.IsKind(err, callvault.KindConflict) {
 			// A concurrent retry of the same (source, source id) won the race.
-			if r, err2 := s.Catalogue.RecordingBySource(ctx, rec.Source, rec.SourceID); err2 == nil {
+			r, err2 := s.Catalogue.RecordingBySource(ctx, rec.Source, rec.SourceID)
+			if err2 == nil {
 				return r, false, nil
+			}
+			if callvault.IsKind(err2, callvault.KindNotFound) {
+				return nil, false, callvault.WrapError(callvault.KindConflict, err,
+					"this recording ("+string(rec.Source)+" "+rec.SourceID+") was stored before and has been deleted; it is not stored again")
 			}
 		}
 		return nil, false, err
