@@ -18,6 +18,7 @@ import (
 	"github.com/callvault/callvault/internal/fileblob"
 	"github.com/callvault/callvault/internal/postgres"
 	"github.com/callvault/callvault/internal/s3blob"
+	"github.com/callvault/callvault/internal/siprec"
 	"github.com/callvault/callvault/internal/sqlite"
 	"github.com/callvault/callvault/internal/vault"
 )
@@ -34,6 +35,7 @@ type Main struct {
 	Keys         *vault.Keys
 	Archive      *archive.Service
 	Checkpointer *audit.Checkpointer
+	SIP          *siprec.Server // set by Serve when SIPREC is enabled
 
 	// OnRetentionDelete, if set, is called after the retention sweep deletes a recording.
 	OnRetentionDelete func(id string)

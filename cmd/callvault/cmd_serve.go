@@ -9,6 +9,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
 	"github.com/callvault/callvault"
 	"github.com/callvault/callvault/internal/fileblob"
 	"github.com/callvault/callvault/internal/httpserver"
@@ -62,6 +65,28 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 		Logger:         m.Logger,
 		Version:        Version,
 	})
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	sip, err := m.startSIP(ctx, reg)
+	if err != nil {
+		return err
+	}
+	m.SIP = sip
+	if sip != nil {
+		defer func() {
+			// Finalise calls in progress (their recordings commit) before the stores close.
+			if cerr := sip.Close(); cerr != nil {
+				m.Logger.Error("closing SIPREC", "err", cerr)
+			}
+		}()
+	}
+	if cfg.Metrics != "" {
+		stop, err := serveMetrics(cfg.Metrics, reg, m.Logger)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	ln, err := net.Listen("tcp", cfg.HTTP)
 	if err != nil {
 		return &usageError{msg: fmt.Sprintf("cannot listen for HTTP on %s: %v", cfg.HTTP, err), hint: "choose another address with --http, e.g. --http 127.0.0.1:8081"}
@@ -75,6 +100,14 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 	fmt.Fprintf(m.Stdout, "callvault %s is listening on %s\n", Version, url)
 	if cfg.Embedded() {
 		fmt.Fprintf(m.Stdout, "data directory: %s (catalogue, encrypted blobs, keys)\n", cfg.Data)
+	}
+	if sip != nil {
+		if a := sip.UDPAddr(); a != nil {
+			fmt.Fprintf(m.Stdout, "SIPREC recording server on %s (UDP and TCP)\n", a)
+		}
+		if a := sip.TLSAddr(); a != nil {
+			fmt.Fprintf(m.Stdout, "SIPREC over TLS on %s\n", a)
+		}
 	}
 	fmt.Fprintf(m.Stdout, "next: create a token for your recorder, then upload a WAV:\n"+
 		"  callvault token create --role recorder --name pbx --data %s\n"+

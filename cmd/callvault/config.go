@@ -46,6 +46,7 @@ type Config struct {
 	Unrecorded   []string `json:"unrecorded"`          // extensions, numbers, SIP URIs never recorded (payment lines)
 	Announcement string   `json:"announcement_header"` // SIP header carrying announcement evidence
 
+	Metrics   string `json:"metrics"`    // Prometheus metrics listen address; "" = off
 	LogLevel  string `json:"log_level"`  // debug, info, warn, error
 	LogFormat string `json:"log_format"` // text or json
 
@@ -159,6 +160,7 @@ func settings() []setting {
 		list("sip_allow", "comma-separated CIDR prefixes allowed to send SIPREC sessions (empty: any)", func(c *Config) *[]string { return &c.SIPAllow }),
 		list("unrecorded", "comma-separated extensions, numbers and SIP URIs that are never recorded (payment lines)", func(c *Config) *[]string { return &c.Unrecorded }),
 		str("announcement_header", "SIP header that carries announcement evidence", func(c *Config) *string { return &c.Announcement }),
+		str("metrics", "listen address for Prometheus metrics at /metrics (keep it on a private network); empty disables", func(c *Config) *string { return &c.Metrics }),
 		str("log_level", "log level: debug, info, warn, error", func(c *Config) *string { return &c.LogLevel }),
 		str("log_format", "log format: text or json", func(c *Config) *string { return &c.LogFormat }),
 	}
@@ -350,6 +352,11 @@ func (c *Config) Validate() error {
 	for _, p := range c.SIPAllow {
 		if _, err := parsePrefix(p); err != nil {
 			return configError("sip_allow", fmt.Sprintf("%q is not a CIDR prefix or IP", p), "e.g. --sip-allow 192.0.2.0/24,198.51.100.7")
+		}
+	}
+	if c.Metrics != "" {
+		if _, _, err := net.SplitHostPort(c.Metrics); err != nil {
+			return configError("metrics", fmt.Sprintf("%q is not host:port", c.Metrics), "e.g. --metrics 127.0.0.1:9464")
 		}
 	}
 	switch c.LogLevel {

@@ -20,7 +20,7 @@ import (
 // scaleOut gives a fresh PostgreSQL database and a fresh bucket on a real S3 server, with the
 // S3 credentials in this process's environment (for in-process nodes) and returned for child
 // processes.
-func scaleOut(t *testing.T) (dbURL, blobURL string, env []string) {
+func scaleOut(t testing.TB) (dbURL, blobURL string, env []string) {
 	t.Helper()
 	dbURL = postgres.NewTestDatabase(t)
 	gw := blobtest.NewVersityGW(t)
