@@ -11,20 +11,24 @@ import (
 
 // Audit actions. Every state change and every read of a recording appends one event.
 const (
-	ActionRecordingIngest  = "recording.ingest"
-	ActionRecordingOpen    = "recording.open"
-	ActionRecordingDelete  = "recording.delete"
-	ActionOrphanBlobDelete = "blob.orphan_delete"
-	ActionTokenCreate      = "token.create"
-	ActionTokenRevoke      = "token.revoke"
-	ActionKeyCreate        = "key.create"
-	ActionConfigChange     = "config.change"
-	ActionServerStart      = "server.start"
-	ActionServerStop       = "server.stop"
-	ActionLogin            = "auth.login"
-	ActionLoginFailed      = "auth.login_failed"
-	ActionAuditExport      = "audit.export"
-	ActionAuditVerify      = "audit.verify"
+	ActionRecordingIngest   = "recording.ingest"
+	ActionRecordingOpen     = "recording.open"
+	ActionRecordingDelete   = "recording.delete"
+	ActionRecordingPause    = "recording.pause"    // capture paused (e.g. SIPREC re-INVITE inactive)
+	ActionRecordingResume   = "recording.resume"   // capture resumed
+	ActionRecordingPCIStop  = "recording.pci_stop" // an unrecorded (payment) line joined: capture stopped
+	ActionRecordingDeclined = "recording.declined" // a session with an unrecorded participant was refused
+	ActionOrphanBlobDelete  = "blob.orphan_delete"
+	ActionTokenCreate       = "token.create"
+	ActionTokenRevoke       = "token.revoke"
+	ActionKeyCreate         = "key.create"
+	ActionConfigChange      = "config.change"
+	ActionServerStart       = "server.start"
+	ActionServerStop        = "server.stop"
+	ActionLogin             = "auth.login"
+	ActionLoginFailed       = "auth.login_failed"
+	ActionAuditExport       = "audit.export"
+	ActionAuditVerify       = "audit.verify"
 )
 
 // AuditEvent is one entry of the hash-chained audit log. Stores assign Seq, PrevHash and Hash
