@@ -14,7 +14,7 @@ import (
 	"github.com/callvault/callvault"
 	"github.com/callvault/callvault/internal/audio"
 	"github.com/callvault/callvault/internal/blobtest"
-	"github.com/callvault/callvault/internal/postgres"
+	"github.com/callvault/callvault/internal/postgres/pgtest"
 )
 
 // scaleOut gives a fresh PostgreSQL database and a fresh bucket on a real S3 server, with the
@@ -22,7 +22,7 @@ import (
 // processes.
 func scaleOut(t testing.TB) (dbURL, blobURL string, env []string) {
 	t.Helper()
-	dbURL = postgres.NewTestDatabase(t)
+	dbURL = pgtest.NewTestDatabase(t)
 	gw := blobtest.NewVersityGW(t)
 	if err := gw.CreateBucket(context.Background(), "vault"); err != nil {
 		t.Fatal(err)
