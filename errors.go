@@ -29,10 +29,14 @@ type Error struct {
 	Kind    Kind
 	Message string // safe for users; never contains secrets or internal detail
 	Err     error  // underlying cause, logged, never shown to clients
+
+	causeInMessage bool // Message already includes Err's text (made by Errorf with %w)
 }
 
 func (e *Error) Error() string {
 	switch {
+	case e.causeInMessage:
+		return e.Message
 	case e.Message != "" && e.Err != nil:
 		return e.Message + ": " + e.Err.Error()
 	case e.Message != "":
@@ -50,7 +54,8 @@ func (e *Error) Unwrap() error { return e.Err }
 // %w only for causes that are safe to show.
 func Errorf(kind Kind, format string, args ...any) error {
 	err := fmt.Errorf(format, args...)
-	return &Error{Kind: kind, Message: err.Error(), Err: errors.Unwrap(err)}
+	cause := errors.Unwrap(err)
+	return &Error{Kind: kind, Message: err.Error(), Err: cause, causeInMessage: cause != nil}
 }
 
 // WrapError returns an *Error of the given kind with a safe message, keeping err as the cause for
@@ -108,4 +113,16 @@ func HTTPStatus(err error) int {
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
+}
+
+// PrefixError returns err with prefix and ": " before its safe message, keeping its Kind and
+// cause; an error without a Kind is returned as KindInternal with the prefix.
+func PrefixError(err error, prefix string) error {
+	var e *Error
+	if !errors.As(err, &e) {
+		return &Error{Kind: KindInternal, Message: prefix, Err: err}
+	}
+	c := *e
+	c.Message = prefix + ": " + e.Message
+	return &c
 }

@@ -272,3 +272,35 @@ func (f RecordingFilter) Normalize() (RecordingFilter, error) {
 	f.Subjects = out
 	return f, nil
 }
+
+// Validate returns KindInvalid for a recording no catalogue may keep: one without an ID, a valid
+// source and a source ID, a start time, or a RetainUntil (a recording that never expires would
+// break the retention policy). Stores call it in CreateRecording and ImportRecording.
+func (r *Recording) Validate() error {
+	switch {
+	case r == nil:
+		return Errorf(KindInvalid, "no recording given")
+	case !ValidID(r.ID):
+		return Errorf(KindInvalid, "recording id %q is not an id", r.ID)
+	case !r.Source.Valid() || r.SourceID == "":
+		return Errorf(KindInvalid, "recording %s has no valid source and source id", r.ID)
+	case r.StartedAt.IsZero():
+		return Errorf(KindInvalid, "recording %s has no start time", r.ID)
+	case r.RetainUntil.IsZero():
+		return Errorf(KindInvalid, "recording %s: retain_until is required; a recording that never expires would break the retention policy", r.ID)
+	}
+	return nil
+}
+
+// PageLimit resolves the limit of a page of a whole-store walk (ListRecordings,
+// ExpiredRecordings, AuditEvents): 0 or less means DefaultSearchLimit, and it is capped at
+// MaxSearchLimit.
+func PageLimit(n int) int {
+	switch {
+	case n <= 0:
+		return DefaultSearchLimit
+	case n > MaxSearchLimit:
+		return MaxSearchLimit
+	}
+	return n
+}

@@ -17,8 +17,8 @@ import (
 // RecordingStore keeps the catalogue of recordings and the subject index used to find them.
 type RecordingStore interface {
 	// CreateRecording inserts r, its subject rows (r.Subjects()) and ev atomically. It returns
-	// KindConflict if a recording with the same (Source, SourceID) or ID exists; nothing is
-	// written then.
+	// KindInvalid if r.Validate fails, and KindConflict if a recording with the same (Source,
+	// SourceID) or ID exists; nothing is written then.
 	CreateRecording(ctx context.Context, r *Recording, ev *AuditEvent) error
 
 	// Recording returns the recording with the given ID, including Header, or KindNotFound.
@@ -40,8 +40,8 @@ type RecordingStore interface {
 	// of RecordingFilter.Limit.
 	ListRecordings(ctx context.Context, afterID string, limit int) ([]*Recording, error)
 
-	// ExpiredRecordings returns up to limit live recordings whose RetainUntil is before now,
-	// ordered by RetainUntil, then ID.
+	// ExpiredRecordings returns up to limit (see PageLimit) live recordings whose RetainUntil
+	// is before now, ordered by RetainUntil, then ID.
 	ExpiredRecordings(ctx context.Context, now time.Time, limit int) ([]*Recording, error)
 
 	// DeleteRecording removes the recording's catalogue entry and subject rows, destroys its
@@ -57,7 +57,8 @@ type AuditStore interface {
 	// makes concurrent appends (from several processes or nodes) form one unbroken chain.
 	AppendAudit(ctx context.Context, ev *AuditEvent) error
 
-	// AuditEvents returns up to limit events with Seq > afterSeq in Seq order, exactly as stored.
+	// AuditEvents returns up to limit (see PageLimit) events with Seq > afterSeq in Seq order,
+	// exactly as stored.
 	AuditEvents(ctx context.Context, afterSeq int64, limit int) ([]*AuditEvent, error)
 
 	// AuditHead returns the last event, or (nil, nil) if the log is empty.
@@ -102,8 +103,8 @@ type Catalogue interface {
 
 // CatalogueImporter is an optional capability of a Catalogue: it writes rows exactly as given,
 // for migration between backends. ImportAuditEvent keeps Seq, PrevHash and Hash as they are and
-// fails with KindConflict unless ev.Seq is the next sequence number; ImportRecording is a no-op
-// returning KindConflict if the recording already exists.
+// fails with KindConflict unless ev.Seq is the next sequence number; ImportRecording returns
+// KindInvalid if r.Validate fails and KindConflict (writing nothing) if the recording exists.
 type CatalogueImporter interface {
 	ImportRecording(ctx context.Context, r *Recording) error
 	ImportAuditEvent(ctx context.Context, ev *AuditEvent) error

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -336,6 +337,7 @@ func testInvalidKeys(t *testing.T, s callvault.BlobStore) {
 	bad := []string{
 		"", "../x", "/abs", "a//b", "a/./b", "a/../b", "a/", ".", "..", "a/..",
 		"a b", "with space", `a\b`, `..\x`, "tab\tkey", "nul\x00", "ü.age", "a?b", "a*b", "a%2Fb",
+		longKey(callvault.MaxBlobKeyLen + 1),
 	}
 	for _, key := range bad {
 		_, err := s.Create(ctx, key)
@@ -352,6 +354,28 @@ func testInvalidKeys(t *testing.T, s callvault.BlobStore) {
 	good := "Rec_2026-11.x/A-z_0.9/0193aBc.age"
 	put(t, s, good, []byte("ok"))
 	wantContent(t, s, good, []byte("ok"))
+	// ... and keys up to callvault.MaxBlobKeyLen bytes.
+	long := longKey(callvault.MaxBlobKeyLen)
+	put(t, s, long, []byte("long"))
+	wantContent(t, s, long, []byte("long"))
+}
+
+// longKey returns a valid key of exactly n bytes, in segments short enough for any file system.
+func longKey(n int) string {
+	var b strings.Builder
+	for b.Len() < n {
+		rest := n - b.Len()
+		if b.Len() > 0 {
+			b.WriteByte('/')
+			rest--
+		}
+		seg := min(100, rest)
+		if rest-seg == 1 {
+			seg-- // leave room for a slash and a segment, not for a slash alone
+		}
+		b.WriteString(strings.Repeat("k", seg))
+	}
+	return b.String()
 }
 
 func testConcurrentWriters(t *testing.T, s callvault.BlobStore) {

@@ -1,19 +1,17 @@
 package fileblob
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/callvault/callvault"
 )
 
-// maxKeyLen bounds a key so that it fits comfortably in PATH_MAX and S3's 1024-byte limit.
-const maxKeyLen = 900
-
-// validateKey checks key against the BlobStore contract: slash-separated segments of
-// [a-zA-Z0-9._-], none empty, "." or "..". The top-level segment tmpDirName is reserved.
+// validateKey checks key against the BlobStore contract (callvault.ValidateBlobKey). The
+// top-level name tmpDirName is also reserved: it holds the blobs being written.
 func validateKey(key string) error {
-	if err := validatePath(key, "key"); err != nil {
-		return err
+	if err := callvault.ValidateBlobKey(key); err != nil {
+		return named(err)
 	}
 	if key == tmpDirName || strings.HasPrefix(key, tmpDirName+"/") {
 		return callvault.Errorf(callvault.KindInvalid, "fileblob: blob key %q: the top-level name %q is reserved", key, tmpDirName)
@@ -21,44 +19,17 @@ func validateKey(key string) error {
 	return nil
 }
 
-// validatePrefix checks a List prefix: a key, a key followed by "/", or the start of a segment.
-// The empty prefix lists everything.
+// validatePrefix checks a List prefix (callvault.ValidateBlobPrefix).
 func validatePrefix(prefix string) error {
-	last := prefix
-	if i := strings.LastIndexByte(prefix, '/'); i >= 0 {
-		if err := validatePath(prefix[:i], "prefix"); err != nil {
-			return callvault.Errorf(callvault.KindInvalid, "fileblob: list prefix %q: each segment must be made of [a-zA-Z0-9._-] and must not be empty, \".\" or \"..\"", prefix)
-		}
-		last = prefix[i+1:]
-	}
-	for i := 0; i < len(last); i++ {
-		if !segmentByte(last[i]) {
-			return callvault.Errorf(callvault.KindInvalid, "fileblob: list prefix %q: only [a-zA-Z0-9._-] and \"/\" are allowed", prefix)
-		}
-	}
-	return nil
+	return named(callvault.ValidateBlobPrefix(prefix))
 }
 
-func validatePath(key, what string) error {
-	if key == "" {
-		return callvault.Errorf(callvault.KindInvalid, "fileblob: blob %s is empty", what)
+// named returns err, a *callvault.Error of the root package, with "fileblob: " before its
+// message, keeping its Kind.
+func named(err error) error {
+	var e *callvault.Error
+	if err == nil || !errors.As(err, &e) {
+		return err
 	}
-	if len(key) > maxKeyLen {
-		return callvault.Errorf(callvault.KindInvalid, "fileblob: blob %s is %d bytes long; the limit is %d", what, len(key), maxKeyLen)
-	}
-	for _, seg := range strings.Split(key, "/") {
-		if seg == "" || seg == "." || seg == ".." {
-			return callvault.Errorf(callvault.KindInvalid, "fileblob: blob %s %q: segments must not be empty, \".\" or \"..\"", what, key)
-		}
-		for i := 0; i < len(seg); i++ {
-			if !segmentByte(seg[i]) {
-				return callvault.Errorf(callvault.KindInvalid, "fileblob: blob %s %q: only [a-zA-Z0-9._-] and \"/\" are allowed", what, key)
-			}
-		}
-	}
-	return nil
-}
-
-func segmentByte(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-'
+	return callvault.PrefixError(err, "fileblob")
 }

@@ -1,6 +1,7 @@
 package fileblob
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/callvault/callvault"
@@ -32,7 +33,8 @@ func TestValidateKey(t *testing.T) {
 		{`a\b`, false},
 		{"a:b", false},
 		{"é", false},
-		{string(make([]byte, maxKeyLen+1)), false},
+		{strings.Repeat("a", callvault.MaxBlobKeyLen), true},
+		{strings.Repeat("a", callvault.MaxBlobKeyLen+1), false},
 	}
 	for _, tt := range tests {
 		err := validateKey(tt.key)
@@ -41,6 +43,9 @@ func TestValidateKey(t *testing.T) {
 		}
 		if !tt.ok && !callvault.IsKind(err, callvault.KindInvalid) {
 			t.Errorf("validateKey(%q) = %v, want invalid", tt.key, err)
+		}
+		if err != nil && !strings.HasPrefix(callvault.ErrorMessage(err), "fileblob: ") {
+			t.Errorf("validateKey(%q) message %q does not name the backend", tt.key, callvault.ErrorMessage(err))
 		}
 	}
 }
@@ -68,6 +73,9 @@ func TestValidatePrefix(t *testing.T) {
 		err := validatePrefix(tt.prefix)
 		if tt.ok != (err == nil) {
 			t.Errorf("validatePrefix(%q) = %v, want ok=%v", tt.prefix, err, tt.ok)
+		}
+		if err != nil && (!callvault.IsKind(err, callvault.KindInvalid) || !strings.HasPrefix(callvault.ErrorMessage(err), "fileblob: ")) {
+			t.Errorf("validatePrefix(%q) = %v (kind %q), want an invalid error naming the backend", tt.prefix, err, callvault.ErrorKind(err))
 		}
 	}
 }

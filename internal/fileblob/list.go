@@ -52,7 +52,7 @@ func (s *Store) walk(ctx context.Context, dirKey, prefix string, fn func(callvau
 		if dirKey == "" && name == tmpDirName {
 			continue
 		}
-		if validatePath(name, "key") != nil {
+		if callvault.ValidateBlobKey(name) != nil {
 			continue // not a name this store writes
 		}
 		k := dirKey + name

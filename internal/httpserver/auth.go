@@ -1,9 +1,7 @@
 package httpserver
 
 import (
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/hex"
 	"net/http"
 	"slices"
 	"strings"
@@ -30,17 +28,8 @@ func Allowed(route string, role callvault.Role) bool {
 	return slices.Contains(permissions[route], role)
 }
 
-// tokenPrefix starts every callvault API token; other bearer values are rejected unhashed.
-const tokenPrefix = "cv_"
-
 // maxTokenLen bounds the bearer value hashed and looked up.
 const maxTokenLen = 256
-
-// HashToken returns the hex SHA-256 of an API token's secret, the form TokenStore keeps.
-func HashToken(secret string) string {
-	sum := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(sum[:])
-}
 
 var (
 	errNoToken = callvault.Errorf(callvault.KindUnauthenticated,
@@ -61,10 +50,11 @@ func (s *Server) authenticate(r *http.Request) (*Principal, error) {
 	if !ok || !strings.EqualFold(scheme, "Bearer") || secret == "" {
 		return nil, errNoToken
 	}
-	if !strings.HasPrefix(secret, tokenPrefix) || len(secret) > maxTokenLen {
+	// Bearer values that are not callvault tokens are rejected unhashed.
+	if !strings.HasPrefix(secret, callvault.TokenPrefix) || len(secret) > maxTokenLen {
 		return nil, errBadToken
 	}
-	hash := HashToken(secret)
+	hash := callvault.HashToken(secret)
 	t, err := s.tokens.TokenByHash(r.Context(), hash)
 	switch {
 	case callvault.IsKind(err, callvault.KindNotFound):

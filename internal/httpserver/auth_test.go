@@ -29,7 +29,7 @@ func TestAuthentication(t *testing.T) {
 		{"unknown token", "Bearer cv_unknown", nil, 401, "invalid or revoked", `Bearer error="invalid_token"`},
 		{"revoked token returned by the store", "Bearer " + recorderSecret, func(e *env) {
 			now := time.Now()
-			e.tokens.byHash[HashToken(recorderSecret)].RevokedAt = &now
+			e.tokens.byHash[callvault.HashToken(recorderSecret)].RevokedAt = &now
 		}, 401, "invalid or revoked", `Bearer error="invalid_token"`},
 		{"store matching loosely", "Bearer cv_guess", func(e *env) {
 			e.tokens.byHash = map[string]*callvault.Token{}

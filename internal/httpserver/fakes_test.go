@@ -91,7 +91,7 @@ type fakeTokens struct {
 var _ callvault.TokenStore = (*fakeTokens)(nil)
 
 func (f *fakeTokens) add(secret, name string, role callvault.Role) *callvault.Token {
-	t := &callvault.Token{ID: callvault.NewID(), Name: name, Role: role, Hash: HashToken(secret), CreatedAt: time.Now()}
+	t := &callvault.Token{ID: callvault.NewID(), Name: name, Role: role, Hash: callvault.HashToken(secret), CreatedAt: time.Now()}
 	f.byHash[t.Hash] = t
 	return t
 }

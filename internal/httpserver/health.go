@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+
+	"github.com/callvault/callvault"
 )
 
 // statusBody is the whole answer of the health endpoints: they reveal nothing else.
@@ -24,7 +26,7 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 		err := s.ready(ctx)
 		cancel()
 		if err != nil {
-			s.log.Warn("not ready", slog.String("request_id", RequestIDFromContext(r.Context())),
+			s.log.Warn("not ready", slog.String("request_id", callvault.RequestIDFrom(r.Context())),
 				slog.Any("error", err))
 			writeJSON(w, http.StatusServiceUnavailable, statusBody{Status: "unavailable"})
 			return

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"runtime/debug"
 	"time"
+
+	"github.com/callvault/callvault"
 )
 
 // statusWriter records what a handler wrote, for the access log and panic recovery.
@@ -42,8 +44,9 @@ func (w *statusWriter) Flush() {
 // Unwrap lets http.ResponseController reach the connection (read deadlines, full duplex).
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// wrap is the outermost middleware: it assigns the request ID, sets the security headers,
-// recovers panics and writes one access log line per request.
+// wrap is the outermost middleware: it assigns the request ID (answered in X-Request-Id and put
+// into the context with callvault.WithRequestID, so audit events name it), sets the security
+// headers, recovers panics and writes one access log line per request.
 func (s *Server) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -51,8 +54,8 @@ func (s *Server) wrap(next http.Handler) http.Handler {
 		if !saneRequestID(id) {
 			id = newRequestID()
 		}
-		info := &requestInfo{id: id}
-		r = r.WithContext(withRequestInfo(r.Context(), info))
+		info := &requestInfo{}
+		r = r.WithContext(callvault.WithRequestID(withRequestInfo(r.Context(), info), id))
 
 		h := w.Header()
 		h.Set(requestIDHeader, id)
@@ -98,7 +101,7 @@ func (s *Server) accessLog(r *http.Request, sw *statusWriter, info *requestInfo,
 		slog.Int("status", status),
 		slog.Int64("bytes", sw.bytes),
 		slog.Duration("duration", time.Since(start)),
-		slog.String("request_id", info.id),
+		slog.String("request_id", callvault.RequestIDFrom(r.Context())),
 		slog.String("actor", actor),
 	)
 }

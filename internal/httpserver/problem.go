@@ -29,7 +29,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, status int, kind, deta
 		Title:     http.StatusText(status),
 		Status:    status,
 		Detail:    detail,
-		RequestID: RequestIDFromContext(r.Context()),
+		RequestID: callvault.RequestIDFrom(r.Context()),
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/problem+json")
@@ -47,7 +47,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		status, kind = http.StatusInternalServerError, callvault.KindInternal
 		err = errors.New("httpserver: fail called with a nil error")
 	}
-	attrs := []any{slog.String("request_id", RequestIDFromContext(r.Context())),
+	attrs := []any{slog.String("request_id", callvault.RequestIDFrom(r.Context())),
 		slog.String("kind", string(kind)), slog.Any("error", err)}
 	switch {
 	case status == http.StatusServiceUnavailable:

@@ -15,9 +15,10 @@ const requestIDHeader = "X-Request-Id"
 const maxRequestIDLen = 64
 
 // requestInfo is the per-request state shared between the outer middleware and the handlers:
-// the ID, and the actor once authentication has established it (for the access log).
+// the actor once authentication has established it (for the access log). The request ID travels
+// in the context on its own (callvault.WithRequestID), so that stores and services below the
+// handlers, audit events above all, can name it.
 type requestInfo struct {
-	id        string
 	principal *Principal
 }
 
@@ -30,15 +31,6 @@ func withRequestInfo(ctx context.Context, info *requestInfo) context.Context {
 func requestInfoFrom(ctx context.Context) *requestInfo {
 	info, _ := ctx.Value(requestInfoKey{}).(*requestInfo)
 	return info
-}
-
-// RequestIDFromContext returns the ID of the request ctx belongs to, or "" outside a request.
-// Handlers pass it on (for example into audit events) so logs and audit entries correlate.
-func RequestIDFromContext(ctx context.Context) string {
-	if info := requestInfoFrom(ctx); info != nil {
-		return info.id
-	}
-	return ""
 }
 
 // PrincipalFromContext returns the authenticated caller of the request ctx belongs to.

@@ -69,12 +69,12 @@ func (db *DB) AppendAudit(ctx context.Context, ev *callvault.AuditEvent) error {
 	return nil
 }
 
-// AuditEvents returns up to limit events with Seq > afterSeq in Seq order (limit <= 0 means
-// 100; at most 1000).
+// AuditEvents returns up to limit events with Seq > afterSeq in Seq order (limit as for
+// callvault.PageLimit).
 func (db *DB) AuditEvents(ctx context.Context, afterSeq int64, limit int) ([]*callvault.AuditEvent, error) {
 	const what = "postgres: read audit events"
 	rows, err := db.pool.Query(ctx, `SELECT `+auditColumns+` FROM audit_events WHERE seq > $1
-		ORDER BY seq LIMIT $2`, afterSeq, pageLimit(limit))
+		ORDER BY seq LIMIT $2`, afterSeq, callvault.PageLimit(limit))
 	if err != nil {
 		return nil, translate(err, what)
 	}

@@ -3,6 +3,7 @@ package postgres
 import (
 	"testing"
 
+	"github.com/callvault/callvault/internal/postgres/pgtest"
 	"github.com/callvault/callvault/internal/storetest"
 )
 
@@ -13,12 +14,12 @@ import (
 
 // BenchmarkCreateRecording measures CreateRecording with its audit event, one per op.
 func BenchmarkCreateRecording(b *testing.B) {
-	storetest.BenchCreate(b, openTest(b, NewTestDatabase(b)))
+	storetest.BenchCreate(b, openTest(b, pgtest.NewTestDatabase(b)))
 }
 
 // BenchmarkFindRecordings measures a subject search for one number among 10,000 recordings.
 func BenchmarkFindRecordings(b *testing.B) {
-	db := openTest(b, NewTestDatabase(b))
+	db := openTest(b, pgtest.NewTestDatabase(b))
 	storetest.Seed(b, db, 10000)
 	if _, err := db.pool.Exec(b.Context(), "ANALYZE"); err != nil {
 		b.Fatalf("ANALYZE: %v", err)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/postgres/pgtest"
 	"github.com/callvault/callvault/internal/storetest"
 )
 
@@ -20,8 +21,21 @@ func openTest(t testing.TB, url string) *DB {
 }
 
 func TestCatalogue(t *testing.T) {
-	dbURL := NewTestDatabase(t)
+	dbURL := pgtest.NewTestDatabase(t)
 	storetest.Run(t, func(t *testing.T) callvault.Catalogue {
-		return openTest(t, NewTestSchema(t, dbURL))
+		return tombstoneDB{openTest(t, pgtest.NewTestSchema(t, dbURL))}
 	})
+}
+
+// tombstoneDB is a DB that can also read the rows of deleted recordings, for the conformance
+// suite's storetest.TombstoneReader check.
+type tombstoneDB struct{ *DB }
+
+var _ storetest.TombstoneReader = tombstoneDB{}
+
+// Tombstone returns the header and sidecar stored for the deleted recording id.
+func (db tombstoneDB) Tombstone(ctx context.Context, id string) (header, sidecar []byte, err error) {
+	err = db.pool.QueryRow(ctx, `SELECT header, sidecar FROM recordings
+		WHERE id = $1 AND deleted_at IS NOT NULL`, id).Scan(&header, &sidecar)
+	return header, sidecar, translate(err, "postgres: read tombstone")
 }

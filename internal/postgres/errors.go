@@ -77,3 +77,14 @@ func retryable(err error) bool {
 	}
 	return false
 }
+
+// prefixed returns err, a *callvault.Error of the root package (a rule checked above the store),
+// with what (for example "postgres: find recordings") before its message, keeping its Kind and
+// cause.
+func prefixed(err error, what string) error {
+	var e *callvault.Error
+	if !errors.As(err, &e) {
+		return translate(err, what)
+	}
+	return callvault.PrefixError(err, what)
+}

@@ -9,12 +9,13 @@ import (
 	"time"
 
 	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/postgres/pgtest"
 )
 
 // The subject search must read the subject index and fetch recordings by key, never scan the
 // recordings table, whatever its size.
 func TestFindUsesSubjectIndex(t *testing.T) {
-	db := openTest(t, NewTestDatabase(t))
+	db := openTest(t, pgtest.NewTestDatabase(t))
 	ctx := context.Background()
 	// Bulk-load through SQL: the plan depends on table statistics, not on how the rows came.
 	const n = 20000

@@ -11,23 +11,15 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// maxSubjects bounds one search (as in the SQLite catalogue, whose statements have a variable
-// limit), so that both backends accept the same searches.
-const maxSubjects = 500
-
 // FindRecordings returns the live recordings in which any of f.Subjects took part, started
 // within [f.From, f.To), ordered by (StartedAt, ID), after the recording f.After. With subjects
 // it reads the subject index only, then fetches the page's recordings by primary key.
 func (db *DB) FindRecordings(ctx context.Context, f callvault.RecordingFilter) ([]*callvault.Recording, error) {
 	const what = "postgres: find recordings"
-	if f.Limit < 0 {
-		return nil, callvault.Errorf(callvault.KindInvalid, "%s: limit must not be negative, got %d", what, f.Limit)
-	}
-	subjects, err := normalizeSubjects(f.Subjects)
+	f, err := f.Normalize()
 	if err != nil {
-		return nil, err
+		return nil, prefixed(err, what)
 	}
-	f.Subjects = subjects
 	var cursor *findCursor
 	if f.After != "" {
 		c := findCursor{id: f.After}
@@ -50,9 +42,9 @@ type findCursor struct {
 	id        string
 }
 
-// findQuery returns the query of FindRecordings and its arguments.
+// findQuery returns the query of FindRecordings and its arguments; f is normalised.
 func findQuery(f callvault.RecordingFilter, cursor *findCursor) (string, []any) {
-	limit := pageLimit(f.Limit)
+	limit := f.Limit
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
@@ -99,38 +91,4 @@ func findQuery(f callvault.RecordingFilter, cursor *findCursor) (string, []any) 
 	WHERE r.deleted_at IS NULL
 	ORDER BY r.started_at, r.id`
 	return q, args
-}
-
-// normalizeSubjects checks the subjects' kinds and normalises their values the way
-// Recording.Subjects does, so that a caller who forgot to still finds what it looks for. It drops
-// duplicates, and returns KindInvalid for an unknown kind, an empty value or too many subjects.
-func normalizeSubjects(in []callvault.Subject) ([]callvault.Subject, error) {
-	const what = "postgres: find recordings"
-	if len(in) > maxSubjects {
-		return nil, callvault.Errorf(callvault.KindInvalid,
-			"%s: %d subjects in one search; split it into searches of at most %d", what, len(in), maxSubjects)
-	}
-	seen := map[callvault.Subject]bool{}
-	out := make([]callvault.Subject, 0, len(in))
-	for _, s := range in {
-		v := strings.TrimSpace(s.Value)
-		switch s.Kind {
-		case callvault.SubjectNumber, callvault.SubjectExtension:
-		case callvault.SubjectName:
-			v = callvault.NormalizeName(v)
-		case callvault.SubjectURI:
-			v = strings.ToLower(v)
-		default:
-			return nil, callvault.Errorf(callvault.KindInvalid, "%s: unknown subject kind %q", what, s.Kind)
-		}
-		if v == "" {
-			return nil, callvault.Errorf(callvault.KindInvalid, "%s: empty %s subject", what, s.Kind)
-		}
-		s = callvault.Subject{Kind: s.Kind, Value: v}
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	return out, nil
 }

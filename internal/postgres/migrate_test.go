@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/postgres/pgtest"
 )
 
 func TestMigrationsEmbedded(t *testing.T) {
@@ -26,7 +27,7 @@ func TestMigrationsEmbedded(t *testing.T) {
 
 // Several nodes starting at once on an empty database apply each migration exactly once.
 func TestMigrateConcurrentNodes(t *testing.T) {
-	url := NewTestDatabase(t)
+	url := pgtest.NewTestDatabase(t)
 	const nodes = 4
 	var (
 		wg    sync.WaitGroup
@@ -69,7 +70,7 @@ func TestMigrateConcurrentNodes(t *testing.T) {
 
 // A database migrated by a newer callvault is refused rather than used with the wrong schema.
 func TestMigrateRefusesNewerSchema(t *testing.T) {
-	url := NewTestDatabase(t)
+	url := pgtest.NewTestDatabase(t)
 	db := openTest(t, url)
 	if _, err := db.pool.Exec(context.Background(), "INSERT INTO schema_migrations (version, name) VALUES (9999, '9999_future.sql')"); err != nil {
 		t.Fatalf("insert future migration: %v", err)

@@ -8,12 +8,13 @@ import (
 	"time"
 
 	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/postgres/pgtest"
 )
 
 // Two DBs on one database are two nodes: each has its own pool, so nothing in the process
 // serialises them; only the database does.
 func TestTwoNodes(t *testing.T) {
-	url := NewTestDatabase(t)
+	url := pgtest.NewTestDatabase(t)
 	nodes := []*DB{openTest(t, url), openTest(t, url)}
 	ctx := context.Background()
 

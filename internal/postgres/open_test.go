@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/postgres/pgtest"
 )
 
 // closedPort returns a loopback port nothing listens on.
@@ -62,7 +63,7 @@ func TestOpenMalformedURL(t *testing.T) {
 }
 
 func TestClosedIsUnavailable(t *testing.T) {
-	db := openTest(t, NewTestDatabase(t))
+	db := openTest(t, pgtest.NewTestDatabase(t))
 	db.Close()
 	ctx := context.Background()
 	if err := db.Ping(ctx); !callvault.IsKind(err, callvault.KindUnavailable) {
@@ -80,7 +81,7 @@ func TestClosedIsUnavailable(t *testing.T) {
 
 // A schema in search_path that does not exist is a configuration mistake, reported as such.
 func TestOpenMissingSchema(t *testing.T) {
-	url := NewTestDatabase(t)
+	url := pgtest.NewTestDatabase(t)
 	_, err := Open(context.Background(), withQuery(t, url, "search_path", "no_such_schema"))
 	if !callvault.IsKind(err, callvault.KindInvalid) {
 		t.Errorf("Open(missing schema) = %v (kind %q), want invalid", err, callvault.ErrorKind(err))

@@ -8,21 +8,17 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// checkRecording returns KindInvalid for a recording no store could keep.
+// checkRecording applies the root's rule for recordings a catalogue may keep.
 func checkRecording(r *callvault.Recording, what string) error {
-	switch {
-	case r == nil:
-		return callvault.Errorf(callvault.KindInvalid, "%s: no recording given", what)
-	case r.ID == "":
-		return callvault.Errorf(callvault.KindInvalid, "%s: the recording has no ID", what)
-	case r.Source == "" || r.SourceID == "":
-		return callvault.Errorf(callvault.KindInvalid, "%s: recording %s has no source and source ID", what, r.ID)
+	if err := r.Validate(); err != nil {
+		return prefixed(err, what)
 	}
 	return nil
 }
 
 // CreateRecording inserts r, its subject rows and ev atomically; KindConflict if a recording with
-// the same ID or (Source, SourceID) exists.
+// the same ID or (Source, SourceID) exists, KindInvalid if r has no ID, source, source ID or
+// RetainUntil.
 func (db *DB) CreateRecording(ctx context.Context, r *callvault.Recording, ev *callvault.AuditEvent) error {
 	const what = "postgres: create recording"
 	if err := checkRecording(r, what); err != nil {
@@ -85,20 +81,24 @@ func (db *DB) RecordingBySource(ctx context.Context, source callvault.Source, so
 	return r, translate(err, "postgres: recording by source")
 }
 
-// ListRecordings returns up to limit live recordings with ID > afterID, ordered by ID (limit <= 0
-// means 100; at most 1000).
+// ListRecordings returns up to limit live recordings with ID > afterID, ordered by ID. limit
+// follows the rules of RecordingFilter.Limit (a negative one is KindInvalid).
 func (db *DB) ListRecordings(ctx context.Context, afterID string, limit int) ([]*callvault.Recording, error) {
-	return db.queryRecordings(ctx, "postgres: list recordings", `SELECT `+recordingColumns+` FROM recordings r
-		WHERE r.id > $1 AND r.deleted_at IS NULL ORDER BY r.id LIMIT $2`, afterID, pageLimit(limit))
+	const what = "postgres: list recordings"
+	f, err := callvault.RecordingFilter{Limit: limit}.Normalize()
+	if err != nil {
+		return nil, prefixed(err, what)
+	}
+	return db.queryRecordings(ctx, what, `SELECT `+recordingColumns+` FROM recordings r
+		WHERE r.id > $1 AND r.deleted_at IS NULL ORDER BY r.id LIMIT $2`, afterID, f.Limit)
 }
 
 // ExpiredRecordings returns up to limit live recordings whose RetainUntil is before now, ordered
-// by RetainUntil, then ID (limit as for ListRecordings). A recording without RetainUntil never
-// expires.
+// by RetainUntil, then ID (limit as for callvault.PageLimit).
 func (db *DB) ExpiredRecordings(ctx context.Context, now time.Time, limit int) ([]*callvault.Recording, error) {
 	return db.queryRecordings(ctx, "postgres: list expired recordings", `SELECT `+recordingColumns+` FROM recordings r
 		WHERE r.retain_until < $1 AND r.deleted_at IS NULL ORDER BY r.retain_until, r.id LIMIT $2`,
-		now, pageLimit(limit))
+		now, callvault.PageLimit(limit))
 }
 
 // queryRecordings runs a query selecting recordingColumns.
@@ -142,23 +142,6 @@ func (db *DB) DeleteRecording(ctx context.Context, id string, ev *callvault.Audi
 	}
 	*ev = *sealed
 	return nil
-}
-
-// Page sizes of the listing methods.
-const (
-	defaultLimit = 100
-	maxLimit     = 1000
-)
-
-// pageLimit returns the page size for a requested limit: the default for 0 or less, capped.
-func pageLimit(n int) int {
-	switch {
-	case n <= 0:
-		return defaultLimit
-	case n > maxLimit:
-		return maxLimit
-	}
-	return n
 }
 
 // safeID returns id for an error message if it looks like an ID, and a placeholder otherwise, so

@@ -6,12 +6,13 @@ import (
 	"time"
 
 	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/postgres/pgtest"
 )
 
 // Crypto-shredding must destroy the bytes in the table, not only hide the row: after a delete
 // the tombstone keeps its hashes but no header and no sidecar.
 func TestDeleteShredsHeaderAndSidecar(t *testing.T) {
-	db := openTest(t, NewTestDatabase(t))
+	db := openTest(t, pgtest.NewTestDatabase(t))
 	ctx := context.Background()
 	r := testRecording("shred-1")
 	r.Sidecar = []byte("<recording>sealed metadata</recording>")

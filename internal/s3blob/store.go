@@ -18,7 +18,7 @@ const (
 	// DefaultPartSize is how much a writer buffers before it switches to a multipart upload.
 	DefaultPartSize = 8 << 20
 	// maxPrefixLen keeps prefix+key within S3's 1024-byte key limit.
-	maxPrefixLen = 1024 - maxKeyLen
+	maxPrefixLen = 1024 - callvault.MaxBlobKeyLen
 )
 
 // Options tune a Store. The zero value is the default.

@@ -97,7 +97,7 @@ func scanEvent(s scanner) (*callvault.AuditEvent, error) {
 // AuditEvents returns up to limit events with Seq > afterSeq in Seq order, exactly as stored.
 func (db *DB) AuditEvents(ctx context.Context, afterSeq int64, limit int) ([]*callvault.AuditEvent, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT `+eventColumns+` FROM audit_events
-		WHERE seq > ? ORDER BY seq LIMIT ?`, afterSeq, pageLimit(limit))
+		WHERE seq > ? ORDER BY seq LIMIT ?`, afterSeq, callvault.PageLimit(limit))
 	if err != nil {
 		return nil, translate(err, "read audit events")
 	}

@@ -43,7 +43,7 @@ func jsonText[T any](v T, empty string, n int) (string, error) {
 const recordingColumns = `r.id, r.started_at, r.ended_at, r.duration_ns, r.direction, r.extensions,
 	r.external_numbers, r.parties, r.line, r.source, r.source_id, r.announcement_played, r.codec,
 	r.sample_rate, r.channels, r.plain_size, r.stored_size, r.plain_sha256, r.stored_sha256,
-	r.blob_key, r.key_epoch, r.header, r.retain_until, r.created_at, r.attributes`
+	r.blob_key, r.key_epoch, r.header, r.sidecar, r.retain_until, r.created_at, r.attributes`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -54,12 +54,12 @@ func scanRecording(s scanner) (*callvault.Recording, error) {
 		started, retain, created, duration int64
 		ended                              sql.NullInt64
 		exts, nums, parties, attrs         string
-		header                             []byte
+		header, sidecar                    []byte
 	)
 	err := s.Scan(&r.ID, &started, &ended, &duration, &r.Direction, &exts, &nums, &parties, &r.Line,
 		&r.Source, &r.SourceID, &r.AnnouncementPlayed, &r.Codec, &r.SampleRate, &r.Channels,
 		&r.PlainSize, &r.StoredSize, &r.PlainSHA256, &r.StoredSHA256, &r.BlobKey, &r.KeyEpoch,
-		&header, &retain, &created, &attrs)
+		&header, &sidecar, &retain, &created, &attrs)
 	if err != nil {
 		return nil, err
 	}
@@ -70,6 +70,9 @@ func scanRecording(s scanner) (*callvault.Recording, error) {
 	r.CreatedAt = fromMicros(created)
 	if header != nil {
 		r.Header = append([]byte{}, header...)
+	}
+	if sidecar != nil {
+		r.Sidecar = append([]byte{}, sidecar...)
 	}
 	if err := json.Unmarshal([]byte(exts), &r.Extensions); err != nil {
 		return nil, err
@@ -116,18 +119,22 @@ func recordingArgs(r *callvault.Recording) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var header any
+	// A nil slice is NULL; an empty one is an empty BLOB.
+	var header, sidecar any
 	if r.Header != nil {
 		header = r.Header
+	}
+	if r.Sidecar != nil {
+		sidecar = r.Sidecar
 	}
 	return []any{r.ID, micros(r.StartedAt), nullMicros(r.EndedAt), int64(r.Duration), string(r.Direction),
 		exts, nums, parties, r.Line, string(r.Source), r.SourceID, string(r.AnnouncementPlayed),
 		string(r.Codec), r.SampleRate, r.Channels, r.PlainSize, r.StoredSize, r.PlainSHA256,
-		r.StoredSHA256, r.BlobKey, r.KeyEpoch, header, micros(r.RetainUntil), micros(r.CreatedAt), attrs}, nil
+		r.StoredSHA256, r.BlobKey, r.KeyEpoch, header, sidecar, micros(r.RetainUntil), micros(r.CreatedAt), attrs}, nil
 }
 
 const insertRecordingSQL = `INSERT INTO recordings (id, started_at, ended_at, duration_ns, direction,
 	extensions, external_numbers, parties, line, source, source_id, announcement_played, codec,
 	sample_rate, channels, plain_size, stored_size, plain_sha256, stored_sha256, blob_key, key_epoch,
-	header, retain_until, created_at, attributes)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	header, sidecar, retain_until, created_at, attributes)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`

@@ -8,5 +8,6 @@
 //
 // Times are stored as INTEGER microseconds since the Unix epoch in UTC; list-valued fields of a
 // recording are JSON text. The schema is created by the embedded migrations in migrations/,
-// applied at Open.
+// applied at Open. Databases in the field have applied them, so a migration is never edited once
+// released: a schema change is a new, higher-numbered file.
 package sqlite

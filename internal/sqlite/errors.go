@@ -54,3 +54,13 @@ func translate(err error, what string) error {
 func notFound(format string, args ...any) error {
 	return callvault.Errorf(callvault.KindNotFound, "sqlite: "+format, args...)
 }
+
+// prefixed returns err, a *callvault.Error of the root package (a rule checked above the store),
+// with "sqlite: what: " before its message, keeping its Kind and cause.
+func prefixed(err error, what string) error {
+	var e *callvault.Error
+	if !errors.As(err, &e) {
+		return translate(err, what)
+	}
+	return callvault.PrefixError(err, "sqlite: "+what)
+}

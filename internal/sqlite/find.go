@@ -10,20 +10,13 @@ import (
 	"github.com/callvault/callvault"
 )
 
-// maxSubjects bounds one search, keeping the statement under SQLite's variable limit.
-const maxSubjects = 500
-
 // FindRecordings returns the live recordings matching f, ordered by (StartedAt, ID). With
 // subjects, each subject is one range scan of the recording_subjects_search index; recordings are
 // then read by primary key. Without subjects, it lists recordings by start time.
 func (db *DB) FindRecordings(ctx context.Context, f callvault.RecordingFilter) ([]*callvault.Recording, error) {
-	subjects, err := normalizeSubjects(f.Subjects)
+	f, err := f.Normalize()
 	if err != nil {
-		return nil, err
-	}
-	limit := pageLimit(f.Limit)
-	if f.Limit < 0 {
-		return nil, callvault.Errorf(callvault.KindInvalid, "sqlite: find recordings: negative limit %d", f.Limit)
+		return nil, prefixed(err, "find recordings")
 	}
 	from, to := int64(math.MinInt64), int64(math.MaxInt64)
 	if !f.From.IsZero() {
@@ -44,11 +37,12 @@ func (db *DB) FindRecordings(ctx context.Context, f callvault.RecordingFilter) (
 		}
 		afterID = f.After
 	}
-	query, args := findQuery(subjects, from, to, afterStart, afterID, limit)
+	query, args := findQuery(f.Subjects, from, to, afterStart, afterID, f.Limit)
 	return db.queryRecordings(ctx, "find recordings", query, args...)
 }
 
-// findQuery builds the search statement and its arguments.
+// findQuery builds the search statement and its arguments. Each subject takes seven variables,
+// so callvault.MaxSearchSubjects keeps a statement far under SQLite's limit of 32766.
 func findQuery(subjects []callvault.Subject, from, to, afterStart int64, afterID string, limit int) (string, []any) {
 	if len(subjects) == 0 {
 		return `SELECT ` + recordingColumns + ` FROM recordings r
@@ -76,36 +70,4 @@ func findQuery(subjects []callvault.Subject, from, to, afterStart int64, afterID
 		WHERE r.deleted_at IS NULL ORDER BY hits.started_at, hits.id LIMIT ?`)
 	args = append(args, limit)
 	return b.String(), args
-}
-
-// normalizeSubjects checks the subjects' kinds and normalises their values the way
-// Recording.Subjects does, so that a caller who forgot to still finds what it looks for.
-func normalizeSubjects(in []callvault.Subject) ([]callvault.Subject, error) {
-	if len(in) > maxSubjects {
-		return nil, callvault.Errorf(callvault.KindInvalid,
-			"sqlite: find recordings: %d subjects in one search; split it into searches of at most %d", len(in), maxSubjects)
-	}
-	seen := map[callvault.Subject]bool{}
-	out := make([]callvault.Subject, 0, len(in))
-	for _, s := range in {
-		v := strings.TrimSpace(s.Value)
-		switch s.Kind {
-		case callvault.SubjectNumber, callvault.SubjectExtension:
-		case callvault.SubjectName:
-			v = callvault.NormalizeName(v)
-		case callvault.SubjectURI:
-			v = strings.ToLower(v)
-		default:
-			return nil, callvault.Errorf(callvault.KindInvalid, "sqlite: find recordings: unknown subject kind %q", s.Kind)
-		}
-		if v == "" {
-			return nil, callvault.Errorf(callvault.KindInvalid, "sqlite: find recordings: empty %s subject", s.Kind)
-		}
-		s = callvault.Subject{Kind: s.Kind, Value: v}
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	return out, nil
 }

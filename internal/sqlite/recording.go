@@ -10,10 +10,14 @@ import (
 )
 
 // CreateRecording inserts r, its subject rows and ev in one transaction. It returns KindConflict
-// if the ID or (Source, SourceID) is taken; nothing is written then.
+// if the ID or (Source, SourceID) is taken, and KindInvalid if r.RetainUntil is zero; nothing is
+// written then.
 func (db *DB) CreateRecording(ctx context.Context, r *callvault.Recording, ev *callvault.AuditEvent) error {
 	if r == nil || ev == nil {
 		return callvault.Errorf(callvault.KindInvalid, "sqlite: create recording: a recording and its audit event are required")
+	}
+	if err := checkRecording(r, "create recording"); err != nil {
+		return err
 	}
 	return db.appendWith(ctx, "create recording", ev, func(tx *sql.Tx) error {
 		return insertRecording(ctx, tx, r)
@@ -21,14 +25,26 @@ func (db *DB) CreateRecording(ctx context.Context, r *callvault.Recording, ev *c
 }
 
 // ImportRecording inserts r and its subject rows exactly as given, without an audit event.
-// It returns KindConflict if the ID or (Source, SourceID) is taken.
+// It returns KindConflict if the ID or (Source, SourceID) is taken, and KindInvalid if
+// r.RetainUntil is zero.
 func (db *DB) ImportRecording(ctx context.Context, r *callvault.Recording) error {
 	if r == nil {
 		return callvault.Errorf(callvault.KindInvalid, "sqlite: import recording: no recording given")
 	}
+	if err := checkRecording(r, "import recording"); err != nil {
+		return err
+	}
 	return db.write(ctx, "import recording", func(tx *sql.Tx) error {
 		return insertRecording(ctx, tx, r)
 	})
+}
+
+// checkRecording applies the root's rule for recordings a catalogue may keep.
+func checkRecording(r *callvault.Recording, what string) error {
+	if err := r.Validate(); err != nil {
+		return prefixed(err, "sqlite: "+what)
+	}
+	return nil
 }
 
 func insertRecording(ctx context.Context, tx *sql.Tx, r *callvault.Recording) error {
@@ -82,11 +98,16 @@ func (db *DB) RecordingBySource(ctx context.Context, source callvault.Source, so
 	return r, nil
 }
 
-// ListRecordings returns up to limit live recordings with ID > afterID, ordered by ID.
+// ListRecordings returns up to limit live recordings with ID > afterID, ordered by ID. limit
+// follows the rules of RecordingFilter.Limit (a negative one is KindInvalid).
 func (db *DB) ListRecordings(ctx context.Context, afterID string, limit int) ([]*callvault.Recording, error) {
+	limit, err := listLimit(limit, "list recordings")
+	if err != nil {
+		return nil, err
+	}
 	return db.queryRecordings(ctx, "list recordings",
 		`SELECT `+recordingColumns+` FROM recordings r
-		WHERE r.id > ? AND r.deleted_at IS NULL ORDER BY r.id LIMIT ?`, afterID, pageLimit(limit))
+		WHERE r.id > ? AND r.deleted_at IS NULL ORDER BY r.id LIMIT ?`, afterID, limit)
 }
 
 // ExpiredRecordings returns up to limit live recordings whose RetainUntil is before now, ordered
@@ -95,18 +116,19 @@ func (db *DB) ExpiredRecordings(ctx context.Context, now time.Time, limit int) (
 	return db.queryRecordings(ctx, "list expired recordings",
 		`SELECT `+recordingColumns+` FROM recordings r
 		WHERE r.retain_until < ? AND r.deleted_at IS NULL ORDER BY r.retain_until, r.id LIMIT ?`,
-		micros(now), pageLimit(limit))
+		micros(now), callvault.PageLimit(limit))
 }
 
-// DeleteRecording tombstones the live recording id: its Header is destroyed, its subject rows
-// removed and ev appended, in one transaction. KindNotFound if no live recording has that ID.
+// DeleteRecording tombstones the live recording id: its Header and Sidecar are destroyed, its
+// subject rows removed and ev appended, in one transaction. KindNotFound if no live recording has that ID.
 func (db *DB) DeleteRecording(ctx context.Context, id string, ev *callvault.AuditEvent) error {
 	if ev == nil {
 		return callvault.Errorf(callvault.KindInvalid, "sqlite: delete recording: an audit event is required")
 	}
 	return db.appendWith(ctx, "delete recording", ev, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx,
-			`UPDATE recordings SET deleted_at = ?, header = NULL WHERE id = ? AND deleted_at IS NULL`,
+			`UPDATE recordings SET deleted_at = ?, header = NULL, sidecar = NULL
+			WHERE id = ? AND deleted_at IS NULL`,
 			micros(time.Now()), id)
 		if err != nil {
 			return err
@@ -142,18 +164,13 @@ func (db *DB) queryRecordings(ctx context.Context, what, query string, args ...a
 	return out, nil
 }
 
-// Page limits: 0 (or less) means the default; larger requests are capped.
-const (
-	defaultLimit = 100
-	maxLimit     = 1000
-)
-
-func pageLimit(n int) int {
-	switch {
-	case n <= 0:
-		return defaultLimit
-	case n > maxLimit:
-		return maxLimit
+// listLimit resolves the limit of ListRecordings by the rules of RecordingFilter.Limit: 0 means
+// callvault.DefaultSearchLimit, more than callvault.MaxSearchLimit is capped, and a negative
+// limit is KindInvalid.
+func listLimit(n int, what string) (int, error) {
+	f, err := callvault.RecordingFilter{Limit: n}.Normalize()
+	if err != nil {
+		return 0, prefixed(err, what)
 	}
-	return n
+	return f.Limit, nil
 }

@@ -23,8 +23,10 @@ func openTemp(t testing.TB) *sqlite.DB {
 }
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) callvault.Catalogue { return openTemp(t) })
+	storetest.Run(t, func(t *testing.T) callvault.Catalogue { return sqlite.TombstoneDB{DB: openTemp(t)} })
 }
+
+var _ storetest.TombstoneReader = sqlite.TombstoneDB{}
 
 func TestOpenCreatesPrivateFiles(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "nested", "data")

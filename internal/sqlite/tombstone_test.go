@@ -15,7 +15,7 @@ func TestDeleteLeavesTombstone(t *testing.T) {
 	r := &callvault.Recording{
 		ID: callvault.NewID(), StartedAt: time.Now(), Source: callvault.SourceUpload, SourceID: "u1",
 		Extensions: []string{"201"}, StoredSHA256: "abc", PlainSHA256: "def", BlobKey: "k",
-		Header: []byte("age header"), RetainUntil: time.Now(), CreatedAt: time.Now(),
+		Header: []byte("age header"), Sidecar: []byte("sealed sidecar"), RetainUntil: time.Now(), CreatedAt: time.Now(),
 	}
 	if err := db.CreateRecording(ctx, r, &callvault.AuditEvent{Actor: "system", Action: callvault.ActionRecordingIngest}); err != nil {
 		t.Fatalf("CreateRecording: %v", err)
@@ -24,20 +24,25 @@ func TestDeleteLeavesTombstone(t *testing.T) {
 		t.Fatalf("DeleteRecording: %v", err)
 	}
 	var (
-		header          []byte
+		header, sidecar []byte
 		headerNull      bool
+		sidecarNull     bool
 		deleted         *int64
 		stored, blobKey string
 		subjects        int
 	)
-	err := db.r.QueryRowContext(ctx, `SELECT header, header IS NULL, deleted_at, stored_sha256, blob_key,
-		(SELECT COUNT(*) FROM recording_subjects WHERE recording_id = id) FROM recordings WHERE id = ?`, r.ID).
-		Scan(&header, &headerNull, &deleted, &stored, &blobKey, &subjects)
+	err := db.r.QueryRowContext(ctx, `SELECT header, header IS NULL, sidecar, sidecar IS NULL, deleted_at,
+		stored_sha256, blob_key, (SELECT COUNT(*) FROM recording_subjects WHERE recording_id = id)
+		FROM recordings WHERE id = ?`, r.ID).
+		Scan(&header, &headerNull, &sidecar, &sidecarNull, &deleted, &stored, &blobKey, &subjects)
 	if err != nil {
 		t.Fatalf("read tombstone: %v", err)
 	}
 	if !headerNull || header != nil {
 		t.Errorf("tombstone still has the age header %q", header)
+	}
+	if !sidecarNull || sidecar != nil {
+		t.Errorf("tombstone still has the sealed sidecar %q", sidecar)
 	}
 	if deleted == nil {
 		t.Error("tombstone has no deleted_at")

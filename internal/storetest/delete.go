@@ -39,6 +39,41 @@ func testDelete(t *testing.T, open Opener) {
 		wantKind(t, err, callvault.KindConflict, "CreateRecording(source of a deleted recording)")
 	})
 
+	t.Run("Shreds", func(t *testing.T) {
+		// Deleting destroys the Header and the Sidecar (crypto-shredding), keeps nothing of
+		// them for later reads, and leaves the recording's neighbours untouched.
+		cat := open(t)
+		r, other := newRecording(1), newRecording(2)
+		create(t, cat, r)
+		create(t, cat, other)
+		if err := cat.DeleteRecording(ctx(), r.ID, newEvent(callvault.ActionRecordingDelete, r.ID)); err != nil {
+			t.Fatalf("DeleteRecording: %v", err)
+		}
+		if tr, ok := cat.(TombstoneReader); ok {
+			header, sidecar, err := tr.Tombstone(ctx(), r.ID)
+			if err != nil {
+				t.Fatalf("Tombstone: %v", err)
+			}
+			if header != nil || sidecar != nil {
+				t.Errorf("the deleted recording's row keeps header %q and sidecar %q, want both destroyed", header, sidecar)
+			}
+		} else {
+			t.Logf("%T does not implement storetest.TombstoneReader; the stored bytes are not checked", cat)
+		}
+		_, err := cat.Recording(ctx(), r.ID)
+		wantKind(t, err, callvault.KindNotFound, "Recording(deleted)")
+		listed, err := cat.ListRecordings(ctx(), "", 10)
+		if err != nil {
+			t.Fatalf("ListRecordings: %v", err)
+		}
+		if len(listed) != 1 || listed[0].ID != other.ID {
+			t.Fatalf("ListRecordings after a delete = %v, want only %s", ids(listed), other.ID)
+		}
+		if string(listed[0].Header) != string(other.Header) || string(listed[0].Sidecar) != string(other.Sidecar) {
+			t.Errorf("deleting %s changed %s: header %q sidecar %q", r.ID, other.ID, listed[0].Header, listed[0].Sidecar)
+		}
+	})
+
 	t.Run("Concurrent", func(t *testing.T) {
 		cat := open(t)
 		r := newRecording(1)

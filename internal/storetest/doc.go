@@ -12,5 +12,7 @@
 //		})
 //	}
 //
-// and may use BenchCreate and BenchFind in its benchmarks.
+// and may use BenchCreate and BenchFind in its benchmarks. A catalogue that also implements
+// TombstoneReader (in the backend's test code) lets the suite check that DeleteRecording
+// destroys the stored Header and Sidecar, not only hides them.
 package storetest

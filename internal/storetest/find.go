@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -174,18 +175,54 @@ func testFind(t *testing.T, open Opener) {
 
 	t.Run("DefaultLimit", func(t *testing.T) {
 		cat := open(t)
-		for i := 0; i < 101; i++ {
+		n := callvault.DefaultSearchLimit + 1
+		for i := 0; i < n; i++ {
 			r := newRecording(i)
 			r.Extensions = []string{"500"}
 			create(t, cat, r)
 		}
 		got := find(t, cat, callvault.RecordingFilter{Subjects: []callvault.Subject{subj(callvault.SubjectExtension, "500")}})
-		if len(got) != 100 {
-			t.Errorf("FindRecordings with Limit 0 returned %d results, want the default 100", len(got))
+		if len(got) != callvault.DefaultSearchLimit {
+			t.Errorf("FindRecordings with Limit 0 returned %d results, want the default %d", len(got), callvault.DefaultSearchLimit)
 		}
-		got = find(t, cat, callvault.RecordingFilter{Limit: 101})
-		if len(got) != 101 {
-			t.Errorf("FindRecordings with Limit 101 returned %d results, want 101", len(got))
+		got = find(t, cat, callvault.RecordingFilter{Limit: n})
+		if len(got) != n {
+			t.Errorf("FindRecordings with Limit %d returned %d results, want %d", n, len(got), n)
+		}
+	})
+
+	t.Run("Invalid", func(t *testing.T) {
+		// Every backend reads a filter through RecordingFilter.Normalize, so all refuse the
+		// same filters, with KindInvalid.
+		cat := open(t)
+		r := newRecording(1)
+		create(t, cat, r)
+		many := make([]callvault.Subject, callvault.MaxSearchSubjects+1)
+		for i := range many {
+			many[i] = subj(callvault.SubjectExtension, fmt.Sprint(i))
+		}
+		for _, tc := range []struct {
+			name string
+			f    callvault.RecordingFilter
+		}{
+			{"negative limit", callvault.RecordingFilter{Limit: -1}},
+			{"range ends before it starts", callvault.RecordingFilter{From: base, To: base.Add(-time.Second)}},
+			{"unknown subject kind", callvault.RecordingFilter{Subjects: []callvault.Subject{subj("email", "a@b")}}},
+			{"empty subject value", callvault.RecordingFilter{Subjects: []callvault.Subject{subj(callvault.SubjectName, "  ")}}},
+			{"too many subjects", callvault.RecordingFilter{Subjects: many}},
+			{"cursor naming no recording", callvault.RecordingFilter{After: callvault.NewID()}},
+		} {
+			_, err := cat.FindRecordings(ctx(), tc.f)
+			wantKind(t, err, callvault.KindInvalid, "FindRecordings("+tc.name+")")
+		}
+		// The limits: exactly MaxSearchSubjects subjects and an empty range are fine.
+		many = many[:callvault.MaxSearchSubjects]
+		many[0] = subj(callvault.SubjectExtension, r.Extensions[0])
+		if diff := cmp.Diff([]string{r.ID}, find(t, cat, callvault.RecordingFilter{Subjects: many})); diff != "" {
+			t.Errorf("FindRecordings with %d subjects (-want +got):\n%s", len(many), diff)
+		}
+		if got := find(t, cat, callvault.RecordingFilter{From: r.StartedAt, To: r.StartedAt}); len(got) != 0 {
+			t.Errorf("FindRecordings over an empty range = %v, want none", got)
 		}
 	})
 

@@ -73,6 +73,22 @@ func testImporter(t *testing.T, open Opener) {
 		wantKind(t, err, callvault.KindConflict, "ImportAuditEvent(seq 2 into an empty log)")
 	})
 
+	t.Run("RecordingWithoutSidecar", func(t *testing.T) {
+		cat, imp := importer(t, open)
+		r := newRecording(1)
+		r.Sidecar = nil
+		if err := imp.ImportRecording(ctx(), r); err != nil {
+			t.Fatalf("ImportRecording: %v", err)
+		}
+		got, err := cat.Recording(ctx(), r.ID)
+		if err != nil {
+			t.Fatalf("Recording: %v", err)
+		}
+		if got.Sidecar != nil {
+			t.Errorf("imported recording without a sidecar reads back with %q", got.Sidecar)
+		}
+	})
+
 	t.Run("Recording", func(t *testing.T) {
 		cat, imp := importer(t, open)
 		r := newRecording(1)
@@ -86,6 +102,9 @@ func testImporter(t *testing.T, open Opener) {
 		}
 		if diff := cmp.Diff(&want, got, cmpOpts); diff != "" {
 			t.Errorf("imported recording (-want +got):\n%s", diff)
+		}
+		if string(got.Header) != string(want.Header) || string(got.Sidecar) != string(want.Sidecar) {
+			t.Errorf("imported recording: header %q sidecar %q, want %q and %q", got.Header, got.Sidecar, want.Header, want.Sidecar)
 		}
 		found := find(t, cat, callvault.RecordingFilter{
 			Subjects: []callvault.Subject{subj(callvault.SubjectNumber, r.ExternalNumbers[0].E164)},

@@ -53,6 +53,17 @@ func testList(t *testing.T, open Opener) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("ListRecordings walk (-want +got):\n%s", diff)
 	}
+
+	// limit follows the rules of RecordingFilter.Limit: 0 is the default, negative is invalid.
+	all, err := cat.ListRecordings(ctx(), "", 0)
+	if err != nil {
+		t.Fatalf("ListRecordings(limit 0): %v", err)
+	}
+	if diff := cmp.Diff(want, ids(all)); diff != "" {
+		t.Errorf("ListRecordings with limit 0 (-want +got):\n%s", diff)
+	}
+	_, err = cat.ListRecordings(ctx(), "", -1)
+	wantKind(t, err, callvault.KindInvalid, "ListRecordings(limit -1)")
 }
 
 func testExpired(t *testing.T, open Opener) {

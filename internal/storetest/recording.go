@@ -1,7 +1,9 @@
 package storetest
 
 import (
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/callvault/callvault"
 	"github.com/google/go-cmp/cmp"
@@ -28,6 +30,9 @@ func testRecording(t *testing.T, open Opener) {
 		}
 		if string(got.Header) != string(want.Header) {
 			t.Errorf("Header = %q, want %q", got.Header, want.Header)
+		}
+		if string(got.Sidecar) != string(want.Sidecar) {
+			t.Errorf("Sidecar = %q, want %q", got.Sidecar, want.Sidecar)
 		}
 		got, err = cat.RecordingBySource(ctx(), r.Source, r.SourceID)
 		if err != nil {
@@ -74,6 +79,77 @@ func testRecording(t *testing.T, open Opener) {
 		if !got.EndedAt.IsZero() {
 			t.Errorf("EndedAt = %v, want zero", got.EndedAt)
 		}
+	})
+
+	t.Run("Sidecar", func(t *testing.T) {
+		// The sealed sidecar is kept byte for byte, by every read, and a recording without one
+		// reads back without one (nil, not an empty document).
+		cat := open(t)
+		with := newRecording(1)
+		with.Sidecar = []byte{0, 1, 2, 0xfe, 0xff, 0}
+		without := newRecording(2)
+		without.Sidecar = nil
+		create(t, cat, with)
+		create(t, cat, without)
+		for _, want := range []*callvault.Recording{with, without} {
+			got, err := cat.Recording(ctx(), want.ID)
+			if err != nil {
+				t.Fatalf("Recording: %v", err)
+			}
+			bySource, err := cat.RecordingBySource(ctx(), want.Source, want.SourceID)
+			if err != nil {
+				t.Fatalf("RecordingBySource: %v", err)
+			}
+			listed, err := cat.ListRecordings(ctx(), "", 10)
+			if err != nil {
+				t.Fatalf("ListRecordings: %v", err)
+			}
+			found, err := cat.FindRecordings(ctx(), callvault.RecordingFilter{
+				Subjects: []callvault.Subject{subj(callvault.SubjectExtension, want.Extensions[0])},
+			})
+			if err != nil || len(found) != 1 {
+				t.Fatalf("FindRecordings = %v, %v; want the recording", ids(found), err)
+			}
+			reads := map[string]*callvault.Recording{"Recording": got, "RecordingBySource": bySource, "FindRecordings": found[0]}
+			for _, r := range listed {
+				if r.ID == want.ID {
+					reads["ListRecordings"] = r
+				}
+			}
+			if len(reads) != 4 {
+				t.Fatalf("ListRecordings did not return %s", want.ID)
+			}
+			for read, r := range reads {
+				switch {
+				case want.Sidecar == nil && r.Sidecar != nil:
+					t.Errorf("%s: Sidecar = %q, want nil", read, r.Sidecar)
+				case string(r.Sidecar) != string(want.Sidecar):
+					t.Errorf("%s: Sidecar = %q, want %q", read, r.Sidecar, want.Sidecar)
+				}
+			}
+		}
+	})
+
+	t.Run("RetainUntilRequired", func(t *testing.T) {
+		// A recording that never expires would break the retention policy: both ways in
+		// refuse it, and nothing is written.
+		cat := open(t)
+		r := newRecording(1)
+		r.RetainUntil = time.Time{}
+		err := cat.CreateRecording(ctx(), r, newEvent(callvault.ActionRecordingIngest, r.ID))
+		wantKind(t, err, callvault.KindInvalid, "CreateRecording(zero RetainUntil)")
+		if !strings.Contains(callvault.ErrorMessage(err), "retain_until is required") {
+			t.Errorf("CreateRecording(zero RetainUntil) message %q does not say retain_until is required", callvault.ErrorMessage(err))
+		}
+		assertNotWritten(t, cat, r, 0)
+		if imp, ok := cat.(callvault.CatalogueImporter); ok {
+			err := imp.ImportRecording(ctx(), r)
+			wantKind(t, err, callvault.KindInvalid, "ImportRecording(zero RetainUntil)")
+			assertNotWritten(t, cat, r, 0)
+		}
+		// The same recording with a retention date is accepted.
+		r.RetainUntil = base.AddDate(6, 0, 0)
+		create(t, cat, r)
 	})
 
 	t.Run("NotFound", func(t *testing.T) {

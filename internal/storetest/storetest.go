@@ -11,6 +11,17 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
+// TombstoneReader is an optional capability of the catalogue under test (not of callvault's
+// interfaces): reading what the row of a deleted recording still holds. When the catalogue
+// given to Run implements it, the suite checks that DeleteRecording destroys the Header and the
+// Sidecar in the database, not only hides the row. Backends implement it in their test code, for
+// example with a wrapper that embeds the catalogue.
+type TombstoneReader interface {
+	// Tombstone returns the header and sidecar stored for the deleted recording id, nil for
+	// NULL, or an error if no deleted recording has that ID.
+	Tombstone(ctx context.Context, id string) (header, sidecar []byte, err error)
+}
+
 // Opener returns a fresh, empty catalogue for one subtest. It must arrange for the catalogue to
 // be closed when the test ends (t.Cleanup); the suite never calls Close.
 type Opener func(t *testing.T) callvault.Catalogue
@@ -89,6 +100,7 @@ func newRecording(n int) *callvault.Recording {
 		BlobKey:            fmt.Sprintf("recordings/2026/03/%d.age", n),
 		KeyEpoch:           "2026-03",
 		Header:             []byte("age-encryption.org/v1\n-> X25519 \x00\xff\x01binary\n--- mac\n"),
+		Sidecar:            []byte(fmt.Sprintf("\x00\xffsealed sidecar %d\x01", n)),
 		RetainUntil:        start.AddDate(6, 0, 0),
 		CreatedAt:          start.Add(95 * time.Second),
 		Attributes:         map[string]string{"sip_call_id": fmt.Sprintf("c%d@pbx", n), "note": "quote \" and \u00e9"},

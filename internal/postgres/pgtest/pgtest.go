@@ -1,4 +1,10 @@
-package postgres
+// Package pgtest gives tests fresh PostgreSQL databases and schemas on the server named by
+// CALLVAULT_TEST_PG. It is kept apart from internal/postgres so that the production catalogue
+// does not import "testing".
+//
+// Without CALLVAULT_TEST_PG a test that asks for a database is skipped, or fails when
+// CALLVAULT_TEST_REQUIRE_EXTERNAL=1, so that CI cannot silently skip it.
+package pgtest
 
 import (
 	"context"
@@ -6,6 +12,7 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +22,9 @@ import (
 // TestURLEnv names the environment variable with the URL of a PostgreSQL server for tests; the
 // tests create their own databases there.
 const TestURLEnv = "CALLVAULT_TEST_PG"
+
+// requireEnv, set to "1", turns a skip for a missing TestURLEnv into a failure.
+const requireEnv = "CALLVAULT_TEST_REQUIRE_EXTERNAL"
 
 // NewTestDatabase creates a fresh, empty database on the server named by CALLVAULT_TEST_PG and
 // returns its URL; the database is dropped when the test ends. Without CALLVAULT_TEST_PG the test
@@ -27,29 +37,29 @@ func NewTestDatabase(t testing.TB) string {
 	defer cancel()
 	conn, err := pgx.Connect(ctx, admin)
 	if err != nil {
-		t.Fatalf("postgres: connect to the %s server: %v", TestURLEnv, redact(err, admin))
+		t.Fatalf("pgtest: connect to the %s server: %s", TestURLEnv, redact(err, admin))
 	}
 	defer conn.Close(ctx)
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("postgres: create test database: %v", err)
+		t.Fatalf("pgtest: create test database: %s", redact(err, admin))
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		conn, err := pgx.Connect(ctx, admin)
 		if err != nil {
-			t.Errorf("postgres: connect to drop test database %s: %v", name, redact(err, admin))
+			t.Errorf("pgtest: connect to drop test database %s: %s", name, redact(err, admin))
 			return
 		}
 		defer conn.Close(ctx)
 		// FORCE ends connections a test left open (PostgreSQL 13 and later).
 		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("postgres: drop test database %s: %v", name, err)
+			t.Errorf("pgtest: drop test database %s: %s", name, redact(err, admin))
 		}
 	})
 	u, err := url.Parse(admin)
 	if err != nil {
-		t.Fatalf("postgres: %s is not a URL", TestURLEnv)
+		t.Fatalf("pgtest: %s is not a URL", TestURLEnv)
 	}
 	u.Path = "/" + name
 	return u.String()
@@ -65,15 +75,15 @@ func NewTestSchema(t testing.TB, dbURL string) string {
 	defer cancel()
 	conn, err := pgx.Connect(ctx, dbURL)
 	if err != nil {
-		t.Fatalf("postgres: connect to the test database: %v", redact(err, dbURL))
+		t.Fatalf("pgtest: connect to the test database: %s", redact(err, dbURL))
 	}
 	defer conn.Close(ctx)
 	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+name); err != nil {
-		t.Fatalf("postgres: create test schema: %v", err)
+		t.Fatalf("pgtest: create test schema: %s", redact(err, dbURL))
 	}
 	u, err := url.Parse(dbURL)
 	if err != nil {
-		t.Fatalf("postgres: the test database URL is not a URL")
+		t.Fatalf("pgtest: the test database URL is not a URL")
 	}
 	q := u.Query()
 	q.Set("search_path", name)
@@ -86,8 +96,8 @@ func testServerURL(t testing.TB) string {
 	t.Helper()
 	u := os.Getenv(TestURLEnv)
 	if u == "" {
-		if os.Getenv("CALLVAULT_TEST_REQUIRE_EXTERNAL") == "1" {
-			t.Fatalf("%s is not set and CALLVAULT_TEST_REQUIRE_EXTERNAL=1", TestURLEnv)
+		if os.Getenv(requireEnv) == "1" {
+			t.Fatalf("%s is not set and %s=1", TestURLEnv, requireEnv)
 		}
 		t.Skipf("%s is not set; skipping PostgreSQL tests", TestURLEnv)
 	}
@@ -101,4 +111,24 @@ func randomSuffix(t testing.TB) string {
 		t.Fatalf("random: %v", err)
 	}
 	return hex.EncodeToString(b[:])
+}
+
+// redact returns err's text with the password of rawURL (in its user info or its password
+// parameter) replaced, so that a test log never shows it.
+func redact(err error, rawURL string) string {
+	s := err.Error()
+	u, perr := url.Parse(rawURL)
+	if perr != nil {
+		return s
+	}
+	p, _ := u.User.Password()
+	for _, secret := range []string{p, u.Query().Get("password")} {
+		if secret == "" {
+			continue
+		}
+		for _, form := range []string{secret, url.QueryEscape(secret), url.PathEscape(secret)} {
+			s = strings.ReplaceAll(s, form, "xxxxx")
+		}
+	}
+	return s
 }
