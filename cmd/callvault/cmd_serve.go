@@ -54,7 +54,7 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 		defer lock.Close()
 	}
 
-	srv := httpserver.New(httpserver.Config{
+	hcfg := httpserver.Config{
 		Archive: m.Archive,
 		Tokens:  m.Catalogue,
 		Ready:   m.ready,
@@ -64,7 +64,7 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 		MaxUploadBytes: cfg.MaxUpload,
 		Logger:         m.Logger,
 		Version:        Version,
-	})
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	sip, err := m.startSIP(ctx, reg)
@@ -87,6 +87,10 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 		}
 		defer stop()
 	}
+	if sip != nil {
+		hcfg.Live = sip
+	}
+	srv := httpserver.New(hcfg)
 	ln, err := net.Listen("tcp", cfg.HTTP)
 	if err != nil {
 		return &usageError{msg: fmt.Sprintf("cannot listen for HTTP on %s: %v", cfg.HTTP, err), hint: "choose another address with --http, e.g. --http 127.0.0.1:8081"}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -242,6 +243,16 @@ func TestSIPRECEndToEnd(t *testing.T) {
 		if hits := grepDir(t, s.data, pcm.Bytes()); len(hits) > 0 {
 			t.Errorf("plaintext audio of stream %d found on disk: %v", k, hits)
 		}
+	}
+
+	// The live-control API reaches the SIPREC server (the call has ended, so it is not found).
+	token := createToken(t, s.data, "recorder", "sbc")
+	req, _ := http.NewRequest("POST", s.url+"/api/v1/live/"+rec.Attributes["sip_call_id"]+"/pause", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusNotFound {
+		t.Errorf("pause of an ended call: %v %v, want 404", err, resp)
+	} else {
+		resp.Body.Close()
 	}
 
 	// A session with the payment line among its participants is declined and nothing is kept.

@@ -16,6 +16,8 @@ const (
 	routeHealth = "GET /healthz"
 	routeReady  = "GET /readyz"
 	routeIngest = "POST /api/v1/recordings"
+	routePause  = "POST /api/v1/live/{session}/pause"
+	routeResume = "POST /api/v1/live/{session}/resume"
 )
 
 // Defaults and fixed limits.
@@ -43,8 +45,11 @@ type Config struct {
 	// UploadIdleTimeout cuts off an upload that sends nothing for this long; default
 	// DefaultUploadIdleTimeout. There is deliberately no limit on an upload's total time.
 	UploadIdleTimeout time.Duration
-	Logger            *slog.Logger // default slog.Default()
-	Version           string       // logged at start; never sent to clients
+	// Live, if set, pauses and resumes calls being recorded (SIPREC), for PBXs that signal
+	// pauses out of band. Without it the live routes answer 404.
+	Live    LiveControl
+	Logger  *slog.Logger // default slog.Default()
+	Version string       // logged at start; never sent to clients
 }
 
 // Server is callvault's HTTP server.
@@ -89,6 +94,10 @@ func New(cfg Config) *Server {
 	s.mux.HandleFunc(routeHealth, s.handleHealth)
 	s.mux.HandleFunc(routeReady, s.handleReady)
 	s.mux.Handle(routeIngest, s.protect(routeIngest, s.handleIngest))
+	if cfg.Live != nil {
+		s.mux.Handle(routePause, s.protect(routePause, s.handleLive(cfg.Live.Pause, "paused")))
+		s.mux.Handle(routeResume, s.protect(routeResume, s.handleLive(cfg.Live.Resume, "recording")))
+	}
 	s.handler = s.wrap(http.HandlerFunc(s.route))
 
 	s.srv = &http.Server{
