@@ -18,7 +18,8 @@ import (
 func TestHelpAndVersion(t *testing.T) {
 	for _, args := range [][]string{{"help"}, {"--help"}, {"version"}, {"serve", "--help"}, {"ingest", "--help"},
 		{"token", "--help"}, {"token", "create", "--help"}, {"keys", "--help"}, {"audit", "--help"},
-		{"audit", "verify", "--help"}, {"audit", "export", "--help"}, {"help", "serve"}} {
+		{"audit", "verify", "--help"}, {"audit", "export", "--help"}, {"help", "serve"},
+		{"migrate", "--help"}, {"retention", "--help"}, {"retention", "run", "--help"}, {"report", "--help"}, {"keys", "show-recipient", "--help"}} {
 		code, out, errOut := cli(t, args...)
 		if code != 0 || out == "" {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, out, errOut)
@@ -214,5 +215,38 @@ func TestRetentionRun(t *testing.T) {
 	_, out, _ = cli(t, "audit", "export", "--data", data)
 	if strings.Count(out, `"action":"recording.delete"`) != 1 || !strings.Contains(out, "retention period ended") {
 		t.Errorf("no deletion receipt in the audit log:\n%s", out)
+	}
+}
+
+func TestReportAnnouncements(t *testing.T) {
+	data, src := t.TempDir(), t.TempDir()
+	started := time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)
+	for name, extra := range map[string]map[string]any{
+		"heard":    {"announcement_played": "yes"},
+		"unknown":  {"announcement_played": nil},
+		"silent":   {"announcement_played": "no"},
+		"outbound": {"announcement_played": nil, "direction": "outbound"},
+	} {
+		extra["started_at"], extra["ended_at"] = started, nil
+		wav, _ := makeWAV(t, audio.MuLawFormat(8000, 1), 0.1)
+		os.WriteFile(filepath.Join(src, name+".wav"), wav, 0o600)
+		os.WriteFile(filepath.Join(src, name+".json"), metaJSON("ann-"+name, extra), 0o600)
+	}
+	if code, out, e := cli(t, "ingest", "--data", data, "--dir", src); code != 0 {
+		t.Fatalf("ingest: %s %s", out, e)
+	}
+	code, out, e := cli(t, "report", "announcements", "--data", data)
+	if code != 0 || !strings.Contains(out, "2 of 3 inbound calls") {
+		t.Fatalf("report: exit %d\n%s%s", code, out, e)
+	}
+	if !strings.Contains(out, "unknown") || !strings.Contains(out, " no ") || !strings.Contains(out, "+447700900123") {
+		t.Errorf("report does not list the calls:\n%s", out)
+	}
+	if code, _, e := cli(t, "report", "announcements", "--data", data, "--since", "last tuesday"); code != 2 || !strings.Contains(e, "--since") {
+		t.Errorf("bad --since: %d %s", code, e)
+	}
+	_, out, _ = cli(t, "audit", "export", "--data", data)
+	if !strings.Contains(out, `"action":"report.read"`) {
+		t.Error("the report was not audited")
 	}
 }

@@ -80,14 +80,9 @@ func runAuditExport(ctx context.Context, e env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	var t time.Time
-	if *since != "" {
-		var err error
-		if t, err = time.Parse(time.RFC3339, *since); err != nil {
-			if t, err = time.Parse(time.DateOnly, *since); err != nil {
-				return &usageError{msg: fmt.Sprintf("--since %q is not a time", *since), hint: "use RFC 3339 (2026-11-01T00:00:00Z) or a date (2026-11-01)"}
-			}
-		}
+	t, err := parseWhen("--since", *since, time.Time{})
+	if err != nil {
+		return err
 	}
 	m, err := openMain(ctx, e, fs)
 	if err != nil {

@@ -45,6 +45,7 @@ func commands() []command {
 		{"ingest", "store WAV recordings from the command line (one file or a folder)", runIngest},
 		{"token", "create, list or revoke machine API tokens", runToken},
 		{"keys", "show the vault's public recipient", runKeys},
+		{"report", "reports for the DPO: inbound calls without announcement evidence", runReport},
 		{"retention", "delete recordings whose retention period has ended, now", runRetention},
 		{"migrate", "move an embedded installation to PostgreSQL and S3 (resumable, every hash verified)", runMigrate},
 		{"audit", "verify the audit chain and every recording, or export the log", runAudit},
