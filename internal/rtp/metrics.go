@@ -1,0 +1,17 @@
+package rtp
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// Metrics are the recorder's counters. Any nil field is not counted.
+type Metrics struct {
+	Packets prometheus.Counter // RTP packets received
+	Lost    prometheus.Counter // packets never received (counted when a stream ends)
+	Late    prometheus.Counter // packets that arrived after their audio was written
+	Bytes   prometheus.Counter // bytes of WAV written
+}
+
+func inc(c prometheus.Counter, n float64) {
+	if c != nil && n > 0 {
+		c.Add(n)
+	}
+}

@@ -1,0 +1,260 @@
+package rtp
+
+import (
+	"encoding/binary"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/audio"
+)
+
+// Channel is where a stream's audio goes in the stereo recording.
+type Channel int
+
+// The channels of the recording.
+const (
+	Left  Channel = iota // the caller
+	Right                // the other party
+	Both                 // a mixed stream carrying both directions
+)
+
+// Defaults of RecorderConfig.
+const (
+	DefaultJitterDelay = 200 * time.Millisecond
+	// driftLimit is how far a stream's timestamps may run from the wall clock before it is
+	// re-anchored; larger than any sane jitter, smaller than the ring.
+	driftLimit = 500 * time.Millisecond
+	// ringSeconds bounds the audio held per call (both channels) before it is written.
+	ringSeconds = 2
+)
+
+// RecorderConfig configures a Recorder.
+type RecorderConfig struct {
+	SampleRate  int           // 8000 or 16000
+	JitterDelay time.Duration // how long audio waits for late packets before it is written
+	Metrics     *Metrics
+}
+
+// Recorder mixes up to two directions of a call into a stereo 16-bit PCM WAV stream written to
+// w (which may block: the archive encrypts and stores as it reads). Streams deliver packets from
+// their own goroutines; one goroutine calls Flush periodically and Close at the end.
+type Recorder struct {
+	w       io.Writer
+	rate    int
+	jitter  int64 // frames
+	drift   int64 // frames
+	metrics *Metrics
+
+	mu       sync.Mutex
+	ring     [2][]int16
+	mask     int64
+	started  bool
+	origin   time.Time
+	flushed  int64 // frames handed to the writer
+	maxPos   int64 // end of the furthest audio received
+	paused   bool
+	pausedAt int64 // wall position where the current pause began
+	streams  []*Stream
+
+	// Owned by the flushing goroutine.
+	header  bool
+	out     []byte
+	written int64 // bytes
+	err     error
+}
+
+// NewRecorder returns a recorder writing to w. Nothing is written before the first Flush.
+func NewRecorder(w io.Writer, cfg RecorderConfig) (*Recorder, error) {
+	if cfg.SampleRate != 8000 && cfg.SampleRate != 16000 {
+		return nil, callvault.Errorf(callvault.KindInvalid, "recorder sample rate %d Hz; use 8000 or 16000", cfg.SampleRate)
+	}
+	if cfg.JitterDelay <= 0 {
+		cfg.JitterDelay = DefaultJitterDelay
+	}
+	size := int64(1)
+	for size < int64(cfg.SampleRate*ringSeconds) {
+		size <<= 1
+	}
+	r := &Recorder{
+		w: w, rate: cfg.SampleRate, metrics: cfg.Metrics,
+		jitter: frames(cfg.JitterDelay, cfg.SampleRate),
+		drift:  frames(driftLimit, cfg.SampleRate),
+		mask:   size - 1,
+	}
+	if r.metrics == nil {
+		r.metrics = &Metrics{}
+	}
+	r.ring[0] = make([]int16, size)
+	r.ring[1] = make([]int16, size)
+	return r, nil
+}
+
+func frames(d time.Duration, rate int) int64 { return int64(d) * int64(rate) / int64(time.Second) }
+
+// SampleRate returns the rate of the recording.
+func (r *Recorder) SampleRate() int { return r.rate }
+
+// wallPos returns the timeline position of time t. The caller holds mu.
+func (r *Recorder) wallPos(t time.Time) int64 {
+	if !r.started {
+		r.started, r.origin = true, t
+	}
+	return frames(t.Sub(r.origin), r.rate)
+}
+
+// Start fixes the recording's time origin at t (otherwise the first packet's arrival).
+func (r *Recorder) Start(t time.Time) {
+	r.mu.Lock()
+	r.wallPos(t)
+	r.mu.Unlock()
+}
+
+// Pause discards audio from now until Resume; the interval becomes silence of its wall-clock
+// length.
+func (r *Recorder) Pause(now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.paused {
+		r.paused, r.pausedAt = true, r.wallPos(now)
+	}
+}
+
+// Resume ends a pause: the interval up to now is kept as silence, and every stream is
+// re-anchored to the wall clock at its next packet.
+func (r *Recorder) Resume(now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.paused {
+		return
+	}
+	r.paused = false
+	if pos := r.wallPos(now); pos > r.maxPos {
+		r.maxPos = pos
+	}
+	for _, s := range r.streams {
+		s.anchored = false
+	}
+}
+
+// Paused reports whether the recorder is paused.
+func (r *Recorder) Paused() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.paused
+}
+
+// put writes samples at pos into the channel(s). The caller holds mu. It returns false if the
+// samples all fell before the written part (late).
+func (r *Recorder) put(ch Channel, pos int64, pcm []int16) bool {
+	n := int64(len(pcm))
+	if pos+n <= r.flushed {
+		return false
+	}
+	if pos < r.flushed {
+		pcm = pcm[r.flushed-pos:]
+		pos = r.flushed
+		n = int64(len(pcm))
+	}
+	if limit := r.flushed + r.mask + 1; pos+n > limit {
+		// Further ahead than the ring holds (the writer is stalled): drop what does not fit.
+		if pos >= limit {
+			return true
+		}
+		pcm = pcm[:limit-pos]
+		n = int64(len(pcm))
+	}
+	for i, v := range pcm {
+		idx := (pos + int64(i)) & r.mask
+		switch ch {
+		case Left:
+			r.ring[0][idx] = v
+		case Right:
+			r.ring[1][idx] = v
+		default:
+			r.ring[0][idx] = v
+			r.ring[1][idx] = v
+		}
+	}
+	if pos+n > r.maxPos {
+		r.maxPos = pos + n
+	}
+	return true
+}
+
+// Flush writes the audio that is due at now (older than the jitter delay). It returns the
+// writer's error, after which the recorder writes nothing more.
+func (r *Recorder) Flush(now time.Time) error {
+	r.mu.Lock()
+	target := int64(-1)
+	if r.started {
+		target = min(r.wallPos(now)-r.jitter, r.maxPos)
+		if r.paused {
+			// Silence during a pause is written as time passes, keeping memory flat.
+			target = r.wallPos(now) - r.jitter
+		}
+	}
+	return r.flushTo(target)
+}
+
+// Close writes everything received (and, when paused, silence up to now) and returns the first
+// write error. The caller then closes the writer.
+func (r *Recorder) Close(now time.Time) error {
+	r.mu.Lock()
+	target := r.maxPos
+	if r.paused && r.started {
+		target = max(target, r.wallPos(now))
+	}
+	for _, s := range r.streams {
+		s.finish()
+	}
+	return r.flushTo(target)
+}
+
+// flushTo writes frames [flushed, target) and unlocks mu. Frames are copied out in ring-sized
+// slices under the lock and written without it, so packets keep arriving while w blocks.
+func (r *Recorder) flushTo(target int64) error {
+	if !r.header {
+		r.mu.Unlock()
+		if r.err == nil {
+			r.err = audio.WriteHeader(r.w, audio.PCMFormat(r.rate, 2), -1)
+		}
+		r.header = true
+		r.mu.Lock()
+	}
+	for r.err == nil && target > r.flushed {
+		n := min(target-r.flushed, r.mask+1, 4096)
+		need := int(n) * 4
+		if cap(r.out) < need {
+			r.out = make([]byte, need)
+		}
+		b := r.out[:need]
+		for i := int64(0); i < n; i++ {
+			idx := (r.flushed + i) & r.mask
+			binary.LittleEndian.PutUint16(b[i*4:], uint16(r.ring[0][idx]))
+			binary.LittleEndian.PutUint16(b[i*4+2:], uint16(r.ring[1][idx]))
+			r.ring[0][idx], r.ring[1][idx] = 0, 0
+		}
+		r.flushed += n
+		r.mu.Unlock()
+		_, err := r.w.Write(b)
+		r.mu.Lock()
+		if err != nil {
+			r.err = err
+		} else {
+			r.written += int64(need)
+			inc(r.metrics.Bytes, float64(need))
+		}
+	}
+	err := r.err
+	r.mu.Unlock()
+	return err
+}
+
+// Frames returns the number of stereo frames written so far.
+func (r *Recorder) Frames() int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.flushed
+}

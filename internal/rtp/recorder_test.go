@@ -1,0 +1,270 @@
+package rtp
+
+import (
+	"bytes"
+	"encoding/binary"
+	"io"
+	"testing"
+	"time"
+
+	pionrtp "github.com/pion/rtp"
+
+	"github.com/callvault/callvault/internal/audio"
+)
+
+const ptime = 20 * time.Millisecond
+
+var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+
+// testAudio returns n mu-law octets of a deterministic signal with no silent codes, so that
+// silence in a recording can only come from the recorder.
+func testAudio(n int, seed uint32) []byte {
+	b := make([]byte, n)
+	x := seed*2654435761 + 1
+	for i := range b {
+		x = x*1664525 + 1013904223
+		c := byte(x >> 24)
+		if c == 0xFF || c == 0x7F {
+			c = 0x80
+		}
+		b[i] = c
+	}
+	return b
+}
+
+func packet(t *testing.T, pt uint8, seq uint16, ts, ssrc uint32, payload []byte) []byte {
+	t.Helper()
+	p := pionrtp.Packet{Header: pionrtp.Header{Version: 2, PayloadType: pt, SequenceNumber: seq, Timestamp: ts, SSRC: ssrc}, Payload: payload}
+	b, err := p.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// readStereo parses a stereo 16-bit WAV and returns its channels.
+func readStereo(t *testing.T, b []byte) (left, right []int16) {
+	t.Helper()
+	wr, err := audio.NewWAVReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := wr.Format(); f.Channels != 2 || f.BitsPerSample != 16 {
+		t.Fatalf("format %v, want 16-bit stereo", f)
+	}
+	data, err := io.ReadAll(wr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = data[wr.DataOffset():]
+	for i := 0; i+4 <= len(data); i += 4 {
+		left = append(left, int16(binary.LittleEndian.Uint16(data[i:])))
+		right = append(right, int16(binary.LittleEndian.Uint16(data[i+2:])))
+	}
+	return left, right
+}
+
+func decodeMuLaw(b []byte) []int16 {
+	out := make([]int16, len(b))
+	for i, c := range b {
+		out[i] = audio.MuLawDecode(c)
+	}
+	return out
+}
+
+func pcmu() PayloadMap {
+	var pm PayloadMap
+	pm[0] = EncodingPCMU
+	pm[8] = EncodingPCMA
+	pm[101] = EncodingTelephoneEvent
+	pm[13] = EncodingComfortNoise
+	return pm
+}
+
+// arrival is one packet and when it arrives.
+type arrival struct {
+	s   *Stream
+	b   []byte
+	at  time.Time
+	idx int
+}
+
+func newTestRecorder(t *testing.T, buf *bytes.Buffer) *Recorder {
+	t.Helper()
+	r, err := NewRecorder(buf, RecorderConfig{SampleRate: 8000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// play delivers packets in order of their arrival times, flushing every 100 ms of time.
+func play(r *Recorder, as []arrival) {
+	next := t0
+	for _, a := range as {
+		for !a.at.Before(next) {
+			r.Flush(next)
+			next = next.Add(100 * time.Millisecond)
+		}
+		a.s.Write(a.b, a.at)
+	}
+}
+
+func TestRecorderAlignsLossAndReorder(t *testing.T) {
+	const n = 100
+	var buf bytes.Buffer
+	r := newTestRecorder(t, &buf)
+	left := r.AddStream(Left, pcmu())
+	right := r.AddStream(Right, pcmu())
+	la, ra := testAudio(n*160, 1), testAudio(n*160, 2)
+	var as []arrival
+	lostIdx := map[int]bool{}
+	for i := range n {
+		at := t0.Add(time.Duration(i) * ptime)
+		as = append(as, arrival{left, packet(t, 0, uint16(60000+i), uint32(1000+160*i), 11, la[i*160:(i+1)*160]), at, i})
+		if i%20 == 7 { // 5% loss on the right
+			lostIdx[i] = true
+			continue
+		}
+		rat := at.Add(3 * time.Millisecond)
+		if i%10 == 3 { // reordered: arrives after its successor
+			rat = rat.Add(30 * time.Millisecond)
+		}
+		as = append(as, arrival{right, packet(t, 0, uint16(65500+i), uint32(4000000000+160*i), 22, ra[i*160:(i+1)*160]), rat, i})
+	}
+	sortArrivals(as)
+	play(r, as)
+	if err := r.Close(t0.Add(n * ptime)); err != nil {
+		t.Fatal(err)
+	}
+	// The right stream's first packet arrived 3 ms (24 frames) after the left's.
+	const skew = 24
+	gotL, gotR := readStereo(t, buf.Bytes())
+	if len(gotL) != n*160+skew {
+		t.Fatalf("recorded %d frames, want %d", len(gotL), n*160+skew)
+	}
+	wantL := decodeMuLaw(la)
+	wantR := decodeMuLaw(ra)
+	for i := range n {
+		if lostIdx[i] {
+			for j := range 160 {
+				wantR[i*160+j] = 0
+			}
+		}
+	}
+	if !equalPCM(gotL[:n*160], wantL) {
+		t.Error("left channel differs from the sent audio")
+	}
+	if !equalPCM(gotR[skew:], wantR) {
+		t.Error("right channel differs from the sent audio (lost packets as silence, 3 ms skew)")
+	}
+	if st := right.Stats(); st.Lost != int64(len(lostIdx)) || st.Late != 0 || st.Reanchor != 0 {
+		t.Errorf("right stats %+v, want %d lost, none late or re-anchored", st, len(lostIdx))
+	}
+}
+
+func TestRecorderPauseKeepsWallClock(t *testing.T) {
+	var buf bytes.Buffer
+	r := newTestRecorder(t, &buf)
+	s := r.AddStream(Both, pcmu())
+	a := testAudio(50*160, 3)
+	var as []arrival
+	for i := range 50 {
+		at := t0.Add(time.Duration(i) * ptime)
+		if i >= 25 {
+			at = at.Add(time.Second) // the sender stopped for a second, timestamps did not
+		}
+		as = append(as, arrival{s, packet(t, 0, uint16(i), uint32(160*i), 1, a[i*160:(i+1)*160]), at, i})
+	}
+	play(r, as[:25])
+	r.Pause(t0.Add(500 * time.Millisecond))
+	s.Write(packet(t, 0, 999, 999, 1, a[:160]), t0.Add(700*time.Millisecond)) // discarded
+	r.Flush(t0.Add(1400 * time.Millisecond))
+	r.Resume(t0.Add(1500 * time.Millisecond))
+	play(r, as[25:])
+	if err := r.Close(t0.Add(2500 * time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	gotL, gotR := readStereo(t, buf.Bytes())
+	want := decodeMuLaw(a[:25*160])
+	want = append(want, make([]int16, 8000)...)
+	want = append(want, decodeMuLaw(a[25*160:])...)
+	if len(gotL) != len(want) {
+		t.Fatalf("recorded %d frames, want %d (1 s pause kept as silence)", len(gotL), len(want))
+	}
+	if !equalPCM(gotL, want) || !equalPCM(gotR, want) {
+		t.Error("mixed stream not on both channels with the pause as silence")
+	}
+	if st := s.Stats(); st.Paused != 1 || st.Lost != 0 {
+		t.Errorf("stats %+v, want 1 paused packet and no loss", st)
+	}
+}
+
+func TestRecorderSSRCChangeAndEvents(t *testing.T) {
+	var buf bytes.Buffer
+	r := newTestRecorder(t, &buf)
+	s := r.AddStream(Left, pcmu())
+	a := testAudio(20*160, 4)
+	var as []arrival
+	for i := range 20 {
+		at := t0.Add(time.Duration(i) * ptime)
+		ssrc, ts, seq := uint32(5), uint32(160*i), uint16(i)
+		if i >= 10 { // a new sender with unrelated timestamps and sequence numbers
+			ssrc, ts, seq = 6, uint32(77777+160*i), uint16(3000+i)
+		}
+		as = append(as, arrival{s, packet(t, 0, seq, ts, ssrc, a[i*160:(i+1)*160]), at, i})
+	}
+	// A DTMF event (three packets of one event) and comfort noise: counted, not stored.
+	as = append(as, arrival{s, packet(t, 101, 50, 999, 5, []byte{5, 0x80, 0, 160}), t0.Add(15 * time.Millisecond), 0})
+	as = append(as, arrival{s, packet(t, 101, 51, 999, 5, []byte{5, 0x80, 0, 160}), t0.Add(16 * time.Millisecond), 0})
+	as = append(as, arrival{s, packet(t, 13, 52, 999, 5, []byte{40}), t0.Add(17 * time.Millisecond), 0})
+	as = append(as, arrival{s, packet(t, 96, 53, 999, 5, []byte{1, 2}), t0.Add(18 * time.Millisecond), 0})
+	sortArrivals(as)
+	play(r, as)
+	if err := r.Close(t0.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	gotL, _ := readStereo(t, buf.Bytes())
+	if want := decodeMuLaw(a); !equalPCM(gotL, want) {
+		t.Errorf("after an SSRC change the audio is not contiguous (%d frames, want %d)", len(gotL), len(want))
+	}
+	if st := s.Stats(); st.SSRCs != 1 || st.Events != 1 || st.Comfort != 1 || st.Unknown != 1 || st.Lost != 0 {
+		t.Errorf("stats %+v, want 1 SSRC change, 1 event, 1 CN, 1 unknown, no loss", st)
+	}
+}
+
+func TestRecorderBoundedWhenWriterStalls(t *testing.T) {
+	r, err := NewRecorder(io.Discard, RecorderConfig{SampleRate: 8000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := r.AddStream(Left, pcmu())
+	a := testAudio(160, 5)
+	// Ten minutes of packets and no Flush: the ring must not grow.
+	for i := range 30000 {
+		s.Write(packet(t, 0, uint16(i), uint32(160*i), 1, a), t0.Add(time.Duration(i)*ptime))
+	}
+	if got := len(r.ring[0]); got != 16384 {
+		t.Errorf("ring holds %d frames, want 16384", got)
+	}
+}
+
+func sortArrivals(as []arrival) {
+	for i := 1; i < len(as); i++ {
+		for j := i; j > 0 && as[j].at.Before(as[j-1].at); j-- {
+			as[j], as[j-1] = as[j-1], as[j]
+		}
+	}
+}
+
+func equalPCM(a, b []int16) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

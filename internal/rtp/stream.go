@@ -1,0 +1,234 @@
+package rtp
+
+import (
+	"sync/atomic"
+	"time"
+
+	pionrtp "github.com/pion/rtp"
+
+	"github.com/callvault/callvault/internal/audio"
+	"github.com/callvault/callvault/internal/rtp/g722"
+)
+
+// Stats counts what happened to a stream's packets.
+type Stats struct {
+	Packets  int64 // RTP packets received (any payload type)
+	Lost     int64 // sequence numbers never received (final once the stream ends)
+	Late     int64 // audio packets that arrived after their audio was written
+	Paused   int64 // packets discarded while the recording was paused
+	Events   int64 // RFC 4733 events (digits are not kept)
+	Comfort  int64 // comfort-noise packets
+	Unknown  int64 // packets of payload types not negotiated, or malformed
+	SSRCs    int64 // distinct SSRC changes seen (re-anchors included)
+	Reanchor int64 // times the stream was re-anchored to the wall clock
+}
+
+// Stream is one direction of media (one m-line) feeding a Recorder. Write may be called from
+// one goroutine at a time (the stream's socket reader).
+type Stream struct {
+	r        *Recorder
+	ch       Channel
+	payloads atomic.Pointer[PayloadMap]
+
+	// Guarded by r.mu.
+	anchored    bool
+	ssrc        uint32
+	baseExt     int64 // extended timestamp at the anchor
+	basePos     int64 // timeline position at the anchor
+	extTS       int64 // extended timestamp of the newest packet
+	lastTS      uint32
+	seqInit     bool
+	maxSeq      int64
+	baseSeq     int64
+	lastSeq     uint16
+	received    int64
+	lostBefore  int64 // losses of earlier runs (before a re-anchor)
+	lostCounted int64 // losses already added to the metrics
+	lastEvent   uint32
+	stats       Stats
+	pcm         []int16
+	wide        []int16       // G.722 output at 16 kHz, before decimation to an 8 kHz recording
+	g722        *g722.Decoder // created at the first G.722 packet; reset when the SSRC changes
+	pkt         pionrtp.Packet
+}
+
+// AddStream adds a stream whose audio goes to ch, decoding the payload types in pm.
+func (r *Recorder) AddStream(ch Channel, pm PayloadMap) *Stream {
+	s := &Stream{r: r, ch: ch}
+	s.SetPayloads(pm)
+	r.mu.Lock()
+	r.streams = append(r.streams, s)
+	r.mu.Unlock()
+	return s
+}
+
+// SetPayloads replaces the payload map (after a re-INVITE).
+func (s *Stream) SetPayloads(pm PayloadMap) { s.payloads.Store(&pm) }
+
+// Stats returns the stream's counters.
+func (s *Stream) Stats() Stats {
+	s.r.mu.Lock()
+	defer s.r.mu.Unlock()
+	st := s.stats
+	st.Lost = s.lostBefore + s.lost()
+	return st
+}
+
+func (s *Stream) lost() int64 {
+	if !s.seqInit {
+		return 0
+	}
+	return max(0, s.maxSeq-s.baseSeq+1-s.received)
+}
+
+// finish counts the stream's losses into the metrics. The caller holds r.mu.
+func (s *Stream) finish() {
+	s.lostBefore += s.lost()
+	s.seqInit = false
+	s.received = 0
+	inc(s.r.metrics.Lost, float64(s.lostBefore-s.lostCounted))
+	s.lostCounted = s.lostBefore
+}
+
+// Write handles one RTP packet (the raw UDP payload) that arrived at arrival.
+func (s *Stream) Write(b []byte, arrival time.Time) {
+	r := s.r
+	pm := s.payloads.Load()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s.stats.Packets++
+	inc(r.metrics.Packets, 1)
+	if err := s.pkt.Unmarshal(b); err != nil || s.pkt.Version != 2 {
+		s.stats.Unknown++
+		return
+	}
+	h := &s.pkt.Header
+	enc := pm[h.PayloadType&0x7f]
+	switch enc {
+	case EncodingNone:
+		s.stats.Unknown++
+		return
+	case EncodingComfortNoise:
+		s.stats.Comfort++ // silence is what the timeline holds anyway
+		return
+	case EncodingTelephoneEvent:
+		if !s.anchored || h.Timestamp != s.lastEvent {
+			s.lastEvent = h.Timestamp
+			s.stats.Events++
+		}
+		return
+	}
+	if r.paused {
+		s.stats.Paused++
+		return
+	}
+	now := r.wallPos(arrival)
+	if s.anchored && h.SSRC != s.ssrc {
+		s.stats.SSRCs++
+		s.anchored = false
+		if s.g722 != nil {
+			s.g722.Reset() // a new source starts its own adaptation
+		}
+	}
+	if !s.anchored {
+		s.anchor(h, now)
+	} else {
+		s.extTS += int64(int32(h.Timestamp - s.lastTS))
+		s.lastTS = h.Timestamp
+	}
+	pcm := s.decode(enc, s.pkt.Payload)
+	if len(pcm) == 0 {
+		return
+	}
+	k := int64(r.rate / 8000) // every codec here has an 8 kHz RTP clock (G.722 included)
+	pos := s.basePos + (s.extTS-s.baseExt)*k
+	if d := pos - now; d > r.drift || d < -r.drift-int64(len(pcm)) {
+		// The sender's clock left the wall clock (hold, restart, burst): start over here.
+		s.stats.Reanchor++
+		s.anchor(h, now)
+		pos = now
+	}
+	s.countSeq(h.SequenceNumber)
+	if !r.put(s.ch, pos, pcm) {
+		s.stats.Late++
+		inc(r.metrics.Late, 1)
+	}
+}
+
+// anchor ties the packet's timestamp to timeline position pos. The caller holds r.mu.
+func (s *Stream) anchor(h *pionrtp.Header, pos int64) {
+	s.anchored = true
+	s.ssrc = h.SSRC
+	s.lastTS = h.Timestamp
+	s.extTS = int64(h.Timestamp)
+	s.baseExt = s.extTS
+	s.basePos = max(pos, 0)
+	// Loss is counted per run of sequence numbers: a new anchor starts a new run.
+	if s.seqInit {
+		s.lostBefore += s.lost()
+		s.seqInit = false
+		s.received = 0
+	}
+}
+
+// countSeq updates the loss statistics with a sequence number (RFC 3550 A.1, simplified).
+func (s *Stream) countSeq(seq uint16) {
+	if !s.seqInit {
+		s.seqInit = true
+		s.baseSeq, s.maxSeq, s.lastSeq = int64(seq), int64(seq), seq
+	}
+	if d := int16(seq - s.lastSeq); d > 0 {
+		s.maxSeq += int64(d)
+		s.lastSeq = seq
+	}
+	s.received++
+}
+
+// decode returns the payload as 16-bit PCM at the recorder's rate, in a scratch buffer.
+func (s *Stream) decode(enc Encoding, p []byte) []int16 {
+	rate := s.r.rate
+	switch enc {
+	case EncodingPCMU, EncodingPCMA:
+		dec := audio.MuLawDecode
+		if enc == EncodingPCMA {
+			dec = audio.ALawDecode
+		}
+		if rate == 8000 {
+			s.pcm = grow(s.pcm, len(p))
+			for i, c := range p {
+				s.pcm[i] = dec(c)
+			}
+			return s.pcm
+		}
+		s.pcm = grow(s.pcm, 2*len(p)) // 16 kHz: repeat each sample
+		for i, c := range p {
+			v := dec(c)
+			s.pcm[2*i], s.pcm[2*i+1] = v, v
+		}
+		return s.pcm
+	case EncodingG722:
+		if s.g722 == nil {
+			s.g722 = g722.NewDecoder()
+		}
+		if rate == 16000 {
+			s.pcm = s.g722.Decode(s.pcm[:0], p)
+			return s.pcm
+		}
+		// An 8 kHz recording (the call was set up with G.711 and switched codecs): average
+		// each pair of samples, a crude low-pass before dropping every other one.
+		s.wide = s.g722.Decode(s.wide[:0], p)
+		s.pcm = grow(s.pcm, len(s.wide)/2)
+		for i := range s.pcm {
+			s.pcm[i] = int16((int32(s.wide[2*i]) + int32(s.wide[2*i+1])) >> 1)
+		}
+		return s.pcm
+	}
+	return nil
+}
+
+func grow(b []int16, n int) []int16 {
+	if cap(b) < n {
+		return make([]int16, n)
+	}
+	return b[:n]
+}

@@ -1,0 +1,643 @@
+package siprec
+
+import (
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/rtp"
+)
+
+// ActorSIPREC is the actor of recordings captured by this server.
+const ActorSIPREC callvault.Actor = "siprec"
+
+// supportedOptions are the option tags of Require the server implements (RFC 7866).
+var supportedOptions = map[string]bool{"siprec": true}
+
+var allowHeader = sip.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE")
+
+// errIngestReturned unblocks the pump when the archive stops reading (for example a duplicate).
+var errIngestReturned = errors.New("siprec: the archive stopped reading the recording")
+
+// reject answers a request that cannot be served, counting it by kind.
+func (s *Server) reject(tx sip.ServerTransaction, req *sip.Request, code int, reason, kind string, hdrs ...sip.Header) {
+	s.metrics.error(kind)
+	s.log.Info("siprec: request rejected", "method", req.Method, "call_id", callID(req), "status", code, "reason", reason, "source", req.Source())
+	s.respond(tx, req, code, reason, nil, hdrs...)
+}
+
+// rejectErr maps a parsing error to a SIP status: unsupported media 415 or 488, too large 413,
+// anything else 400.
+func (s *Server) rejectErr(tx sip.ServerTransaction, req *sip.Request, err error, sdpStage bool) {
+	msg := callvault.ErrorMessage(err)
+	switch callvault.ErrorKind(err) {
+	case callvault.KindUnsupported:
+		if sdpStage {
+			s.reject(tx, req, 488, "Not Acceptable Here", errUnsupported, sip.NewHeader("Warning", `399 callvault "`+sanitize(msg)+`"`))
+			return
+		}
+		s.reject(tx, req, 415, "Unsupported Media Type", errUnsupported,
+			sip.NewHeader("Accept", "application/sdp, application/rs-metadata+xml, multipart/mixed"))
+	case callvault.KindTooLarge:
+		s.reject(tx, req, 413, "Request Entity Too Large", errBadRequest)
+	default:
+		s.reject(tx, req, 400, "Bad Request", errBadRequest, sip.NewHeader("Warning", `399 callvault "`+sanitize(msg)+`"`))
+	}
+}
+
+// sanitize makes text safe for a quoted header value.
+func sanitize(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == '"' || r == '\\' || r > 0x7e {
+			return ' '
+		}
+		return r
+	}, s)
+	if len(s) > 200 {
+		s = s[:200]
+	}
+	return s
+}
+
+// readBody checks the size and splits the body of req.
+func (s *Server) readBody(req *sip.Request) (body, error) {
+	b := req.Body()
+	if len(b) > s.cfg.MaxBodyBytes {
+		return body{}, callvault.Errorf(callvault.KindTooLarge, "body of %d bytes exceeds the %d-byte limit", len(b), s.cfg.MaxBodyBytes)
+	}
+	ct := ""
+	if h := req.ContentType(); h != nil {
+		ct = h.Value()
+	}
+	if len(b) > 0 && ct == "" {
+		return body{}, callvault.Errorf(callvault.KindInvalid, "body without Content-Type")
+	}
+	return parseBody(ct, b)
+}
+
+// requireOptions returns the option tags of all Require headers.
+func requireOptions(req *sip.Request) []string {
+	var out []string
+	for _, h := range req.GetHeaders("Require") {
+		for _, v := range strings.Split(h.Value(), ",") {
+			if v = strings.ToLower(strings.TrimSpace(v)); v != "" {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
+// allowed reports whether the request's source address may send recordings.
+func (s *Server) allowed(req *sip.Request) bool {
+	if len(s.cfg.AllowFrom) == 0 {
+		return true
+	}
+	host, _, err := net.SplitHostPort(req.Source())
+	if err != nil {
+		return false
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return false
+	}
+	ip = ip.Unmap()
+	for _, p := range s.cfg.AllowFrom {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// contact returns the Contact header of the server's responses for req's transport.
+func (s *Server) contact(req *sip.Request) sip.Header {
+	var addr net.Addr
+	transport := strings.ToLower(req.Transport())
+	switch transport {
+	case "tcp":
+		addr = s.TCPAddr()
+	case "tls":
+		addr = s.TLSAddr()
+	default:
+		addr = s.UDPAddr()
+		transport = "udp"
+	}
+	host, port := s.cfg.MediaIP, "5060"
+	if addr != nil {
+		if h, p, err := net.SplitHostPort(addr.String()); err == nil {
+			port = p
+			if ip, err := netip.ParseAddr(h); err == nil && !ip.IsUnspecified() {
+				host = h
+			}
+		}
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	scheme := "sip"
+	if transport == "tls" {
+		scheme = "sips"
+	}
+	return sip.NewHeader("Contact", "<"+scheme+":callvault@"+host+":"+port+";transport="+transport+">")
+}
+
+func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
+	if tag, _ := req.To().Params.Get("tag"); tag != "" {
+		s.onModify(req, tx, true)
+		return
+	}
+	id := callID(req)
+	s.mu.Lock()
+	closed, existing := s.closed, s.sessions[id]
+	s.mu.Unlock()
+	switch {
+	case closed:
+		s.reject(tx, req, 503, "Service Unavailable", "shutdown")
+		return
+	case existing != nil:
+		// The same INVITE again (a retransmission on a new transaction): repeat the answer.
+		existing.mu.Lock()
+		answer, tag := existing.answer, existing.localTag
+		existing.mu.Unlock()
+		s.respondAnswer(tx, req, tag, answer)
+		return
+	case !s.allowed(req):
+		s.reject(tx, req, 403, "Forbidden", errForbidden)
+		return
+	}
+	opts := requireOptions(req)
+	var unsupported []string
+	hasSiprec := false
+	for _, o := range opts {
+		if o == "siprec" {
+			hasSiprec = true
+		}
+		if !supportedOptions[o] {
+			unsupported = append(unsupported, o)
+		}
+	}
+	if len(unsupported) > 0 {
+		s.reject(tx, req, 420, "Bad Extension", errUnsupported, sip.NewHeader("Unsupported", strings.Join(unsupported, ", ")))
+		return
+	}
+	b, err := s.readBody(req)
+	if err != nil {
+		s.rejectErr(tx, req, err, false)
+		return
+	}
+	src := false
+	if c := req.Contact(); c != nil {
+		src = strings.Contains(strings.ToLower(c.Value()), "+sip.src")
+	}
+	if !hasSiprec && !src && b.metadata == nil {
+		s.reject(tx, req, 421, "Extension Required", errUnsupported, sip.NewHeader("Require", "siprec"))
+		return
+	}
+	if b.sdp == nil {
+		s.reject(tx, req, 488, "Not Acceptable Here", errUnsupported, sip.NewHeader("Warning", `399 callvault "INVITE without an SDP offer"`))
+		return
+	}
+	offer, err := parseOffer(b.sdp)
+	if err != nil {
+		s.rejectErr(tx, req, err, true)
+		return
+	}
+	var meta *Metadata
+	if b.metadata != nil {
+		if meta, err = ParseMetadata(b.metadata); err != nil {
+			s.rejectErr(tx, req, err, false)
+			return
+		}
+		if _, hit := s.unrec.matchMetadata(meta, s.cfg.Region); hit {
+			s.metrics.error(errDeclinedPCI)
+			s.log.Info("siprec: session declined: an unrecorded line takes part", "call_id", id)
+			s.emit(callvault.ActorSystem, callvault.ActionRecordingDeclined, id, map[string]string{"session": meta.SessionID, "reason": "unrecorded line"})
+			s.respond(tx, req, 603, "Decline", nil)
+			return
+		}
+	}
+	ss, err := s.newSession(req, offer, meta, b.metadata)
+	if err != nil {
+		s.metrics.error(errNoPorts)
+		s.log.Warn("siprec: cannot start a recording session", "call_id", id, "error", err)
+		s.respond(tx, req, 503, "Service Unavailable", nil, sip.NewHeader("Retry-After", "5"))
+		return
+	}
+	ss.mu.Lock()
+	answer := ss.answer
+	acked := ss.expectAck(req.CSeq().SeqNo, time.Now())
+	ss.mu.Unlock()
+	if s.testHook != nil {
+		ss.mu.Lock()
+		ports := make([]int, len(ss.media))
+		for i, m := range ss.media {
+			if m.pair != nil {
+				ports[i] = m.pair.Port
+			}
+		}
+		ss.mu.Unlock()
+		defer s.testHook(id, ports)
+	}
+	res := s.respondAnswer(tx, req, ss.localTag, answer)
+	if res == nil {
+		ss.mu.Lock()
+		ss.finishLocked("aborted", time.Now(), callvault.Errorf(callvault.KindUnavailable, "the recording session's answer could not be sent"))
+		ss.mu.Unlock()
+		s.forget(ss)
+		return
+	}
+	s.startRetransmit(ss, tx, req, res, acked)
+}
+
+// startRetransmit retransmits a 2xx answer over UDP until its ACK arrives (see retransmit).
+func (s *Server) startRetransmit(ss *session, tx sip.ServerTransaction, req *sip.Request, res *sip.Response, acked <-chan struct{}) {
+	if sip.IsReliable(req.Transport()) {
+		return
+	}
+	s.wg.Add(1)
+	go s.retransmit(ss, tx, res, acked)
+}
+
+// respondAnswer sends 200 OK with an SDP answer and the dialog's tag. It returns the response
+// sent, or nil if it could not be sent.
+func (s *Server) respondAnswer(tx sip.ServerTransaction, req *sip.Request, tag string, answer []byte) *sip.Response {
+	res := sip.NewResponseFromRequest(req, 200, "OK", answer)
+	if to := res.To(); to != nil && tag != "" {
+		to.Params.Add("tag", tag)
+	}
+	res.AppendHeader(s.contact(req))
+	res.AppendHeader(allowHeader)
+	res.AppendHeader(sip.NewHeader("Supported", "siprec"))
+	if len(answer) > 0 {
+		res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	}
+	if err := tx.Respond(res); err != nil {
+		s.log.Warn("siprec: cannot send 200 OK", "call_id", callID(req), "error", err)
+		return nil
+	}
+	return res
+}
+
+// newSession allocates the media, starts the archive's ingest and the media pump, and
+// registers the session.
+func (s *Server) newSession(req *sip.Request, offer []*offerStream, meta *Metadata, raw []byte) (*session, error) {
+	now := time.Now()
+	id := callID(req)
+	ss := &session{
+		srv: s, callID: id, localTag: callvault.NewID()[24:], created: now,
+		stop: make(chan struct{}), done: make(chan struct{}),
+		sdpID: uint64(now.UnixNano() & 0x7fffffffffff),
+	}
+	ss.remoteTag, _ = req.From().Params.Get("tag")
+	ss.dlg = newDialog(req, ss.localTag)
+	ss.touch(now)
+	// One rate per recording: 16 kHz if any stream prefers G.722, so that wideband audio is
+	// kept; G.711 streams are then upsampled (see internal/rtp).
+	rate := 8000
+	for _, o := range offer {
+		if o.wideband() {
+			rate = 16000
+		}
+	}
+	pr, pw := io.Pipe()
+	recorder, err := rtp.NewRecorder(pw, rtp.RecorderConfig{SampleRate: rate, Metrics: &s.metrics.rtp})
+	if err != nil {
+		return nil, err
+	}
+	ss.recorder, ss.pw = recorder, pw
+	ss.rec = &callvault.Recording{
+		Source: callvault.SourceSIPREC, StartedAt: now.UTC(), AnnouncementPlayed: callvault.AnnouncementUnknown,
+		Attributes: map[string]string{"sip_call_id": id},
+	}
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if meta != nil {
+		ss.applyMetadata(meta, raw, "INVITE", now)
+	}
+	ss.rec.SourceID = sourceID(id, ss.sessionID())
+	if h := req.GetHeader(s.cfg.AnnouncementHeader); h != nil {
+		if a := parseAnnouncement(h.Value()); a != callvault.AnnouncementUnknown {
+			ss.rec.AnnouncementPlayed = a
+		}
+	}
+	chans := assignChannels(offer, ss.meta)
+	for i, o := range offer {
+		m := &media{ch: chans[i]}
+		ss.media = append(ss.media, m)
+		if !o.usable() {
+			continue
+		}
+		if err := s.startMedia(ss, m, o); err != nil {
+			for _, m := range ss.media {
+				m.pair.Close()
+			}
+			pw.CloseWithError(err)
+			return nil, err
+		}
+	}
+	ss.offer = offer
+	ss.answer = ss.buildAnswer()
+	recorder.Start(now)
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		for _, m := range ss.media {
+			m.pair.Close()
+		}
+		return nil, callvault.Errorf(callvault.KindUnavailable, "siprec: server is closing")
+	}
+	s.sessions[id] = ss
+	s.metrics.active.Inc()
+	s.wg.Add(2)
+	s.mu.Unlock()
+	go s.ingest(ss, pr)
+	go func() {
+		defer s.wg.Done()
+		ss.pump()
+	}()
+	if allInactive(offer) {
+		ss.setPause(false, true, ActorSIPREC, now)
+	}
+	return ss, nil
+}
+
+// startMedia binds a port pair for an m-line and starts reading it. The caller holds ss.mu.
+func (s *Server) startMedia(ss *session, m *media, o *offerStream) error {
+	pair, err := s.ports.Listen()
+	if err != nil {
+		return err
+	}
+	m.pair = pair
+	ch := rtp.Both
+	switch m.ch {
+	case channelLeft:
+		ch = rtp.Left
+	case channelRight:
+		ch = rtp.Right
+	}
+	m.stream = ss.recorder.AddStream(ch, o.payloads)
+	s.wg.Add(1)
+	go func(st *rtp.Stream, c net.PacketConn) {
+		defer s.wg.Done()
+		st.Serve(c, ss.touch)
+	}(m.stream, pair.RTP)
+	return nil
+}
+
+// ingest hands the recording to the archive and waits for it to be committed.
+func (s *Server) ingest(ss *session, pr *io.PipeReader) {
+	defer s.wg.Done()
+	defer close(ss.done)
+	rec, created, err := s.cfg.Archive.Ingest(s.ctx, callvault.IngestRequest{
+		Actor: ActorSIPREC, Recording: ss.rec, Audio: pr,
+		Sidecar: func() []byte {
+			ss.mu.Lock()
+			defer ss.mu.Unlock()
+			return ss.metaLog.bytes()
+		},
+	})
+	pr.CloseWithError(errIngestReturned)
+	ss.mu.Lock()
+	abort := ss.abort
+	ss.mu.Unlock()
+	switch {
+	case err != nil && abort != nil && errors.Is(err, abort):
+		s.log.Info("siprec: recording session aborted; nothing stored", "call_id", ss.callID)
+	case err != nil:
+		s.metrics.error(errIngest)
+		s.log.Error("siprec: recording not stored", "call_id", ss.callID, "error", err)
+	case !created:
+		s.log.Info("siprec: recording already in the archive", "call_id", ss.callID, "id", rec.ID)
+	default:
+		s.metrics.finalised.Inc()
+		s.log.Info("siprec: recording stored", "call_id", ss.callID, "id", rec.ID)
+	}
+}
+
+// sourceID is the recording's stable id at the source: the SIP Call-ID and the RFC 7865
+// session id, so that a retried session is not stored twice.
+func sourceID(callID, sessionID string) string {
+	if sessionID == "" {
+		return callID
+	}
+	return callID + "|" + sessionID
+}
+
+func atoiPT(s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || n > 127 {
+		return 0
+	}
+	return n
+}
+
+func allInactive(offer []*offerStream) bool {
+	any := false
+	for _, o := range offer {
+		if o.usable() {
+			any = true
+			if !o.inactive {
+				return false
+			}
+		}
+	}
+	return any
+}
+
+// assignChannels maps the offer's m-lines to recording channels: by metadata (the stream's
+// sender is the caller or another party, or several: mixed), else by order (first left, second
+// right; a single m-line is a mixed recording on both channels).
+func assignChannels(offer []*offerStream, meta *Metadata) []channel {
+	chans := make([]channel, len(offer))
+	var unassigned []int
+	usable := 0
+	for i, o := range offer {
+		if !o.usable() {
+			continue
+		}
+		usable++
+		if meta != nil {
+			chans[i] = meta.channelFor(o.label)
+		}
+		if chans[i] == channelNone {
+			unassigned = append(unassigned, i)
+		}
+	}
+	taken := map[channel]bool{}
+	for _, c := range chans {
+		taken[c] = true
+	}
+	for _, i := range unassigned {
+		switch {
+		case usable == 1:
+			chans[i] = channelBoth
+		case !taken[channelLeft]:
+			chans[i] = channelLeft
+		default:
+			chans[i] = channelRight
+		}
+		taken[chans[i]] = true
+	}
+	return chans
+}
+
+// buildAnswer returns the SDP answer for the current offer. The caller holds ss.mu.
+func (ss *session) buildAnswer() []byte {
+	ports := make([]int, len(ss.offer))
+	for i, o := range ss.offer {
+		if i < len(ss.media) && ss.media[i].pair != nil && o.port != 0 && !ss.finished {
+			ports[i] = ss.media[i].pair.Port
+		}
+	}
+	ss.sdpVersion++
+	return answerSDP(ss.sdpID, ss.sdpVersion, ss.srv.cfg.MediaIP, ss.offer, ports, ss.paused())
+}
+
+// onModify handles a re-INVITE or UPDATE: new SDP (pause, resume, codec or stream changes)
+// and/or partial metadata.
+func (s *Server) onModify(req *sip.Request, tx sip.ServerTransaction, invite bool) {
+	ss := s.session(req)
+	if ss == nil {
+		s.reject(tx, req, 481, "Call/Transaction Does Not Exist", errNoSession)
+		return
+	}
+	b, err := s.readBody(req)
+	if err != nil {
+		s.rejectErr(tx, req, err, false)
+		return
+	}
+	var offer []*offerStream
+	if b.sdp != nil {
+		if offer, err = parseOffer(b.sdp); err != nil {
+			s.rejectErr(tx, req, err, true)
+			return
+		}
+	}
+	var meta *Metadata
+	if b.metadata != nil {
+		if meta, err = ParseMetadata(b.metadata); err != nil {
+			s.rejectErr(tx, req, err, false)
+			return
+		}
+	}
+	now := time.Now()
+	ss.mu.Lock()
+	if !ss.invitePend.IsZero() && now.Sub(ss.invitePend) < 64*s.t1 && (invite || offer != nil) {
+		ss.mu.Unlock()
+		s.reject(tx, req, 491, "Request Pending", errGlare, sip.NewHeader("Retry-After", "1"))
+		return
+	}
+	if meta != nil {
+		ss.applyMetadata(meta, b.metadata, string(req.Method), now)
+	}
+	if offer != nil {
+		ss.touch(now)
+		if !ss.finished {
+			for i, o := range offer {
+				if i >= len(ss.media) {
+					ss.media = append(ss.media, &media{ch: channelRight})
+					if meta := ss.meta; meta != nil {
+						if c := meta.channelFor(o.label); c != channelNone {
+							ss.media[i].ch = c
+						}
+					}
+				}
+				m := ss.media[i]
+				switch {
+				case !o.usable():
+				case m.stream != nil:
+					m.stream.SetPayloads(o.payloads)
+				default:
+					if err := s.startMedia(ss, m, o); err != nil {
+						s.log.Warn("siprec: cannot add a stream", "call_id", ss.callID, "error", err)
+					}
+				}
+			}
+		}
+		ss.offer = offer
+		ss.setPause(false, allInactive(offer), ActorSIPREC, now)
+	}
+	var answer []byte
+	if offer != nil || invite {
+		answer = ss.buildAnswer()
+		ss.answer = answer
+	}
+	var acked <-chan struct{}
+	if invite {
+		acked = ss.expectAck(req.CSeq().SeqNo, now)
+	}
+	tag := ss.localTag
+	ss.mu.Unlock()
+	if res := s.respondAnswer(tx, req, tag, answer); res != nil && invite {
+		s.startRetransmit(ss, tx, req, res, acked)
+	}
+}
+
+// session returns the active session of an in-dialog request.
+func (s *Server) session(req *sip.Request) *session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sessions[callID(req)]
+}
+
+func (s *Server) onUpdate(req *sip.Request, tx sip.ServerTransaction) { s.onModify(req, tx, false) }
+
+func (s *Server) onAck(req *sip.Request, tx sip.ServerTransaction) {
+	ss := s.session(req)
+	if ss == nil {
+		return
+	}
+	ss.mu.Lock()
+	if cseq := req.CSeq(); cseq != nil {
+		ss.gotAck(cseq.SeqNo)
+	}
+	ss.mu.Unlock()
+}
+
+func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
+	ss := s.session(req)
+	if ss == nil {
+		s.reject(tx, req, 481, "Call/Transaction Does Not Exist", errNoSession)
+		return
+	}
+	s.respond(tx, req, 200, "OK", nil)
+	ss.mu.Lock()
+	ss.finishLocked(endBYE, time.Now(), nil)
+	ss.mu.Unlock()
+	s.forget(ss)
+}
+
+// onCancel handles a CANCEL that matched no pending transaction: the INVITE was already
+// answered, so the CANCEL has no effect (RFC 3261 section 9.2) unless the session was never
+// acknowledged, which then ends without storing anything.
+func (s *Server) onCancel(req *sip.Request, tx sip.ServerTransaction) {
+	ss := s.session(req)
+	if ss == nil {
+		s.reject(tx, req, 481, "Call/Transaction Does Not Exist", errNoSession)
+		return
+	}
+	s.respond(tx, req, 200, "OK", nil)
+	ss.mu.Lock()
+	aborted := !ss.acked
+	if aborted {
+		ss.finishLocked("cancelled", time.Now(), callvault.Errorf(callvault.KindInvalid, "recording session cancelled"))
+	}
+	ss.mu.Unlock()
+	if aborted {
+		s.forget(ss)
+	}
+}
+
+func (s *Server) onOptions(req *sip.Request, tx sip.ServerTransaction) {
+	s.respond(tx, req, 200, "OK", nil, allowHeader,
+		sip.NewHeader("Accept", "application/sdp, application/rs-metadata+xml, multipart/mixed"),
+		sip.NewHeader("Supported", "siprec"))
+}

@@ -1,0 +1,59 @@
+package siprec
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/callvault/callvault/internal/rtp"
+)
+
+// metrics are the server's Prometheus collectors.
+type metrics struct {
+	active    prometheus.Gauge
+	finalised prometheus.Counter
+	errors    *prometheus.CounterVec
+	rtp       rtp.Metrics
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		active: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "callvault", Subsystem: "siprec",
+			Name: "active_sessions", Help: "Recording sessions in progress."}),
+		finalised: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "callvault", Subsystem: "siprec",
+			Name: "recordings_finalised_total", Help: "Recordings committed to the archive."}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "callvault", Subsystem: "siprec",
+			Name: "errors_total", Help: "Errors and rejected requests, by kind."}, []string{"kind"}),
+	}
+	packets := prometheus.NewCounter(prometheus.CounterOpts{Namespace: "callvault", Subsystem: "siprec",
+		Name: "rtp_packets_received_total", Help: "RTP packets received."})
+	lost := prometheus.NewCounter(prometheus.CounterOpts{Namespace: "callvault", Subsystem: "siprec",
+		Name: "rtp_packets_lost_total", Help: "RTP packets never received (counted when a stream ends)."})
+	late := prometheus.NewCounter(prometheus.CounterOpts{Namespace: "callvault", Subsystem: "siprec",
+		Name: "rtp_packets_late_total", Help: "RTP packets that arrived after their audio was written."})
+	bytes := prometheus.NewCounter(prometheus.CounterOpts{Namespace: "callvault", Subsystem: "siprec",
+		Name: "audio_bytes_written_total", Help: "Bytes of WAV audio streamed to the archive."})
+	m.rtp = rtp.Metrics{Packets: packets, Lost: lost, Late: late, Bytes: bytes}
+	if reg != nil {
+		for _, c := range []prometheus.Collector{m.active, m.finalised, m.errors, packets, lost, late, bytes} {
+			if err := reg.Register(c); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return m, nil
+}
+
+// Error kinds counted in errors_total.
+const (
+	errBadRequest  = "bad_request"
+	errUnsupported = "unsupported"
+	errForbidden   = "forbidden"
+	errDeclinedPCI = "declined_pci"
+	errNoPorts     = "no_ports"
+	errIngest      = "ingest"
+	errRTPTimeout  = "rtp_timeout"
+	errNoSession   = "no_session"
+	errGlare       = "glare"
+	errAborted     = "aborted"
+)
+
+func (m *metrics) error(kind string) { m.errors.WithLabelValues(kind).Inc() }

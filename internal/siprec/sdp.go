@@ -1,0 +1,203 @@
+package siprec
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/pion/sdp/v3"
+
+	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/rtp"
+)
+
+// maxMediaLines bounds the m-lines of an offer; a recording session has one per direction and
+// participant, never dozens.
+const maxMediaLines = 16
+
+// offerStream is one m-line of an SDP offer and what the server makes of it.
+type offerStream struct {
+	media    string   // "audio", "video", ...
+	port     int      // offered port; 0 removes the stream
+	proto    string   // e.g. "RTP/AVP"
+	formats  []string // offered payload types, in order
+	label    string   // a=label
+	inactive bool     // a=inactive, a=recvonly, connection address 0.0.0.0 or port 0: no media comes
+
+	// What the answer accepts: the payload types the recorder decodes, in offer order.
+	accept   []string
+	rtpmaps  []string // "PT NAME/RATE" lines for the accepted dynamic and static types
+	payloads rtp.PayloadMap
+}
+
+// wideband reports whether the stream's preferred audio codec (the first accepted, in the
+// offer's order of preference) is G.722, whose audio is 16 kHz.
+func (o *offerStream) wideband() bool {
+	for _, f := range o.accept {
+		if enc := o.payloads[atoiPT(f)]; enc.Audio() {
+			return enc == rtp.EncodingG722
+		}
+	}
+	return false
+}
+
+// usable reports whether the server can record the stream.
+func (o *offerStream) usable() bool { return len(o.accept) > 0 }
+
+// parseOffer parses an SDP offer. It returns KindInvalid for SDP it cannot read, and
+// KindUnsupported (488) when no m-line has a codec the recorder takes.
+func parseOffer(b []byte) ([]*offerStream, error) {
+	var sd sdp.SessionDescription
+	if err := sd.Unmarshal(b); err != nil {
+		return nil, callvault.Errorf(callvault.KindInvalid, "malformed SDP offer: %w", err)
+	}
+	if len(sd.MediaDescriptions) == 0 {
+		return nil, callvault.Errorf(callvault.KindInvalid, "SDP offer has no m-line")
+	}
+	if len(sd.MediaDescriptions) > maxMediaLines {
+		return nil, callvault.Errorf(callvault.KindInvalid, "SDP offer has %d m-lines; at most %d are accepted", len(sd.MediaDescriptions), maxMediaLines)
+	}
+	sessDir := direction(sd.Attributes)
+	sessZero := sd.ConnectionInformation != nil && zeroAddr(sd.ConnectionInformation)
+	var out []*offerStream
+	usable := false
+	for _, md := range sd.MediaDescriptions {
+		o := &offerStream{
+			media:   md.MediaName.Media,
+			port:    md.MediaName.Port.Value,
+			proto:   strings.Join(md.MediaName.Protos, "/"),
+			formats: md.MediaName.Formats,
+		}
+		o.label, _ = md.Attribute("label")
+		dir := direction(md.Attributes)
+		if dir == "" {
+			dir = sessDir
+		}
+		zero := sessZero
+		if md.ConnectionInformation != nil {
+			zero = zeroAddr(md.ConnectionInformation)
+		}
+		o.inactive = dir == "inactive" || dir == "recvonly" || zero || o.port == 0
+		if o.media == "audio" && o.proto == "RTP/AVP" && o.port != 0 {
+			acceptFormats(o, md)
+		}
+		usable = usable || o.usable()
+		out = append(out, o)
+	}
+	if !usable {
+		return out, callvault.Errorf(callvault.KindUnsupported,
+			"no m-line of the SDP offer has a codec the recorder takes (RTP/AVP with PCMU, PCMA or G722)")
+	}
+	return out, nil
+}
+
+func acceptFormats(o *offerStream, md *sdp.MediaDescription) {
+	names := map[string]string{}
+	for _, a := range md.Attributes {
+		if a.Key == "rtpmap" {
+			pt, name, _ := strings.Cut(a.Value, " ")
+			names[pt] = name
+		}
+	}
+	audio := false
+	for _, f := range o.formats {
+		pt, err := strconv.Atoi(f)
+		if err != nil || pt < 0 || pt > 127 {
+			continue
+		}
+		enc := rtp.StaticEncoding(pt)
+		name, mapped := names[f]
+		if mapped {
+			enc = rtp.EncodingByName(name)
+		}
+		if enc == rtp.EncodingNone || slices.Contains(o.accept, f) {
+			continue
+		}
+		if !mapped {
+			name = map[rtp.Encoding]string{rtp.EncodingPCMU: "PCMU/8000", rtp.EncodingPCMA: "PCMA/8000",
+				rtp.EncodingG722: "G722/8000", rtp.EncodingComfortNoise: "CN/8000"}[enc]
+		}
+		o.accept = append(o.accept, f)
+		o.rtpmaps = append(o.rtpmaps, f+" "+name)
+		o.payloads[pt] = enc
+		audio = audio || enc.Audio()
+	}
+	if !audio { // events or comfort noise alone are no recording
+		o.accept, o.rtpmaps, o.payloads = nil, nil, rtp.PayloadMap{}
+	}
+}
+
+func direction(attrs []sdp.Attribute) string {
+	for _, a := range attrs {
+		switch a.Key {
+		case "sendonly", "recvonly", "sendrecv", "inactive":
+			return a.Key
+		}
+	}
+	return ""
+}
+
+func zeroAddr(c *sdp.ConnectionInformation) bool {
+	return c.Address != nil && (c.Address.Address == "0.0.0.0" || c.Address.Address == "::")
+}
+
+// answerSDP builds the answer: one m-line per offered stream, same order, recvonly (inactive
+// while the session is paused or stopped); declined streams get port 0.
+func answerSDP(sessID, version uint64, ip string, offer []*offerStream, ports []int, inactive bool) []byte {
+	addrType := "IP4"
+	if strings.Contains(ip, ":") {
+		addrType = "IP6"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "v=0\r\no=callvault %d %d IN %s %s\r\ns=callvault recording\r\nc=IN %s %s\r\nt=0 0\r\n",
+		sessID, version, addrType, ip, addrType, ip)
+	for i, o := range offer {
+		port := ports[i]
+		if port == 0 || !o.usable() {
+			formats := o.formats
+			if len(formats) == 0 {
+				formats = []string{"0"}
+			}
+			media, proto := o.media, o.proto
+			if media == "" {
+				media = "audio"
+			}
+			if proto == "" {
+				proto = "RTP/AVP"
+			}
+			fmt.Fprintf(&b, "m=%s 0 %s %s\r\n", media, proto, strings.Join(formats, " "))
+			if o.label != "" {
+				fmt.Fprintf(&b, "a=label:%s\r\n", o.label)
+			}
+			continue
+		}
+		fmt.Fprintf(&b, "m=audio %d RTP/AVP %s\r\n", port, strings.Join(o.accept, " "))
+		for _, m := range o.rtpmaps {
+			fmt.Fprintf(&b, "a=rtpmap:%s\r\n", m)
+		}
+		for _, f := range o.accept {
+			if strings.HasPrefix(strings.ToLower(nameOf(o, f)), "telephone-event") {
+				fmt.Fprintf(&b, "a=fmtp:%s 0-16\r\n", f)
+			}
+		}
+		if o.label != "" {
+			fmt.Fprintf(&b, "a=label:%s\r\n", o.label)
+		}
+		if inactive || o.inactive {
+			b.WriteString("a=inactive\r\n")
+		} else {
+			b.WriteString("a=recvonly\r\n")
+		}
+	}
+	return []byte(b.String())
+}
+
+func nameOf(o *offerStream, pt string) string {
+	for _, m := range o.rtpmaps {
+		if p, name, _ := strings.Cut(m, " "); p == pt {
+			return name
+		}
+	}
+	return ""
+}

@@ -1,0 +1,366 @@
+package siprec
+
+import (
+	"context"
+	"crypto/tls"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/rtp"
+)
+
+// Server is a SIPREC recording server.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	metrics *metrics
+	ports   *rtp.PortPool
+	unrec   *unrecorded
+	mediaIP netip.Addr
+
+	ua     *sipgo.UserAgent
+	sip    *sipgo.Server
+	client *sipgo.Client // the server's own requests (BYE)
+	t1, t2 time.Duration // SIP timers; tests shorten them
+
+	byeCtx    context.Context // cancelled by Close: stops BYEs and 2xx retransmissions
+	byeCancel context.CancelFunc
+
+	ctx    context.Context // lives until Close; Ingest runs under it
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // pumps, ingests and listeners
+
+	mu          sync.Mutex
+	udp         net.PacketConn
+	tcp, tls    net.Listener
+	sessions    map[string]*session // by Call-ID
+	closed      bool
+	janitorStop chan struct{}
+
+	// testHook, if set (by tests), is called when a session has answered its INVITE.
+	testHook func(callID string, ports []int)
+}
+
+// New returns a server for cfg. It returns KindInvalid for a bad configuration.
+func New(cfg Config) (*Server, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	ip, _ := netip.ParseAddr(cfg.MediaIP)
+	ports, err := rtp.NewPortPool(ip, cfg.RTPPortMin, cfg.RTPPortMax)
+	if err != nil {
+		return nil, err
+	}
+	m, err := newMetrics(cfg.Metrics)
+	if err != nil {
+		return nil, callvault.WrapError(callvault.KindInternal, err, "siprec: cannot register metrics")
+	}
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent("callvault"))
+	if err != nil {
+		return nil, callvault.WrapError(callvault.KindInternal, err, "siprec: cannot create the SIP user agent")
+	}
+	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(cfg.Logger))
+	if err != nil {
+		ua.Close()
+		return nil, callvault.WrapError(callvault.KindInternal, err, "siprec: cannot create the SIP server")
+	}
+	client, err := sipgo.NewClient(ua, sipgo.WithClientHostname(cfg.MediaIP))
+	if err != nil {
+		ua.Close()
+		return nil, callvault.WrapError(callvault.KindInternal, err, "siprec: cannot create the SIP client")
+	}
+	s := &Server{
+		cfg: cfg, log: cfg.Logger, metrics: m, ports: ports, unrec: newUnrecorded(cfg.Unrecorded, cfg.Region),
+		mediaIP: ip, ua: ua, sip: srv, client: client, sessions: map[string]*session{},
+		t1: defaultT1, t2: defaultT2,
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.byeCtx, s.byeCancel = context.WithCancel(context.Background())
+	srv.OnInvite(s.onInvite)
+	srv.OnAck(s.onAck)
+	srv.OnBye(s.onBye)
+	srv.OnCancel(s.onCancel)
+	srv.OnOptions(s.onOptions)
+	srv.OnUpdate(s.onUpdate)
+	return s, nil
+}
+
+// Start binds the configured transports and serves them until Close. Port 0 picks a free port;
+// UDPAddr and TCPAddr then report it.
+func (s *Server) Start(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return callvault.Errorf(callvault.KindUnavailable, "siprec: server is closed")
+	}
+	fail := func(err error, what string) error {
+		s.closeListeners()
+		return callvault.WrapError(callvault.KindUnavailable, err, "siprec: cannot listen on "+what)
+	}
+	if a := s.cfg.UDPAddr; a != "" {
+		c, err := net.ListenPacket("udp", a)
+		if err != nil {
+			return fail(err, "UDP "+a)
+		}
+		s.udp = c
+		s.serve(func() error { return s.sip.ServeUDP(c) })
+	}
+	if a := s.cfg.TCPAddr; a != "" {
+		l, err := net.Listen("tcp", a)
+		if err != nil {
+			return fail(err, "TCP "+a)
+		}
+		s.tcp = l
+		s.serve(func() error { return s.sip.ServeTCP(l) })
+	}
+	if a := s.cfg.TLSAddr; a != "" {
+		l, err := tls.Listen("tcp", a, s.cfg.TLSConfig)
+		if err != nil {
+			return fail(err, "TLS "+a)
+		}
+		s.tls = l
+		s.serve(func() error { return s.sip.ServeTLS(l) })
+	}
+	s.janitorStop = make(chan struct{})
+	s.wg.Add(1)
+	go s.janitor(s.janitorStop)
+	return nil
+}
+
+func (s *Server) serve(fn func() error) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := fn(); err != nil && s.ctx.Err() == nil {
+			s.log.Debug("siprec: listener stopped", "error", err)
+		}
+	}()
+}
+
+// closeListeners closes the bound listeners. The caller holds mu.
+func (s *Server) closeListeners() {
+	if s.udp != nil {
+		s.udp.Close()
+	}
+	if s.tcp != nil {
+		s.tcp.Close()
+	}
+	if s.tls != nil {
+		s.tls.Close()
+	}
+}
+
+// UDPAddr returns the bound UDP address, or nil.
+func (s *Server) UDPAddr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.udp == nil {
+		return nil
+	}
+	return s.udp.LocalAddr()
+}
+
+// TCPAddr returns the bound TCP address, or nil.
+func (s *Server) TCPAddr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tcp == nil {
+		return nil
+	}
+	return s.tcp.Addr()
+}
+
+// TLSAddr returns the bound TLS address, or nil.
+func (s *Server) TLSAddr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tls == nil {
+		return nil
+	}
+	return s.tls.Addr()
+}
+
+// Close stops accepting calls, finalises every active call (its recording is committed as if
+// the call had ended), waits for the archive to commit them, and releases all ports.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.closeListeners()
+	active := make([]*session, 0, len(s.sessions))
+	for _, ss := range s.sessions {
+		active = append(active, ss)
+	}
+	s.mu.Unlock()
+	now := time.Now()
+	for _, ss := range active {
+		ss.mu.Lock()
+		ss.finishLocked(endShutdown, now, nil)
+		ss.mu.Unlock()
+	}
+	s.cancelJanitor()
+	s.byeCancel()
+	s.wg.Wait()
+	s.cancel()
+	s.client.Close()
+	return s.ua.Close()
+}
+
+// cancelJanitor stops the janitor; Ingest contexts stay alive until the recordings are
+// committed.
+func (s *Server) cancelJanitor() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.janitorStop != nil {
+		close(s.janitorStop)
+		s.janitorStop = nil
+	}
+}
+
+// janitor ends calls whose media stopped for RTPTimeout (never while paused), and abandons
+// sessions whose INVITE was never acknowledged.
+func (s *Server) janitor(stop chan struct{}) {
+	defer s.wg.Done()
+	t := time.NewTicker(janitorInterval(s.cfg.RTPTimeout))
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case now := <-t.C:
+			s.sweep(now)
+		}
+	}
+}
+
+func janitorInterval(timeout time.Duration) time.Duration {
+	return min(max(timeout/4, 10*time.Millisecond), time.Second)
+}
+
+// sweep applies the timeouts once: a session whose INVITE (or re-INVITE) was answered 64*T1
+// ago without an ACK ends (a new session stores nothing), and so does one without media for
+// RTPTimeout while not paused; the client gets a BYE either way.
+func (s *Server) sweep(now time.Time) {
+	s.mu.Lock()
+	active := make([]*session, 0, len(s.sessions))
+	for _, ss := range s.sessions {
+		active = append(active, ss)
+	}
+	s.mu.Unlock()
+	for _, ss := range active {
+		reason := ""
+		ss.mu.Lock()
+		switch {
+		case ss.finished:
+		case !ss.invitePend.IsZero() && now.Sub(ss.invitePend) > 64*s.t1:
+			s.metrics.error(errAborted)
+			reason = "no ACK for the 200 OK"
+			var abort error
+			if !ss.acked {
+				abort = callvault.Errorf(callvault.KindInvalid, "recording session was never acknowledged (no ACK)")
+			}
+			s.log.Info("siprec: no ACK; ending the session", "call_id", ss.callID)
+			ss.finishLocked(endNoAck, now, abort)
+		case !ss.paused() && now.Sub(time.Unix(0, ss.lastMedia.Load())) > s.cfg.RTPTimeout:
+			s.metrics.error(errRTPTimeout)
+			reason = "no media (RTP timeout)"
+			s.log.Info("siprec: no media; ending the recording", "call_id", ss.callID, "timeout", s.cfg.RTPTimeout)
+			ss.finishLocked(endTimeout, now, nil)
+			s.emit(callvault.ActorSystem, actionRecordingEnded, ss.callID, map[string]string{
+				"session": ss.sessionID(), "reason": endTimeout, "timeout": s.cfg.RTPTimeout.String()})
+		}
+		ss.mu.Unlock()
+		if reason != "" {
+			s.forget(ss)
+			s.bye(ss, reason)
+		}
+	}
+}
+
+// forget removes a finished session from the table (a later BYE gets 481).
+func (s *Server) forget(ss *session) {
+	s.mu.Lock()
+	if s.sessions[ss.callID] == ss {
+		delete(s.sessions, ss.callID)
+		s.metrics.active.Dec()
+	}
+	s.mu.Unlock()
+}
+
+// lookup returns the active session whose Call-ID or RFC 7865 session id is id.
+func (s *Server) lookup(id string) *session {
+	s.mu.Lock()
+	if ss := s.sessions[id]; ss != nil {
+		s.mu.Unlock()
+		return ss
+	}
+	active := make([]*session, 0, len(s.sessions))
+	for _, ss := range s.sessions {
+		active = append(active, ss)
+	}
+	s.mu.Unlock()
+	for _, ss := range active {
+		ss.mu.Lock()
+		match := ss.sessionID() == id
+		ss.mu.Unlock()
+		if match {
+			return ss
+		}
+	}
+	return nil
+}
+
+// Pause stops keeping audio of the session (Call-ID or RFC 7865 session id) until Resume; the
+// interval is stored as silence and listed in the recording's "pauses" attribute. It returns
+// KindNotFound for an unknown session and KindConflict for one that has ended.
+func (s *Server) Pause(ctx context.Context, session string, actor callvault.Actor) error {
+	return s.setPause(session, true, actor)
+}
+
+// Resume ends a Pause. Resuming a session that is not paused by the API does nothing.
+func (s *Server) Resume(ctx context.Context, session string, actor callvault.Actor) error {
+	return s.setPause(session, false, actor)
+}
+
+func (s *Server) setPause(id string, on bool, actor callvault.Actor) error {
+	ss := s.lookup(id)
+	if ss == nil {
+		return callvault.Errorf(callvault.KindNotFound, "no active recording session %q", id)
+	}
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.finished {
+		return callvault.Errorf(callvault.KindConflict, "recording session %q has ended", id)
+	}
+	ss.setPause(true, on, actor, time.Now())
+	return nil
+}
+
+// respond sends a response built from req, logging failures.
+func (s *Server) respond(tx sip.ServerTransaction, req *sip.Request, code int, reason string, body []byte, hdrs ...sip.Header) {
+	res := sip.NewResponseFromRequest(req, code, reason, body)
+	for _, h := range hdrs {
+		res.AppendHeader(h)
+	}
+	if err := tx.Respond(res); err != nil {
+		s.log.Warn("siprec: cannot send response", "call_id", callID(req), "status", code, "error", err)
+	}
+}
+
+func callID(req *sip.Request) string {
+	if h := req.CallID(); h != nil {
+		return h.Value()
+	}
+	return ""
+}

@@ -1,0 +1,142 @@
+package siprec
+
+import (
+	"encoding/json"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/callvault/callvault"
+)
+
+func TestSIPRECLossAndReorder(t *testing.T) {
+	sippPath(t)
+	h := startHarness(t, nil)
+	wait := runSipp(t, h, scenario{Name: "loss", SDP: sdpOffer("sendonly", "1", "2"),
+		Metadata: string(readTestdata(t, "legacy_oracle.xml")), Steps: []step{{Pause: 2500}}})
+	a := waitSession(t, h)
+	const packets = 100
+	sent := [][]byte{testMuLaw(packets*160, 3), testMuLaw(packets*160, 4)}
+	drop := func(i int) bool { return i%20 == 7 } // 5% loss
+	late := func(i int) bool { return i%10 == 3 } // sent after its successor
+	sendRTP(t, a.ports, sent, drop, late)
+	wait()
+	st := waitStored(t, h)
+	wantR := decodeMuLawPCM(sent[1])
+	lost := 0
+	for i := range packets {
+		if drop(i) {
+			lost++
+			clear(wantR[i*160 : (i+1)*160])
+		}
+	}
+	if d := len(st.left) - packets*160; d < 0 || d > 160 {
+		t.Errorf("recording has %d frames, want %d within one packet", len(st.left), packets*160)
+	}
+	checkChannel(t, "left", st.left, decodeMuLawPCM(sent[0]))
+	checkChannel(t, "right", st.right, wantR)
+	if got := st.rec.Attributes["rtp_lost"]; got != "5" || st.rec.Attributes["rtp_late"] != "0" {
+		t.Errorf("rtp_lost %q rtp_late %q, want %d and 0", got, st.rec.Attributes["rtp_late"], lost)
+	}
+}
+
+func TestSIPRECPauseResumeByReINVITE(t *testing.T) {
+	sippPath(t)
+	h := startHarness(t, nil)
+	labels := []string{"96", "97"}
+	wait := runSipp(t, h, scenario{Name: "pause", SDP: sdpOffer("sendonly", labels...),
+		Metadata: string(readTestdata(t, "rfc7865.xml")), Steps: []step{
+			{Pause: 1000},
+			{CSeq: 2, ContentType: "application/sdp", Body: sdpOffer("inactive", labels...)},
+			{Pause: 1000},
+			{CSeq: 3, ContentType: "application/sdp", Body: sdpOffer("sendonly", labels...)},
+			{Pause: 1500},
+		}})
+	a := waitSession(t, h)
+	const packets = 150 // 3 s, through the pause
+	sent := [][]byte{testMuLaw(packets*160, 5), testMuLaw(packets*160, 6)}
+	sendRTP(t, a.ports, sent, nil, never)
+	wait()
+	st := waitStored(t, h)
+
+	var pauses []pauseInterval
+	if err := json.Unmarshal([]byte(st.rec.Attributes["pauses"]), &pauses); err != nil || len(pauses) != 1 {
+		t.Fatalf("pauses attribute %q: want one interval (%v)", st.rec.Attributes["pauses"], err)
+	}
+	p := pauses[0]
+	if d := p.To.Sub(p.From); d < 800*time.Millisecond || d > 1500*time.Millisecond {
+		t.Errorf("pause lasted %v, want about 1 s", d)
+	}
+	if acts := h.actions(); !slices.Contains(acts, callvault.ActionRecordingPause) || !slices.Contains(acts, callvault.ActionRecordingResume) {
+		t.Errorf("audit events %q, want pause and resume", acts)
+	}
+	// Wall-clock length: the pause is silence, not cut out.
+	if d := len(st.left) - packets*160; d < -320 || d > 320 {
+		t.Errorf("recording has %d frames, want %d within two packets", len(st.left), packets*160)
+	}
+	for _, ch := range [][]int16{st.left, st.right} {
+		run, longest := 0, 0
+		for _, v := range ch {
+			if v == 0 {
+				run++
+				longest = max(longest, run)
+			} else {
+				run = 0
+			}
+		}
+		want := int(p.To.Sub(p.From).Seconds() * 8000)
+		if longest < want-1600 || longest > want+1600 {
+			t.Errorf("longest silence %d frames, want about %d (the pause)", longest, want)
+		}
+	}
+	// Before the pause the audio is the sent audio, sample for sample.
+	firstSilence := 0
+	for firstSilence < len(st.right) && st.right[firstSilence] != 0 {
+		firstSilence++
+	}
+	checkChannel(t, "right before the pause", st.right[:firstSilence], decodeMuLawPCM(sent[0])[:firstSilence/160*160])
+}
+
+func TestSIPRECTransferToPaymentLineStops(t *testing.T) {
+	sippPath(t)
+	h := startHarness(t, func(c *Config) { c.Unrecorded = []string{"4999"} })
+	wait := runSipp(t, h, scenario{Name: "pci", SDP: sdpOffer("sendonly", "96", "97"),
+		Metadata: string(readTestdata(t, "rfc7865.xml")), Steps: []step{
+			{Pause: 1000},
+			{CSeq: 2, ContentType: "application/rs-metadata+xml", Body: string(readTestdata(t, "rfc7865_transfer_partial.xml"))},
+			{Pause: 1000},
+		}})
+	a := waitSession(t, h)
+	sent := [][]byte{testMuLaw(110*160, 7), testMuLaw(110*160, 8)}
+	sendRTP(t, a.ports, sent, nil, never)
+	wait()
+	st := waitStored(t, h)
+	if st.rec.Attributes["pci_stopped_at"] == "" || st.rec.Attributes["end_reason"] != endPCI {
+		t.Errorf("attributes %v: want pci_stopped_at and end_reason %s", st.rec.Attributes, endPCI)
+	}
+	// Recording stopped about 1 s in; the remaining 1.2 s were discarded.
+	if n := len(st.left); n < 6000 || n > 11000 {
+		t.Errorf("recording has %d frames, want about 8000 (stopped at the transfer)", n)
+	}
+	checkChannel(t, "left", st.left, decodeMuLawPCM(sent[1])[:len(st.left)/160*160-160])
+	if !slices.Contains(h.actions(), callvault.ActionRecordingPCIStop) {
+		t.Errorf("audit events %q, want %s", h.actions(), callvault.ActionRecordingPCIStop)
+	}
+	if h.archive.count() != 1 {
+		t.Errorf("%d recordings stored, want 1", h.archive.count())
+	}
+}
+
+func TestSIPRECDeclinesPaymentLine(t *testing.T) {
+	sippPath(t)
+	h := startHarness(t, func(c *Config) { c.Unrecorded = []string{"sip:2001@pbx.example.com"} })
+	wait := runSipp(t, h, scenario{Name: "declined", SDP: sdpOffer("sendonly", "96", "97"),
+		Metadata: string(readTestdata(t, "rfc7865.xml")), Expect: 603})
+	wait()
+	if h.archive.count() != 0 {
+		t.Errorf("%d recordings stored for a declined session, want 0", h.archive.count())
+	}
+	if !slices.Contains(h.actions(), callvault.ActionRecordingDeclined) {
+		t.Errorf("audit events %q, want %s", h.actions(), callvault.ActionRecordingDeclined)
+	}
+}

@@ -1,0 +1,402 @@
+package siprec
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"text/template"
+	"time"
+
+	pionrtp "github.com/pion/rtp"
+
+	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/audio"
+)
+
+// sippPath returns the sipp binary named by CALLVAULT_TEST_SIPP, skipping the test when it is
+// unset (failing instead under CALLVAULT_TEST_REQUIRE_EXTERNAL=1).
+func sippPath(t *testing.T) string {
+	t.Helper()
+	p := os.Getenv("CALLVAULT_TEST_SIPP")
+	if p == "" {
+		if os.Getenv("CALLVAULT_TEST_REQUIRE_EXTERNAL") == "1" {
+			t.Fatal("CALLVAULT_TEST_SIPP is not set but CALLVAULT_TEST_REQUIRE_EXTERNAL=1")
+		}
+		t.Skip("CALLVAULT_TEST_SIPP is not set: skipping the sipp end-to-end test")
+	}
+	return p
+}
+
+// harness is a server with a fake archive, seeing sessions and audit events.
+type harness struct {
+	srv      *Server
+	archive  *fakeArchive
+	sessions chan answered
+	mu       sync.Mutex
+	events   []callvault.AuditEvent
+}
+
+type answered struct {
+	callID string
+	ports  []int
+}
+
+func startHarness(t *testing.T, modify func(*Config)) *harness {
+	t.Helper()
+	h := &harness{archive: newFakeArchive(), sessions: make(chan answered, 4)}
+	cfg := Config{
+		Archive: h.archive, UDPAddr: "127.0.0.1:0", TCPAddr: "127.0.0.1:0", MediaIP: "127.0.0.1",
+		RTPTimeout: 20 * time.Second,
+		OnEvent: func(ctx context.Context, ev callvault.AuditEvent) {
+			h.mu.Lock()
+			h.events = append(h.events, ev)
+			h.mu.Unlock()
+		},
+	}
+	if modify != nil {
+		modify(&cfg)
+	}
+	srv, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.testHook = func(callID string, ports []int) { h.sessions <- answered{callID, ports} }
+	if err := srv.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	h.srv = srv
+	return h
+}
+
+// event returns the first audit event with the given action, or nil.
+func (h *harness) event(action string) *callvault.AuditEvent {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for i := range h.events {
+		if h.events[i].Action == action {
+			ev := h.events[i]
+			return &ev
+		}
+	}
+	return nil
+}
+
+func (h *harness) actions() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []string
+	for _, ev := range h.events {
+		out = append(out, ev.Action)
+	}
+	return out
+}
+
+// step is one action of a sipp scenario after the first ACK.
+type step struct {
+	Pause       int // milliseconds
+	CSeq        int
+	ContentType string
+	Body        string
+}
+
+type scenario struct {
+	Name         string
+	SDP          string
+	Metadata     string
+	Announcement string
+	Expect       int // a final non-2xx status the INVITE must get; 0 for a normal call
+	Steps        []step
+
+	AckDelay       int    // milliseconds to wait before acknowledging the INVITE's 200 OK
+	ServerBye      bool   // end with the server's BYE (answered 200) instead of sending one
+	Transport      string // "tcp" runs sipp with -t t1 against the TCP listener; default UDP
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).Port
+}
+
+// runSipp starts sipp with the scenario against the harness's UDP port and returns a function
+// that waits for it and fails the test if sipp failed.
+func runSipp(t *testing.T, h *harness, sc scenario) (wait func()) {
+	t.Helper()
+	wait, _ = runSippDir(t, h, sc)
+	return wait
+}
+
+// runSippDir is runSipp that also returns sipp's directory, holding messages.log (every
+// message sent and received).
+func runSippDir(t *testing.T, h *harness, sc scenario) (wait func(), dir string) {
+	t.Helper()
+	bin := sippPath(t)
+	tmpl := template.Must(template.ParseFiles(filepath.Join("testdata", "sipp_uac.xml.tmpl")))
+	var x bytes.Buffer
+	if err := tmpl.Execute(&x, sc); err != nil {
+		t.Fatal(err)
+	}
+	dir = t.TempDir()
+	file := filepath.Join(dir, "scenario.xml")
+	if err := os.WriteFile(file, x.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	mode, target := "u1", h.srv.UDPAddr().String()
+	if sc.Transport == "tcp" {
+		mode, target = "t1", h.srv.TCPAddr().String()
+	}
+	cmd := exec.Command(bin, "-sf", file, "-m", "1", "-l", "1", "-t", mode, "-i", "127.0.0.1",
+		"-p", fmt.Sprint(freePort(t)), "-mp", fmt.Sprint(freePort(t)), "-timeout", "30s", "-timeout_error",
+		"-trace_err", "-error_file", filepath.Join(dir, "errors.log"),
+		"-trace_msg", "-message_file", filepath.Join(dir, "messages.log"), "-nostdin", target)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.Dir = dir
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	return func() {
+		t.Helper()
+		select {
+		case err := <-done:
+			if err != nil {
+				errs, _ := os.ReadFile(filepath.Join(dir, "errors.log"))
+				t.Fatalf("sipp failed: %v\n%s\n%s", err, errs, tail(out.String(), 2000))
+			}
+		case <-time.After(40 * time.Second):
+			cmd.Process.Kill()
+			t.Fatal("sipp did not finish")
+		}
+	}, dir
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
+// sdpOffer returns an SDP offer with one sendonly m-line per label.
+func sdpOffer(dir string, labels ...string) string {
+	var b strings.Builder
+	b.WriteString("v=0\no=SBC 1 1 IN IP4 127.0.0.1\ns=-\nc=IN IP4 127.0.0.1\nt=0 0\n")
+	for i, l := range labels {
+		fmt.Fprintf(&b, "m=audio %d RTP/AVP 0 8 101\na=rtpmap:101 telephone-event/8000\na=label:%s\na=%s\n", 30000+2*i, l, dir)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// testMuLaw returns n mu-law octets of a deterministic signal with no silent codes.
+func testMuLaw(n int, seed uint32) []byte {
+	b := make([]byte, n)
+	x := seed*2654435761 + 7
+	for i := range b {
+		x = x*1664525 + 1013904223
+		c := byte(x >> 24)
+		if c == 0xFF || c == 0x7F {
+			c = 0x80
+		}
+		b[i] = c
+	}
+	return b
+}
+
+// sendRTP sends len(audio[k])/160 packets of 20 ms to each port, paced in real time, skipping
+// packets for which drop returns true and sending a packet late when late returns true.
+func sendRTP(t *testing.T, ports []int, audio [][]byte, drop, late func(i int) bool) {
+	t.Helper()
+	sendRTPType(t, 0, ports, audio, drop, late)
+}
+
+// sendRTPType is sendRTP with payload type pt (160 octets per packet: 20 ms of G.711 or G.722).
+func sendRTPType(t *testing.T, pt uint8, ports []int, audio [][]byte, drop, late func(i int) bool) {
+	t.Helper()
+	conns := make([]net.Conn, len(ports))
+	for k, p := range ports {
+		c, err := net.Dial("udp", fmt.Sprintf("127.0.0.1:%d", p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		conns[k] = c
+	}
+	n := len(audio[0]) / 160
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	var held [][]byte
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			<-tick.C
+		}
+		for k, c := range conns {
+			p := pionrtp.Packet{Header: pionrtp.Header{Version: 2, PayloadType: pt, SequenceNumber: uint16(1000*k + i),
+				Timestamp: uint32(5000*k + 160*i), SSRC: uint32(100 + k)}, Payload: audio[k][160*i : 160*(i+1)]}
+			b, _ := p.Marshal()
+			if drop != nil && drop(i) && k == 1 {
+				continue
+			}
+			if late != nil && late(i) && k == 1 {
+				held = append(held, b) // sent after the next packet
+				continue
+			}
+			c.Write(b)
+		}
+		for _, b := range held {
+			if i > 0 && !late(i) {
+				conns[1].Write(b)
+			}
+		}
+		if !late(i) {
+			held = nil
+		}
+	}
+	for _, b := range held {
+		conns[1].Write(b)
+	}
+}
+
+func never(int) bool { return false }
+
+func waitStored(t *testing.T, h *harness) *stored {
+	t.Helper()
+	select {
+	case st := <-h.archive.stored:
+		return st
+	case <-time.After(15 * time.Second):
+		t.Fatal("no recording was stored")
+		return nil
+	}
+}
+
+func waitSession(t *testing.T, h *harness) answered {
+	t.Helper()
+	select {
+	case a := <-h.sessions:
+		return a
+	case <-time.After(15 * time.Second):
+		t.Fatal("the INVITE was not answered")
+		return answered{}
+	}
+}
+
+func decodeMuLawPCM(b []byte) []int16 {
+	out := make([]int16, len(b))
+	for i, c := range b {
+		out[i] = audio.MuLawDecode(c)
+	}
+	return out
+}
+
+// checkChannel asserts that ch holds want (after leading silence of at most a packet time, and
+// with silent frames where want has zeros).
+func checkChannel(t *testing.T, name string, ch, want []int16) {
+	t.Helper()
+	off := 0
+	for off < len(ch) && ch[off] == 0 {
+		off++
+	}
+	if off > 160 {
+		t.Errorf("%s channel starts with %d frames of silence", name, off)
+		return
+	}
+	if len(ch)-off < len(want) {
+		t.Errorf("%s channel has %d frames after its start, want %d", name, len(ch)-off, len(want))
+		return
+	}
+	for i, v := range want {
+		if ch[off+i] != v {
+			t.Errorf("%s channel differs from the sent audio at frame %d (packet %d): %d, want %d", name, i, i/160, ch[off+i], v)
+			return
+		}
+	}
+}
+
+func TestSIPRECDialects(t *testing.T) {
+	sippPath(t)
+	tests := []struct {
+		file       string
+		labels     []string
+		leftStream int // index of the m-line whose audio is the caller's (left); -1: mixed
+		names      []string
+		numbers    []string // E.164 of the parties with numbers
+		dialect    Dialect
+	}{
+		{"rfc7865.xml", []string{"96", "97"}, 1, []string{"Alice Customer", "Bob Agent"}, []string{"+447700900123"}, DialectRFC7865},
+		{"legacy_oracle.xml", []string{"1", "2"}, 0, []string{"3005", "ACME Ltd"}, []string{"+442079460000"}, DialectLegacy},
+		{"sonus.xml", []string{"1", "2"}, 0, []string{"WIRELESS CALLER", ""}, []string{"+12025550143", "+442079460000"}, DialectLegacy},
+		{"broadworks.xml", []string{"1", "2"}, 1, []string{"", ""}, []string{"+441133023237"}, DialectBroadWorks},
+		{"mixed.xml", []string{"mixed"}, -1, []string{"Carol", "Dave"}, []string{"+441632960001"}, DialectRFC7865},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			h := startHarness(t, nil)
+			meta := string(readTestdata(t, tt.file))
+			wait := runSipp(t, h, scenario{Name: tt.file, SDP: sdpOffer("sendonly", tt.labels...), Metadata: meta,
+				Announcement: "played", Steps: []step{{Pause: 2000}}})
+			a := waitSession(t, h)
+			const packets = 50
+			sent := [][]byte{testMuLaw(packets*160, 1), testMuLaw(packets*160, 2)}[:len(tt.labels)]
+			sendRTP(t, a.ports, sent, nil, never)
+			wait()
+			st := waitStored(t, h)
+
+			if st.rec.Source != callvault.SourceSIPREC || st.actor != ActorSIPREC {
+				t.Errorf("source %q actor %q", st.rec.Source, st.actor)
+			}
+			if st.rec.Attributes["sip_call_id"] != a.callID || !strings.HasPrefix(st.rec.SourceID, a.callID) {
+				t.Errorf("sip_call_id %q, source id %q; want the Call-ID %q", st.rec.Attributes["sip_call_id"], st.rec.SourceID, a.callID)
+			}
+			if st.rec.Attributes["metadata_dialect"] != string(tt.dialect) {
+				t.Errorf("dialect %q, want %q", st.rec.Attributes["metadata_dialect"], tt.dialect)
+			}
+			var names, numbers []string
+			for _, p := range st.rec.Parties {
+				names = append(names, p.Name)
+				if p.Number.E164 != "" {
+					numbers = append(numbers, p.Number.E164)
+				}
+			}
+			if fmt.Sprint(names) != fmt.Sprint(tt.names) || fmt.Sprint(numbers) != fmt.Sprint(tt.numbers) {
+				t.Errorf("parties %q numbers %q, want %q %q", names, numbers, tt.names, tt.numbers)
+			}
+			if st.rec.AnnouncementPlayed != callvault.AnnouncementYes {
+				t.Errorf("announcement %q, want yes (header)", st.rec.AnnouncementPlayed)
+			}
+			for _, line := range strings.Split(meta, "\n") { // sipp strips indentation
+				if line = strings.TrimSpace(line); line != "" && !bytes.Contains(st.sidecar, []byte(line)) {
+					t.Errorf("the sidecar lacks metadata line %q", line)
+					break
+				}
+			}
+			if st.rec.SampleRate != 8000 || st.rec.Channels != 2 {
+				t.Errorf("format %d Hz %d channels", st.rec.SampleRate, st.rec.Channels)
+			}
+			if d := len(st.left) - packets*160; d < 0 || d > 160 {
+				t.Errorf("recording has %d frames, want %d within one packet", len(st.left), packets*160)
+			}
+			switch tt.leftStream {
+			case -1:
+				checkChannel(t, "left", st.left, decodeMuLawPCM(sent[0]))
+				checkChannel(t, "right", st.right, decodeMuLawPCM(sent[0]))
+			default:
+				checkChannel(t, "left", st.left, decodeMuLawPCM(sent[tt.leftStream]))
+				checkChannel(t, "right", st.right, decodeMuLawPCM(sent[1-tt.leftStream]))
+			}
+		})
+	}
+}
