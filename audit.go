@@ -18,6 +18,7 @@ const (
 	ActionRecordingResume   = "recording.resume"   // capture resumed
 	ActionRecordingPCIStop  = "recording.pci_stop" // an unrecorded (payment) line joined: capture stopped
 	ActionRecordingDeclined = "recording.declined" // a session with an unrecorded participant was refused
+	ActionRecordingEnded    = "recording.ended"    // capture ended by the server (no media for the RTP timeout)
 	ActionOrphanBlobDelete  = "blob.orphan_delete"
 	ActionTokenCreate       = "token.create"
 	ActionTokenRevoke       = "token.revoke"

@@ -30,8 +30,15 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   pg_ctlcluster --skip-systemctl-redirect "$ver" main start || true
   for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 fi
+if ! psql "$PGURL" -Atqc 'select 1' >/dev/null 2>&1 && [ -z "${CALLVAULT_TEST_PG:-}" ]; then
+  # A freshly installed Debian cluster trusts only local peers over its socket: give this OS
+  # user a database role (superuser, for CREATE DATABASE) and use the socket.
+  me=$(id -un)
+  runuser -u postgres -- psql -Atqc "select 1 from pg_roles where rolname='$me'" 2>/dev/null | grep -q 1 ||
+    runuser -u postgres -- createuser --superuser "$me" 2>/dev/null || true
+  PGURL="postgres:///postgres?host=/var/run/postgresql&user=$me"
+fi
 if ! psql "$PGURL" -Atqc 'select 1' >/dev/null 2>&1; then
-  # A fresh cluster may only trust local socket peers: allow the test user over loopback.
   echo "callvault: error: cannot connect to PostgreSQL at $PGURL" >&2
   echo "callvault: hint: set CALLVAULT_TEST_PG to a URL of a PostgreSQL where the user may CREATE DATABASE" >&2
   exit 1

@@ -46,8 +46,9 @@ type Config struct {
 	Logger  *slog.Logger
 	Metrics prometheus.Registerer // may be nil
 
-	// OnEvent, if set, is called for pause, resume, PCI stop and declined sessions, so that the
-	// caller can append them to the audit log. It must not block for long.
+	// OnEvent, if set, is called for pause, resume, PCI stop, declined sessions and calls ended
+	// for lack of media, so that the caller can append them to the audit log. It must not block
+	// for long.
 	OnEvent func(ctx context.Context, ev callvault.AuditEvent)
 }
 

@@ -13,6 +13,27 @@
 // (urn:ietf:params:xml:ns:siprec, root recording_metadata, with its broadWorksRecordingMetadata
 // extension naming the calling and called party).
 //
+// Codecs: G.711 mu-law (PT 0) and A-law (PT 8) and G.722 (PT 9, or a dynamic type mapped to
+// G722/8000), with telephone events and comfort noise; the answer offers back every accepted
+// type in the offer's order. A call whose streams prefer G.722 is recorded at 16 kHz (G.711
+// streams in it are upsampled), any other at 8 kHz (see internal/rtp).
+//
+// Announcement evidence: Recording.AnnouncementPlayed is "unknown" unless the client says
+// otherwise, in the INVITE's header named by Config.AnnouncementHeader (default
+// X-Recording-Announcement) or in a metadata extension element (announcement,
+// recording-announcement, announcementPlayed, ...). Accepted values, case-insensitive:
+// "played", "yes", "true", "1", "on" give "yes"; "not-played", "notplayed", "not_played",
+// "no", "false", "0", "off", "skipped" give "no"; anything else leaves "unknown". The INVITE's
+// header is read after its metadata, so it wins over the metadata of the same INVITE; later
+// metadata updates may change the value.
+//
+// Timers: over UDP the 200 OK of an INVITE or re-INVITE is retransmitted from T1 (500 ms),
+// doubling up to T2 (4 s), until the ACK arrives (RFC 3261 section 13.3.1.4). Without an ACK
+// after 64*T1 the session ends (a new session stores nothing) and the client gets a BYE. A call
+// without media for Config.RTPTimeout (never while paused or on hold) is finalised, audited
+// (action "recording.ended", detail reason "rtp_timeout") and ended with a BYE carrying a
+// Reason header.
+//
 // Unrecorded lines (the PCI DSS payment line) are enforced here, for every call: a session that
 // includes one is declined with 603, and a session that is transferred to one stops recording
 // at that moment.

@@ -277,7 +277,7 @@ func (s *Server) sweep(now time.Time) {
 			reason = "no media (RTP timeout)"
 			s.log.Info("siprec: no media; ending the recording", "call_id", ss.callID, "timeout", s.cfg.RTPTimeout)
 			ss.finishLocked(endTimeout, now, nil)
-			s.emit(callvault.ActorSystem, actionRecordingEnded, ss.callID, map[string]string{
+			s.emit(callvault.ActorSystem, callvault.ActionRecordingEnded, ss.callID, map[string]string{
 				"session": ss.sessionID(), "reason": endTimeout, "timeout": s.cfg.RTPTimeout.String()})
 		}
 		ss.mu.Unlock()

@@ -21,8 +21,8 @@ func sdpOfferFormats(dir, formats string, labels ...string) string {
 
 // findAligned returns the offset in ch at which want starts (want's first 320 samples matched
 // exactly within the first max frames), or -1.
-func findAligned(ch, want []int16, max int) int {
-	for off := 0; off <= max && off+320 <= len(ch); off++ {
+func findAligned(ch, want []int16, maxOff int) int {
+	for off := 0; off <= maxOff && off+320 <= len(ch); off++ {
 		if equalSamples(ch[off:off+320], want[:320]) {
 			return off
 		}

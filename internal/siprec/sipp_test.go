@@ -115,9 +115,9 @@ type scenario struct {
 	Expect       int // a final non-2xx status the INVITE must get; 0 for a normal call
 	Steps        []step
 
-	AckDelay       int    // milliseconds to wait before acknowledging the INVITE's 200 OK
-	ServerBye      bool   // end with the server's BYE (answered 200) instead of sending one
-	Transport      string // "tcp" runs sipp with -t t1 against the TCP listener; default UDP
+	AckDelay  int    // milliseconds to wait before acknowledging the INVITE's 200 OK
+	ServerBye bool   // end with the server's BYE (answered 200) instead of sending one
+	Transport string // "tcp" runs sipp with -t t1 against the TCP listener; default UDP
 }
 
 func freePort(t *testing.T) int {

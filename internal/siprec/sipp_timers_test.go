@@ -33,9 +33,9 @@ func TestSIPRECRTPTimeoutSendsBye(t *testing.T) {
 	if st.rec.Attributes["rtp_packets"] != "50" {
 		t.Errorf("rtp_packets %q, want 50", st.rec.Attributes["rtp_packets"])
 	}
-	ev := h.event(actionRecordingEnded)
+	ev := h.event(callvault.ActionRecordingEnded)
 	if ev == nil {
-		t.Fatalf("audit events %q, want %s", h.actions(), actionRecordingEnded)
+		t.Fatalf("audit events %q, want %s", h.actions(), callvault.ActionRecordingEnded)
 	}
 	var detail map[string]string
 	if err := json.Unmarshal([]byte(ev.Detail), &detail); err != nil || detail["reason"] != "rtp_timeout" {
@@ -63,7 +63,7 @@ func TestSIPRECPausedCallDoesNotTimeOut(t *testing.T) {
 	if st.rec.Attributes["end_reason"] != endBYE {
 		t.Errorf("end_reason %q, want %s (a paused call must not time out)", st.rec.Attributes["end_reason"], endBYE)
 	}
-	if slices.Contains(h.actions(), actionRecordingEnded) {
+	if slices.Contains(h.actions(), callvault.ActionRecordingEnded) {
 		t.Errorf("audit events %q: a paused call timed out", h.actions())
 	}
 }
@@ -86,6 +86,10 @@ func TestSIPRECRetransmits200(t *testing.T) {
 		t.Errorf("end_reason %q, want %s", st.rec.Attributes["end_reason"], endBYE)
 	}
 	checkChannel(t, "left", st.left, decodeMuLawPCM(sent[0]))
+	// No header and no evidence in the metadata: unknown, never "no".
+	if st.rec.AnnouncementPlayed != callvault.AnnouncementUnknown {
+		t.Errorf("announcement %q without evidence, want unknown", st.rec.AnnouncementPlayed)
+	}
 	log, err := os.ReadFile(filepath.Join(dir, "messages.log"))
 	if err != nil {
 		t.Fatal(err)
