@@ -36,6 +36,7 @@ type Main struct {
 	Archive      *archive.Service
 	Checkpointer *audit.Checkpointer
 	SIP          *siprec.Server // set by Serve when SIPREC is enabled
+	MetricsURL   string         // set by Serve when metrics are enabled
 
 	// OnRetentionDelete, if set, is called after the retention sweep deletes a recording.
 	OnRetentionDelete func(id string)

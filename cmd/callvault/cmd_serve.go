@@ -81,10 +81,11 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 		}()
 	}
 	if cfg.Metrics != "" {
-		stop, err := serveMetrics(cfg.Metrics, reg, m.Logger)
+		url, stop, err := serveMetrics(cfg.Metrics, reg, m.Logger)
 		if err != nil {
 			return err
 		}
+		m.MetricsURL = url
 		defer stop()
 	}
 	if sip != nil {

@@ -14,10 +14,10 @@ import (
 
 // serveMetrics serves the registry at /metrics on its own listener, apart from the API, so that
 // it can stay on a private network. The metrics hold counts only: no numbers, names or ids.
-func serveMetrics(addr string, reg *prometheus.Registry, log *slog.Logger) (stop func(), err error) {
+func serveMetrics(addr string, reg *prometheus.Registry, log *slog.Logger) (url string, stop func(), err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, &usageError{msg: fmt.Sprintf("cannot listen for metrics on %s: %v", addr, err), hint: "choose another address with --metrics"}
+		return "", nil, &usageError{msg: fmt.Sprintf("cannot listen for metrics on %s: %v", addr, err), hint: "choose another address with --metrics"}
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
@@ -27,7 +27,7 @@ func serveMetrics(addr string, reg *prometheus.Registry, log *slog.Logger) (stop
 			log.Error("metrics server", "err", err)
 		}
 	}()
-	return func() {
+	return httpURL(ln.Addr()) + "/metrics", func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		srv.Shutdown(ctx)

@@ -124,7 +124,8 @@ func TestSIPRECEndToEnd(t *testing.T) {
 	bin := sippBinary(t)
 	base := freeRTPRange(t)
 	s := startServer(t, "", "--sip", "127.0.0.1:0", "--media-ip", "127.0.0.1",
-		"--rtp-ports", fmt.Sprintf("%d-%d", base, base+3), "--unrecorded", "299,+442079460999")
+		"--rtp-ports", fmt.Sprintf("%d-%d", base, base+3), "--unrecorded", "299,+442079460999",
+		"--metrics", "127.0.0.1:0")
 	if s.main.SIP == nil {
 		t.Fatal("SIPREC is not running")
 	}
@@ -243,6 +244,22 @@ func TestSIPRECEndToEnd(t *testing.T) {
 		if hits := grepDir(t, s.data, pcm.Bytes()); len(hits) > 0 {
 			t.Errorf("plaintext audio of stream %d found on disk: %v", k, hits)
 		}
+	}
+
+	// The metrics count the call, and hold no personal data.
+	resp, err := http.Get(s.main.MetricsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{"callvault_siprec_recordings_finalised_total 1", fmt.Sprintf("callvault_siprec_rtp_packets_received_total %d", 2*packets)} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+	if strings.Contains(string(metrics), "447700900123") || strings.Contains(string(metrics), "Alice") {
+		t.Error("metrics leak a number or a name")
 	}
 
 	// The live-control API reaches the SIPREC server (the call has ended, so it is not found).
