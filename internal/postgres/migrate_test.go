@@ -7,11 +7,12 @@ import (
 	"testing"
 
 	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/migrations"
 	"github.com/callvault/callvault/internal/postgres/pgtest"
 )
 
 func TestMigrationsEmbedded(t *testing.T) {
-	ms, err := migrations()
+	ms, err := migrations.Load(migrationFiles, "migrations")
 	if err != nil {
 		t.Fatalf("migrations: %v", err)
 	}
@@ -51,7 +52,7 @@ func TestMigrateConcurrentNodes(t *testing.T) {
 		}
 		t.Cleanup(func() { dbs[i].Close() })
 	}
-	ms, _ := migrations()
+	ms, _ := migrations.Load(migrationFiles, "migrations")
 	var n, max int
 	err := dbs[0].pool.QueryRow(context.Background(), "SELECT count(*), max(version) FROM schema_migrations").Scan(&n, &max)
 	if err != nil {

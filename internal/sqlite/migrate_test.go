@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/migrations"
 )
 
 // A database made by a program that knew only migration 0001 (no sidecar column) must upgrade
@@ -15,8 +16,8 @@ import (
 func TestMigrateFromFirstVersion(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "catalogue.db")
-	ms, err := migrations()
-	if err != nil || len(ms) < 2 || ms[0].version != 1 {
+	ms, err := migrations.Load(migrationFiles, "migrations")
+	if err != nil || len(ms) < 2 || ms[0].Version != 1 {
 		t.Fatalf("migrations() = %v, %v; want 0001 and later ones", ms, err)
 	}
 	old, err := sql.Open("sqlite", dsn(path, false))
@@ -27,8 +28,8 @@ func TestMigrateFromFirstVersion(t *testing.T) {
 	oldID := callvault.NewID()
 	for _, stmt := range []string{
 		`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`,
-		ms[0].sql,
-		`INSERT INTO schema_migrations VALUES (1, '` + ms[0].name + `', 0)`,
+		ms[0].SQL,
+		`INSERT INTO schema_migrations VALUES (1, '` + ms[0].Name + `', 0)`,
 	} {
 		if _, err := old.ExecContext(ctx, stmt); err != nil {
 			t.Fatalf("set up a version 1 database: %v", err)
@@ -54,7 +55,7 @@ func TestMigrateFromFirstVersion(t *testing.T) {
 	if err := db.r.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&version); err != nil {
 		t.Fatal(err)
 	}
-	if want := ms[len(ms)-1].version; version != want {
+	if want := ms[len(ms)-1].Version; version != want {
 		t.Errorf("schema version after Open = %d, want %d", version, want)
 	}
 	got, err := db.Recording(ctx, oldID)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/migrations"
 )
 
 func TestDeleteLeavesTombstone(t *testing.T) {
@@ -58,7 +59,7 @@ func TestDeleteLeavesTombstone(t *testing.T) {
 func TestMigrations(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "catalogue.db")
-	ms, err := migrations()
+	ms, err := migrations.Load(migrationFiles, "migrations")
 	if err != nil || len(ms) == 0 {
 		t.Fatalf("migrations() = %v, %v", ms, err)
 	}
@@ -71,8 +72,8 @@ func TestMigrations(t *testing.T) {
 		if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*), MAX(version) FROM schema_migrations`).Scan(&n, &maxV); err != nil {
 			t.Fatal(err)
 		}
-		if n != len(ms) || maxV != ms[len(ms)-1].version {
-			t.Errorf("after Open #%d schema_migrations has %d rows up to %d, want %d up to %d", i+1, n, maxV, len(ms), ms[len(ms)-1].version)
+		if n != len(ms) || maxV != ms[len(ms)-1].Version {
+			t.Errorf("after Open #%d schema_migrations has %d rows up to %d, want %d up to %d", i+1, n, maxV, len(ms), ms[len(ms)-1].Version)
 		}
 		if i == 2 {
 			// A database migrated by a newer program is refused, not half-used.
