@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -96,4 +97,94 @@ func BenchmarkSubjectSearch(b *testing.B) {
 			storetest.BenchFind(b, m.Catalogue, 10000, false)
 		})
 	}
+}
+
+// BenchmarkIngestVsBaseline alternates one durable ingest with one plain write+fsync of the same
+// bytes, so that both see the same disk and machine load, and reports both rates and their ratio.
+func BenchmarkIngestVsBaseline(b *testing.B) {
+	wav := callWAV(b)
+	m := benchMain(b, "embedded")
+	dir := b.TempDir()
+	var ingest, baseline time.Duration
+	i := 0
+	for b.Loop() {
+		t0 := time.Now()
+		rec := &callvault.Recording{StartedAt: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC), Source: callvault.SourceUpload, SourceID: fmt.Sprintf("vs-%d", i)}
+		if _, _, err := m.Archive.Ingest(context.Background(), callvault.IngestRequest{Actor: "bench", Recording: rec, Audio: bytes.NewReader(wav)}); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%d.wav", i)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := f.Write(wav); err != nil {
+			b.Fatal(err)
+		}
+		if err := f.Sync(); err != nil {
+			b.Fatal(err)
+		}
+		f.Close()
+		ingest += t1.Sub(t0)
+		baseline += time.Since(t1)
+		i++
+	}
+	b.ReportMetric(float64(i)/ingest.Seconds(), "ingest/s")
+	b.ReportMetric(float64(i)/baseline.Seconds(), "baseline/s")
+	b.ReportMetric(baseline.Seconds()/ingest.Seconds(), "ratio")
+}
+
+// BenchmarkIngestVsBaselineConcurrent is the same comparison with four concurrent writers on each
+// side, as a node sees when several PBX uploads or SIPREC calls end at once. Phases of 20
+// recordings alternate so that both sides share the machine's drift.
+func BenchmarkIngestVsBaselineConcurrent(b *testing.B) {
+	const workers, phase = 4, 20
+	wav := callWAV(b)
+	m := benchMain(b, "embedded")
+	dir := b.TempDir()
+	var ingest, baseline time.Duration
+	var n, seq int
+	run := func(f func(i int)) time.Duration {
+		start := time.Now()
+		var wg sync.WaitGroup
+		next := make(chan int)
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range next {
+					f(i)
+				}
+			}()
+		}
+		for k := 0; k < phase; k++ {
+			seq++
+			next <- seq
+		}
+		close(next)
+		wg.Wait()
+		return time.Since(start)
+	}
+	for b.Loop() {
+		ingest += run(func(i int) {
+			rec := &callvault.Recording{StartedAt: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC), Source: callvault.SourceUpload, SourceID: fmt.Sprintf("c-%d", i)}
+			if _, _, err := m.Archive.Ingest(context.Background(), callvault.IngestRequest{Actor: "bench", Recording: rec, Audio: bytes.NewReader(wav)}); err != nil {
+				b.Error(err)
+			}
+		})
+		baseline += run(func(i int) {
+			f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%d.wav", i)))
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			f.Write(wav)
+			f.Sync()
+			f.Close()
+		})
+		n += phase
+	}
+	b.ReportMetric(float64(n)/ingest.Seconds(), "ingest/s")
+	b.ReportMetric(float64(n)/baseline.Seconds(), "baseline/s")
+	b.ReportMetric(baseline.Seconds()/ingest.Seconds(), "ratio")
 }

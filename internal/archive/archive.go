@@ -2,10 +2,7 @@ package archive
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
-	"hash"
 	"io"
 	"log/slog"
 	"strings"
@@ -224,13 +221,14 @@ func (s *Service) store(ctx context.Context, key string, req callvault.IngestReq
 			bw.Abort()
 		}
 	}()
-	stored := &countingHash{h: sha256.New()}
+	stored, plain := newAsyncHash(), newAsyncHash()
+	defer stored.Sum() // ends the hashing goroutines on every path
+	defer plain.Sum()
 	capture := &fileKeyCapture{Recipient: recipient}
 	header, enc, err := vault.Seal(io.MultiWriter(bw, stored), capture)
 	if err != nil {
 		return nil, err
 	}
-	plain := &countingHash{h: sha256.New()}
 	buf := make([]byte, 64<<10)
 	if _, err := io.CopyBuffer(io.MultiWriter(enc, plain), &ctxReader{ctx: ctx, r: wav}, buf); err != nil {
 		return nil, readError(err)
@@ -247,9 +245,9 @@ func (s *Service) store(ctx context.Context, key string, req callvault.IngestReq
 		format:       wav.Format(),
 		duration:     wav.Duration(),
 		plainSize:    plain.n,
-		plainSHA256:  hex.EncodeToString(plain.h.Sum(nil)),
+		plainSHA256:  plain.Sum(),
 		storedSize:   stored.n,
-		storedSHA256: hex.EncodeToString(stored.h.Sum(nil)),
+		storedSHA256: stored.Sum(),
 	}, nil
 }
 
@@ -279,16 +277,6 @@ func (c *ctxReader) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	return c.r.Read(p)
-}
-
-type countingHash struct {
-	h hash.Hash
-	n int64
-}
-
-func (c *countingHash) Write(p []byte) (int, error) {
-	c.n += int64(len(p))
-	return c.h.Write(p)
 }
 
 // fileKeyCapture wraps the vault recipient to keep a copy of the file key it wraps, so that the

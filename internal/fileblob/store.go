@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/callvault/callvault"
@@ -19,7 +20,17 @@ const tmpDirName = ".tmp"
 type Store struct {
 	root string // absolute, cleaned
 	tmp  string // root/.tmp
+
+	// spares holds unnamed files opened ahead of need: creating a file costs far more than
+	// writing a recording on some filesystems, so Create takes a ready one and a goroutine
+	// makes the next while the caller encrypts. Unused spares vanish when the process ends.
+	spares    chan *os.File
+	refilling atomic.Bool
+	noAnon    atomic.Bool // O_TMPFILE is not supported here: use named temporary files
 }
+
+// spareFiles is how many unnamed files a store keeps ready.
+const spareFiles = 2
 
 var _ callvault.BlobStore = (*Store)(nil)
 
@@ -37,7 +48,7 @@ func Open(dir string) (*Store, error) {
 	if fi, err := os.Stat(root); err == nil && !fi.IsDir() {
 		return nil, callvault.Errorf(callvault.KindInvalid, "fileblob: %s is not a directory", root)
 	}
-	s := &Store{root: root, tmp: filepath.Join(root, tmpDirName)}
+	s := &Store{root: root, tmp: filepath.Join(root, tmpDirName), spares: make(chan *os.File, spareFiles)}
 	if err := os.MkdirAll(s.tmp, 0o700); err != nil {
 		return nil, callvault.WrapError(callvault.KindUnavailable, err, "fileblob: cannot create the blob directory "+s.tmp+"; check that it is writable")
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -21,8 +22,20 @@ func openTest(t testing.TB) *Store {
 	return s
 }
 
+// openNamed returns a store that writes through named files in .tmp, as on a filesystem
+// without O_TMPFILE.
+func openNamed(t testing.TB) *Store {
+	s := openTest(t)
+	s.noAnon.Store(true)
+	return s
+}
+
 func TestConformance(t *testing.T) {
 	blobtest.Run(t, func(t *testing.T) callvault.BlobStore { return openTest(t) })
+}
+
+func TestConformanceNamedTemp(t *testing.T) {
+	blobtest.Run(t, func(t *testing.T) callvault.BlobStore { return openNamed(t) })
 }
 
 func BenchmarkFileblob(b *testing.B) {
@@ -52,8 +65,38 @@ func TestModes(t *testing.T) {
 	}
 }
 
-func TestWriterUsesTempDir(t *testing.T) {
+// On Linux a writer's bytes live in an unnamed file: nothing shows anywhere until Commit, and a
+// crash leaves nothing behind.
+func TestWriterUsesUnnamedFile(t *testing.T) {
 	s := openTest(t)
+	w, err := s.Create(context.Background(), "a/b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if runtime.GOOS == "linux" && !w.(*writer).anon {
+		t.Fatal("the writer does not use an unnamed file on Linux")
+	}
+	w.Write([]byte("data"))
+	if got := tempFiles(t, s); len(got) != 0 {
+		t.Fatalf("temp files while writing = %q, want none", got)
+	}
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(s.Dir(), "a", "b")); err != nil || string(b) != "data" {
+		t.Fatalf("committed blob = %q, %v", b, err)
+	}
+	// Spares are made ahead; aborting one leaves nothing either.
+	w2, _ := s.Create(context.Background(), "c")
+	w2.Write([]byte("x"))
+	w2.Abort()
+	if _, err := os.Lstat(filepath.Join(s.Dir(), "c")); !os.IsNotExist(err) {
+		t.Fatalf("aborted blob visible (err %v)", err)
+	}
+}
+
+func TestWriterUsesTempDir(t *testing.T) {
+	s := openNamed(t)
 	w, err := s.Create(context.Background(), "a/b")
 	if err != nil {
 		t.Fatal(err)
@@ -132,7 +175,7 @@ func TestReservedAndClashingKeys(t *testing.T) {
 }
 
 func TestCleanTemp(t *testing.T) {
-	s := openTest(t)
+	s := openNamed(t)
 	// A crashed writer's file (old) and a live writer's file (new).
 	w, err := s.Create(context.Background(), "live")
 	if err != nil {

@@ -12,14 +12,18 @@ import (
 	"github.com/callvault/callvault"
 )
 
-// Create starts a blob under key. Its bytes go to a temporary file in the .tmp directory; nothing
-// is visible under key until Commit returns nil.
+// Create starts a blob under key. Its bytes go to an unnamed file (O_TMPFILE, where the
+// filesystem has it) or to a temporary file in the .tmp directory; nothing is visible under key
+// until Commit returns nil.
 func (s *Store) Create(ctx context.Context, key string) (callvault.BlobWriter, error) {
 	if err := validateKey(key); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, callvault.WrapError(callvault.KindUnavailable, err, "fileblob: create "+key+": cancelled")
+	}
+	if f := s.spare(); f != nil {
+		return &writer{s: s, key: key, f: f, anon: true}, nil
 	}
 	f, err := os.CreateTemp(s.tmp, "blob-*") // mode 0600
 	if err != nil {
@@ -36,14 +40,63 @@ func (s *Store) Create(ctx context.Context, key string) (callvault.BlobWriter, e
 	return &writer{s: s, key: key, f: f}, nil
 }
 
+// spare returns a ready unnamed file, or opens one, and starts making the next; nil if unnamed
+// files are not supported here.
+func (s *Store) spare() *os.File {
+	if s.noAnon.Load() {
+		return nil
+	}
+	defer s.refill()
+	select {
+	case f := <-s.spares:
+		return f
+	default:
+	}
+	f, err := openAnon(s.tmp)
+	if err != nil {
+		s.noAnon.Store(true)
+		return nil
+	}
+	return f
+}
+
+// refill tops up the spare files on a goroutine, unless one is doing it already.
+func (s *Store) refill() {
+	if s.noAnon.Load() || !s.refilling.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		defer s.refilling.Store(false)
+		for len(s.spares) < cap(s.spares) {
+			f, err := openAnon(s.tmp)
+			if err != nil {
+				return
+			}
+			select {
+			case s.spares <- f:
+			default:
+				f.Close()
+				return
+			}
+		}
+	}()
+}
+
 // writer streams a blob into a temporary file. It is not safe for concurrent use.
 type writer struct {
 	s    *Store
 	key  string
 	f    *os.File
+	anon bool  // f is an unnamed file (O_TMPFILE): linked into place at Commit, gone if closed
 	done bool  // committed, aborted, or failed and cleaned up
 	err  error // first write error; Commit returns it
+
+	written, flushed int64 // bytes written, and bytes whose writeback has been started
 }
+
+// writebackChunk is how much a writer accumulates before it asks the kernel to start writing it
+// out, so that disk writes overlap the encryption of what follows and Commit's fsync is short.
+const writebackChunk = 512 << 10
 
 func (w *writer) Write(p []byte) (int, error) {
 	if w.done {
@@ -53,8 +106,13 @@ func (w *writer) Write(p []byte) (int, error) {
 		return 0, w.err
 	}
 	n, err := w.f.Write(p)
+	w.written += int64(n)
 	if err != nil {
 		w.err = callvault.WrapError(callvault.KindInternal, err, "fileblob: write "+w.key+" failed; is the disk full?")
+	}
+	if w.written-w.flushed >= writebackChunk {
+		startWriteback(w.f, w.flushed, w.written-w.flushed)
+		w.flushed = w.written
 	}
 	return n, w.err
 }
@@ -73,14 +131,17 @@ func (w *writer) Commit() error {
 	if err := w.f.Sync(); err != nil {
 		return callvault.WrapError(callvault.KindInternal, err, "fileblob: commit "+w.key+": fsync failed")
 	}
-	if err := w.f.Close(); err != nil {
-		return callvault.WrapError(callvault.KindInternal, err, "fileblob: commit "+w.key+": close failed")
-	}
 	dst := w.s.path(w.key)
 	if err := w.s.mkdirs(w.key); err != nil {
 		return err
 	}
-	if err := os.Link(w.f.Name(), dst); err != nil {
+	var err error
+	if w.anon {
+		err = linkAnon(w.f, dst)
+	} else if err = w.f.Close(); err == nil {
+		err = os.Link(w.f.Name(), dst)
+	}
+	if err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return callvault.Errorf(callvault.KindConflict, "fileblob: blob %s already exists", w.key)
 		}
@@ -106,7 +167,10 @@ func (w *writer) discard() error {
 		return nil
 	}
 	w.done = true
-	w.f.Close() // may already be closed by Commit
+	w.f.Close() // may already be closed by Commit; an unnamed file vanishes with it
+	if w.anon {
+		return nil
+	}
 	if err := os.Remove(w.f.Name()); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return callvault.WrapError(callvault.KindInternal, err, "fileblob: abort "+w.key+": cannot remove the temporary file")
 	}

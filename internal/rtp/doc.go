@@ -2,8 +2,9 @@
 // 16-bit PCM, in wall-clock time.
 //
 // Each RTP stream is placed on the recording's timeline by its timestamps, anchored to the
-// arrival time of its first packet: reordered packets land where they belong, lost packets
-// leave silence, and the two directions stay aligned. A stream is re-anchored to the wall clock
+// arrival time of its first packet, moved earlier while its audio is still unwritten if a later
+// packet shows that first one was delayed (see anchor.go): reordered packets land where they
+// belong, lost packets leave silence, and the two directions stay aligned. A stream is re-anchored to the wall clock
 // when its SSRC changes, after a pause, or when its timestamps drift from the wall clock by more
 // than a second (a hold, a restarted sender), so that a minute of wall-clock time is a minute of
 // recording. Memory per call is one fixed ring buffer; audio leaves it for the writer (the

@@ -54,6 +54,7 @@ type Recorder struct {
 	origin   time.Time
 	flushed  int64 // frames handed to the writer
 	maxPos   int64 // end of the furthest audio received
+	floor    int64 // the recording lasts at least this long (the end of the last pause)
 	paused   bool
 	pausedAt int64 // wall position where the current pause began
 	streams  []*Stream
@@ -130,9 +131,8 @@ func (r *Recorder) Resume(now time.Time) {
 		return
 	}
 	r.paused = false
-	if pos := r.wallPos(now); pos > r.maxPos {
-		r.maxPos = pos
-	}
+	r.floor = r.wallPos(now)
+	r.maxPos = max(r.maxPos, r.floor)
 	for _, s := range r.streams {
 		s.anchored = false
 	}

@@ -35,6 +35,10 @@ type Stream struct {
 	ssrc        uint32
 	baseExt     int64 // extended timestamp at the anchor
 	basePos     int64 // timeline position at the anchor
+	runStart    int64 // where the audio of the current run (since the anchor) starts
+	runEnd      int64 // where it ends
+	prevEnd     int64 // end of the audio of earlier runs
+	end         int64 // end of all the stream's audio
 	extTS       int64 // extended timestamp of the newest packet
 	lastTS      uint32
 	seqInit     bool
@@ -147,12 +151,19 @@ func (s *Stream) Write(b []byte, arrival time.Time) {
 		s.stats.Reanchor++
 		s.anchor(h, now)
 		pos = now
+	} else if d > 0 && s.canAdvance(d) {
+		// The packet arrived earlier than the anchor predicts: the anchoring packet was
+		// delayed (network or scheduling). Move the run to where it belongs.
+		s.advance(d)
+		pos -= d
 	}
 	s.countSeq(h.SequenceNumber)
 	if !r.put(s.ch, pos, pcm) {
 		s.stats.Late++
 		inc(r.metrics.Late, 1)
 	}
+	s.runEnd = max(s.runEnd, pos+int64(len(pcm)))
+	s.end = max(s.prevEnd, s.runEnd)
 }
 
 // anchor ties the packet's timestamp to timeline position pos. The caller holds r.mu.
@@ -163,6 +174,8 @@ func (s *Stream) anchor(h *pionrtp.Header, pos int64) {
 	s.extTS = int64(h.Timestamp)
 	s.baseExt = s.extTS
 	s.basePos = max(pos, 0)
+	s.prevEnd = s.end
+	s.runStart, s.runEnd = s.basePos, s.basePos
 	// Loss is counted per run of sequence numbers: a new anchor starts a new run.
 	if s.seqInit {
 		s.lostBefore += s.lost()

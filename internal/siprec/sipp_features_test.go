@@ -19,7 +19,7 @@ func TestSIPRECLossAndReorder(t *testing.T) {
 	sent := [][]byte{testMuLaw(packets*160, 3), testMuLaw(packets*160, 4)}
 	drop := func(i int) bool { return i%20 == 7 } // 5% loss
 	late := func(i int) bool { return i%10 == 3 } // sent after its successor
-	sendRTP(t, a.ports, sent, drop, late)
+	times := sendRTP(t, a.ports, sent, drop, late)
 	wait()
 	st := waitStored(t, h)
 	wantR := decodeMuLawPCM(sent[1])
@@ -30,11 +30,11 @@ func TestSIPRECLossAndReorder(t *testing.T) {
 			clear(wantR[i*160 : (i+1)*160])
 		}
 	}
-	if d := len(st.left) - packets*160; d < 0 || d > 160 {
-		t.Errorf("recording has %d frames, want %d within one packet", len(st.left), packets*160)
+	offL := checkChannel(t, "left", st.left, decodeMuLawPCM(sent[0]), times.leadIn(a, 8000))
+	checkChannel(t, "right", st.right, wantR, times.leadIn(a, 8000))
+	if d := len(st.left) - offL - packets*160; d < 0 || d > 160 {
+		t.Errorf("recording has %d frames, want %d after %d of lead-in, within one packet", len(st.left), packets*160, offL)
 	}
-	checkChannel(t, "left", st.left, decodeMuLawPCM(sent[0]))
-	checkChannel(t, "right", st.right, wantR)
 	if got := st.rec.Attributes["rtp_lost"]; got != "5" || st.rec.Attributes["rtp_late"] != "0" {
 		t.Errorf("rtp_lost %q rtp_late %q, want %d and 0", got, st.rec.Attributes["rtp_late"], lost)
 	}
@@ -55,7 +55,7 @@ func TestSIPRECPauseResumeByReINVITE(t *testing.T) {
 	a := waitSession(t, h)
 	const packets = 150 // 3 s, through the pause
 	sent := [][]byte{testMuLaw(packets*160, 5), testMuLaw(packets*160, 6)}
-	sendRTP(t, a.ports, sent, nil, never)
+	times := sendRTP(t, a.ports, sent, nil, never)
 	wait()
 	st := waitStored(t, h)
 
@@ -70,9 +70,11 @@ func TestSIPRECPauseResumeByReINVITE(t *testing.T) {
 	if acts := h.actions(); !slices.Contains(acts, callvault.ActionRecordingPause) || !slices.Contains(acts, callvault.ActionRecordingResume) {
 		t.Errorf("audit events %q, want pause and resume", acts)
 	}
-	// Wall-clock length: the pause is silence, not cut out.
-	if d := len(st.left) - packets*160; d < -320 || d > 320 {
-		t.Errorf("recording has %d frames, want %d within two packets", len(st.left), packets*160)
+	// Wall-clock length: the pause is silence, not cut out. The recording lasts from its start
+	// to the end of the last packet: the lead-in and the time the sender took (more than
+	// packets*20 ms when the machine is loaded).
+	if want := times.leadIn(a, 8000) - 160 + times.frames(8000); len(st.left) < want-320 || len(st.left) > want+320 {
+		t.Errorf("recording has %d frames, want %d (the wall-clock time of the media) within two packets", len(st.left), want)
 	}
 	for _, ch := range [][]int16{st.left, st.right} {
 		run, longest := 0, 0
@@ -89,12 +91,17 @@ func TestSIPRECPauseResumeByReINVITE(t *testing.T) {
 			t.Errorf("longest silence %d frames, want about %d (the pause)", longest, want)
 		}
 	}
-	// Before the pause the audio is the sent audio, sample for sample.
-	firstSilence := 0
+	// Before the pause the audio is the sent audio, sample for sample (the signal has no
+	// silent samples, so the first silence after the lead-in is the pause).
+	lead := checkChannel(t, "right", st.right, decodeMuLawPCM(sent[0])[:160], times.leadIn(a, 8000))
+	firstSilence := lead
 	for firstSilence < len(st.right) && st.right[firstSilence] != 0 {
 		firstSilence++
 	}
-	checkChannel(t, "right before the pause", st.right[:firstSilence], decodeMuLawPCM(sent[0])[:firstSilence/160*160])
+	if n := firstSilence - lead; n < 4000 || n%160 != 0 {
+		t.Errorf("%d frames of audio before the pause, want whole packets of about 1 s", n)
+	}
+	checkChannel(t, "right before the pause", st.right[lead:firstSilence], decodeMuLawPCM(sent[0])[:(firstSilence-lead)/160*160], 0)
 }
 
 func TestSIPRECTransferToPaymentLineStops(t *testing.T) {
@@ -108,17 +115,18 @@ func TestSIPRECTransferToPaymentLineStops(t *testing.T) {
 		}})
 	a := waitSession(t, h)
 	sent := [][]byte{testMuLaw(110*160, 7), testMuLaw(110*160, 8)}
-	sendRTP(t, a.ports, sent, nil, never)
+	times := sendRTP(t, a.ports, sent, nil, never)
 	wait()
 	st := waitStored(t, h)
 	if st.rec.Attributes["pci_stopped_at"] == "" || st.rec.Attributes["end_reason"] != endPCI {
 		t.Errorf("attributes %v: want pci_stopped_at and end_reason %s", st.rec.Attributes, endPCI)
 	}
 	// Recording stopped about 1 s in; the remaining 1.2 s were discarded.
-	if n := len(st.left); n < 6000 || n > 11000 {
-		t.Errorf("recording has %d frames, want about 8000 (stopped at the transfer)", n)
+	lead := checkChannel(t, "left", st.left, decodeMuLawPCM(sent[1])[:160], times.leadIn(a, 8000))
+	if n := len(st.left) - lead; n < 6000 || n > 11000 {
+		t.Errorf("recording has %d frames after %d of lead-in, want about 8000 (stopped at the transfer)", n, lead)
 	}
-	checkChannel(t, "left", st.left, decodeMuLawPCM(sent[1])[:len(st.left)/160*160-160])
+	checkChannel(t, "left", st.left, decodeMuLawPCM(sent[1])[:(len(st.left)-lead)/160*160], lead)
 	if !slices.Contains(h.actions(), callvault.ActionRecordingPCIStop) {
 		t.Errorf("audit events %q, want %s", h.actions(), callvault.ActionRecordingPCIStop)
 	}

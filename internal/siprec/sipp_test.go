@@ -46,6 +46,7 @@ type harness struct {
 type answered struct {
 	callID string
 	ports  []int
+	start  time.Time // when the session (and its recording's timeline) started
 }
 
 func startHarness(t *testing.T, modify func(*Config)) *harness {
@@ -67,7 +68,13 @@ func startHarness(t *testing.T, modify func(*Config)) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.testHook = func(callID string, ports []int) { h.sessions <- answered{callID, ports} }
+	srv.testHook = func(callID string, ports []int) {
+		a := answered{callID: callID, ports: ports}
+		if ss := srv.lookup(callID); ss != nil {
+			a.start = ss.created
+		}
+		h.sessions <- a
+	}
 	if err := srv.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -118,6 +125,9 @@ type scenario struct {
 	AckDelay  int    // milliseconds to wait before acknowledging the INVITE's 200 OK
 	ServerBye bool   // end with the server's BYE (answered 200) instead of sending one
 	Transport string // "tcp" runs sipp with -t t1 against the TCP listener; default UDP
+
+	RTPStream string            // if set, sipp streams media after the first ACK: <exec rtp_stream="RTPStream"/>
+	Files     map[string][]byte // written into sipp's working directory before it starts (media files)
 }
 
 func freePort(t *testing.T) int {
@@ -153,13 +163,18 @@ func runSippDir(t *testing.T, h *harness, sc scenario) (wait func(), dir string)
 	if err := os.WriteFile(file, x.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	for name, b := range sc.Files {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	var out bytes.Buffer
 	mode, target := "u1", h.srv.UDPAddr().String()
 	if sc.Transport == "tcp" {
 		mode, target = "t1", h.srv.TCPAddr().String()
 	}
 	cmd := exec.Command(bin, "-sf", file, "-m", "1", "-l", "1", "-t", mode, "-i", "127.0.0.1",
-		"-p", fmt.Sprint(freePort(t)), "-mp", fmt.Sprint(freePort(t)), "-timeout", "30s", "-timeout_error",
+		"-p", fmt.Sprint(freePort(t)), "-mi", "127.0.0.1", "-mp", fmt.Sprint(freePort(t)), "-timeout", "30s", "-timeout_error",
 		"-trace_err", "-error_file", filepath.Join(dir, "errors.log"),
 		"-trace_msg", "-message_file", filepath.Join(dir, "messages.log"), "-nostdin", target)
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -216,15 +231,31 @@ func testMuLaw(n int, seed uint32) []byte {
 	return b
 }
 
+// sendTimes is when a sender sent its first and its last packet.
+type sendTimes struct{ first, last time.Time }
+
+// leadIn returns how much silence may precede the sender's audio in the recording (frames at
+// rate): the time from the start of the recording to the first packet, which under a loaded
+// scheduler (go test -race on a shared machine) can be far more than a packet time, plus one
+// packet for the reader.
+func (s sendTimes) leadIn(a answered, rate int) int {
+	return int(s.first.Sub(a.start)*time.Duration(rate)/time.Second) + rate/50
+}
+
+// frames returns the wall-clock length of the sending, last packet included, in frames at rate.
+func (s sendTimes) frames(rate int) int {
+	return int(s.last.Sub(s.first)*time.Duration(rate)/time.Second) + rate/50
+}
+
 // sendRTP sends len(audio[k])/160 packets of 20 ms to each port, paced in real time, skipping
 // packets for which drop returns true and sending a packet late when late returns true.
-func sendRTP(t *testing.T, ports []int, audio [][]byte, drop, late func(i int) bool) {
+func sendRTP(t *testing.T, ports []int, audio [][]byte, drop, late func(i int) bool) sendTimes {
 	t.Helper()
-	sendRTPType(t, 0, ports, audio, drop, late)
+	return sendRTPType(t, 0, ports, audio, drop, late)
 }
 
 // sendRTPType is sendRTP with payload type pt (160 octets per packet: 20 ms of G.711 or G.722).
-func sendRTPType(t *testing.T, pt uint8, ports []int, audio [][]byte, drop, late func(i int) bool) {
+func sendRTPType(t *testing.T, pt uint8, ports []int, audio [][]byte, drop, late func(i int) bool) (times sendTimes) {
 	t.Helper()
 	conns := make([]net.Conn, len(ports))
 	for k, p := range ports {
@@ -243,6 +274,11 @@ func sendRTPType(t *testing.T, pt uint8, ports []int, audio [][]byte, drop, late
 		if i > 0 {
 			<-tick.C
 		}
+		now := time.Now()
+		if i == 0 {
+			times.first = now
+		}
+		times.last = now
 		for k, c := range conns {
 			p := pionrtp.Packet{Header: pionrtp.Header{Version: 2, PayloadType: pt, SequenceNumber: uint16(1000*k + i),
 				Timestamp: uint32(5000*k + 160*i), SSRC: uint32(100 + k)}, Payload: audio[k][160*i : 160*(i+1)]}
@@ -268,6 +304,7 @@ func sendRTPType(t *testing.T, pt uint8, ports []int, audio [][]byte, drop, late
 	for _, b := range held {
 		conns[1].Write(b)
 	}
+	return times
 }
 
 func never(int) bool { return false }
@@ -302,28 +339,29 @@ func decodeMuLawPCM(b []byte) []int16 {
 	return out
 }
 
-// checkChannel asserts that ch holds want (after leading silence of at most a packet time, and
-// with silent frames where want has zeros).
-func checkChannel(t *testing.T, name string, ch, want []int16) {
+// checkChannel asserts that ch holds want after leading silence of at most maxLead frames (with
+// silent frames where want has zeros), and returns the length of that silence.
+func checkChannel(t *testing.T, name string, ch, want []int16, maxLead int) int {
 	t.Helper()
 	off := 0
 	for off < len(ch) && ch[off] == 0 {
 		off++
 	}
-	if off > 160 {
-		t.Errorf("%s channel starts with %d frames of silence", name, off)
-		return
+	if off > maxLead {
+		t.Errorf("%s channel starts with %d frames of silence, want at most %d", name, off, maxLead)
+		return off
 	}
 	if len(ch)-off < len(want) {
 		t.Errorf("%s channel has %d frames after its start, want %d", name, len(ch)-off, len(want))
-		return
+		return off
 	}
 	for i, v := range want {
 		if ch[off+i] != v {
 			t.Errorf("%s channel differs from the sent audio at frame %d (packet %d): %d, want %d", name, i, i/160, ch[off+i], v)
-			return
+			return off
 		}
 	}
+	return off
 }
 
 func TestSIPRECDialects(t *testing.T) {
@@ -351,7 +389,7 @@ func TestSIPRECDialects(t *testing.T) {
 			a := waitSession(t, h)
 			const packets = 50
 			sent := [][]byte{testMuLaw(packets*160, 1), testMuLaw(packets*160, 2)}[:len(tt.labels)]
-			sendRTP(t, a.ports, sent, nil, never)
+			times := sendRTP(t, a.ports, sent, nil, never)
 			wait()
 			st := waitStored(t, h)
 
@@ -386,16 +424,22 @@ func TestSIPRECDialects(t *testing.T) {
 			if st.rec.SampleRate != 8000 || st.rec.Channels != 2 {
 				t.Errorf("format %d Hz %d channels", st.rec.SampleRate, st.rec.Channels)
 			}
-			if d := len(st.left) - packets*160; d < 0 || d > 160 {
-				t.Errorf("recording has %d frames, want %d within one packet", len(st.left), packets*160)
-			}
+			lead := times.leadIn(a, 8000)
+			var offL, offR int
 			switch tt.leftStream {
 			case -1:
-				checkChannel(t, "left", st.left, decodeMuLawPCM(sent[0]))
-				checkChannel(t, "right", st.right, decodeMuLawPCM(sent[0]))
+				offL = checkChannel(t, "left", st.left, decodeMuLawPCM(sent[0]), lead)
+				offR = checkChannel(t, "right", st.right, decodeMuLawPCM(sent[0]), lead)
 			default:
-				checkChannel(t, "left", st.left, decodeMuLawPCM(sent[tt.leftStream]))
-				checkChannel(t, "right", st.right, decodeMuLawPCM(sent[1-tt.leftStream]))
+				offL = checkChannel(t, "left", st.left, decodeMuLawPCM(sent[tt.leftStream]), lead)
+				offR = checkChannel(t, "right", st.right, decodeMuLawPCM(sent[1-tt.leftStream]), lead)
+			}
+			// Both directions were sent in step: they must be recorded in step.
+			if d := offL - offR; d < -160 || d > 160 {
+				t.Errorf("left starts at frame %d, right at %d: the directions are out of step", offL, offR)
+			}
+			if d := len(st.left) - max(offL, offR) - packets*160; d < 0 || d > 160 {
+				t.Errorf("recording has %d frames, want %d of audio after %d of lead-in, within one packet", len(st.left), packets*160, max(offL, offR))
 			}
 		})
 	}

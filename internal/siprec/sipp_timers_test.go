@@ -23,13 +23,13 @@ func TestSIPRECRTPTimeoutSendsBye(t *testing.T) {
 	a := waitSession(t, h)
 	const packets = 25 // half a second of media, then silence on the wire
 	sent := [][]byte{testMuLaw(packets*160, 41), testMuLaw(packets*160, 42)}
-	sendRTP(t, a.ports, sent, nil, never)
+	times := sendRTP(t, a.ports, sent, nil, never)
 	wait() // sipp received the BYE and answered it
 	st := waitStored(t, h)
 	if st.rec.Attributes["end_reason"] != endTimeout {
 		t.Errorf("end_reason %q, want %s", st.rec.Attributes["end_reason"], endTimeout)
 	}
-	checkChannel(t, "left", st.left, decodeMuLawPCM(sent[0]))
+	checkChannel(t, "left", st.left, decodeMuLawPCM(sent[0]), times.leadIn(a, 8000))
 	if st.rec.Attributes["rtp_packets"] != "50" {
 		t.Errorf("rtp_packets %q, want 50", st.rec.Attributes["rtp_packets"])
 	}
@@ -79,13 +79,13 @@ func TestSIPRECRetransmits200(t *testing.T) {
 		Metadata: string(readTestdata(t, "legacy_oracle.xml")), AckDelay: 1200, Steps: []step{{Pause: 1000}}})
 	a := waitSession(t, h)
 	sent := [][]byte{testMuLaw(25*160, 43), testMuLaw(25*160, 44)}
-	sendRTP(t, a.ports, sent, nil, never)
+	times := sendRTP(t, a.ports, sent, nil, never)
 	wait()
 	st := waitStored(t, h)
 	if st.rec.Attributes["end_reason"] != endBYE {
 		t.Errorf("end_reason %q, want %s", st.rec.Attributes["end_reason"], endBYE)
 	}
-	checkChannel(t, "left", st.left, decodeMuLawPCM(sent[0]))
+	checkChannel(t, "left", st.left, decodeMuLawPCM(sent[0]), times.leadIn(a, 8000))
 	// No header and no evidence in the metadata: unknown, never "no".
 	if st.rec.AnnouncementPlayed != callvault.AnnouncementUnknown {
 		t.Errorf("announcement %q without evidence, want unknown", st.rec.AnnouncementPlayed)
@@ -118,11 +118,11 @@ func TestSIPRECOverTCP(t *testing.T) {
 	a := waitSession(t, h)
 	const packets = 50
 	sent := [][]byte{testMuLaw(packets*160, 45), testMuLaw(packets*160, 46)}
-	sendRTP(t, a.ports, sent, nil, never)
+	times := sendRTP(t, a.ports, sent, nil, never)
 	wait()
 	st := waitStored(t, h)
-	checkChannel(t, "left", st.left, decodeMuLawPCM(sent[1])) // rfc7865.xml: the caller is on label 97
-	checkChannel(t, "right", st.right, decodeMuLawPCM(sent[0]))
+	checkChannel(t, "left", st.left, decodeMuLawPCM(sent[1]), times.leadIn(a, 8000)) // rfc7865.xml: the caller is on label 97
+	checkChannel(t, "right", st.right, decodeMuLawPCM(sent[0]), times.leadIn(a, 8000))
 	if st.rec.Attributes["metadata_dialect"] != string(DialectRFC7865) || st.rec.Attributes["end_reason"] != endBYE {
 		t.Errorf("attributes %v", st.rec.Attributes)
 	}
