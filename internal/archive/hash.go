@@ -7,8 +7,14 @@ import (
 	"sync"
 )
 
-// hashChunk is the largest piece an asyncHash copies and hands to its goroutine at once.
-const hashChunk = 64 << 10
+// hashChunk is the largest piece an asyncHash copies and hands to its goroutine at once, and
+// hashQueue how many pieces may wait. Pieces of large writes come from a pool; small writes (a
+// SIPREC packet) are copied into buffers of their own size, so a call's backlog stays small.
+const (
+	hashChunk = 64 << 10
+	hashQueue = 32
+	smallHash = 16 << 10
+)
 
 var hashBufs = sync.Pool{New: func() any { b := make([]byte, hashChunk); return &b }}
 
@@ -25,12 +31,15 @@ type asyncHash struct {
 }
 
 func newAsyncHash() *asyncHash {
-	a := &asyncHash{ch: make(chan *[]byte, 4), done: make(chan struct{}), h: sha256.New()}
+	a := &asyncHash{ch: make(chan *[]byte, hashQueue), done: make(chan struct{}), h: sha256.New()}
+	ch := a.ch // the goroutine must not read the field, which Sum changes
 	go func() {
 		defer close(a.done)
-		for b := range a.ch {
+		for b := range ch {
 			a.h.Write(*b)
-			hashBufs.Put(b)
+			if cap(*b) == hashChunk {
+				hashBufs.Put(b)
+			}
 		}
 	}()
 	return a
@@ -40,8 +49,14 @@ func (a *asyncHash) Write(p []byte) (int, error) {
 	n := len(p)
 	for len(p) > 0 {
 		k := min(len(p), hashChunk)
-		b := hashBufs.Get().(*[]byte)
-		*b = (*b)[:k]
+		var b *[]byte
+		if k < smallHash {
+			s := make([]byte, k)
+			b = &s
+		} else {
+			b = hashBufs.Get().(*[]byte)
+			*b = (*b)[:k]
+		}
 		copy(*b, p[:k])
 		a.ch <- b
 		p = p[k:]
