@@ -12,8 +12,10 @@ type Archive interface {
 	// commits the catalogue row with an audit event naming the actor. It returns only after the
 	// blob is durable and the row committed. ID, sizes, hashes, codec, channels, sample rate and
 	// duration are filled in by the archive. If a recording with the same (Source, SourceID)
-	// exists, it is returned with created=false and nothing is stored. If reading Audio fails,
-	// nothing is stored and the reader's error is returned (its Kind kept).
+	// exists, the audio is read and compared: the same bytes return the stored recording with
+	// created=false (an idempotent retry), different bytes are KindConflict; nothing is stored
+	// either way. If reading Audio fails, nothing is stored and the reader's error is returned
+	// (its Kind kept).
 	Ingest(ctx context.Context, req IngestRequest) (r *Recording, created bool, err error)
 
 	// Open returns the decrypted audio for random access (seeking without decrypting what comes

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -91,8 +93,10 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	for _, f := range created {
+		sum := sha256.Sum256([]byte(m.Keys.RecipientString()))
 		ev := &callvault.AuditEvent{Time: time.Now(), Actor: string(callvault.ActorSystem), Action: callvault.ActionKeyCreate,
-			Object: "key:" + filepath.Base(f), Detail: callvault.AuditDetail(map[string]any{"recipient": m.Keys.RecipientString()})}
+			Object: "key:" + filepath.Base(f), Detail: callvault.AuditDetail(map[string]any{
+				"dir": cfg.KeysDir(), "recipient_sha256": hex.EncodeToString(sum[:8])})}
 		if err := m.Catalogue.AppendAudit(ctx, ev); err != nil {
 			return err
 		}

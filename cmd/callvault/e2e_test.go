@@ -60,6 +60,10 @@ func TestEndToEnd(t *testing.T) {
 		if again.status != http.StatusOK || again.body["id"] != r.body["id"] {
 			t.Errorf("%s: retry got %d %v, want 200 with id %v", name, again.status, again.body["id"], r.body["id"])
 		}
+		other, _ := makeWAV(t, f, 2.5)
+		if clash := uploadWAV(t, s.url, token, "e2e-"+name, other); clash.status != http.StatusConflict {
+			t.Errorf("%s: same source id with other audio got %d %s, want 409", name, clash.status, clash.raw)
+		}
 	}
 
 	ctx := context.Background()

@@ -2,6 +2,8 @@ package archive
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"log/slog"
@@ -94,7 +96,7 @@ func (s *Service) Ingest(ctx context.Context, req callvault.IngestRequest) (*cal
 		return nil, false, err
 	}
 	if r, err := s.Catalogue.RecordingBySource(ctx, req.Recording.Source, req.Recording.SourceID); err == nil {
-		return r, false, nil
+		return s.retry(ctx, r, req)
 	} else if !callvault.IsKind(err, callvault.KindNotFound) {
 		return nil, false, err
 	}
@@ -165,6 +167,22 @@ func (s *Service) Ingest(ctx context.Context, req callvault.IngestRequest) (*cal
 	s.afterAudit(ctx)
 	rec.Sidecar = nil
 	return &rec, true, nil
+}
+
+// retry answers a second ingest of a stored (source, source id): the same audio is an
+// idempotent retry and returns the stored recording; different audio is a conflict, since two
+// recordings cannot share one source id and silently keeping either would lose evidence.
+func (s *Service) retry(ctx context.Context, stored *callvault.Recording, req callvault.IngestRequest) (*callvault.Recording, bool, error) {
+	h := sha256.New()
+	if _, err := io.Copy(h, &ctxReader{ctx: ctx, r: req.Audio}); err != nil {
+		return nil, false, readError(err)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != stored.PlainSHA256 {
+		return nil, false, callvault.Errorf(callvault.KindConflict,
+			"%s %s was already stored with different audio (sha256 %s, this upload %s); give each recording its own source_id",
+			stored.Source, stored.SourceID, stored.PlainSHA256, got)
+	}
+	return stored, false, nil
 }
 
 // discard removes a blob whose recording will not be committed. Failure leaves an orphan that

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -124,6 +125,14 @@ func TestIngestIdempotentAndDeleted(t *testing.T) {
 	}
 	if n := f.blobCount(t); n != 1 {
 		t.Errorf("%d blobs after a retry, want 1", n)
+	}
+	// The same source id with other audio is not a retry: it is refused, and nothing stored.
+	_, _, err = f.svc.Ingest(ctx, callvault.IngestRequest{Actor: "t", Recording: rec("dup"), Audio: bytes.NewReader(wav(t, 1))})
+	if !callvault.IsKind(err, callvault.KindConflict) || !strings.Contains(err.Error(), "different audio") {
+		t.Errorf("same source id, other audio: %v, want conflict", err)
+	}
+	if n := f.blobCount(t); n != 1 {
+		t.Errorf("%d blobs after a conflicting retry, want 1", n)
 	}
 	if err := f.db.DeleteRecording(ctx, r1.ID, &callvault.AuditEvent{Time: time.Now(), Actor: "t", Action: callvault.ActionRecordingDelete}); err != nil {
 		t.Fatal(err)
