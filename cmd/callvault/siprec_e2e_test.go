@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"github.com/callvault/callvault/internal/audio/audiotest"
 	"io"
 	"net"
 	"net/http"
@@ -103,21 +104,6 @@ func runSippScenario(t *testing.T, bin, scenario, metadata string, pauseMS int, 
 	}
 }
 
-// muLawSignal returns n mu-law octets of a deterministic signal without silent codes.
-func muLawSignal(n int, seed uint32) []byte {
-	b := make([]byte, n)
-	x := seed*2654435761 + 7
-	for i := range b {
-		x = x*1664525 + 1013904223
-		c := byte(x >> 24)
-		if c == 0xFF || c == 0x7F {
-			c = 0x80
-		}
-		b[i] = c
-	}
-	return b
-}
-
 // TestSIPRECEndToEnd: callvault serve --sip records a call from sipp (metadata, two RTP streams
 // from a Go sender), stores it encrypted like an upload, and declines a payment-line session.
 func TestSIPRECEndToEnd(t *testing.T) {
@@ -137,7 +123,7 @@ func TestSIPRECEndToEnd(t *testing.T) {
 
 	// Send 2 s of audio on each stream to the two RTP ports of the range once the call is up.
 	const packets = 100
-	sent := [][]byte{muLawSignal(packets*160, 1), muLawSignal(packets*160, 2)}
+	sent := [][]byte{audiotest.MuLawSignal(packets*160, 1), audiotest.MuLawSignal(packets*160, 2)}
 	time.Sleep(300 * time.Millisecond) // the INVITE transaction; RTP before the answer is dropped
 	var conns []net.Conn
 	for k := 0; k < 2; k++ {

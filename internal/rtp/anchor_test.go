@@ -2,6 +2,7 @@ package rtp
 
 import (
 	"bytes"
+	"github.com/callvault/callvault/internal/audio/audiotest"
 	"testing"
 	"time"
 )
@@ -17,7 +18,7 @@ func TestRecorderLateFirstPacketKeepsAlignment(t *testing.T) {
 	r.Start(t0)
 	left := r.AddStream(Left, pcmu())
 	right := r.AddStream(Right, pcmu())
-	la, ra := testAudio(n*160, 7), testAudio(n*160, 8)
+	la, ra := audiotest.MuLawSignal(n*160, 7), audiotest.MuLawSignal(n*160, 8)
 	var as []arrival
 	for i := range n {
 		at := t0.Add(time.Duration(i) * ptime)
@@ -59,7 +60,7 @@ func TestRecorderAdvanceStopsOnceWritten(t *testing.T) {
 	r := newTestRecorder(t, &buf)
 	r.Start(t0)
 	s := r.AddStream(Left, pcmu())
-	a := testAudio(30*160, 9)
+	a := audiotest.MuLawSignal(30*160, 9)
 	for i := range 30 {
 		at := t0.Add(time.Duration(i) * ptime)
 		if i == 29 {

@@ -1,6 +1,7 @@
 package rtp
 
 import (
+	"github.com/callvault/callvault/internal/audio/audiotest"
 	"io"
 	"net"
 	"syscall"
@@ -38,7 +39,7 @@ func BenchmarkRecordedCall(b *testing.B) {
 		b.Fatal(err)
 	}
 	s := [2]*Stream{r.AddStream(Left, pcmu()), r.AddStream(Right, pcmu())}
-	payload := testAudio(160, 9)
+	payload := audiotest.MuLawSignal(160, 9)
 	pkts := make([][]byte, 2)
 	b.ReportAllocs()
 	start := cpuTime(b)

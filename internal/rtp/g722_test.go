@@ -2,6 +2,7 @@ package rtp
 
 import (
 	"bytes"
+	"github.com/callvault/callvault/internal/audio/audiotest"
 	"testing"
 	"time"
 
@@ -13,8 +14,8 @@ import (
 // repetition; at 8 kHz the G.722 audio is decimated by averaging pairs.
 func TestRecorderMixesG722AndG711(t *testing.T) {
 	const n = 50
-	codes := testAudio(n*160, 21) // any octets are valid G.722 codewords
-	mu := testAudio(n*160, 22)
+	codes := audiotest.MuLawSignal(n*160, 21) // any octets are valid G.722 codewords
+	mu := audiotest.MuLawSignal(n*160, 22)
 	wide := g722.NewDecoder().Decode(nil, codes)
 	for _, rate := range []int{16000, 8000} {
 		var buf bytes.Buffer
@@ -72,7 +73,7 @@ func TestRecorderG722ResetsOnSSRCChange(t *testing.T) {
 	var pm PayloadMap
 	pm[9] = EncodingG722
 	s := r.AddStream(Left, pm)
-	a, b := testAudio(10*160, 23), testAudio(10*160, 24)
+	a, b := audiotest.MuLawSignal(10*160, 23), audiotest.MuLawSignal(10*160, 24)
 	var as []arrival
 	for i := range 20 {
 		at := t0.Add(time.Duration(i) * ptime)

@@ -3,6 +3,7 @@ package rtp
 import (
 	"bytes"
 	"encoding/binary"
+	"github.com/callvault/callvault/internal/audio/audiotest"
 	"io"
 	"testing"
 	"time"
@@ -15,22 +16,6 @@ import (
 const ptime = 20 * time.Millisecond
 
 var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
-
-// testAudio returns n mu-law octets of a deterministic signal with no silent codes, so that
-// silence in a recording can only come from the recorder.
-func testAudio(n int, seed uint32) []byte {
-	b := make([]byte, n)
-	x := seed*2654435761 + 1
-	for i := range b {
-		x = x*1664525 + 1013904223
-		c := byte(x >> 24)
-		if c == 0xFF || c == 0x7F {
-			c = 0x80
-		}
-		b[i] = c
-	}
-	return b
-}
 
 func packet(t *testing.T, pt uint8, seq uint16, ts, ssrc uint32, payload []byte) []byte {
 	t.Helper()
@@ -116,7 +101,7 @@ func TestRecorderAlignsLossAndReorder(t *testing.T) {
 	r := newTestRecorder(t, &buf)
 	left := r.AddStream(Left, pcmu())
 	right := r.AddStream(Right, pcmu())
-	la, ra := testAudio(n*160, 1), testAudio(n*160, 2)
+	la, ra := audiotest.MuLawSignal(n*160, 1), audiotest.MuLawSignal(n*160, 2)
 	var as []arrival
 	lostIdx := map[int]bool{}
 	for i := range n {
@@ -167,7 +152,7 @@ func TestRecorderPauseKeepsWallClock(t *testing.T) {
 	var buf bytes.Buffer
 	r := newTestRecorder(t, &buf)
 	s := r.AddStream(Both, pcmu())
-	a := testAudio(50*160, 3)
+	a := audiotest.MuLawSignal(50*160, 3)
 	var as []arrival
 	for i := range 50 {
 		at := t0.Add(time.Duration(i) * ptime)
@@ -204,7 +189,7 @@ func TestRecorderSSRCChangeAndEvents(t *testing.T) {
 	var buf bytes.Buffer
 	r := newTestRecorder(t, &buf)
 	s := r.AddStream(Left, pcmu())
-	a := testAudio(20*160, 4)
+	a := audiotest.MuLawSignal(20*160, 4)
 	var as []arrival
 	for i := range 20 {
 		at := t0.Add(time.Duration(i) * ptime)
@@ -239,7 +224,7 @@ func TestRecorderBoundedWhenWriterStalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := r.AddStream(Left, pcmu())
-	a := testAudio(160, 5)
+	a := audiotest.MuLawSignal(160, 5)
 	// Ten minutes of packets and no Flush: the ring must not grow.
 	for i := range 30000 {
 		s.Write(packet(t, 0, uint16(i), uint32(160*i), 1, a), t0.Add(time.Duration(i)*ptime))

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"github.com/callvault/callvault/internal/audio/audiotest"
 	"io"
 	"net"
 	"os"
@@ -74,7 +75,7 @@ func TestBenchSender(t *testing.T) {
 		defer c.Close()
 		conns[i] = c
 	}
-	payload := testMuLaw(160, 9)
+	payload := audiotest.MuLawSignal(160, 9)
 	// Four senders, each owning a quarter of the streams and starting 5 ms after the previous
 	// one, so that packets are spread over the 20 ms rather than sent in one burst.
 	const senders = 4

@@ -2,6 +2,7 @@ package siprec
 
 import (
 	"encoding/json"
+	"github.com/callvault/callvault/internal/audio/audiotest"
 	"slices"
 	"testing"
 	"time"
@@ -16,7 +17,7 @@ func TestSIPRECLossAndReorder(t *testing.T) {
 		Metadata: string(readTestdata(t, "legacy_oracle.xml")), Steps: []step{{Pause: 2500}}})
 	a := waitSession(t, h)
 	const packets = 100
-	sent := [][]byte{testMuLaw(packets*160, 3), testMuLaw(packets*160, 4)}
+	sent := [][]byte{audiotest.MuLawSignal(packets*160, 3), audiotest.MuLawSignal(packets*160, 4)}
 	drop := func(i int) bool { return i%20 == 7 } // 5% loss
 	late := func(i int) bool { return i%10 == 3 } // sent after its successor
 	times := sendRTP(t, a.ports, sent, drop, late)
@@ -54,7 +55,7 @@ func TestSIPRECPauseResumeByReINVITE(t *testing.T) {
 		}})
 	a := waitSession(t, h)
 	const packets = 150 // 3 s, through the pause
-	sent := [][]byte{testMuLaw(packets*160, 5), testMuLaw(packets*160, 6)}
+	sent := [][]byte{audiotest.MuLawSignal(packets*160, 5), audiotest.MuLawSignal(packets*160, 6)}
 	times := sendRTP(t, a.ports, sent, nil, never)
 	wait()
 	st := waitStored(t, h)
@@ -114,7 +115,7 @@ func TestSIPRECTransferToPaymentLineStops(t *testing.T) {
 			{Pause: 1000},
 		}})
 	a := waitSession(t, h)
-	sent := [][]byte{testMuLaw(110*160, 7), testMuLaw(110*160, 8)}
+	sent := [][]byte{audiotest.MuLawSignal(110*160, 7), audiotest.MuLawSignal(110*160, 8)}
 	times := sendRTP(t, a.ports, sent, nil, never)
 	wait()
 	st := waitStored(t, h)

@@ -2,6 +2,7 @@ package siprec
 
 import (
 	"fmt"
+	"github.com/callvault/callvault/internal/audio/audiotest"
 	"strings"
 	"testing"
 
@@ -51,7 +52,7 @@ func TestSIPRECG722(t *testing.T) {
 		Metadata: string(readTestdata(t, "legacy_oracle.xml")), Steps: []step{{Pause: 2000}}})
 	a := waitSession(t, h)
 	const packets = 75
-	sent := [][]byte{testMuLaw(packets*160, 31), testMuLaw(packets*160, 32)} // any octets are G.722 codewords
+	sent := [][]byte{audiotest.MuLawSignal(packets*160, 31), audiotest.MuLawSignal(packets*160, 32)} // any octets are G.722 codewords
 	times := sendRTPType(t, 9, a.ports, sent, nil, never)
 	wait()
 	st := waitStored(t, h)

@@ -3,6 +3,7 @@ package siprec
 import (
 	"bytes"
 	"fmt"
+	"github.com/callvault/callvault/internal/audio/audiotest"
 	"strings"
 	"testing"
 
@@ -29,7 +30,7 @@ func muLawWAV(t *testing.T, packets int, seed uint32) (file, data []byte) {
 	if err := audio.WriteHeader(&hdr, audio.MuLawFormat(8000, 1), int64(n)); err != nil {
 		t.Fatal(err)
 	}
-	data = testMuLaw(n, seed)
+	data = audiotest.MuLawSignal(n, seed)
 	return append(hdr.Bytes(), data...), data
 }
 
@@ -54,7 +55,7 @@ func TestSIPRECSippRTPStream(t *testing.T) {
 		RTPStream: "caller.wav,1,0", Files: map[string][]byte{"caller.wav": file},
 		Steps: []step{{Pause: packets*20 + 700}}})
 	a := waitSession(t, h)
-	other := testMuLaw(packets*160, 42)
+	other := audiotest.MuLawSignal(packets*160, 42)
 	times := sendRTP(t, a.ports[1:], [][]byte{other}, nil, never)
 	wait()
 	st := waitStored(t, h)

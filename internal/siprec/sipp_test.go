@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/callvault/callvault/internal/audio/audiotest"
 	"net"
 	"os"
 	"os/exec"
@@ -216,21 +217,6 @@ func sdpOffer(dir string, labels ...string) string {
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
-// testMuLaw returns n mu-law octets of a deterministic signal with no silent codes.
-func testMuLaw(n int, seed uint32) []byte {
-	b := make([]byte, n)
-	x := seed*2654435761 + 7
-	for i := range b {
-		x = x*1664525 + 1013904223
-		c := byte(x >> 24)
-		if c == 0xFF || c == 0x7F {
-			c = 0x80
-		}
-		b[i] = c
-	}
-	return b
-}
-
 // sendTimes is when a sender sent its first and its last packet.
 type sendTimes struct{ first, last time.Time }
 
@@ -388,7 +374,7 @@ func TestSIPRECDialects(t *testing.T) {
 				Announcement: "played", Steps: []step{{Pause: 2000}}})
 			a := waitSession(t, h)
 			const packets = 50
-			sent := [][]byte{testMuLaw(packets*160, 1), testMuLaw(packets*160, 2)}[:len(tt.labels)]
+			sent := [][]byte{audiotest.MuLawSignal(packets*160, 1), audiotest.MuLawSignal(packets*160, 2)}[:len(tt.labels)]
 			times := sendRTP(t, a.ports, sent, nil, never)
 			wait()
 			st := waitStored(t, h)

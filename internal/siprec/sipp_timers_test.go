@@ -2,6 +2,7 @@ package siprec
 
 import (
 	"encoding/json"
+	"github.com/callvault/callvault/internal/audio/audiotest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -22,7 +23,7 @@ func TestSIPRECRTPTimeoutSendsBye(t *testing.T) {
 		Metadata: string(readTestdata(t, "legacy_oracle.xml")), ServerBye: true})
 	a := waitSession(t, h)
 	const packets = 25 // half a second of media, then silence on the wire
-	sent := [][]byte{testMuLaw(packets*160, 41), testMuLaw(packets*160, 42)}
+	sent := [][]byte{audiotest.MuLawSignal(packets*160, 41), audiotest.MuLawSignal(packets*160, 42)}
 	times := sendRTP(t, a.ports, sent, nil, never)
 	wait() // sipp received the BYE and answered it
 	st := waitStored(t, h)
@@ -78,7 +79,7 @@ func TestSIPRECRetransmits200(t *testing.T) {
 	wait, dir := runSippDir(t, h, scenario{Name: "retrans", SDP: sdpOffer("sendonly", "1", "2"),
 		Metadata: string(readTestdata(t, "legacy_oracle.xml")), AckDelay: 1200, Steps: []step{{Pause: 1000}}})
 	a := waitSession(t, h)
-	sent := [][]byte{testMuLaw(25*160, 43), testMuLaw(25*160, 44)}
+	sent := [][]byte{audiotest.MuLawSignal(25*160, 43), audiotest.MuLawSignal(25*160, 44)}
 	times := sendRTP(t, a.ports, sent, nil, never)
 	wait()
 	st := waitStored(t, h)
@@ -117,7 +118,7 @@ func TestSIPRECOverTCP(t *testing.T) {
 		Steps: []step{{Pause: 1500}}})
 	a := waitSession(t, h)
 	const packets = 50
-	sent := [][]byte{testMuLaw(packets*160, 45), testMuLaw(packets*160, 46)}
+	sent := [][]byte{audiotest.MuLawSignal(packets*160, 45), audiotest.MuLawSignal(packets*160, 46)}
 	times := sendRTP(t, a.ports, sent, nil, never)
 	wait()
 	st := waitStored(t, h)

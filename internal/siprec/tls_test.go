@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"fmt"
+	"github.com/callvault/callvault/internal/audio/audiotest"
 	"io"
 	"math/big"
 	"net"
@@ -185,7 +186,7 @@ func TestSIPRECOverTLS(t *testing.T) {
 		t.Fatalf("session %q answered, want %q", a.callID, callID)
 	}
 	const packets = 25
-	sent := [][]byte{testMuLaw(packets*160, 51), testMuLaw(packets*160, 52)}
+	sent := [][]byte{audiotest.MuLawSignal(packets*160, 51), audiotest.MuLawSignal(packets*160, 52)}
 	times := sendRTP(t, a.ports, sent, nil, never)
 
 	c.send("BYE "+uri+" SIP/2.0", append(common("2 BYE"), "To: "+to), nil)
