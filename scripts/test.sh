@@ -63,7 +63,13 @@ log "go vet"
 go vet ./...
 
 log "go test"
-go test -count=1 -timeout 25m "$@" ./...
+out=$(mktemp)
+status=0
+go test -count=1 -timeout 25m "$@" ./... 2>&1 | tee "$out" || status=$?
+passed=$(grep -c '^ok ' "$out" || true)
+failed=$(grep -c '^FAIL' "$out" || true)
+rm -f "$out"
+[ "$status" = 0 ] || { echo "packages: $passed passed, $failed failed"; exit "$status"; }
 
 log "fuzz targets (${FUZZTIME} each)"
 for f in $(grep -rl --include='*_test.go' '^func Fuzz' . | sort); do
@@ -74,3 +80,4 @@ for f in $(grep -rl --include='*_test.go' '^func Fuzz' . | sort); do
   done
 done
 log "all tests passed"
+echo "packages: $passed passed, 0 failed"
