@@ -35,7 +35,8 @@ type ingestResponse struct {
 
 // handleIngest is POST /api/v1/recordings: a multipart/form-data body of a "metadata" part
 // (JSON) and an "audio" part (WAV), streamed into the archive as it arrives. It answers 201 for
-// a new recording and 200 for a retry of one already stored (same source and source ID).
+// a new recording, 200 for a retry of one already stored (same source, source ID and audio), and
+// 409 when a stored source ID comes with other audio.
 func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 	principal, ok := PrincipalFromContext(r.Context())
 	if !ok || s.archive == nil || s.decodeMetadata == nil {
@@ -88,8 +89,8 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 		s.rejectRead(w, r, callvault.Errorf(callvault.KindInternal, "archive returned no recording"))
 		return
 	}
-	// An existing recording is answered without reading the audio; consume the rest so the
-	// client can read the answer. The body is bounded by maxBody.
+	// Consume whatever the archive left unread (such as the closing boundary) so that the client
+	// can read the answer. The body is bounded by maxBody.
 	if _, err := io.Copy(io.Discard, audio); err != nil {
 		w.Header().Set("Connection", "close")
 	}
