@@ -250,3 +250,30 @@ func TestReportAnnouncements(t *testing.T) {
 		t.Error("the report was not audited")
 	}
 }
+
+func TestFailedTokensAreAuditedWithoutFlooding(t *testing.T) {
+	s := startServer(t, "")
+	wav, _ := makeWAV(t, audio.MuLawFormat(8000, 1), 0.1)
+	for i := 0; i < 5; i++ {
+		if r := uploadWAV(t, s.url, "cv_guess"+strings.Repeat("x", i), "g", wav); r.status != 401 {
+			t.Fatalf("bad token got %d", r.status)
+		}
+	}
+	if n := countEvents(t, s.main, callvault.ActionLoginFailed); n != 1 {
+		t.Errorf("%d login_failed events for 5 guesses in a minute, want 1", n)
+	}
+	// Next window: one more event, which reports the 4 failures not logged before.
+	a := newAuthFailures(s.main)
+	clock := time.Now()
+	a.now = func() time.Time { return clock }
+	a.record(context.Background(), "192.0.2.7:1234")
+	a.record(context.Background(), "192.0.2.7:1235")
+	a.record(context.Background(), "192.0.2.7:1236")
+	clock = clock.Add(2 * time.Minute)
+	a.record(context.Background(), "192.0.2.7:1237")
+	evs, _ := s.main.Catalogue.AuditEvents(context.Background(), 0, 1000)
+	last := evs[len(evs)-1]
+	if last.Action != callvault.ActionLoginFailed || last.Object != "client:192.0.2.7" || !strings.Contains(last.Detail, `"earlier_failures_not_logged":2`) {
+		t.Errorf("last event %+v", last)
+	}
+}

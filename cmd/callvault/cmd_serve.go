@@ -62,6 +62,7 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 			return metadata.Decode(r, cfg.Region)
 		},
 		MaxUploadBytes: cfg.MaxUpload,
+		OnAuthFailure:  newAuthFailures(m).record,
 		Logger:         m.Logger,
 		Version:        Version,
 	}

@@ -84,6 +84,9 @@ func (s *Server) protect(route string, h http.HandlerFunc) http.Handler {
 			if callvault.IsKind(err, callvault.KindUnauthenticated) {
 				if err == errBadToken {
 					w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+					if s.onAuthFailure != nil {
+						s.onAuthFailure(r.Context(), r.RemoteAddr)
+					}
 				} else {
 					w.Header().Set("WWW-Authenticate", "Bearer")
 				}

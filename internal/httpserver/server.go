@@ -45,6 +45,10 @@ type Config struct {
 	// UploadIdleTimeout cuts off an upload that sends nothing for this long; default
 	// DefaultUploadIdleTimeout. There is deliberately no limit on an upload's total time.
 	UploadIdleTimeout time.Duration
+	// OnAuthFailure, if set, is told of every request refused for a bad or revoked token
+	// (not for a missing one), with the client's address, so that repeated guessing can be
+	// audited. It must not block.
+	OnAuthFailure func(ctx context.Context, remoteAddr string)
 	// Live, if set, pauses and resumes calls being recorded (SIPREC), for PBXs that signal
 	// pauses out of band. Without it the live routes answer 404.
 	Live    LiveControl
@@ -60,6 +64,7 @@ type Server struct {
 	decodeMetadata    func(r io.Reader) (*callvault.Recording, error)
 	maxUpload         int64
 	uploadIdleTimeout time.Duration
+	onAuthFailure     func(ctx context.Context, remoteAddr string)
 	log               *slog.Logger
 	version           string
 
@@ -78,6 +83,7 @@ func New(cfg Config) *Server {
 		maxUpload:         cfg.MaxUploadBytes,
 		uploadIdleTimeout: cfg.UploadIdleTimeout,
 		log:               cfg.Logger,
+		onAuthFailure:     cfg.OnAuthFailure,
 		version:           cfg.Version,
 		mux:               http.NewServeMux(),
 	}
