@@ -19,6 +19,7 @@ func TestOnAuthFailure(t *testing.T) {
 	defer ts.Close()
 	for _, auth := range []string{"", "Bearer cv_wrong-secret", "Bearer " + auditorSecret} {
 		req := newUpload(t, ts.URL, "multipart/form-data; boundary="+testBoundary, strings.NewReader(""))
+		req.Header.Del("Authorization")
 		if auth != "" {
 			req.Header.Set("Authorization", auth)
 		}
