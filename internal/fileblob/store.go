@@ -27,6 +27,8 @@ type Store struct {
 	spares    chan *os.File
 	refilling atomic.Bool
 	noAnon    atomic.Bool // O_TMPFILE is not supported here: use named temporary files
+
+	dirs dirSyncer // concurrent commits into one directory share its fsync
 }
 
 // spareFiles is how many unnamed files a store keeps ready.

@@ -142,15 +142,19 @@ func (w *writer) Commit() error {
 		err = os.Link(w.f.Name(), dst)
 	}
 	if err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return callvault.Errorf(callvault.KindConflict, "fileblob: blob %s already exists", w.key)
-		}
-		return callvault.WrapError(callvault.KindInternal, err, "fileblob: commit "+w.key+": link into place failed")
+		return w.linkError(err)
 	}
-	if err := syncDir(filepath.Dir(dst)); err != nil {
+	if err := w.s.dirs.sync(filepath.Dir(dst)); err != nil {
 		return callvault.WrapError(callvault.KindInternal, err, "fileblob: commit "+w.key+": fsync of its directory failed")
 	}
 	return nil
+}
+
+func (w *writer) linkError(err error) error {
+	if errors.Is(err, fs.ErrExist) {
+		return callvault.Errorf(callvault.KindConflict, "fileblob: blob %s already exists", w.key)
+	}
+	return callvault.WrapError(callvault.KindInternal, err, "fileblob: commit "+w.key+": link into place failed")
 }
 
 // Abort discards the temporary file. It does nothing after Commit or a previous Abort.
