@@ -61,6 +61,12 @@ func TestConfigLayers(t *testing.T) {
 	if err != nil || cfg.HTTP != "127.0.0.1:3333" {
 		t.Fatalf("flag over env: %+v %v", cfg, err)
 	}
+	if cfg, _ := loadTestConfig(t, []string{"--sip", "on"}, nil); cfg.SIP != "0.0.0.0:5060" {
+		t.Errorf("--sip on = %q, want 0.0.0.0:5060", cfg.SIP)
+	}
+	if cfg, _ := loadTestConfig(t, []string{"--sip", "off"}, map[string]string{"CALLVAULT_SIP": "127.0.0.1:5070"}); cfg.SIP != "" {
+		t.Errorf("--sip off = %q", cfg.SIP)
+	}
 	cfg, err = loadTestConfig(t, nil, map[string]string{"CALLVAULT_CONFIG": file})
 	if err != nil || cfg.HTTP != "127.0.0.1:1111" {
 		t.Fatalf("CALLVAULT_CONFIG: %+v %v", cfg, err)

@@ -53,6 +53,9 @@ type Config struct {
 	path string // config file that was read, if any
 }
 
+// DefaultSIPAddr is where SIPREC listens when enabled with --sip on.
+const DefaultSIPAddr = "0.0.0.0:5060"
+
 // DefaultConfig returns the zero-configuration defaults: everything embedded in ./callvault-data.
 func DefaultConfig() Config {
 	return Config{
@@ -151,7 +154,19 @@ func settings() []setting {
 			func(c *Config) string { return c.OrphanGrace.String() }},
 		duration("job_interval", "how often background jobs (retention sweep, orphan sweep) run on the node holding their lease", func(c *Config) *time.Duration { return &c.JobInterval }),
 		duration("lease_ttl", "how long a job lease lasts without renewal; another node takes over after it", func(c *Config) *time.Duration { return &c.LeaseTTL }),
-		str("sip", "SIPREC listen address for UDP and TCP, e.g. 0.0.0.0:5060; empty disables SIPREC", func(c *Config) *string { return &c.SIP }),
+		{"sip", "SIPREC listen address for UDP and TCP: \"on\" for 0.0.0.0:5060, or host:port; empty or \"off\" disables SIPREC",
+			func(c *Config, v string) error {
+				switch strings.ToLower(strings.TrimSpace(v)) {
+				case "on", "true", "yes", "default":
+					c.SIP = DefaultSIPAddr
+				case "off", "false", "no", "":
+					c.SIP = ""
+				default:
+					c.SIP = v
+				}
+				return nil
+			},
+			func(c *Config) string { return c.SIP }},
 		str("sip_tls", "SIPREC TLS listen address, e.g. 0.0.0.0:5061", func(c *Config) *string { return &c.SIPTLS }),
 		str("sip_cert", "TLS certificate (PEM) for SIPREC over TLS", func(c *Config) *string { return &c.SIPCert }),
 		str("sip_key", "TLS private key (PEM) for SIPREC over TLS", func(c *Config) *string { return &c.SIPKey }),
