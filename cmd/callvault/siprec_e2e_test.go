@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"github.com/callvault/callvault/internal/audio/audiotest"
+	"github.com/callvault/callvault/internal/testenv"
 	"io"
 	"net"
 	"net/http"
@@ -24,14 +25,7 @@ import (
 
 func sippBinary(t *testing.T) string {
 	t.Helper()
-	bin := os.Getenv("CALLVAULT_TEST_SIPP")
-	if bin == "" {
-		if os.Getenv("CALLVAULT_TEST_REQUIRE_EXTERNAL") == "1" {
-			t.Fatal("CALLVAULT_TEST_SIPP is not set and CALLVAULT_TEST_REQUIRE_EXTERNAL=1")
-		}
-		t.Skip("CALLVAULT_TEST_SIPP is not set")
-	}
-	return bin
+	return testenv.Get(t, testenv.Sipp)
 }
 
 // freeRTPRange finds an even base port with four free UDP ports above it on 127.0.0.1.

@@ -18,14 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-)
 
-// Environment variables set by the project's test script.
-const (
-	// EnvVersityGW names the versitygw binary; S3 tests skip when it is unset.
-	EnvVersityGW = "CALLVAULT_TEST_VERSITYGW"
-	// EnvRequireExternal, when "1", turns the skip of a missing external component into a failure.
-	EnvRequireExternal = "CALLVAULT_TEST_REQUIRE_EXTERNAL"
+	"github.com/callvault/callvault/internal/testenv"
 )
 
 // VersityGW is a versitygw S3 server with its posix backend, listening on a loopback port.
@@ -44,27 +38,14 @@ type VersityGW struct {
 }
 
 // VersityGWPath returns the versitygw binary named by CALLVAULT_TEST_VERSITYGW, or "".
-func VersityGWPath() string { return os.Getenv(EnvVersityGW) }
-
-// SkipWithout skips t because the external component named by envVar is not configured, or
-// fails it when CALLVAULT_TEST_REQUIRE_EXTERNAL=1, so that CI cannot skip silently.
-func SkipWithout(t testing.TB, envVar string) {
-	t.Helper()
-	if os.Getenv(EnvRequireExternal) == "1" {
-		t.Fatalf("%s is not set and %s=1", envVar, EnvRequireExternal)
-	}
-	t.Skipf("%s is not set", envVar)
-}
+func VersityGWPath() string { return os.Getenv(testenv.VersityGW) }
 
 // NewVersityGW starts a versitygw from CALLVAULT_TEST_VERSITYGW for t, storing its data in
-// t.TempDir() and stopping it at the end of t. It skips (or fails, see SkipWithout) when the
+// t.TempDir() and stopping it at the end of t. It skips (or fails, see internal/testenv) when the
 // variable is unset.
 func NewVersityGW(t testing.TB) *VersityGW {
 	t.Helper()
-	bin := VersityGWPath()
-	if bin == "" {
-		SkipWithout(t, EnvVersityGW)
-	}
+	bin := testenv.Get(t, testenv.VersityGW)
 	gw, err := StartVersityGW(bin, t.TempDir())
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/callvault/callvault"
 	"github.com/callvault/callvault/internal/blobtest"
+	"github.com/callvault/callvault/internal/testenv"
 )
 
 // server is the one versitygw of this test binary, or nil when CALLVAULT_TEST_VERSITYGW is unset.
@@ -53,7 +54,7 @@ var prefixes atomic.Int64
 func openTest(t testing.TB, opts Options) *Store {
 	t.Helper()
 	if server == nil {
-		blobtest.SkipWithout(t, blobtest.EnvVersityGW)
+		testenv.Get(t, testenv.VersityGW)
 	}
 	prefix := fmt.Sprintf("t%04d", prefixes.Add(1))
 	s, err := OpenOptions(context.Background(), server.URL(testBucket, prefix), opts)

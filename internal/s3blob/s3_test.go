@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/callvault/callvault"
-	"github.com/callvault/callvault/internal/blobtest"
+	"github.com/callvault/callvault/internal/testenv"
 )
 
 // recorder is an http.RoundTripper that names each S3 request it forwards and can run a hook
@@ -333,7 +333,7 @@ func TestUnavailableEndpoint(t *testing.T) {
 
 func TestMissingBucket(t *testing.T) {
 	if server == nil {
-		blobtest.SkipWithout(t, blobtest.EnvVersityGW)
+		testenv.Get(t, testenv.VersityGW)
 	}
 	ctx := context.Background()
 	missing, err := OpenOptions(ctx, server.URL("no-such-bucket", ""), Options{MaxAttempts: 1})

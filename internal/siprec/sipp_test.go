@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/callvault/callvault/internal/audio/audiotest"
+	"github.com/callvault/callvault/internal/testenv"
 	"net"
 	"os"
 	"os/exec"
@@ -25,14 +26,7 @@ import (
 // unset (failing instead under CALLVAULT_TEST_REQUIRE_EXTERNAL=1).
 func sippPath(t *testing.T) string {
 	t.Helper()
-	p := os.Getenv("CALLVAULT_TEST_SIPP")
-	if p == "" {
-		if os.Getenv("CALLVAULT_TEST_REQUIRE_EXTERNAL") == "1" {
-			t.Fatal("CALLVAULT_TEST_SIPP is not set but CALLVAULT_TEST_REQUIRE_EXTERNAL=1")
-		}
-		t.Skip("CALLVAULT_TEST_SIPP is not set: skipping the sipp end-to-end test")
-	}
-	return p
+	return testenv.Get(t, testenv.Sipp)
 }
 
 // harness is a server with a fake archive, seeing sessions and audit events.

@@ -11,20 +11,18 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/callvault/callvault/internal/testenv"
 )
 
 // TestURLEnv names the environment variable with the URL of a PostgreSQL server for tests; the
 // tests create their own databases there.
-const TestURLEnv = "CALLVAULT_TEST_PG"
-
-// requireEnv, set to "1", turns a skip for a missing TestURLEnv into a failure.
-const requireEnv = "CALLVAULT_TEST_REQUIRE_EXTERNAL"
+const TestURLEnv = testenv.Postgres
 
 // NewTestDatabase creates a fresh, empty database on the server named by CALLVAULT_TEST_PG and
 // returns its URL; the database is dropped when the test ends. Without CALLVAULT_TEST_PG the test
@@ -94,14 +92,7 @@ func NewTestSchema(t testing.TB, dbURL string) string {
 // testServerURL returns CALLVAULT_TEST_PG or skips (or fails) the test.
 func testServerURL(t testing.TB) string {
 	t.Helper()
-	u := os.Getenv(TestURLEnv)
-	if u == "" {
-		if os.Getenv(requireEnv) == "1" {
-			t.Fatalf("%s is not set and %s=1", TestURLEnv, requireEnv)
-		}
-		t.Skipf("%s is not set; skipping PostgreSQL tests", TestURLEnv)
-	}
-	return u
+	return testenv.Get(t, TestURLEnv)
 }
 
 func randomSuffix(t testing.TB) string {
