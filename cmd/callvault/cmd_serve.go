@@ -124,7 +124,7 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 
 	jobCtx, stopJobs := context.WithCancel(ctx)
 	waitJobs := m.runJobs(jobCtx)
-	defer func() { stopJobs(); waitJobs() }()
+	defer func() { stopJobs(); waitJobs() }() // on early returns; idempotent
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -137,6 +137,14 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 	serr := srv.Shutdown(shutdownCtx)
 	if err == nil || errors.Is(err, http.ErrServerClosed) {
 		err = serr
+	}
+	// Finish background work and calls in progress first, so that server.stop is the last event.
+	stopJobs()
+	waitJobs()
+	if sip != nil {
+		if cerr := sip.Close(); cerr != nil {
+			m.Logger.Error("closing SIPREC", "err", cerr)
+		}
 	}
 	if aerr := m.audit(shutdownCtx, callvault.ActorSystem, callvault.ActionServerStop, "server:"+ln.Addr().String(), nil); err == nil {
 		err = aerr
