@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -264,6 +265,9 @@ func BenchmarkConcurrentCalls(b *testing.B) {
 	}
 	defer conn.Close()
 	sc := &sipClient{c: conn, server: srv.UDPAddr()}
+	var mem0, mem1 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&mem0)
 	sdp := strings.ReplaceAll(sdpOffer("sendonly", "1", "2"), "\n", "\r\n")
 	body := multipartBody(sdp, string(readTestdata(b, "legacy_oracle.xml")))
 	tags := make([]string, calls)
@@ -282,6 +286,9 @@ func BenchmarkConcurrentCalls(b *testing.B) {
 	sent := wait()
 	wall, cpu := time.Since(wall0), cpuSelf(b)-cpu0
 	b.StopTimer()
+	// Memory held while every call is still up (after a GC: what stays, not what churns).
+	runtime.GC()
+	runtime.ReadMemStats(&mem1)
 
 	for i := range calls {
 		cid := fmt.Sprintf("bench-%d", i)
@@ -313,6 +320,7 @@ func BenchmarkConcurrentCalls(b *testing.B) {
 	b.ReportMetric(float64(cpu.Microseconds())*1000/float64(total), "cpu-us/1000pkts")
 	b.ReportMetric(cpu.Seconds()/wall.Seconds()*100, "cpu%")
 	b.ReportMetric(float64(late), "late_pkts")
+	b.ReportMetric((float64(mem1.HeapInuse)-float64(mem0.HeapInuse))/1024/float64(calls), "heap-KiB/call")
 }
 
 // BenchmarkBareUDPReceive is the floor for BenchmarkConcurrentCalls, measured the same way:
