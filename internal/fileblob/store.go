@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"syscall"
 
@@ -27,6 +28,7 @@ type Store struct {
 	spares    chan *os.File
 	refilling atomic.Bool
 	noAnon    atomic.Bool // O_TMPFILE is not supported here: use named temporary files
+	probeOnce sync.Once
 
 	dirs dirSyncer // concurrent commits into one directory share its fsync
 }

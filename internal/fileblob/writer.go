@@ -6,8 +6,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/callvault/callvault"
 )
@@ -43,6 +45,7 @@ func (s *Store) Create(ctx context.Context, key string) (callvault.BlobWriter, e
 // spare returns a ready unnamed file, or opens one, and starts making the next; nil if unnamed
 // files are not supported here.
 func (s *Store) spare() *os.File {
+	s.probeOnce.Do(s.probeAnon)
 	if s.noAnon.Load() {
 		return nil
 	}
@@ -58,6 +61,22 @@ func (s *Store) spare() *os.File {
 		return nil
 	}
 	return f
+}
+
+// probeAnon checks once that an unnamed file can be opened AND linked under a name here (the
+// link goes through /proc/self/fd, which a sandbox may hide); if not, the store uses named
+// temporary files.
+func (s *Store) probeAnon() {
+	f, err := openAnon(s.tmp)
+	if err == nil {
+		name := filepath.Join(s.tmp, "probe-"+strconv.Itoa(os.Getpid())+"-"+strconv.FormatInt(time.Now().UnixNano(), 36))
+		err = linkAnon(f, name)
+		f.Close()
+		os.Remove(name)
+	}
+	if err != nil {
+		s.noAnon.Store(true)
+	}
 }
 
 // refill tops up the spare files on a goroutine, unless one is doing it already.
