@@ -174,7 +174,7 @@ func (m *Main) ready(ctx context.Context) error {
 	return errors.Join(m.Catalogue.Ping(ctx), m.Blobs.Ping(ctx))
 }
 
-// hostPort returns the URL base for a listener.
+// httpURL returns the base URL of an HTTP listener.
 func httpURL(addr net.Addr) string { return "http://" + addr.String() }
 
 // hintFor returns a hint for common operational errors.

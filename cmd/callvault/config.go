@@ -444,6 +444,9 @@ func (c *Config) redacted() map[string]any {
 		}
 		out[s.name] = v
 	}
+	if c.path != "" {
+		out["config_file"] = c.path
+	}
 	return out
 }
 

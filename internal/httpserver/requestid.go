@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-
-	"github.com/callvault/callvault"
 )
 
 // requestIDHeader carries the request ID in both directions.
@@ -39,14 +37,6 @@ func PrincipalFromContext(ctx context.Context) (Principal, bool) {
 		return *info.principal, true
 	}
 	return Principal{}, false
-}
-
-// actorFromContext returns the authenticated actor, or "" for an anonymous request.
-func actorFromContext(ctx context.Context) callvault.Actor {
-	if p, ok := PrincipalFromContext(ctx); ok {
-		return p.Actor
-	}
-	return ""
 }
 
 // newRequestID returns 16 random bytes in hex.
