@@ -170,3 +170,34 @@ func TestTamperDetection(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifyExportOffline: an auditor verifies an export with only the export, its checkpoints
+// and the public key; an edited export fails.
+func TestVerifyExportOffline(t *testing.T) {
+	data, _ := seedVault(t)
+	dir := t.TempDir()
+	events, cps := filepath.Join(dir, "events.jsonl"), filepath.Join(dir, "cp.jsonl")
+	if code, _, e := cli(t, "audit", "export", "--data", data, "--out", events, "--checkpoints", cps); code != 0 {
+		t.Fatalf("export: %s", e)
+	}
+	pub := filepath.Join(data, "keys", "audit-signing.pub")
+	code, out, e := cli(t, "audit", "verify-export", events, "--checkpoints", cps, "--verify-key", pub)
+	if code != 0 || !strings.Contains(out, "OK") {
+		t.Fatalf("verify-export of an intact export: exit %d\n%s%s", code, out, e)
+	}
+	if b, _ := os.ReadFile(cps); len(b) == 0 {
+		t.Fatal("no checkpoints were exported")
+	}
+	b, _ := os.ReadFile(events)
+	edited := filepath.Join(dir, "edited.jsonl")
+	os.WriteFile(edited, []byte(strings.Replace(string(b), `"actor":"token:pbx"`, `"actor":"token:someone"`, 1)), 0o600)
+	if code, out, _ := cli(t, "audit", "verify-export", edited, "--checkpoints", cps, "--verify-key", pub); code == 0 {
+		t.Fatalf("verify-export passed an edited export:\n%s", out)
+	}
+	// Another vault's key does not verify these checkpoints.
+	other := t.TempDir()
+	cli(t, "keys", "show-recipient", "--data", other)
+	if code, _, _ := cli(t, "audit", "verify-export", events, "--checkpoints", cps, "--verify-key", filepath.Join(other, "keys", "audit-signing.pub")); code == 0 {
+		t.Fatal("verify-export accepted checkpoints under a foreign key")
+	}
+}
