@@ -6,17 +6,16 @@ import (
 	"crypto/rand"
 	"errors"
 	"io"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/callvault/callvault"
 	"github.com/callvault/callvault/internal/archive"
+	"github.com/callvault/callvault/internal/archive/archivetest"
 	"github.com/callvault/callvault/internal/audio"
 	"github.com/callvault/callvault/internal/fileblob"
 	"github.com/callvault/callvault/internal/sqlite"
-	"github.com/callvault/callvault/internal/vault"
 )
 
 type fixture struct {
@@ -27,21 +26,8 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	dir := t.TempDir()
-	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "c.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	blobs, err := fileblob.Open(filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := vault.GenerateKeys()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &fixture{svc: &archive.Service{Catalogue: db, Blobs: blobs, Keys: keys, RetentionMonths: 6}, db: db, blobs: blobs}
+	f := archivetest.New(t)
+	return &fixture{svc: f.Service, db: f.DB, blobs: f.Blobs}
 }
 
 func wav(t *testing.T, seconds int) []byte {

@@ -4,37 +4,23 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/callvault/callvault"
 	"github.com/callvault/callvault/internal/archive"
+	"github.com/callvault/callvault/internal/archive/archivetest"
 	"github.com/callvault/callvault/internal/audio"
 	"github.com/callvault/callvault/internal/fileblob"
 	"github.com/callvault/callvault/internal/retention"
 	"github.com/callvault/callvault/internal/sqlite"
-	"github.com/callvault/callvault/internal/vault"
 )
 
 func setup(t *testing.T) (*archive.Service, *sqlite.DB, *fileblob.Store) {
 	t.Helper()
-	dir := t.TempDir()
-	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "c.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	blobs, err := fileblob.Open(filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := vault.GenerateKeys()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &archive.Service{Catalogue: db, Blobs: blobs, Keys: keys, RetentionMonths: 6}, db, blobs
+	f := archivetest.New(t)
+	return f.Service, f.DB, f.Blobs
 }
 
 func ingest(t *testing.T, a *archive.Service, id string, started time.Time) *callvault.Recording {
