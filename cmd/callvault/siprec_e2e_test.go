@@ -6,12 +6,12 @@ import (
 	"encoding/binary"
 	"fmt"
 	"github.com/callvault/callvault/internal/audio/audiotest"
+	"github.com/callvault/callvault/internal/siprec/sipptest"
 	"github.com/callvault/callvault/internal/testenv"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -62,7 +62,7 @@ func freeRTPRange(t *testing.T) int {
 	return 0
 }
 
-func runSippScenario(t *testing.T, bin, scenario, metadata string, pauseMS int, target net.Addr) (wait func()) {
+func runSippScenario(t *testing.T, scenario, metadata string, pauseMS int, target net.Addr) (wait func()) {
 	t.Helper()
 	x, err := os.ReadFile(filepath.Join("testdata", scenario))
 	if err != nil {
@@ -73,35 +73,13 @@ func runSippScenario(t *testing.T, bin, scenario, metadata string, pauseMS int, 
 	dir := t.TempDir()
 	file := filepath.Join(dir, "scenario.xml")
 	os.WriteFile(file, []byte(s), 0o600)
-	var out bytes.Buffer
-	cmd := exec.Command(bin, "-sf", file, "-m", "1", "-l", "1", "-t", "u1", "-i", "127.0.0.1", "-p", "0",
-		"-timeout", "30s", "-timeout_error", "-trace_err", "-error_file", filepath.Join(dir, "errors.log"), "-nostdin",
-		target.String())
-	cmd.Stdout, cmd.Stderr, cmd.Dir = &out, &out, dir
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	return func() {
-		t.Helper()
-		select {
-		case err := <-done:
-			if err != nil {
-				errs, _ := os.ReadFile(filepath.Join(dir, "errors.log"))
-				t.Fatalf("sipp failed: %v\n%s\n%s", err, errs, out.String())
-			}
-		case <-time.After(45 * time.Second):
-			cmd.Process.Kill()
-			t.Fatal("sipp did not finish")
-		}
-	}
+	return sipptest.Run(t, dir, file, target.String(), 45*time.Second, "-t", "u1", "-p", "0")
 }
 
 // TestSIPRECEndToEnd: callvault serve --sip records a call from sipp (metadata, two RTP streams
 // from a Go sender), stores it encrypted like an upload, and declines a payment-line session.
 func TestSIPRECEndToEnd(t *testing.T) {
-	bin := sippBinary(t)
+	sippBinary(t) // skips, or fails under the test script, without sipp
 	base := freeRTPRange(t)
 	s := startServer(t, "", "--sip", "127.0.0.1:0", "--media-ip", "127.0.0.1",
 		"--rtp-ports", fmt.Sprintf("%d-%d", base, base+3), "--unrecorded", "299,+442079460999",
@@ -113,7 +91,7 @@ func TestSIPRECEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wait := runSippScenario(t, bin, "siprec_call.xml", string(meta), 3000, s.main.SIP.UDPAddr())
+	wait := runSippScenario(t, "siprec_call.xml", string(meta), 3000, s.main.SIP.UDPAddr())
 
 	// Send 2 s of audio on each stream to the two RTP ports of the range once the call is up.
 	const packets = 100
@@ -254,7 +232,7 @@ func TestSIPRECEndToEnd(t *testing.T) {
 
 	// A session with the payment line among its participants is declined and nothing is kept.
 	declined := strings.Replace(string(meta), "sip:2001@pbx.example.com", "sip:299@pbx.example.com", 1)
-	runSippScenario(t, bin, "siprec_declined.xml", declined, 0, s.main.SIP.UDPAddr())()
+	runSippScenario(t, "siprec_declined.xml", declined, 0, s.main.SIP.UDPAddr())()
 	recs, _ := s.main.Catalogue.ListRecordings(ctx, "", 10)
 	if len(recs) != 1 {
 		t.Errorf("%d recordings after a declined session, want 1", len(recs))

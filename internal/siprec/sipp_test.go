@@ -5,10 +5,10 @@ import (
 	"context"
 	"fmt"
 	"github.com/callvault/callvault/internal/audio/audiotest"
+	"github.com/callvault/callvault/internal/siprec/sipptest"
 	"github.com/callvault/callvault/internal/testenv"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -147,7 +147,7 @@ func runSipp(t *testing.T, h *harness, sc scenario) (wait func()) {
 // message sent and received).
 func runSippDir(t *testing.T, h *harness, sc scenario) (wait func(), dir string) {
 	t.Helper()
-	bin := sippPath(t)
+	sippPath(t)
 	tmpl := template.Must(template.ParseFiles(filepath.Join("testdata", "sipp_uac.xml.tmpl")))
 	var x bytes.Buffer
 	if err := tmpl.Execute(&x, sc); err != nil {
@@ -163,42 +163,12 @@ func runSippDir(t *testing.T, h *harness, sc scenario) (wait func(), dir string)
 			t.Fatal(err)
 		}
 	}
-	var out bytes.Buffer
 	mode, target := "u1", h.srv.UDPAddr().String()
 	if sc.Transport == "tcp" {
 		mode, target = "t1", h.srv.TCPAddr().String()
 	}
-	cmd := exec.Command(bin, "-sf", file, "-m", "1", "-l", "1", "-t", mode, "-i", "127.0.0.1",
-		"-p", fmt.Sprint(freePort(t)), "-mi", "127.0.0.1", "-mp", fmt.Sprint(freePort(t)), "-timeout", "30s", "-timeout_error",
-		"-trace_err", "-error_file", filepath.Join(dir, "errors.log"),
-		"-trace_msg", "-message_file", filepath.Join(dir, "messages.log"), "-nostdin", target)
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.Dir = dir
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	return func() {
-		t.Helper()
-		select {
-		case err := <-done:
-			if err != nil {
-				errs, _ := os.ReadFile(filepath.Join(dir, "errors.log"))
-				t.Fatalf("sipp failed: %v\n%s\n%s", err, errs, tail(out.String(), 2000))
-			}
-		case <-time.After(40 * time.Second):
-			cmd.Process.Kill()
-			t.Fatal("sipp did not finish")
-		}
-	}, dir
-}
-
-func tail(s string, n int) string {
-	if len(s) > n {
-		return s[len(s)-n:]
-	}
-	return s
+	return sipptest.Run(t, dir, file, target, 40*time.Second, "-t", mode, "-p", fmt.Sprint(freePort(t)),
+		"-mi", "127.0.0.1", "-mp", fmt.Sprint(freePort(t)), "-trace_msg", "-message_file", filepath.Join(dir, "messages.log")), dir
 }
 
 // sdpOffer returns an SDP offer with one sendonly m-line per label.
