@@ -34,6 +34,7 @@ type harness struct {
 	srv      *Server
 	archive  *fakeArchive
 	sessions chan answered
+	sipp     *sipptest.Process // the last sipp started, if any
 	mu       sync.Mutex
 	events   []callvault.AuditEvent
 }
@@ -167,8 +168,12 @@ func runSippDir(t *testing.T, h *harness, sc scenario) (wait func(), dir string)
 	if sc.Transport == "tcp" {
 		mode, target = "t1", h.srv.TCPAddr().String()
 	}
-	return sipptest.Run(t, dir, file, target, 40*time.Second, "-t", mode, "-p", fmt.Sprint(freePort(t)),
-		"-mi", "127.0.0.1", "-mp", fmt.Sprint(freePort(t)), "-trace_msg", "-message_file", filepath.Join(dir, "messages.log")), dir
+	// -p 0: sipp's SIP port is chosen by the system when sipp binds it, so it cannot collide
+	// with a port some other test took meanwhile (as a port probed here could).
+	p := sipptest.Start(t, dir, file, target, 40*time.Second, "-t", mode, "-p", "0",
+		"-mi", "127.0.0.1", "-mp", fmt.Sprint(freePort(t)), "-trace_msg", "-message_file", filepath.Join(dir, "messages.log"))
+	h.sipp = p
+	return func() { t.Helper(); p.Wait(t) }, dir
 }
 
 // sdpOffer returns an SDP offer with one sendonly m-line per label.
@@ -275,10 +280,29 @@ func waitSession(t *testing.T, h *harness) answered {
 	select {
 	case a := <-h.sessions:
 		return a
+	case <-sippExited(h):
+		select { // sipp may have finished its whole call quickly
+		case a := <-h.sessions:
+			return a
+		default:
+		}
+		t.Fatalf("sipp exited before the server answered its INVITE:\n%s", h.sipp.Output())
 	case <-time.After(15 * time.Second):
-		t.Fatal("the INVITE was not answered")
-		return answered{}
+		if h.sipp != nil {
+			t.Fatalf("the INVITE was not answered within 15 s; sipp's view:\n%s", h.sipp.Kill())
+		}
+		t.Fatal("the INVITE was not answered within 15 s")
 	}
+	return answered{}
+}
+
+// sippExited returns a channel closed when the harness's sipp has exited (nil, never ready,
+// when the test started no sipp).
+func sippExited(h *harness) <-chan struct{} {
+	if h.sipp == nil {
+		return nil
+	}
+	return h.sipp.Exited()
 }
 
 func decodeMuLawPCM(b []byte) []int16 {
