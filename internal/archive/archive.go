@@ -149,24 +149,91 @@ func (s *Service) Ingest(ctx context.Context, req callvault.IngestRequest) (*cal
 			"stored_sha256": rec.StoredSHA256, "plain_size": rec.PlainSize, "call_id": rec.Attributes["sip_call_id"],
 		}),
 	}
-	if err := s.Catalogue.CreateRecording(ctx, &rec, ev); err != nil {
-		s.discard(key)
+	if err := s.commit(ctx, &rec, ev); err != nil {
 		if callvault.IsKind(err, callvault.KindConflict) {
-			// A concurrent retry of the same (source, source id) won the race.
-			r, err2 := s.Catalogue.RecordingBySource(ctx, rec.Source, rec.SourceID)
-			if err2 == nil {
-				return r, false, nil
-			}
-			if callvault.IsKind(err2, callvault.KindNotFound) {
-				return nil, false, callvault.WrapError(callvault.KindConflict, err,
-					"this recording ("+string(rec.Source)+" "+rec.SourceID+") was stored before and has been deleted; it is not stored again")
-			}
+			// Nothing was written: another request with the same (source, source id) committed
+			// between our check above and our commit.
+			s.discard(key)
+			return s.lostRace(ctx, &rec, err)
 		}
-		return nil, false, err
+		if !s.committedAnyway(ctx, &rec, err) {
+			return nil, false, err
+		}
 	}
 	s.afterAudit(ctx)
 	rec.Sidecar = nil
 	return &rec, true, nil
+}
+
+// commitTimeout bounds the catalogue commit of an ingest and the lookups that settle its
+// outcome, which no longer follow the request's context.
+const commitTimeout = 30 * time.Second
+
+// commit creates the catalogue row and its audit event. The blob is committed by now, so the
+// commit runs to its end even if the client goes away: a commit cut short by a cancelled
+// request can have committed on the server while reporting an error.
+func (s *Service) commit(ctx context.Context, rec *callvault.Recording, ev *callvault.AuditEvent) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
+	defer cancel()
+	return s.Catalogue.CreateRecording(ctx, rec, ev)
+}
+
+// committedAnyway settles a commit that failed with err (not a conflict). A database can commit
+// and still report an error (a connection lost during COMMIT), so the row is looked up: if it is
+// there, the recording is stored and committedAnyway reports true. Otherwise the blob is
+// discarded only when err says for certain that nothing was written; when the outcome is
+// unclear, or the lookup fails, the blob stays for the orphan sweep, which removes blobs without
+// a row after a grace period and so can never remove the audio of a row committed late.
+func (s *Service) committedAnyway(ctx context.Context, rec *callvault.Recording, err error) bool {
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
+	defer cancel()
+	r, lerr := s.Catalogue.Recording(lctx, rec.ID)
+	switch {
+	case lerr == nil && r.BlobKey == rec.BlobKey:
+		s.logger().Warn("the catalogue reported an error for a commit that went through; the recording is stored",
+			"id", rec.ID, "err", err)
+		return true
+	case lerr == nil, callvault.IsKind(lerr, callvault.KindNotFound):
+		if certainFailure(err) {
+			s.discard(rec.BlobKey)
+		} else {
+			s.logger().Warn("ingest commit failed with an unclear outcome; the blob is left for the orphan sweep",
+				"id", rec.ID, "key", rec.BlobKey, "err", err)
+		}
+	default:
+		s.logger().Warn("cannot tell whether an ingest commit went through; the blob is left for the orphan sweep",
+			"id", rec.ID, "key", rec.BlobKey, "err", err, "lookup_err", lerr)
+	}
+	return false
+}
+
+// certainFailure reports whether a CreateRecording error means the store wrote nothing: the
+// request was refused before or by the database. Unavailable and internal errors may come from
+// a COMMIT whose outcome the store never learnt.
+func certainFailure(err error) bool {
+	switch callvault.ErrorKind(err) {
+	case callvault.KindInvalid, callvault.KindConflict, callvault.KindTooLarge:
+		return true
+	}
+	return false
+}
+
+// lostRace answers an ingest whose commit found its (source, source id) taken by a concurrent
+// request (err is that conflict): the same audio is a retry and gets the stored recording;
+// other audio is refused, as retry does, so that it is never acknowledged and thrown away.
+func (s *Service) lostRace(ctx context.Context, rec *callvault.Recording, err error) (*callvault.Recording, bool, error) {
+	r, err2 := s.Catalogue.RecordingBySource(ctx, rec.Source, rec.SourceID)
+	switch {
+	case err2 == nil:
+		if r.PlainSHA256 != rec.PlainSHA256 {
+			return nil, false, differentAudio(r, rec.PlainSHA256)
+		}
+		return r, false, nil
+	case callvault.IsKind(err2, callvault.KindNotFound):
+		return nil, false, callvault.WrapError(callvault.KindConflict, err,
+			"this recording ("+string(rec.Source)+" "+rec.SourceID+") was stored before and has been deleted; it is not stored again")
+	}
+	return nil, false, err2
 }
 
 // retry answers a second ingest of a stored (source, source id): the same audio is an
@@ -178,11 +245,16 @@ func (s *Service) retry(ctx context.Context, stored *callvault.Recording, req ca
 		return nil, false, readError(err)
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != stored.PlainSHA256 {
-		return nil, false, callvault.Errorf(callvault.KindConflict,
-			"%s %s was already stored with different audio (sha256 %s, this upload %s); give each recording its own source_id",
-			stored.Source, stored.SourceID, stored.PlainSHA256, got)
+		return nil, false, differentAudio(stored, got)
 	}
 	return stored, false, nil
+}
+
+// differentAudio is the conflict of audio whose SHA-256 is got under the source id of stored.
+func differentAudio(stored *callvault.Recording, got string) error {
+	return callvault.Errorf(callvault.KindConflict,
+		"%s %s was already stored with different audio (sha256 %s, this upload %s); give each recording its own source_id",
+		stored.Source, stored.SourceID, stored.PlainSHA256, got)
 }
 
 // discard removes a blob whose recording will not be committed. Failure leaves an orphan that

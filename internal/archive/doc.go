@@ -7,6 +7,8 @@
 // Invariants:
 //   - a recording is acknowledged only after its blob is committed (fsynced) and its catalogue
 //     row and audit event are committed in one transaction;
-//   - a blob without a catalogue row is an orphan from a crash; CleanOrphans removes it, audited;
-//   - (Source, SourceID) is unique: a retried upload returns the recording already stored.
+//   - a blob without a catalogue row is an orphan from a crash, or from a commit whose outcome
+//     was unclear; CleanOrphans removes it, audited, and never the blob of a committed row;
+//   - (Source, SourceID) is unique: a retried upload returns the recording already stored, and
+//     other audio under a stored source id is refused, also when both arrive at once.
 package archive
