@@ -30,8 +30,26 @@ var (
 // defaultConnectTimeout bounds each connection attempt when the URL sets no connect_timeout.
 const defaultConnectTimeout = 10 * time.Second
 
+// sessionDefaults are runtime parameters set on every connection unless the URL sets them. Audit
+// appends from every node take turns under one advisory lock, so a node that stops mid-
+// transaction (a network partition, a paused VM) must not stall every other node's appends
+// for ever:
+//   - idle_in_transaction_session_timeout ends the session of a node that went quiet inside a
+//     transaction (our transactions never wait on anything but the database), which releases
+//     its locks;
+//   - lock_timeout bounds a wait for a lock; it is longer than the idle timeout so that waiters
+//     outlast a dead holder instead of failing first, and a timed-out wait is retried (55P03);
+//   - statement_timeout is generous (queries take milliseconds; whole-vault walks are paged)
+//     and only stops a runaway statement. Schema migrations lift it for themselves.
+var sessionDefaults = map[string]string{
+	"idle_in_transaction_session_timeout": "20s",
+	"lock_timeout":                        "30s",
+	"statement_timeout":                   "5min",
+}
+
 // Open connects to the database at url (postgres://user:password@host:port/db?sslmode=...;
-// pool settings such as pool_max_conns and runtime parameters such as search_path are accepted),
+// pool settings such as pool_max_conns and runtime parameters such as search_path are accepted;
+// sessionDefaults apply unless the URL sets them),
 // applies pending schema migrations and returns the catalogue. It returns KindInvalid for a
 // malformed URL and KindUnavailable when the database cannot be reached. Errors name the host and
 // port, never the password.
@@ -45,6 +63,11 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	redactor := newRedactor(url, cfg.ConnConfig.Password)
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = defaultConnectTimeout
+	}
+	for k, v := range sessionDefaults {
+		if _, set := cfg.ConnConfig.RuntimeParams[k]; !set {
+			cfg.ConnConfig.RuntimeParams[k] = v
+		}
 	}
 	addr := net.JoinHostPort(cfg.ConnConfig.Host, strconv.Itoa(int(cfg.ConnConfig.Port)))
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)

@@ -23,6 +23,12 @@ const (
 	codeCannotConnectNow     = "57P03"
 )
 
+// auditPrimaryKey is the constraint on audit_events.seq. Appends pick seq under the audit lock,
+// so a violation means two appends collided (a bug or a misconfiguration), never that the
+// recording or token being created exists: it must not become KindConflict, which callers
+// read as "stored before" (ingest would answer 409 and drop a call).
+const auditPrimaryKey = "audit_events_pkey"
+
 // translate turns a driver error into a *callvault.Error whose message says what failed (what,
 // for example "postgres: create recording"). A nil error stays nil.
 func translate(err error, what string) error {
@@ -39,6 +45,8 @@ func translate(err error, what string) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch {
+		case auditCollision(pgErr):
+			return callvault.WrapError(callvault.KindUnavailable, err, what+": the audit log moved on concurrently; try again")
 		case pgErr.Code == codeUniqueViolation:
 			return callvault.WrapError(callvault.KindConflict, err, what+": already exists")
 		case retryable(err):
@@ -75,7 +83,13 @@ func retryable(err error) bool {
 	case codeSerializationFailure, codeDeadlockDetected, codeLockNotAvailable:
 		return true
 	}
-	return false
+	// Running the transaction again reads the head anew.
+	return auditCollision(pgErr)
+}
+
+// auditCollision reports whether pgErr is a unique violation of the audit log's sequence.
+func auditCollision(pgErr *pgconn.PgError) bool {
+	return pgErr.Code == codeUniqueViolation && pgErr.ConstraintName == auditPrimaryKey
 }
 
 // prefixed returns err, a *callvault.Error of the root package (a rule checked above the store),

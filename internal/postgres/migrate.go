@@ -21,6 +21,11 @@ func (db *DB) migrate(ctx context.Context) error {
 		return callvault.WrapError(callvault.KindInternal, err, "postgres: the embedded migrations are broken")
 	}
 	return db.inTx(ctx, "postgres: migrate the schema", func(tx pgx.Tx) error {
+		// A migration may rewrite a large table: statement_timeout (see sessionDefaults) is
+		// for runaway queries, not for this.
+		if _, err := tx.Exec(ctx, "SET LOCAL statement_timeout = 0"); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", db.migrateLock); err != nil {
 			return err
 		}
