@@ -110,6 +110,17 @@ type CatalogueImporter interface {
 	ImportAuditEvent(ctx context.Context, ev *AuditEvent) error
 }
 
+// Compactor is an optional capability of a Catalogue whose deletions can leave copies of the
+// deleted bytes in its own files: SQLite keeps old page images in its write-ahead log until a
+// checkpoint. Compact makes what earlier deletions freed unreadable in those files, so that a
+// shredded header leaves no copy behind. The retention sweep calls it after deleting. Stores
+// whose engine cannot do this (PostgreSQL keeps dead tuples until VACUUM, which does not zero
+// them) do not implement it; see docs/ARCHITECTURE.md. KindUnavailable if the store could not
+// finish (for example a long read held the log), in which case a later call can.
+type Compactor interface {
+	Compact(ctx context.Context) error
+}
+
 // BlobStore keeps encrypted payloads. It never sees plaintext. Keys are slash-separated paths of
 // [a-zA-Z0-9._-] segments, for example "recordings/2026/11/0193....age" (see ValidateBlobKey);
 // invalid keys and prefixes are KindInvalid.

@@ -7,6 +7,7 @@ package retention
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/callvault/callvault"
@@ -35,9 +36,15 @@ type Result struct {
 }
 
 // RunOnce deletes every recording whose RetainUntil has passed, in batches, until none is left,
-// the context is cancelled, or the lease is lost.
-func (s *Sweeper) RunOnce(ctx context.Context) (Result, error) {
-	var res Result
+// the context is cancelled, or the lease is lost. If it deleted anything and the catalogue is a
+// callvault.Compactor, it compacts the catalogue at the end, so that no copy of a shredded
+// header stays in the database's files.
+func (s *Sweeper) RunOnce(ctx context.Context) (res Result, err error) {
+	defer func() {
+		if res.Deleted > 0 {
+			err = errors.Join(err, s.compact(ctx))
+		}
+	}()
 	batch := s.Batch
 	if batch <= 0 {
 		batch = 100
@@ -105,6 +112,18 @@ func (s *Sweeper) delete(ctx context.Context, r *callvault.Recording) (bool, err
 		return true, err
 	}
 	return true, nil
+}
+
+// compact runs the catalogue's Compactor, if it has one. It runs even when the sweep was
+// cancelled: the deletions it made are committed and their copies should go.
+func (s *Sweeper) compact(ctx context.Context) error {
+	c, ok := s.Catalogue.(callvault.Compactor)
+	if !ok {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	return c.Compact(ctx)
 }
 
 func (s *Sweeper) now() time.Time {

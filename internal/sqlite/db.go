@@ -28,6 +28,7 @@ type DB struct {
 var (
 	_ callvault.Catalogue         = (*DB)(nil)
 	_ callvault.CatalogueImporter = (*DB)(nil)
+	_ callvault.Compactor         = (*DB)(nil)
 )
 
 // Open opens the catalogue in the database file at path, creating the file (mode 0600) and its
@@ -84,6 +85,9 @@ func dsn(path string, readOnly bool) string {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(FULL)")
 	q.Add("_pragma", "foreign_keys(1)")
+	// Deleted content is overwritten with zeros, in the table's pages and in freed pages, so
+	// that crypto-shredding (header = NULL) leaves no copy of the wrapped file key in the file.
+	q.Add("_pragma", "secure_delete(ON)")
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
 	} else {
@@ -124,6 +128,23 @@ func (db *DB) write(ctx context.Context, what string, fn func(tx *sql.Tx) error)
 	}
 	if err := tx.Commit(); err != nil {
 		return translate(err, what)
+	}
+	return nil
+}
+
+// Compact checkpoints the write-ahead log into the database file and truncates it. With
+// secure_delete on, the pages a deletion rewrote are zeroed where the content was, but the log
+// still holds the earlier images of those pages (the header as inserted) until a checkpoint
+// has copied the new images over the file and the log is emptied. KindUnavailable if a reader
+// kept the log busy past the busy timeout.
+func (db *DB) Compact(ctx context.Context) error {
+	var busy, logFrames, checkpointed int
+	if err := db.w.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &checkpointed); err != nil {
+		return translate(err, "checkpoint the write-ahead log")
+	}
+	if busy != 0 {
+		return callvault.Errorf(callvault.KindUnavailable,
+			"sqlite: checkpoint the write-ahead log: readers kept it busy (%d of %d frames copied); it is retried after the next deletion", checkpointed, logFrames)
 	}
 	return nil
 }

@@ -27,7 +27,8 @@ type TombstoneReader interface {
 type Opener func(t *testing.T) callvault.Catalogue
 
 // Run runs the conformance suite. Every subtest gets its own catalogue from open. Subtests of the
-// optional CatalogueImporter capability are skipped when the catalogue does not implement it.
+// optional capabilities (CatalogueImporter, Compactor) are skipped when the catalogue does not
+// implement them.
 func Run(t *testing.T, open func(t *testing.T) callvault.Catalogue) {
 	t.Run("Recording", func(t *testing.T) { testRecording(t, open) })
 	t.Run("Find", func(t *testing.T) { testFind(t, open) })
@@ -39,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) callvault.Catalogue) {
 	t.Run("Token", func(t *testing.T) { testToken(t, open) })
 	t.Run("Lease", func(t *testing.T) { testLease(t, open) })
 	t.Run("Importer", func(t *testing.T) { testImporter(t, open) })
+	t.Run("Compact", func(t *testing.T) { testCompact(t, open) })
 	t.Run("Ping", func(t *testing.T) {
 		cat := open(t)
 		if err := cat.Ping(context.Background()); err != nil {
