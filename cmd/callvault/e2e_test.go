@@ -156,6 +156,12 @@ func TestBadUploads(t *testing.T) {
 		{"bad phone number type", token, func() ([]byte, string) {
 			return mp(m(metaJSON("bad-5", map[string]any{"external_number": 7700900123})), a(good))
 		}, 400, "external_number"},
+		{"words as a phone number", token, func() ([]byte, string) {
+			return mp(m(metaJSON("bad-6", map[string]any{"external_number": "call me maybe"})), a(good))
+		}, 400, "external_number"},
+		{"party number without digits", token, func() ([]byte, string) {
+			return mp(m(metaJSON("bad-7", map[string]any{"parties": []map[string]string{{"name": "Jane Doe", "number": "!!!"}}})), a(good))
+		}, 400, "parties[0].number"},
 		{"empty audio", token, func() ([]byte, string) { return mp(m(meta), a(nil)) }, 400, "empty"},
 		{"not RIFF", token, func() ([]byte, string) { return mp(m(meta), a([]byte("hello, this is not audio at all"))) }, 400, "RIFF"},
 		{"renamed MP3", token, func() ([]byte, string) { return mp(m(meta), a(mp3)) }, 400, ""},

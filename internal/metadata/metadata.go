@@ -1,6 +1,7 @@
 // Package metadata decodes the JSON metadata that accompanies an uploaded recording into a
 // callvault.Recording, strictly: unknown or duplicate fields, trailing data, malformed times,
-// unknown enum values, control characters and oversized values are all rejected with a
+// unknown enum values, telephone numbers with letters or without digits, control characters and
+// oversized values are all rejected with a
 // KindInvalid error naming the field, so that a misconfigured recorder is told at once instead
 // of filling the catalogue with records no subject access search will find.
 package metadata

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/callvault/callvault"
 	"github.com/google/go-cmp/cmp"
@@ -85,6 +86,13 @@ func TestDecodeAccepts(t *testing.T) {
 			func(t *testing.T, r *callvault.Recording) {
 				if len(r.Parties) != 1 || r.Parties[0].Number.E164 != "+12025550143" {
 					t.Errorf("Parties = %+v", r.Parties)
+				}
+			}},
+		{"numbers as people write them: extensions, short codes, keypad codes, separators", `{"started_at":"2026-11-20T10:00:00Z","source":"upload","source_id":"a",
+			"external_numbers":["999","*67 0207 946 0000","+44 (0)20 7946-0000","020.7946.0000","0207/9460000","101#"],"parties":[{"number":"2001"}]}`,
+			func(t *testing.T, r *callvault.Recording) {
+				if len(r.ExternalNumbers) != 6 || r.ExternalNumbers[0].Raw != "999" || len(r.Parties) != 1 || r.Parties[0].Number.Raw != "2001" {
+					t.Errorf("got numbers %+v parties %+v", r.ExternalNumbers, r.Parties)
 				}
 			}},
 		{"ended_at equal to started_at, within future skew, whitespace around", " \n{\"started_at\":\"2026-11-21T11:00:00Z\",\"ended_at\":\"2026-11-21T11:00:00Z\",\"source\":\"upload\",\"source_id\":\"x y\"}\n ",
@@ -168,6 +176,14 @@ func TestDecodeRejects(t *testing.T) {
 		{"too many extensions", base(`,"extension":"1","extensions":["2","3","4","5","6","7","8","9","10","11","12","13","14","15","16","17","18","19","20","21"]`), "extensions has 21 entries; at most 20"},
 		{"too many numbers", base(`,"external_numbers":[` + strings.TrimSuffix(strings.Repeat(`"1",`, 21), ",") + `]`), "external_numbers has 21 entries; at most 20"},
 		{"external number with control", base(`,"external_number":"0770\t0900123"`), "external_numbers must not contain control characters"},
+		{"external number in words", base(`,"external_number":"call me maybe"`), `external_number "call me maybe" is not a telephone number: it contains letters`},
+		{"external numbers with letters", base(`,"external_numbers":["201","0800 FLOWERS"]`), `external_numbers[1] "0800 FLOWERS" is not a telephone number: it contains letters`},
+		{"external number without digits", base(`,"external_number":"()-"`), `external_number "()-" is not a telephone number: it has no digits`},
+		{"external number with a stray symbol", base(`,"external_number":"0770!0900123"`), `external_number "0770!0900123" is not a telephone number: "!" is not allowed`},
+		{"external number with a plus inside", base(`,"external_number":"44+7700900123"`), `"+" is not allowed`},
+		{"party number in punctuation", base(`,"parties":[{"name":"a","number":"!!!"}]`), `parties[0].number "!!!" is not a telephone number`},
+		{"party number a name", base(`,"parties":[{"name":"a"},{"number":"Jane"}]`), `parties[1].number "Jane" is not a telephone number: it contains letters`},
+		{"party number a sip uri", base(`,"parties":[{"number":"sip:jane@example.com"}]`), `put a name in parties[].name and a SIP address in parties[].uri`},
 		{"parties not an array", base(`,"parties":{}`), "parties must be an array of objects"},
 		{"party not an object", base(`,"parties":["Jane"]`), "parties[0] must be a JSON object"},
 		{"party unknown field", base(`,"parties":[{"name":"a"},{"nmae":"b"}]`), `unknown field "nmae" in parties[1]; the fields are name, number, uri, role`},
@@ -220,6 +236,12 @@ type errReader struct{ err error }
 
 func (r errReader) Read([]byte) (int, error) { return 0, r.err }
 
+// looksLikeNumber reports whether s has a digit and no letter: what the fuzz target checks of
+// every accepted number.
+func looksLikeNumber(s string) bool {
+	return strings.ContainsAny(s, "0123456789") && !strings.ContainsFunc(s, unicode.IsLetter)
+}
+
 func FuzzDecode(f *testing.F) {
 	f.Add(full)
 	f.Add(`{"started_at":"2026-11-20T10:00:00Z","source":"upload","source_id":"a","extensions":["1"],"external_numbers":["+1 202 555 0143"]}`)
@@ -227,6 +249,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add(`{"started_at":"x"}`)
 	f.Add(`[]`)
 	f.Add(`{"a":1}{}`)
+	f.Add(`{"started_at":"2026-11-20T10:00:00Z","source":"upload","source_id":"a","external_number":"call me maybe","parties":[{"number":"!!!"}]}`)
 	f.Fuzz(func(t *testing.T, in string) {
 		r, err := DecodeAt(strings.NewReader(in), "GB", now)
 		if err != nil {
@@ -247,6 +270,14 @@ func FuzzDecode(f *testing.F) {
 		for _, p := range r.Parties {
 			if !p.Role.Valid() {
 				t.Fatalf("accepted party role %q", p.Role)
+			}
+			if p.Number.Raw != "" && !looksLikeNumber(p.Number.Raw) {
+				t.Fatalf("accepted party number %q", p.Number.Raw)
+			}
+		}
+		for _, n := range r.ExternalNumbers {
+			if !looksLikeNumber(n.Raw) {
+				t.Fatalf("accepted external number %q", n.Raw)
 			}
 		}
 	})

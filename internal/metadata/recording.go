@@ -14,7 +14,7 @@ import (
 func (d *decoder) recording() (*callvault.Recording, error) {
 	rec := &callvault.Recording{}
 	var started, ended, source, sourceID, announcement string
-	var extensions, numbers []string
+	var extensions, numbers, numberFields []string
 	err := d.object("metadata", func(key string) error {
 		var err error
 		switch key {
@@ -40,11 +40,15 @@ func (d *decoder) recording() (*callvault.Recording, error) {
 			var s string
 			if s, err = d.str(key); err == nil && strings.TrimSpace(s) != "" {
 				numbers = append(numbers, s)
+				numberFields = append(numberFields, key)
 			}
 		case "external_numbers":
 			var ss []string
 			ss, err = d.strs(key, MaxNumbers)
-			numbers = append(numbers, ss...)
+			for i, s := range ss {
+				numbers = append(numbers, s)
+				numberFields = append(numberFields, key+"["+strconv.Itoa(i)+"]")
+			}
 		case "line":
 			var s string
 			if s, err = d.str(key); err == nil {
@@ -96,6 +100,11 @@ func (d *decoder) recording() (*callvault.Recording, error) {
 	nums, err := textList("external_numbers", numbers, MaxNumbers)
 	if err != nil {
 		return nil, err
+	}
+	for i, n := range numbers {
+		if err := telephoneNumber(numberFields[i], n); err != nil {
+			return nil, err
+		}
 	}
 	for _, n := range nums {
 		rec.ExternalNumbers = append(rec.ExternalNumbers, phone.Normalize(n, d.region))
@@ -175,7 +184,9 @@ func (d *decoder) party(i int) (callvault.Party, error) {
 		case "number":
 			var n string
 			if n, err = text(field, s, MaxString); err == nil && n != "" {
-				p.Number = phone.Normalize(n, d.region)
+				if err = telephoneNumber(field, n); err == nil {
+					p.Number = phone.Normalize(n, d.region)
+				}
 			}
 		case "uri":
 			p.URI, err = uri(field, s)

@@ -131,6 +131,32 @@ func uri(field, s string) (string, error) {
 	return u, nil
 }
 
+// telephoneNumber checks that s (trimmed, printable text) is written as a telephone number,
+// extension or short code: digits, an optional leading '+', the separators people write (space,
+// '-', '.', '(', ')', '/') and the keypad's '*' and '#'. A value with letters or without a digit
+// ("call me maybe", "!!!") is a recorder filling the wrong field; kept, it would be a subject no
+// search finds. Names go in a party's name, SIP addresses in its uri.
+func telephoneNumber(field, s string) error {
+	s = strings.TrimSpace(s)
+	digits := 0
+	for i, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == '+' && i == 0:
+		case strings.ContainsRune(" -.()/*#", r):
+		case unicode.IsLetter(r):
+			return invalid("%s %s is not a telephone number: it contains letters; put a name in parties[].name and a SIP address in parties[].uri", field, quote(s))
+		default:
+			return invalid("%s %s is not a telephone number: %s is not allowed; use digits, an optional leading +, and spaces, '-', '.', '(', ')', '/', '*' or '#'", field, quote(s), quote(string(r)))
+		}
+	}
+	if digits == 0 {
+		return invalid("%s %s is not a telephone number: it has no digits", field, quote(s))
+	}
+	return nil
+}
+
 // checkSourceID checks the recorder's own identifier of the call, the key that makes uploads
 // idempotent: it is kept exactly as given, so it must be unambiguous printable ASCII.
 func checkSourceID(s string) (string, error) {
