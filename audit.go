@@ -23,6 +23,7 @@ const (
 	ActionTokenCreate       = "token.create"
 	ActionTokenRevoke       = "token.revoke"
 	ActionKeyCreate         = "key.create"
+	ActionKeyRecord         = "key.record" // the public halves of the vault's keys recorded in the catalogue
 	ActionConfigChange      = "config.change"
 	ActionServerStart       = "server.start"
 	ActionServerStop        = "server.stop"

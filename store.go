@@ -101,13 +101,35 @@ type Catalogue interface {
 	Close() error
 }
 
-// CatalogueImporter is an optional capability of a Catalogue: it writes rows exactly as given,
-// for migration between backends. ImportAuditEvent keeps Seq, PrevHash and Hash as they are and
-// fails with KindConflict unless ev.Seq is the next sequence number; ImportRecording returns
-// KindInvalid if r.Validate fails and KindConflict (writing nothing) if the recording exists.
+// KeyStore records the public halves of the vault's keys (see VaultKey). Every catalogue backend
+// implements it; it is apart from Catalogue because only the process that loads the keys
+// (cmd/callvault) uses it. Stores keep the records; comparing them with the keys a node holds
+// is the caller's rule.
+type KeyStore interface {
+	// AddVaultKeys records keys and appends ev, atomically. It returns KindInvalid if a key
+	// fails VaultKey.Validate, and KindConflict, writing nothing, if a key of the same Kind and
+	// Epoch is recorded already (whatever its value): of several nodes recording the keys of a
+	// new vault at once exactly one succeeds, and a record is never replaced.
+	AddVaultKeys(ctx context.Context, keys []*VaultKey, ev *AuditEvent) error
+	// VaultKeys returns every recorded key ordered by Kind, then Epoch; none is (nil, nil).
+	VaultKeys(ctx context.Context) ([]*VaultKey, error)
+}
+
+// CatalogueImporter is an optional capability of a Catalogue: it reads and writes rows exactly
+// as given, without audit events, for migration between backends (whose audit log is copied
+// verbatim). ImportAuditEvent keeps Seq, PrevHash and Hash as they are and fails with
+// KindConflict unless ev.Seq is the next sequence number. ImportRecording, ImportTombstone and
+// ImportVaultKey return KindInvalid if the value fails its Validate, and KindConflict (writing
+// nothing) if it exists: a recording or tombstone with the same ID or (Source, SourceID), live
+// or deleted; a vault key of the same Kind and Epoch.
 type CatalogueImporter interface {
 	ImportRecording(ctx context.Context, r *Recording) error
 	ImportAuditEvent(ctx context.Context, ev *AuditEvent) error
+	ImportTombstone(ctx context.Context, t *Tombstone) error
+	ImportVaultKey(ctx context.Context, k *VaultKey) error
+	// Tombstones returns up to limit (see PageLimit) tombstones of deleted recordings with
+	// ID > afterID, ordered by ID.
+	Tombstones(ctx context.Context, afterID string, limit int) ([]*Tombstone, error)
 }
 
 // Compactor is an optional capability of a Catalogue whose deletions can leave copies of the

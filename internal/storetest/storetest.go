@@ -41,6 +41,9 @@ func Run(t *testing.T, open func(t *testing.T) callvault.Catalogue) {
 	t.Run("Lease", func(t *testing.T) { testLease(t, open) })
 	t.Run("Importer", func(t *testing.T) { testImporter(t, open) })
 	t.Run("Compact", func(t *testing.T) { testCompact(t, open) })
+	t.Run("VaultKeys", func(t *testing.T) { testVaultKeys(t, open) })
+	t.Run("ImportVaultKey", func(t *testing.T) { testImportVaultKey(t, open) })
+	t.Run("Tombstones", func(t *testing.T) { testTombstones(t, open) })
 	t.Run("Ping", func(t *testing.T) {
 		cat := open(t)
 		if err := cat.Ping(context.Background()); err != nil {

@@ -1,0 +1,69 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/callvault/callvault"
+	"github.com/jackc/pgx/v5"
+)
+
+// Tombstones returns up to limit tombstones of deleted recordings with ID > afterID, ordered by ID.
+func (db *DB) Tombstones(ctx context.Context, afterID string, limit int) ([]*callvault.Tombstone, error) {
+	const what = "postgres: list tombstones"
+	rows, err := db.pool.Query(ctx, `SELECT id, source, source_id, started_at, plain_size, stored_size,
+		plain_sha256, stored_sha256, blob_key, key_epoch, retain_until, created_at, deleted_at
+		FROM recordings WHERE id > $1 AND deleted_at IS NOT NULL ORDER BY id LIMIT $2`,
+		afterID, callvault.PageLimit(limit))
+	if err != nil {
+		return nil, translate(err, what)
+	}
+	ts, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*callvault.Tombstone, error) {
+		var (
+			t               callvault.Tombstone
+			source          string
+			retain, created *time.Time
+		)
+		if err := row.Scan(&t.ID, &source, &t.SourceID, &t.StartedAt, &t.PlainSize, &t.StoredSize,
+			&t.PlainSHA256, &t.StoredSHA256, &t.BlobKey, &t.KeyEpoch, &retain, &created, &t.DeletedAt); err != nil {
+			return nil, err
+		}
+		t.Source = callvault.Source(source)
+		t.StartedAt, t.DeletedAt = t.StartedAt.UTC(), t.DeletedAt.UTC()
+		t.RetainUntil, t.CreatedAt = fromNullTime(retain), fromNullTime(created)
+		return &t, nil
+	})
+	return ts, translate(err, what)
+}
+
+// ImportTombstone stores t as the row of a deleted recording, without subject rows or an audit
+// event. KindConflict if a recording (live or deleted) has its ID or (source, source ID).
+func (db *DB) ImportTombstone(ctx context.Context, t *callvault.Tombstone) error {
+	const what = "postgres: import tombstone"
+	if err := t.Validate(); err != nil {
+		return prefixed(err, what)
+	}
+	r := tombstoneRow(t)
+	args, err := recordingArgs(r)
+	if err != nil {
+		return err
+	}
+	return db.inTx(ctx, what, func(tx pgx.Tx) error {
+		if err := insertRecording(ctx, tx, r, args); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `UPDATE recordings SET deleted_at = $1 WHERE id = $2`, t.DeletedAt, t.ID)
+		return err
+	})
+}
+
+// tombstoneRow is the recordings row of t: its facts, and nothing of the deleted call (no
+// header, sidecar, parties or numbers).
+func tombstoneRow(t *callvault.Tombstone) *callvault.Recording {
+	return &callvault.Recording{
+		ID: t.ID, Source: t.Source, SourceID: t.SourceID, StartedAt: t.StartedAt,
+		AnnouncementPlayed: callvault.AnnouncementUnknown,
+		PlainSize:          t.PlainSize, StoredSize: t.StoredSize, PlainSHA256: t.PlainSHA256, StoredSHA256: t.StoredSHA256,
+		BlobKey: t.BlobKey, KeyEpoch: t.KeyEpoch, RetainUntil: t.RetainUntil, CreatedAt: t.CreatedAt,
+	}
+}
