@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -42,6 +40,9 @@ type Main struct {
 
 	// OnRetentionDelete, if set, is called after the retention sweep deletes a recording.
 	OnRetentionDelete func(id string)
+	// NoKeyCreation makes Open refuse, rather than create, missing keys even for a new vault
+	// (migrate sets it for the source, whose keys must exist).
+	NoKeyCreation bool
 
 	closers []func() error
 }
@@ -61,8 +62,9 @@ func newLogger(cfg Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// Open opens the catalogue, the blob store and the keys, creating the data directory and the keys
-// on first use (audited). It is what every subcommand does first.
+// Open opens the catalogue, the blob store and the keys, creating the data directory on first
+// use and the keys for a new vault only (audited; see loadKeys). It is what every subcommand
+// does first.
 func (m *Main) Open(ctx context.Context) error {
 	cfg := &m.Config
 	if cfg.Embedded() {
@@ -83,23 +85,8 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.Blobs = blobs
 
-	var created []string
-	if cfg.Recipient != "" {
-		m.Keys, err = vault.LoadRecipientOnly(cfg.Recipient)
-	} else {
-		m.Keys, created, err = vault.LoadOrCreateKeys(cfg.KeysDir())
-	}
-	if err != nil {
+	if err := m.loadKeys(ctx); err != nil {
 		return err
-	}
-	for _, f := range created {
-		sum := sha256.Sum256([]byte(m.Keys.RecipientString()))
-		ev := &callvault.AuditEvent{Time: time.Now(), Actor: string(callvault.ActorSystem), Action: callvault.ActionKeyCreate,
-			Object: "key:" + filepath.Base(f), Detail: callvault.AuditDetail(map[string]any{
-				"dir": cfg.KeysDir(), "recipient_sha256": hex.EncodeToString(sum[:8])})}
-		if err := m.Catalogue.AppendAudit(ctx, ev); err != nil {
-			return err
-		}
 	}
 	if sk := m.Keys.SigningKey(); sk != nil {
 		m.Checkpointer = &audit.Checkpointer{Store: m.Catalogue, Key: sk, Every: cfg.CheckpointEvery}

@@ -41,12 +41,28 @@ func LoadOrCreateKeys(dir string) (k *Keys, created []string, err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, nil, callvault.WrapError(callvault.KindInternal, err, "cannot create key directory "+dir)
 	}
-	id, idCreated, err := loadOrCreateIdentity(dir)
+	return loadKeys(dir, true)
+}
+
+// LoadKeys loads the keys in dir and never writes a file: for a vault whose keys exist already
+// (the catalogue records them), where creating new ones would make a node that seals recordings
+// no other node opens and signs checkpoints no verifier accepts. A missing public file is not
+// an error; one that does not match its private key is.
+//
+// Errors: KindNotFound if vault.key or audit-signing.key does not exist (the message names the
+// file); otherwise as LoadOrCreateKeys.
+func LoadKeys(dir string) (*Keys, error) {
+	k, _, err := loadKeys(dir, false)
+	return k, err
+}
+
+func loadKeys(dir string, create bool) (k *Keys, created []string, err error) {
+	id, idCreated, err := loadOrCreateIdentity(dir, create)
 	if err != nil {
 		return nil, created, err
 	}
 	created = append(created, idCreated...)
-	signing, sigCreated, err := loadOrCreateSigningKey(dir)
+	signing, sigCreated, err := loadOrCreateSigningKey(dir, create)
 	if err != nil {
 		return nil, created, err
 	}
@@ -64,13 +80,15 @@ func LoadRecipientOnly(path string) (*Keys, error) {
 	return newKeys(nil, r, nil, nil), nil
 }
 
-func loadOrCreateIdentity(dir string) (*age.HybridIdentity, []string, error) {
+func loadOrCreateIdentity(dir string, create bool) (*age.HybridIdentity, []string, error) {
 	idPath := filepath.Join(dir, IdentityFile)
 	recPath := filepath.Join(dir, RecipientFile)
 	var created []string
 
 	id, err := readIdentity(idPath)
 	switch {
+	case callvault.IsKind(err, callvault.KindNotFound) && !create:
+		return nil, nil, err
 	case callvault.IsKind(err, callvault.KindNotFound):
 		if exists(recPath) {
 			return nil, nil, callvault.Errorf(callvault.KindConflict,
@@ -94,6 +112,7 @@ func loadOrCreateIdentity(dir string) (*age.HybridIdentity, []string, error) {
 	want := id.Recipient().String()
 	r, err := readRecipient(recPath)
 	switch {
+	case callvault.IsKind(err, callvault.KindNotFound) && !create:
 	case callvault.IsKind(err, callvault.KindNotFound):
 		if err := writeFileExclusive(recPath, []byte(want+"\n"), 0o644); err != nil {
 			return nil, created, err
@@ -108,13 +127,15 @@ func loadOrCreateIdentity(dir string) (*age.HybridIdentity, []string, error) {
 	return id, created, nil
 }
 
-func loadOrCreateSigningKey(dir string) (ed25519.PrivateKey, []string, error) {
+func loadOrCreateSigningKey(dir string, create bool) (ed25519.PrivateKey, []string, error) {
 	keyPath := filepath.Join(dir, SigningKeyFile)
 	pubPath := filepath.Join(dir, VerifyKeyFile)
 	var created []string
 
 	priv, err := readSigningKey(keyPath)
 	switch {
+	case callvault.IsKind(err, callvault.KindNotFound) && !create:
+		return nil, nil, err
 	case callvault.IsKind(err, callvault.KindNotFound):
 		if exists(pubPath) {
 			return nil, nil, callvault.Errorf(callvault.KindConflict,
@@ -139,6 +160,7 @@ func loadOrCreateSigningKey(dir string) (ed25519.PrivateKey, []string, error) {
 	pub := priv.Public().(ed25519.PublicKey)
 	got, err := ReadVerifyKey(pubPath)
 	switch {
+	case callvault.IsKind(err, callvault.KindNotFound) && !create:
 	case callvault.IsKind(err, callvault.KindNotFound):
 		der, err := x509.MarshalPKIXPublicKey(pub)
 		if err != nil {

@@ -297,3 +297,49 @@ func TestLoadRecipientOnlyErrors(t *testing.T) {
 		}
 	}
 }
+
+// LoadKeys loads what LoadOrCreateKeys made, and where keys are missing it says so and writes
+// nothing: not the directory, not a key, not a public file.
+func TestLoadKeysNeverCreates(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "keys")
+	if _, err := LoadKeys(missing); !callvault.IsKind(err, callvault.KindNotFound) || !strings.Contains(err.Error(), IdentityFile) {
+		t.Fatalf("LoadKeys(no directory) = %v, want not found naming %s", err, IdentityFile)
+	}
+	if _, err := os.Stat(missing); !os.IsNotExist(err) {
+		t.Fatalf("LoadKeys created the key directory (%v)", err)
+	}
+
+	dir := filepath.Join(t.TempDir(), "keys")
+	made, _, err := LoadOrCreateKeys(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := LoadKeys(dir)
+	if err != nil {
+		t.Fatalf("LoadKeys: %v", err)
+	}
+	if loaded.RecipientString() != made.RecipientString() || !loaded.VerifyKey().Equal(made.VerifyKey()) || !loaded.CanOpen() {
+		t.Error("LoadKeys loaded other keys than LoadOrCreateKeys made")
+	}
+
+	// Public files are derived: their absence is no error, and they are not written.
+	for _, f := range []string{RecipientFile, VerifyKeyFile} {
+		os.Remove(filepath.Join(dir, f))
+	}
+	if _, err := LoadKeys(dir); err != nil {
+		t.Fatalf("LoadKeys without public files: %v", err)
+	}
+	for _, f := range []string{RecipientFile, VerifyKeyFile} {
+		if _, err := os.Stat(filepath.Join(dir, f)); !os.IsNotExist(err) {
+			t.Errorf("LoadKeys wrote %s (%v)", f, err)
+		}
+	}
+
+	os.Remove(filepath.Join(dir, SigningKeyFile))
+	if _, err := LoadKeys(dir); !callvault.IsKind(err, callvault.KindNotFound) || !strings.Contains(err.Error(), SigningKeyFile) {
+		t.Errorf("LoadKeys without the signing key = %v, want not found naming %s", err, SigningKeyFile)
+	}
+	if _, err := os.Stat(filepath.Join(dir, SigningKeyFile)); !os.IsNotExist(err) {
+		t.Errorf("LoadKeys created a signing key (%v)", err)
+	}
+}

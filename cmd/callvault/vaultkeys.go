@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/vault"
+)
+
+// loadKeys loads this process's keys and holds them against the public halves the catalogue
+// records (callvault.VaultKey). Keys are created only for a new vault: a catalogue that records
+// no keys and has an empty audit log. Once the catalogue records keys, a node whose keys are
+// missing or different is refused: a forgotten --keys would otherwise create a new identity
+// that seals recordings no other node can open, and a signing key whose checkpoints make
+// `audit verify` fail for ever. Keys the catalogue does not record yet (a vault from before
+// keys were recorded, or one whose first node was recorder-only) are recorded, audited.
+func (m *Main) loadKeys(ctx context.Context) error {
+	ks, ok := m.Catalogue.(callvault.KeyStore)
+	if !ok {
+		return callvault.Errorf(callvault.KindInternal, "the catalogue (%T) cannot record the vault's keys", m.Catalogue)
+	}
+	recorded, err := ks.VaultKeys(ctx)
+	if err != nil {
+		return err
+	}
+	keys, created, err := m.readKeys(ctx, recorded)
+	if err != nil {
+		return err
+	}
+	for _, f := range created {
+		ev := &callvault.AuditEvent{Time: time.Now(), Actor: string(callvault.ActorSystem), Action: callvault.ActionKeyCreate,
+			Object: "key:" + filepath.Base(f), Detail: callvault.AuditDetail(map[string]any{
+				"dir": m.Config.KeysDir(), "recipient_sha256": fingerprint(keys.RecipientString())})}
+		if err := m.Catalogue.AppendAudit(ctx, ev); err != nil {
+			return err
+		}
+	}
+	held := heldKeys(keys)
+	if err := m.checkKeys(recorded, held); err != nil {
+		return err
+	}
+	if missing := unrecorded(recorded, held); len(missing) > 0 {
+		var detail []map[string]string
+		for _, k := range missing {
+			detail = append(detail, map[string]string{"kind": string(k.Kind), "epoch": k.Epoch, "sha256": fingerprint(k.Public)})
+		}
+		ev := &callvault.AuditEvent{Time: time.Now(), Actor: string(callvault.ActorSystem), Action: callvault.ActionKeyRecord,
+			Object: "vault", Detail: callvault.AuditDetail(map[string]any{"keys": detail})}
+		err := ks.AddVaultKeys(ctx, missing, ev)
+		if callvault.IsKind(err, callvault.KindConflict) {
+			// Another node recorded the keys first: ours must be the ones it recorded.
+			if recorded, err = ks.VaultKeys(ctx); err == nil {
+				err = m.checkKeys(recorded, held)
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	m.Keys = keys
+	return nil
+}
+
+// readKeys loads the recipient-only keys of --recipient, or the key directory's, creating them
+// only for a new vault.
+func (m *Main) readKeys(ctx context.Context, recorded []*callvault.VaultKey) (*vault.Keys, []string, error) {
+	cfg := &m.Config
+	if cfg.Recipient != "" {
+		k, err := vault.LoadRecipientOnly(cfg.Recipient)
+		return k, nil, err
+	}
+	if len(recorded) == 0 && !m.NoKeyCreation {
+		head, err := m.Catalogue.AuditHead(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		if head == nil {
+			return vault.LoadOrCreateKeys(cfg.KeysDir())
+		}
+	}
+	k, err := vault.LoadKeys(cfg.KeysDir())
+	if callvault.IsKind(err, callvault.KindNotFound) {
+		msg := fmt.Sprintf("the vault's keys are not in %s: %s", cfg.KeysDir(), callvault.ErrorMessage(err))
+		switch {
+		case len(recorded) > 0:
+			msg += fmt.Sprintf(" (this catalogue belongs to the vault whose recipient is sha256:%s)", fingerprint(recordedPublic(recorded, callvault.VaultKeyRecipient)))
+		case m.NoKeyCreation:
+		default:
+			msg += " (this catalogue has an audit log, so its vault has keys somewhere)"
+		}
+		return nil, nil, &usageError{msg: msg, hint: "point --keys (or CALLVAULT_KEYS) at the key directory every node of this vault uses; new keys are made only for a new vault"}
+	}
+	return k, nil, err
+}
+
+// heldKeys returns the public halves of keys, as the catalogue records them.
+func heldKeys(keys *vault.Keys) []*callvault.VaultKey {
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	held := []*callvault.VaultKey{{Kind: callvault.VaultKeyRecipient, Epoch: vault.VaultEpoch, Public: keys.RecipientString(), CreatedAt: now}}
+	if pub := keys.VerifyKey(); pub != nil {
+		held = append(held, &callvault.VaultKey{Kind: callvault.VaultKeyAuditVerify, Public: base64.StdEncoding.EncodeToString(pub), CreatedAt: now})
+	}
+	return held
+}
+
+// checkKeys refuses held keys that differ from the recorded key of the same kind and epoch.
+func (m *Main) checkKeys(recorded, held []*callvault.VaultKey) error {
+	for _, h := range held {
+		for _, r := range recorded {
+			if r.Kind != h.Kind || r.Epoch != h.Epoch || r.Public == h.Public {
+				continue
+			}
+			from := "the keys in " + m.Config.KeysDir()
+			if m.Config.Recipient != "" {
+				from = "the recipient in " + m.Config.Recipient
+			}
+			what := "vault recipient"
+			why := "a node with other keys would seal recordings no other node can open"
+			if h.Kind == callvault.VaultKeyAuditVerify {
+				what, why = "audit signing key", "checkpoints signed with another key never verify"
+			}
+			return &usageError{
+				msg: fmt.Sprintf("%s are not this vault's: the catalogue records the %s sha256:%s, these keys have sha256:%s",
+					from, what, fingerprint(r.Public), fingerprint(h.Public)),
+				hint: "point --keys (or --recipient) at the key material every node of this vault uses; " + why,
+			}
+		}
+	}
+	return nil
+}
+
+// unrecorded returns the held keys whose kind and epoch the catalogue has no record of.
+func unrecorded(recorded, held []*callvault.VaultKey) []*callvault.VaultKey {
+	var out []*callvault.VaultKey
+	for _, h := range held {
+		if recordedPublic(recorded, h.Kind, h.Epoch) == "" {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// recordedPublic returns the public value recorded for kind (and epoch, "" by default).
+func recordedPublic(recorded []*callvault.VaultKey, kind callvault.VaultKeyKind, epoch ...string) string {
+	e := ""
+	if len(epoch) > 0 {
+		e = epoch[0]
+	}
+	for _, r := range recorded {
+		if r.Kind == kind && r.Epoch == e {
+			return r.Public
+		}
+	}
+	return ""
+}
+
+// fingerprint is a short, printable name of a public key: post-quantum recipients are
+// thousands of characters long.
+func fingerprint(public string) string {
+	sum := sha256.Sum256([]byte(public))
+	return hex.EncodeToString(sum[:8])
+}
