@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/callvault/callvault"
@@ -16,7 +18,8 @@ const actionMigrate = "vault.migrate"
 
 func runMigrate(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet(e, "migrate", "migrate --from DATA_DIR --to-db postgres://... --to-blob s3://... [flags]", false)
-	from := fs.String("from", "", "data directory of the embedded installation to move (SQLite catalogue, local blobs, keys)")
+	from := fs.String("from", "", "data directory of the embedded installation to move (SQLite catalogue, local blobs)")
+	fromKeys := fs.String("from-keys", "", "key directory of the installation to move (default <from>/keys); keys are never created there")
 	toDB := fs.String("to-db", "", "target catalogue: postgres://...")
 	toBlob := fs.String("to-blob", "", "target blob store: s3://bucket/prefix?endpoint=...")
 	if err := parseFlags(fs, args); err != nil {
@@ -26,7 +29,7 @@ func runMigrate(ctx context.Context, e env, args []string) error {
 		return &usageError{msg: "migrate needs --from, --to-db and --to-blob", hint: "callvault migrate --from ./callvault-data --to-db postgres://callvault@db/callvault --to-blob 's3://recordings/clinic?endpoint=https://s3.example'"}
 	}
 	srcCfg := DefaultConfig()
-	srcCfg.Data = *from
+	srcCfg.Data, srcCfg.Keys = *from, *fromKeys
 	dstCfg := DefaultConfig()
 	dstCfg.DB, dstCfg.Blob = *toDB, *toBlob
 	for _, c := range []*Config{&srcCfg, &dstCfg} {
@@ -34,7 +37,18 @@ func runMigrate(ctx context.Context, e env, args []string) error {
 			return err
 		}
 	}
+	if _, err := os.Stat(filepath.Join(srcCfg.Data, "catalogue.db")); err != nil {
+		return &usageError{msg: fmt.Sprintf("%s is not a callvault data directory: %v", srcCfg.Data, err), hint: "give the data directory of the embedded installation with --from"}
+	}
+	// Nothing may change in the source while it is copied: no server, no ingest (both hold the
+	// lock shared), and none starts until the migration ends.
+	lock, err := lockIngestExclusive(srcCfg.Data)
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
 	src := NewMain(srcCfg, e.stdout, e.stderr)
+	src.NoKeyCreation = true
 	if err := src.Open(ctx); err != nil {
 		src.Close()
 		return err
@@ -46,20 +60,23 @@ func runMigrate(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("migration interrupted (run the same command again to resume): %w", err)
 	}
-	fmt.Fprintf(e.stdout, "migrated %d recordings (%d already there), %d audit events, %d checkpoints; every hash verified\n",
-		rep.copied, rep.present, rep.events, rep.checkpoints)
+	fmt.Fprintf(e.stdout, "migrated %d recordings (%d already there), %d tombstones of deleted recordings, %d audit events, %d checkpoints; every hash verified\n",
+		rep.copied, rep.present, rep.tombstones, rep.events, rep.checkpoints)
 	fmt.Fprintf(e.stdout, "next: copy %s to every node (or point --keys at it) and start them with --db and --blob\n", srcCfg.KeysDir())
 	return nil
 }
 
 type migrateReport struct {
-	copied, present, events, checkpoints int
+	copied, present, tombstones, events, checkpoints int
 }
 
-// migrate copies every live recording (catalogue row and encrypted blob, each hash verified),
-// the whole audit log and its checkpoints from src to the stores of dstCfg. It is idempotent, so
-// an interrupted run is resumed by running it again. At the end it verifies the target as
-// `audit verify` would and appends a vault.migrate event to both sides.
+// migrate copies the record of the vault's keys, every live recording (catalogue row and
+// encrypted blob, each hash verified), the tombstones of deleted recordings, the whole audit log
+// and its checkpoints from src to the stores of dstCfg. It is idempotent, so an interrupted run
+// is resumed by running it again. Before copying anything it checks that the target's audit log
+// is a prefix of the source's (an empty or partly migrated target, not another vault). At the
+// end it verifies the target as `audit verify` would, checks that both sides hold the same
+// recordings and tombstones, and appends a vault.migrate event to both sides.
 func migrate(ctx context.Context, src *Main, dstCfg Config, actor callvault.Actor, progress func(done, total int)) (migrateReport, error) {
 	var rep migrateReport
 	dstCat, err := openCatalogue(ctx, &dstCfg)
@@ -71,8 +88,18 @@ func migrate(ctx context.Context, src *Main, dstCfg Config, actor callvault.Acto
 	if !ok {
 		return rep, callvault.Errorf(callvault.KindInvalid, "the target catalogue cannot import")
 	}
+	srcImp, ok := src.Catalogue.(callvault.CatalogueImporter)
+	if !ok {
+		return rep, callvault.Errorf(callvault.KindInvalid, "the source catalogue cannot list tombstones")
+	}
 	dstBlobs, err := openBlobs(ctx, &dstCfg)
 	if err != nil {
+		return rep, err
+	}
+	if err := checkAuditPrefix(ctx, src.Catalogue, dstCat); err != nil {
+		return rep, err
+	}
+	if err := migrateVaultKeys(ctx, src.Catalogue, dstCat, imp); err != nil {
 		return rep, err
 	}
 
@@ -117,6 +144,10 @@ func migrate(ctx context.Context, src *Main, dstCfg Config, actor callvault.Acto
 		after = page[len(page)-1].ID
 	}
 
+	if rep.tombstones, err = migrateTombstones(ctx, srcImp, imp, dstCat); err != nil {
+		return rep, err
+	}
+
 	// The audit log is copied verbatim, so the target's chain is the source's. The migration's
 	// own event goes into the source's log and is copied with the rest: both logs end alike.
 	pub := src.Keys.VerifyKey()
@@ -143,6 +174,12 @@ func migrate(ctx context.Context, src *Main, dstCfg Config, actor callvault.Acto
 	}
 	if !vr.OK() {
 		return rep, callvault.Errorf(callvault.KindInternal, "the migrated vault does not verify: %s", vr.FirstProblem())
+	}
+	if err := sameIDs(ctx, "recording", liveIDs(src.Catalogue), liveIDs(dstCat)); err != nil {
+		return rep, err
+	}
+	if err := sameIDs(ctx, "tombstone", tombstoneIDs(srcImp), tombstoneIDs(imp)); err != nil {
+		return rep, err
 	}
 	return rep, nil
 }
@@ -182,7 +219,7 @@ func copyBlob(ctx context.Context, from, to callvault.BlobStore, r *callvault.Re
 		return err
 	}
 	h := sha256.New()
-	if _, err := io.Copy(io.MultiWriter(w, h), io.NewSectionReader(b, 0, b.Size())); err != nil {
+	if _, err := io.CopyBuffer(io.MultiWriter(w, h), io.NewSectionReader(b, 0, b.Size()), make([]byte, migrateBuffer)); err != nil {
 		w.Abort()
 		return err
 	}
@@ -199,6 +236,10 @@ func copyBlob(ctx context.Context, from, to callvault.BlobStore, r *callvault.Re
 	return nil
 }
 
+// migrateBuffer is how much of a blob one read asks for. Each ReadAt of an object store's blob
+// is one ranged GET, so io.Copy's 32 KiB would make a 100 MiB recording 3,200 requests.
+const migrateBuffer = 4 << 20
+
 // blobMatches reports whether store holds r's blob with the right size and SHA-256.
 func blobMatches(ctx context.Context, store callvault.BlobStore, r *callvault.Recording) (bool, error) {
 	b, err := store.Open(ctx, r.BlobKey)
@@ -213,15 +254,35 @@ func blobMatches(ctx context.Context, store callvault.BlobStore, r *callvault.Re
 		return false, nil
 	}
 	h := sha256.New()
-	if _, err := io.Copy(h, io.NewSectionReader(b, 0, b.Size())); err != nil {
+	if _, err := io.CopyBuffer(h, io.NewSectionReader(b, 0, b.Size()), make([]byte, migrateBuffer)); err != nil {
 		return false, err
 	}
 	return hex.EncodeToString(h.Sum(nil)) == r.StoredSHA256, nil
 }
 
+// checkAuditPrefix returns KindConflict unless the target's audit log is empty or a prefix of
+// the source's (what an interrupted migration leaves): the head events must agree.
+func checkAuditPrefix(ctx context.Context, src, dst callvault.AuditStore) error {
+	head, err := dst.AuditHead(ctx)
+	if err != nil || head == nil {
+		return err
+	}
+	same, err := src.AuditEvents(ctx, head.Seq-1, 1)
+	if err != nil {
+		return err
+	}
+	if len(same) != 1 || same[0].Hash != head.Hash {
+		return callvault.Errorf(callvault.KindConflict, "the target's audit log (head %d) is not a copy of the source's: migrate into an empty catalogue", head.Seq)
+	}
+	return nil
+}
+
 // migrateAudit copies the events the target lacks, after checking that the chains agree on the
 // target's head.
 func migrateAudit(ctx context.Context, src, dst callvault.AuditStore, imp callvault.CatalogueImporter) (int, error) {
+	if err := checkAuditPrefix(ctx, src, dst); err != nil {
+		return 0, err
+	}
 	head, err := dst.AuditHead(ctx)
 	if err != nil {
 		return 0, err
@@ -229,13 +290,6 @@ func migrateAudit(ctx context.Context, src, dst callvault.AuditStore, imp callva
 	after := int64(0)
 	if head != nil {
 		after = head.Seq
-		same, err := src.AuditEvents(ctx, head.Seq-1, 1)
-		if err != nil {
-			return 0, err
-		}
-		if len(same) != 1 || same[0].Hash != head.Hash {
-			return 0, callvault.Errorf(callvault.KindConflict, "the target's audit log (head %d) is not a copy of the source's: migrate into an empty catalogue", head.Seq)
-		}
 	}
 	n := 0
 	for {
@@ -280,4 +334,140 @@ func migrateCheckpoints(ctx context.Context, src, dst callvault.AuditStore) (int
 		n++
 	}
 	return n, nil
+}
+
+// migrateVaultKeys copies the record of the vault's keys, so that the target's nodes are held to
+// the same keys. A target that records other keys is another vault's.
+func migrateVaultKeys(ctx context.Context, src, dst callvault.Catalogue, imp callvault.CatalogueImporter) error {
+	srcKeys, err := src.(callvault.KeyStore).VaultKeys(ctx)
+	if err != nil {
+		return err
+	}
+	dstKS, ok := dst.(callvault.KeyStore)
+	if !ok {
+		return callvault.Errorf(callvault.KindInvalid, "the target catalogue cannot record the vault's keys")
+	}
+	have, err := dstKS.VaultKeys(ctx)
+	if err != nil {
+		return err
+	}
+	for _, k := range srcKeys {
+		switch got := recordedPublic(have, k.Kind, k.Epoch); {
+		case got == k.Public:
+		case got != "":
+			return callvault.Errorf(callvault.KindConflict,
+				"the target catalogue records another vault's %s key (sha256:%s, the source's is sha256:%s): migrate into an empty catalogue",
+				k.Kind, fingerprint(got), fingerprint(k.Public))
+		default:
+			if err := imp.ImportVaultKey(ctx, k); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// migrateTombstones copies the tombstones of deleted recordings, so that the target keeps their
+// source ids taken (a retried capture of a deleted call is refused there too) and the hashes
+// their deletion receipts name. A tombstone whose recording the target still has live means the
+// source deleted it after an earlier run copied it.
+func migrateTombstones(ctx context.Context, src, dst callvault.CatalogueImporter, dstCat callvault.Catalogue) (int, error) {
+	n := 0
+	for after := ""; ; {
+		page, err := src.Tombstones(ctx, after, 1000)
+		if err != nil || len(page) == 0 {
+			return n, err
+		}
+		for _, ts := range page {
+			err := dst.ImportTombstone(ctx, ts)
+			switch {
+			case err == nil:
+				n++
+			case callvault.IsKind(err, callvault.KindConflict):
+				if _, lerr := dstCat.Recording(ctx, ts.ID); lerr == nil {
+					return n, callvault.Errorf(callvault.KindConflict,
+						"recording %s was deleted in the source after an earlier run copied it; the target still has it: migrate into an empty catalogue", ts.ID)
+				} else if !callvault.IsKind(lerr, callvault.KindNotFound) {
+					return n, lerr
+				}
+			default:
+				return n, fmt.Errorf("tombstone %s: %w", ts.ID, err)
+			}
+		}
+		after = page[len(page)-1].ID
+	}
+}
+
+// idLister returns the IDs after the given one, in order, a page at a time; none at the end.
+type idLister func(ctx context.Context, after string) ([]string, error)
+
+func liveIDs(s callvault.RecordingStore) idLister {
+	return func(ctx context.Context, after string) ([]string, error) {
+		rs, err := s.ListRecordings(ctx, after, callvault.MaxSearchLimit)
+		out := make([]string, len(rs))
+		for i, r := range rs {
+			out[i] = r.ID
+		}
+		return out, err
+	}
+}
+
+func tombstoneIDs(s callvault.CatalogueImporter) idLister {
+	return func(ctx context.Context, after string) ([]string, error) {
+		ts, err := s.Tombstones(ctx, after, callvault.MaxSearchLimit)
+		out := make([]string, len(ts))
+		for i, t := range ts {
+			out[i] = t.ID
+		}
+		return out, err
+	}
+}
+
+// sameIDs walks both listings side by side and returns KindInternal naming the first ID that
+// only one side has: the last word on whether the migration copied everything, and nothing more.
+func sameIDs(ctx context.Context, what string, src, dst idLister) error {
+	next := func(l idLister) func() (string, error) {
+		var page []string
+		after, done := "", false
+		return func() (string, error) {
+			if len(page) == 0 && !done {
+				var err error
+				if page, err = l(ctx, after); err != nil {
+					return "", err
+				}
+				if len(page) == 0 {
+					done = true
+				} else {
+					after = page[len(page)-1]
+				}
+			}
+			if len(page) == 0 {
+				return "", nil
+			}
+			id := page[0]
+			page = page[1:]
+			return id, nil
+		}
+	}
+	nextSrc, nextDst := next(src), next(dst)
+	for {
+		s, err := nextSrc()
+		if err != nil {
+			return err
+		}
+		d, err := nextDst()
+		if err != nil {
+			return err
+		}
+		switch {
+		case s == "" && d == "":
+			return nil
+		case s == d:
+			continue
+		case d == "" || (s != "" && s < d):
+			return callvault.Errorf(callvault.KindInternal, "after the migration the source has %s %s and the target does not", what, s)
+		default:
+			return callvault.Errorf(callvault.KindInternal, "after the migration the target has %s %s and the source does not: migrate into an empty catalogue", what, d)
+		}
+	}
 }

@@ -42,6 +42,24 @@ func lockIngestShared(dataDir string) (*dirLock, error) {
 	return &dirLock{f}, nil
 }
 
+// lockIngestExclusive takes the lock exclusively without waiting, for a process that must be
+// alone with the data directory (migrate copies it whole). While a server or an ingest holds
+// the lock it refuses; once taken, servers and ingests starting later wait for it.
+func lockIngestExclusive(dataDir string) (*dirLock, error) {
+	f, err := os.OpenFile(filepath.Join(dataDir, "ingest.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open ingest lock: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, &usageError{
+			msg:  fmt.Sprintf("a callvault server or ingest is using %s (it holds %s)", dataDir, f.Name()),
+			hint: "stop it first: nothing may change in the data directory while it is migrated",
+		}
+	}
+	return &dirLock{f}, nil
+}
+
 // Share downgrades the lock to shared.
 func (l *dirLock) Share() error {
 	if l == nil {

@@ -1,0 +1,267 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/audio"
+	"github.com/callvault/callvault/internal/fileblob"
+	"github.com/callvault/callvault/internal/postgres/pgtest"
+	"github.com/callvault/callvault/internal/sqlite"
+)
+
+// embeddedTarget returns the configuration of a migration target on embedded stores; the
+// migration logic does not care which backends it copies between.
+func embeddedTarget(t *testing.T) Config {
+	cfg := DefaultConfig()
+	cfg.Data = t.TempDir()
+	return cfg
+}
+
+func blobFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	var files []string
+	filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			files = append(files, p)
+		}
+		return nil
+	})
+	return files
+}
+
+// A deleted recording's tombstone moves with the vault: its source id stays taken on the target
+// (a retried capture of the deleted call is refused) and the hashes its receipt names stay.
+func TestMigrateCopiesTombstones(t *testing.T) {
+	ctx := context.Background()
+	data := t.TempDir()
+	src := mainFor(t, "--data", data)
+	ids := ingestN(t, src, 3, "tomb", time.Now().Add(-time.Hour))
+	deleted, err := src.Catalogue.Recording(ctx, ids[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := src.Catalogue.DeleteRecording(ctx, deleted.ID, &callvault.AuditEvent{Time: time.Now(), Actor: "system",
+		Action: callvault.ActionRecordingDelete, Object: "recording:" + deleted.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.Blobs.Delete(ctx, deleted.BlobKey); err != nil {
+		t.Fatal(err)
+	}
+	dstCfg := embeddedTarget(t)
+	rep, err := migrate(ctx, src, dstCfg, "cli:test", func(int, int) {})
+	if err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	if rep.copied != 2 || rep.tombstones != 1 {
+		t.Errorf("migrated %d recordings and %d tombstones, want 2 and 1", rep.copied, rep.tombstones)
+	}
+	rep, err = migrate(ctx, src, dstCfg, "cli:test", func(int, int) {})
+	if err != nil || rep.tombstones != 0 || rep.present != 2 {
+		t.Errorf("second run: %+v, %v; want nothing new", rep, err)
+	}
+
+	dst := mainFor(t, "--data", dstCfg.Data, "--keys", filepath.Join(data, "keys"))
+	ts, err := dst.Catalogue.(callvault.CatalogueImporter).Tombstones(ctx, "", 10)
+	if err != nil || len(ts) != 1 || ts[0].ID != deleted.ID || ts[0].PlainSHA256 != deleted.PlainSHA256 || ts[0].StoredSHA256 != deleted.StoredSHA256 {
+		t.Fatalf("target tombstones %+v (%v), want the deleted recording's with its hashes", ts, err)
+	}
+	wav, _ := makeWAV(t, audio.MuLawFormat(8000, 1), 0.05)
+	_, _, err = dst.Archive.Ingest(ctx, callvault.IngestRequest{Actor: "test", Audio: bytes.NewReader(wav),
+		Recording: &callvault.Recording{StartedAt: time.Now(), Source: deleted.Source, SourceID: deleted.SourceID}})
+	if !callvault.IsKind(err, callvault.KindConflict) || !strings.Contains(err.Error(), "deleted") {
+		t.Errorf("ingest of a deleted source id on the target: %v, want the conflict of a deleted recording", err)
+	}
+}
+
+// A target whose audit log is not a prefix of the source's is another vault's: the migration
+// refuses before it copies a single recording or blob into it.
+func TestMigrateChecksTargetLogFirst(t *testing.T) {
+	ctx := context.Background()
+	src := mainFor(t, "--data", t.TempDir())
+	ingestN(t, src, 3, "prefix", time.Now().Add(-time.Hour))
+	dstCfg := embeddedTarget(t)
+	db, err := sqlite.Open(ctx, filepath.Join(dstCfg.Data, "catalogue.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AppendAudit(ctx, &callvault.AuditEvent{Time: time.Now(), Actor: "system", Action: callvault.ActionServerStart}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	_, err = migrate(ctx, src, dstCfg, "cli:test", func(int, int) {})
+	if !callvault.IsKind(err, callvault.KindConflict) || !strings.Contains(err.Error(), "not a copy of the source's") {
+		t.Fatalf("migrate into another vault's catalogue: %v, want a conflict", err)
+	}
+	db, err = sqlite.Open(ctx, filepath.Join(dstCfg.Data, "catalogue.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if recs, err := db.ListRecordings(ctx, "", 10); err != nil || len(recs) != 0 {
+		t.Errorf("the refused migration copied %d recordings (%v)", len(recs), err)
+	}
+	if files := blobFiles(t, filepath.Join(dstCfg.Data, "blobs")); len(files) != 0 {
+		t.Errorf("the refused migration copied blobs: %v", files)
+	}
+}
+
+// The migration's last check compares the recordings of both sides: a target holding one the
+// source does not (whose blob verifies, so audit verification alone passes) is reported.
+func TestMigrateComparesRecordingIDs(t *testing.T) {
+	ctx := context.Background()
+	src := mainFor(t, "--data", t.TempDir())
+	ingestN(t, src, 2, "ids", time.Now().Add(-time.Hour))
+	other := mainFor(t, "--data", t.TempDir())
+	extraID := ingestN(t, other, 1, "elsewhere", time.Now().Add(-time.Hour))[0]
+	extra, err := other.Catalogue.Recording(ctx, extraID)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	dstCfg := embeddedTarget(t)
+	db, err := sqlite.Open(ctx, filepath.Join(dstCfg.Data, "catalogue.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dstBlobs, err := fileblob.Open(filepath.Join(dstCfg.Data, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ImportRecording(ctx, extra); err != nil {
+		t.Fatal(err)
+	}
+	if err := copyBlob(ctx, other.Blobs, dstBlobs, extra); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	_, err = migrate(ctx, src, dstCfg, "cli:test", func(int, int) {})
+	if err == nil || !strings.Contains(err.Error(), "the target has recording "+extraID+" and the source does not") {
+		t.Fatalf("migrate into a target with a recording of its own: %v, want the difference reported", err)
+	}
+}
+
+// While a server runs on the data directory, migrate refuses to start.
+func TestMigrateRefusesWhileServerRuns(t *testing.T) {
+	s := startServer(t, "")
+	code, _, errOut := cli(t, "migrate", "--from", s.data, "--to-db", "postgres://callvault@127.0.0.1:1/callvault", "--to-blob", "s3://b/p")
+	if code != 2 || !strings.Contains(errOut, "a callvault server or ingest is using "+s.data) || !strings.Contains(errOut, "callvault: hint: stop it first") {
+		t.Fatalf("migrate while serving: exit %d, %q; want a refusal", code, errOut)
+	}
+}
+
+// migrate reads the source's keys from --from-keys (default <from>/keys) and never creates any.
+func TestMigrateSourceKeys(t *testing.T) {
+	data := t.TempDir()
+	src := mainFor(t, "--data", data)
+	ingestN(t, src, 2, "keys", time.Now().Add(-time.Hour))
+	src.Close()
+	moved := filepath.Join(t.TempDir(), "keys")
+	if err := os.Rename(filepath.Join(data, "keys"), moved); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := cli(t, "migrate", "--from", data, "--to-db", "postgres://callvault@127.0.0.1:1/callvault", "--to-blob", "s3://b/p")
+	if code == 0 || !strings.Contains(errOut, "the vault's keys are not in "+filepath.Join(data, "keys")) {
+		t.Fatalf("migrate without the source's keys: exit %d, %q; want a refusal naming the key directory", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(data, "keys")); !os.IsNotExist(err) {
+		t.Fatalf("migrate created keys in the source (%v)", err)
+	}
+
+	dbURL := pgtest.NewTestDatabase(t)
+	blobURL := "file://" + t.TempDir()
+	code, out, errOut := cli(t, "migrate", "--from", data, "--from-keys", moved, "--to-db", dbURL, "--to-blob", blobURL)
+	if code != 0 || !strings.Contains(out, "migrated 2 recordings") {
+		t.Fatalf("migrate with --from-keys: exit %d %s %s", code, out, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(data, "keys")); !os.IsNotExist(err) {
+		t.Fatalf("migrate created keys in the source (%v)", err)
+	}
+	// The target holds its nodes to the source's keys.
+	code, _, errOut = cli(t, "audit", "verify", "--data", t.TempDir(), "--db", dbURL, "--blob", blobURL)
+	if code == 0 || !strings.Contains(errOut, "point --keys") {
+		t.Errorf("audit verify of the target without the vault's keys: exit %d %q, want a refusal", code, errOut)
+	}
+	if code, out, errOut := cli(t, "audit", "verify", "--data", t.TempDir(), "--db", dbURL, "--blob", blobURL, "--keys", moved); code != 0 {
+		t.Errorf("audit verify of the target with the vault's keys: %d %s %s", code, out, errOut)
+	}
+}
+
+// countingStore counts the ReadAt calls on the blobs it opens: on an object store each one is
+// a ranged GET.
+type countingStore struct {
+	callvault.BlobStore
+	reads atomic.Int64
+}
+
+func (c *countingStore) Open(ctx context.Context, key string) (callvault.Blob, error) {
+	b, err := c.BlobStore.Open(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	return &countingBlob{Blob: b, reads: &c.reads}, nil
+}
+
+type countingBlob struct {
+	callvault.Blob
+	reads *atomic.Int64
+}
+
+func (c *countingBlob) ReadAt(p []byte, off int64) (int, error) {
+	c.reads.Add(1)
+	return c.Blob.ReadAt(p, off)
+}
+
+// Migration reads blobs in large pieces, not io.Copy's 32 KiB: a 6 MiB blob is two reads.
+func TestMigrationReadsBlobsInLargePieces(t *testing.T) {
+	ctx := context.Background()
+	from, err := fileblob.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	to, err := fileblob.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload := make([]byte, 6<<20)
+	rand.Read(payload)
+	sum := sha256.Sum256(payload)
+	r := &callvault.Recording{BlobKey: "recordings/2026/11/x.age", StoredSize: int64(len(payload)), StoredSHA256: hex.EncodeToString(sum[:])}
+	w, err := from.Create(ctx, r.BlobKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(payload)
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	src, dst := &countingStore{BlobStore: from}, &countingStore{BlobStore: to}
+	if err := copyBlob(ctx, src, dst, r); err != nil {
+		t.Fatalf("copyBlob: %v", err)
+	}
+	if n := src.reads.Load(); n > 3 {
+		t.Errorf("copying a 6 MiB blob took %d reads of the source, want at most 3", n)
+	}
+	if n := dst.reads.Load(); n > 3 {
+		t.Errorf("verifying a 6 MiB blob took %d reads of the target, want at most 3", n)
+	}
+	dst.reads.Store(0)
+	if ok, err := blobMatches(ctx, dst, r); err != nil || !ok {
+		t.Fatalf("blobMatches after the copy: %v, %v", ok, err)
+	}
+	if n := dst.reads.Load(); n > 3 {
+		t.Errorf("blobMatches of a 6 MiB blob took %d reads, want at most 3", n)
+	}
+}
