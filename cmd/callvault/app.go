@@ -42,6 +42,8 @@ type Main struct {
 
 	// OnRetentionDelete, if set, is called after the retention sweep deletes a recording.
 	OnRetentionDelete func(id string)
+	// onJobPoll, if set, is called after each lease poll of a background job (tests).
+	onJobPoll func(job, holder string, held bool)
 
 	closers []func() error
 }
