@@ -47,7 +47,7 @@ export CALLVAULT_TEST_PG="$PGURL"
 
 # --- S3 server (versitygw) -------------------------------------------------------------------
 VGW="$(go env GOPATH)/bin/versitygw"
-if [ ! -x "$VGW" ]; then
+if [ ! -x "$VGW" ] || ! go version -m "$VGW" 2>/dev/null | grep -q 'versity/versitygw[[:space:]]*v1\.8\.0'; then
   log "installing versitygw v1.8.0 (a real S3 gateway, for the S3 tests)"
   go install github.com/versity/versitygw/cmd/versitygw@v1.8.0
 fi

@@ -43,6 +43,8 @@ type Main struct {
 	// NoKeyCreation makes Open refuse, rather than create, missing keys even for a new vault
 	// (migrate sets it for the source, whose keys must exist).
 	NoKeyCreation bool
+	// onJobPoll, if set, is called after each lease poll of a background job (tests).
+	onJobPoll func(job, holder string, held bool)
 
 	closers []func() error
 }

@@ -177,6 +177,16 @@ func TestIngestCommand(t *testing.T) {
 		t.Errorf("no progress bar in %q", errOut)
 	}
 	os.Remove(filepath.Join(src, "broken.wav"))
+	// Without a NAME.json the start time is the file's modification time, checked like any
+	// start time: a file from a recorder with an unset clock (1970) needs its metadata file.
+	epoch := filepath.Join(src, "epoch.wav")
+	os.WriteFile(epoch, wavs[0], 0o600)
+	os.Chtimes(epoch, time.Unix(0, 0), time.Unix(0, 0))
+	code, _, errOut = cli(t, "ingest", "--data", data, "--dir", src)
+	if code == 0 || !strings.Contains(errOut, "epoch.wav") || !strings.Contains(errOut, "before 1990") || !strings.Contains(errOut, "epoch.json") {
+		t.Fatalf("ingest --dir of a 1970 file: exit %d\n%s", code, errOut)
+	}
+	os.Remove(epoch)
 	code, out, _ = cli(t, "ingest", "--data", data, "--dir", src)
 	if code != 0 || strings.Count(out, "already stored") != 3 {
 		t.Fatalf("re-import: exit %d\n%s", code, out)

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
@@ -144,12 +146,18 @@ func metaForFile(root, wav, region string) (*callvault.Recording, error) {
 		return nil, err
 	}
 	rel, _ := filepath.Rel(root, wav)
-	return &callvault.Recording{
-		StartedAt:          st.ModTime().UTC(),
-		Source:             callvault.SourceImport,
-		SourceID:           "file:" + filepath.ToSlash(rel),
-		AnnouncementPlayed: callvault.AnnouncementUnknown,
-	}, nil
+	// The same rules as uploaded metadata (a plausible start time, a printable source id of
+	// bounded length): a file they refuse needs a NAME.json beside it.
+	doc, _ := json.Marshal(map[string]string{
+		"started_at": st.ModTime().UTC().Format(time.RFC3339), "source": string(callvault.SourceImport),
+		"source_id": "file:" + filepath.ToSlash(rel), "announcement_played": string(callvault.AnnouncementUnknown),
+	})
+	rec, err := metadata.Decode(bytes.NewReader(doc), region)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w (metadata made from the file's name and modification time; put a %s beside it)",
+			wav, err, filepath.Base(side))
+	}
+	return rec, nil
 }
 
 // progress draws a one-line progress bar on a terminal-like writer.

@@ -26,6 +26,9 @@ func runRetention(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer m.Close()
+	if err := m.checkDeletesAreFinal(ctx); err != nil {
+		return err
+	}
 	holder := nodeID()
 	deadline := time.Now().Add(*wait)
 	for {

@@ -45,6 +45,9 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 		}
 	}()
 	cfg := &m.Config
+	if err := m.checkDeletesAreFinal(ctx); err != nil {
+		return err
+	}
 
 	lock, err := m.recoverAfterCrash(ctx)
 	if err != nil {
@@ -156,7 +159,8 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 // committed blobs whose catalogue row never committed. Both are audited. With embedded stores it
 // first takes the data directory's ingest lock exclusively, so that no other process (a
 // `callvault ingest`) is mid-ingest, then keeps it shared while serving. With shared stores it
-// only removes orphans older than the configured grace, because other nodes may be mid-ingest.
+// only removes local temporary files older than the configured grace; orphan blobs are left to
+// the leased orphan-sweep job.
 func (m *Main) recoverAfterCrash(ctx context.Context) (*dirLock, error) {
 	cfg := &m.Config
 	grace := cfg.orphanGrace()
@@ -189,7 +193,12 @@ func (m *Main) recoverAfterCrash(ctx context.Context) (*dirLock, error) {
 			}
 		}
 	}
-	removed, err := m.Archive.CleanOrphans(ctx, grace)
+	if !cfg.Embedded() {
+		// Other nodes may be mid-ingest, and listing a whole bucket at every start of every node
+		// would be slow: the leased orphan-sweep job does it, on one node at a time.
+		return lock, nil
+	}
+	removed, err := m.Archive.CleanOrphans(ctx, grace, nil)
 	if err != nil {
 		return lock, err
 	}
@@ -197,4 +206,20 @@ func (m *Main) recoverAfterCrash(ctx context.Context) (*dirLock, error) {
 		m.Logger.Info("removed orphan blobs of interrupted ingests", "count", len(removed))
 	}
 	return lock, nil
+}
+
+// checkDeletesAreFinal refuses a blob store whose deletes would keep the data (an S3 bucket with
+// versioning), since retention must remove recordings for good; if the store cannot tell, it
+// warns and goes on.
+func (m *Main) checkDeletesAreFinal(ctx context.Context) error {
+	c, ok := m.Blobs.(interface{ CheckDeletesAreFinal(context.Context) error })
+	if !ok {
+		return nil
+	}
+	err := c.CheckDeletesAreFinal(ctx)
+	if callvault.IsKind(err, callvault.KindUnavailable) {
+		m.Logger.Warn("cannot check that deleting a recording removes it from the object store; make sure the bucket has no versioning", "err", err)
+		return nil
+	}
+	return err
 }

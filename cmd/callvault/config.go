@@ -35,6 +35,7 @@ type Config struct {
 	OrphanGrace     time.Duration `json:"orphan_grace"`     // blobs without a catalogue row older than this are removed; -1 = auto
 	JobInterval     time.Duration `json:"job_interval"`     // how often background jobs (retention, orphan sweep) run
 	LeaseTTL        time.Duration `json:"lease_ttl"`        // how long a node holds a job's lease without renewing it
+	RetentionRate   int64         `json:"retention_rate"`   // most recordings the retention sweep deletes per second; 0 = no limit
 
 	SIP          string   `json:"sip"`                 // SIPREC listen address (UDP and TCP); "" = off
 	SIPTLS       string   `json:"sip_tls"`             // SIPREC over TLS listen address; needs sip_cert and sip_key
@@ -154,6 +155,7 @@ func settings() []setting {
 			func(c *Config) string { return c.OrphanGrace.String() }},
 		duration("job_interval", "how often background jobs (retention sweep, orphan sweep) run on the node holding their lease", func(c *Config) *time.Duration { return &c.JobInterval }),
 		duration("lease_ttl", "how long a job lease lasts without renewal; another node takes over after it", func(c *Config) *time.Duration { return &c.LeaseTTL }),
+		integer("retention_rate", "most recordings the retention sweep deletes per second (0: no limit), to spare the object store", func(c *Config) *int64 { return &c.RetentionRate }),
 		{"sip", "SIPREC listen address for UDP and TCP: \"on\" for 0.0.0.0:5060, or host:port; empty or \"off\" disables SIPREC",
 			func(c *Config, v string) error {
 				switch strings.ToLower(strings.TrimSpace(v)) {
@@ -347,6 +349,15 @@ func (c *Config) Validate() error {
 	}
 	if c.CheckpointEvery < 1 {
 		return configError("checkpoint_every", "must be at least 1", "e.g. --checkpoint-every 100")
+	}
+	if c.LeaseTTL < time.Second {
+		return configError("lease_ttl", fmt.Sprintf("%s is below 1s", c.LeaseTTL), "e.g. --lease-ttl 1m; a node renews its leases every third of it")
+	}
+	if c.JobInterval < time.Second {
+		return configError("job_interval", fmt.Sprintf("%s is below 1s", c.JobInterval), "e.g. --job-interval 1h")
+	}
+	if c.RetentionRate < 0 {
+		return configError("retention_rate", "must not be negative", "0 means no limit; e.g. --retention-rate 50")
 	}
 	if c.SIP != "" {
 		if _, _, err := net.SplitHostPort(c.SIP); err != nil {

@@ -12,9 +12,14 @@ import (
 	"github.com/callvault/callvault/internal/retention"
 )
 
-// Background jobs run on exactly one node at a time: each is a loop around a RunOnce that first
-// takes the job's lease in the catalogue, renews it while working, and lets another node take
-// over when this one stops (the lease expires after lease_ttl).
+// Background jobs run on exactly one node at a time and once per job_interval in the whole
+// cluster. Each job has two leases in the catalogue: its schedule lease, which one node (the
+// scheduler) holds continuously, renewing it every lease_ttl/3, and its work lease, which
+// whoever runs the job holds only while it runs (the scheduler when the interval is due, or an
+// operator's `callvault retention run`). The other nodes poll and take the schedule over only
+// when the scheduler has stopped renewing it (it died, or lost the catalogue for longer than
+// lease_ttl). A node that takes over runs the job at once, so a failover costs at most one extra
+// run.
 
 // nodeID names this process as a lease holder.
 func nodeID() string {
@@ -40,7 +45,7 @@ func (m *Main) jobs() []job {
 			// This process may itself be between committing a blob and its row right now, so
 			// the periodic sweep never uses a grace shorter than ten minutes; the sweep at start
 			// (before listening) may.
-			_, err := m.Archive.CleanOrphans(ctx, max(m.Config.orphanGrace(), 10*time.Minute))
+			_, err := m.Archive.CleanOrphans(ctx, max(m.Config.orphanGrace(), 10*time.Minute), keep)
 			return err
 		}},
 	}
@@ -48,7 +53,7 @@ func (m *Main) jobs() []job {
 
 // retentionSweep runs one retention sweep and reports it.
 func (m *Main) retentionSweep(ctx context.Context, keep func(context.Context) (bool, error)) (retention.Result, error) {
-	s := &retention.Sweeper{Catalogue: m.Catalogue, Blobs: m.Blobs, KeepLease: keep, OnDelete: m.OnRetentionDelete}
+	s := &retention.Sweeper{Catalogue: m.Catalogue, Blobs: m.Blobs, KeepLease: keep, OnDelete: m.OnRetentionDelete, Rate: int(m.Config.RetentionRate)}
 	res, err := s.RunOnce(ctx)
 	if res.Deleted > 0 {
 		m.afterAudit(ctx)
@@ -71,35 +76,67 @@ func (m *Main) runJobs(ctx context.Context) (wait func()) {
 	return wg.Wait
 }
 
+// scheduleLease names the lease of a job's scheduler.
+func scheduleLease(job string) string { return job + "/schedule" }
+
 func (m *Main) jobLoop(ctx context.Context, holder string, j job) {
 	ttl := m.Config.LeaseTTL
-	// A node runs a job at most once per job_interval, and only while it holds the lease, which
-	// it renews between batches; if it dies mid-run the lease expires after lease_ttl and the
-	// next node polling for it takes over.
-	poll := min(ttl/2, m.Config.JobInterval)
-	var lastRun time.Time
+	poll := min(ttl/3, m.Config.JobInterval)
+	acquire := func(ctx context.Context, name string) (bool, error) {
+		return m.Catalogue.AcquireLease(ctx, name, holder, ttl)
+	}
+	// While the job runs, keep renews both leases, so that a long run does not let another
+	// node become the scheduler and run the job again right after.
+	keep := func(ctx context.Context) (bool, error) {
+		ok, err := acquire(ctx, j.name)
+		if err != nil || !ok {
+			return ok, err
+		}
+		return acquire(ctx, scheduleLease(j.name))
+	}
+	var lastRun time.Time // when this node last ran the job as scheduler; zero: not since it became one
 	for {
-		if lastRun.IsZero() || time.Since(lastRun) >= m.Config.JobInterval {
-			got, err := m.Catalogue.AcquireLease(ctx, j.name, holder, ttl)
-			switch {
-			case err != nil && ctx.Err() == nil:
-				m.Logger.Warn("cannot take job lease", "job", j.name, "err", err)
-			case got:
-				keep := func(ctx context.Context) (bool, error) { return m.Catalogue.AcquireLease(ctx, j.name, holder, ttl) }
-				if err := j.run(ctx, keep); err != nil && ctx.Err() == nil {
-					m.Logger.Warn("background job failed; will retry", "job", j.name, "err", err)
-				} else if err == nil {
-					lastRun = time.Now()
-				}
+		sched, err := acquire(ctx, scheduleLease(j.name))
+		switch {
+		case err != nil:
+			// Whether we are still the scheduler is unknown; the lease expires unless renewed.
+			if ctx.Err() == nil {
+				m.Logger.Warn("cannot take or renew job lease", "job", j.name, "err", err)
 			}
+		case !sched:
+			lastRun = time.Time{} // another node schedules; if we take over, we run at once
+		case lastRun.IsZero() || time.Since(lastRun) >= m.Config.JobInterval:
+			if ran, err := m.runLeased(ctx, holder, j, keep); err != nil && ctx.Err() == nil {
+				m.Logger.Warn("background job failed; will retry", "job", j.name, "err", err)
+			} else if ran {
+				lastRun = time.Now()
+			}
+		}
+		if m.onJobPoll != nil {
+			m.onJobPoll(j.name, holder, sched && err == nil)
 		}
 		select {
 		case <-ctx.Done():
 			rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			m.Catalogue.ReleaseLease(rctx, j.name, holder)
+			m.Catalogue.ReleaseLease(rctx, scheduleLease(j.name), holder)
 			cancel()
 			return
 		case <-time.After(poll):
 		}
 	}
+}
+
+// runLeased runs j under its work lease and releases it afterwards. It reports false, without
+// error, when someone else (an operator's manual run) holds the work lease.
+func (m *Main) runLeased(ctx context.Context, holder string, j job, keep func(context.Context) (bool, error)) (bool, error) {
+	got, err := m.Catalogue.AcquireLease(ctx, j.name, holder, m.Config.LeaseTTL)
+	if err != nil || !got {
+		return false, err
+	}
+	defer func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		m.Catalogue.ReleaseLease(rctx, j.name, holder)
+		cancel()
+	}()
+	return true, j.run(ctx, keep)
 }

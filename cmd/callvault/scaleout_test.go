@@ -82,7 +82,9 @@ func TestTwoNodes(t *testing.T) {
 	expired := ingestN(t, seed, 150, "old", time.Now().AddDate(-1, 0, 0))
 	seed.Close()
 
-	a := startProcessEnv(t, s3env, append([]string{"serve", "--data", t.TempDir(), "--http", "127.0.0.1:0", "--log-level", "warn"}, common...)...)
+	// Node A deletes at most 25 recordings a second, so that it is still sweeping when killed.
+	a := startProcessEnv(t, s3env, append([]string{"serve", "--data", t.TempDir(), "--http", "127.0.0.1:0", "--log-level", "warn",
+		"--retention-rate", "25"}, common...)...)
 	token := createTokenArgs(t, append([]string{"--data", t.TempDir()}, common...), "recorder", "pbx")
 
 	// Node B runs in this process so that the test can play and watch deletions.
@@ -113,7 +115,7 @@ func TestTwoNodes(t *testing.T) {
 		n := countEvents(t, b.main, callvault.ActionRecordingDelete)
 		if n > 0 && deletedByB.Load() == 0 {
 			if n >= len(expired) {
-				t.Skip("node A finished the whole sweep before it could be killed; nothing to fail over")
+				t.Fatal("node A finished the whole sweep before it could be killed; nothing to fail over")
 			}
 			break
 		}

@@ -211,10 +211,10 @@ func TestCleanOrphans(t *testing.T) {
 		t.Fatal(err)
 	}
 	// With a grace period the fresh orphan stays (another node may be committing its row).
-	if removed, err := f.svc.CleanOrphans(ctx, time.Hour); err != nil || len(removed) != 0 {
+	if removed, err := f.svc.CleanOrphans(ctx, time.Hour, nil); err != nil || len(removed) != 0 {
 		t.Fatalf("clean with grace removed %v (%v)", removed, err)
 	}
-	removed, err := f.svc.CleanOrphans(ctx, 0)
+	removed, err := f.svc.CleanOrphans(ctx, 0, nil)
 	if err != nil || len(removed) != 1 || removed[0] != orphan {
 		t.Fatalf("clean removed %v (%v), want [%s]", removed, err, orphan)
 	}
@@ -224,6 +224,34 @@ func TestCleanOrphans(t *testing.T) {
 	evs, _ := f.db.AuditEvents(ctx, 0, 10)
 	if last := evs[len(evs)-2]; last.Action != callvault.ActionOrphanBlobDelete || last.Object != "blob:"+orphan {
 		t.Errorf("orphan removal not audited: %+v", evs)
+	}
+}
+
+// TestCleanOrphansStopsWhenLeaseLost: the sweep asks keep every 200 blobs and stops, without
+// error, once the lease has gone to another node, so two nodes never sweep side by side for long.
+func TestCleanOrphansStopsWhenLeaseLost(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	const orphans = 450
+	for i := 0; i < orphans; i++ {
+		w, _ := f.blobs.Create(ctx, archive.BlobKey(callvault.NewID(), time.Now()))
+		w.Write([]byte("orphan"))
+		if err := w.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	calls := 0
+	keep := func(context.Context) (bool, error) { calls++; return calls < 2, nil }
+	removed, err := f.svc.CleanOrphans(ctx, 0, keep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls != 2 || len(removed) != 400 {
+		t.Fatalf("keep called %d times, %d removed; want 2 calls and 400 removed (lost at the second)", calls, len(removed))
+	}
+	// The next holder finishes the job.
+	if removed, err := f.svc.CleanOrphans(ctx, 0, nil); err != nil || len(removed) != orphans-400 {
+		t.Fatalf("second sweep removed %d (%v), want %d", len(removed), err, orphans-400)
 	}
 }
 

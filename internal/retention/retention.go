@@ -22,6 +22,9 @@ type Sweeper struct {
 	Blobs     callvault.BlobStore
 	Now       func() time.Time
 	Batch     int // recordings per batch; default 100
+	// Rate, if positive, caps deletions per second, so that a large backlog (the first sweep
+	// after an import of old recordings, say) does not load the object store all at once.
+	Rate int
 	// KeepLease, if set, is called before each batch; when it returns false (the lease was lost
 	// to another node) the sweep stops so two nodes do not work in parallel for long.
 	KeepLease func(ctx context.Context) (bool, error)
@@ -49,6 +52,12 @@ func (s *Sweeper) RunOnce(ctx context.Context) (res Result, err error) {
 	if batch <= 0 {
 		batch = 100
 	}
+	var tick <-chan time.Time
+	if s.Rate > 0 {
+		t := time.NewTicker(time.Second / time.Duration(s.Rate))
+		defer t.Stop()
+		tick = t.C
+	}
 	for {
 		if s.KeepLease != nil {
 			ok, err := s.KeepLease(ctx)
@@ -65,6 +74,12 @@ func (s *Sweeper) RunOnce(ctx context.Context) (res Result, err error) {
 			return res, nil
 		}
 		for _, r := range recs {
+			if tick != nil {
+				select {
+				case <-tick:
+				case <-ctx.Done():
+				}
+			}
 			if err := ctx.Err(); err != nil {
 				return res, err
 			}

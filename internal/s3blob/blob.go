@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -47,6 +48,12 @@ func (b *blob) ReadAt(p []byte, off int64) (int, error) {
 		return 0, translate(err, "read", b.key)
 	}
 	defer out.Body.Close()
+	// A server that ignores Range answers 200 with the object from its first byte; reading that
+	// as the bytes at off would hand age the wrong ciphertext.
+	cr := aws.ToString(out.ContentRange)
+	if !strings.HasPrefix(cr, fmt.Sprintf("bytes %d-%d/", off, off+n-1)) && !(cr == "" && off == 0 && n == b.size) {
+		return 0, callvault.Errorf(callvault.KindUnavailable, "s3blob: read %s: asked the object store for bytes %d-%d and got range %q; does it support ranged GETs?", b.key, off, off+n-1, cr)
+	}
 	m, err := io.ReadFull(out.Body, p[:n])
 	if err != nil {
 		return m, callvault.WrapError(callvault.KindUnavailable, err, fmt.Sprintf("s3blob: read %s: the object store sent %d of %d bytes", b.key, m, n))

@@ -24,6 +24,7 @@ type recorder struct {
 	mu     sync.Mutex
 	ops    []string
 	before func(op string, r *http.Request)
+	after  func(op string, res *http.Response) // may change the response the SDK sees
 }
 
 // operation names the S3 operation of a request to an object, from its method and query.
@@ -59,7 +60,14 @@ func (rec *recorder) RoundTrip(r *http.Request) (*http.Response, error) {
 	if before != nil {
 		before(op, r)
 	}
-	return http.DefaultTransport.RoundTrip(r)
+	res, err := http.DefaultTransport.RoundTrip(r)
+	rec.mu.Lock()
+	after := rec.after
+	rec.mu.Unlock()
+	if err == nil && after != nil {
+		after(op, res)
+	}
+	return res, err
 }
 
 func (rec *recorder) count(op string) int {
@@ -273,6 +281,71 @@ func TestReadAtIsRanged(t *testing.T) {
 	}
 	if _, err := b.ReadAt(make([]byte, 10), 0); !callvault.IsKind(err, callvault.KindNotFound) {
 		t.Fatalf("ReadAt after Delete = %v, want not found", err)
+	}
+}
+
+// TestReadAtRefusesIgnoredRange: a server that answers a ranged GET with 200 and no
+// Content-Range sent the object from its start; ReadAt must not hand those bytes out as the
+// bytes at the offset asked for. A read of the whole object needs no Content-Range.
+func TestReadAtRefusesIgnoredRange(t *testing.T) {
+	s, rec := openRecorded(t)
+	data := randomData(t, 1000)
+	if err := write(t, s, "rg/y", data).Commit(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.Open(context.Background(), "rg/y")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.mu.Lock()
+	rec.after = func(op string, res *http.Response) {
+		if strings.HasPrefix(op, "GetObject") {
+			res.StatusCode, res.Status = 200, "200 OK"
+			res.Header.Del("Content-Range")
+		}
+	}
+	rec.mu.Unlock()
+	if n, err := b.ReadAt(make([]byte, 50), 950); n != 0 || !callvault.IsKind(err, callvault.KindUnavailable) {
+		t.Fatalf("ReadAt(950) through a server ignoring Range = %d, %v; want 0 and unavailable", n, err)
+	}
+	got := make([]byte, 1000)
+	if n, err := b.ReadAt(got, 0); n != 1000 || err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("whole-object ReadAt = %d, %v", n, err)
+	}
+}
+
+// TestVersionedBucketRefused: deletes on a versioned bucket leave the ciphertext behind as a
+// noncurrent version, so the store reports it unless the URL allows it.
+func TestVersionedBucketRefused(t *testing.T) {
+	s := openTest(t, Options{})
+	if err := s.CheckDeletesAreFinal(context.Background()); err != nil {
+		t.Fatalf("unversioned bucket: %v", err)
+	}
+	rec := &recorder{after: func(op string, res *http.Response) {
+		if res.Request.URL.Query().Has("versioning") {
+			body := `<?xml version="1.0" encoding="UTF-8"?><VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>Enabled</Status></VersioningConfiguration>`
+			res.StatusCode, res.Status = 200, "200 OK"
+			res.Body = io.NopCloser(strings.NewReader(body))
+			res.ContentLength = int64(len(body))
+			res.Header.Set("Content-Length", strconv.Itoa(len(body)))
+		}
+	}}
+	for _, allow := range []bool{false, true} {
+		u := server.URL(testBucket, "versioned")
+		if allow {
+			u += "&allow_versioning=true"
+		}
+		vs, err := OpenOptions(context.Background(), u, Options{HTTPClient: &http.Client{Transport: rec}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = vs.CheckDeletesAreFinal(context.Background())
+		if allow && err != nil {
+			t.Errorf("allow_versioning=true: %v", err)
+		}
+		if !allow && (!callvault.IsKind(err, callvault.KindInvalid) || !strings.Contains(err.Error(), "allow_versioning")) {
+			t.Errorf("versioned bucket: %v, want invalid with a hint", err)
+		}
 	}
 }
 

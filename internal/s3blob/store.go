@@ -40,6 +40,8 @@ type Store struct {
 	bucket   string
 	prefix   string // "" or ends in "/"
 	partSize int64
+
+	allowVersioning bool
 }
 
 var _ callvault.BlobStore = (*Store)(nil)
@@ -105,7 +107,7 @@ func OpenOptions(ctx context.Context, rawURL string, opts Options) (*Store, erro
 		// authentication catches corruption anyway. Without this the SDK logs a warning per read.
 		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
 	})
-	return &Store{client: client, bucket: loc.Bucket, prefix: loc.Prefix, partSize: partSize}, nil
+	return &Store{client: client, bucket: loc.Bucket, prefix: loc.Prefix, partSize: partSize, allowVersioning: loc.AllowVersioning}, nil
 }
 
 // objectKey returns the object key of a validated blob key.
@@ -193,4 +195,25 @@ func (s *Store) Ping(ctx context.Context) error {
 		return &callvault.Error{Kind: callvault.KindUnavailable, Message: e.Message, Err: e.Err}
 	}
 	return err
+}
+
+// CheckDeletesAreFinal asks the server whether the bucket keeps versions. On a versioned bucket
+// (versioning enabled or suspended) DeleteObject only adds a delete marker: the ciphertext of
+// every deleted recording stays as a noncurrent version, which the retention policy does not
+// allow (crypto-shredding still makes it unreadable, but it is kept). That is KindInvalid, unless
+// the store URL says allow_versioning=true (for a bucket whose lifecycle rule expires noncurrent
+// versions). A server that cannot answer gives KindUnavailable: the caller decides whether to
+// go on.
+func (s *Store) CheckDeletesAreFinal(ctx context.Context) error {
+	out, err := s.client.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: &s.bucket})
+	if err != nil {
+		e := translate(err, "check versioning of", "bucket "+s.bucket)
+		return &callvault.Error{Kind: callvault.KindUnavailable, Message: "s3blob: cannot tell whether bucket " + s.bucket + " keeps versions of deleted objects", Err: e}
+	}
+	if out.Status == "" || s.allowVersioning {
+		return nil
+	}
+	return callvault.Errorf(callvault.KindInvalid,
+		"s3blob: bucket %s has versioning %s, so deleted recordings would stay as noncurrent versions; "+
+			"disable versioning, or add a lifecycle rule that expires noncurrent versions and set allow_versioning=true in the store URL", s.bucket, out.Status)
 }

@@ -15,6 +15,9 @@ type location struct {
 	Endpoint  string // "" for AWS's own endpoints
 	Region    string // "" to take it from the AWS config chain
 	PathStyle bool
+	// AllowVersioning accepts a versioned bucket (allow_versioning=true): deleted recordings then
+	// leave noncurrent versions of their ciphertext until a lifecycle rule expires them.
+	AllowVersioning bool
 }
 
 // parseURL parses s3://bucket/prefix?endpoint=...&region=...&path_style=true. Every problem is a
@@ -80,8 +83,14 @@ func parseURL(rawURL string) (location, error) {
 				return loc, callvault.Errorf(callvault.KindInvalid, "s3blob: the store URL's path_style %q must be true or false", v)
 			}
 			loc.PathStyle = b
+		case "allow_versioning":
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return loc, callvault.Errorf(callvault.KindInvalid, "s3blob: the store URL's allow_versioning %q must be true or false", v)
+			}
+			loc.AllowVersioning = b
 		default:
-			return loc, callvault.Errorf(callvault.KindInvalid, "s3blob: the store URL has an unknown parameter %q; known: endpoint, region, path_style", name)
+			return loc, callvault.Errorf(callvault.KindInvalid, "s3blob: the store URL has an unknown parameter %q; known: endpoint, region, path_style, allow_versioning", name)
 		}
 	}
 	return loc, nil
