@@ -80,7 +80,7 @@ func runAuditVerify(ctx context.Context, e env, args []string) error {
 
 func runAuditExport(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet(e, "audit export", "audit export --since TIME [--out FILE] [flags]", true)
-	since := fs.String("since", "", "export events at or after this time (RFC 3339, e.g. 2026-11-01T00:00:00Z, or a date 2026-11-01)")
+	since := fs.String("since", "", "export from the first event at or after this time to the end of the log (RFC 3339, e.g. 2026-11-01T00:00:00Z, or a date 2026-11-01)")
 	out := fs.String("out", "", "write to FILE instead of standard output")
 	cpOut := fs.String("checkpoints", "", "also write the signed checkpoints that cover the exported events to FILE (JSON lines), for `audit verify-export`")
 	if err := parseFlags(fs, args); err != nil {

@@ -17,12 +17,19 @@ import (
 // maxExportLine bounds one line of an export read by VerifyStream.
 const maxExportLine = 1 << 20
 
-// Export writes the events with Time >= since to w, in Seq order, one JSON object per line
-// exactly as callvault.AuditEvent marshals, and returns how many it wrote. A zero since exports
-// the whole log. The caller records the export itself (callvault.ActionAuditExport).
+// Export writes to w, in Seq order, every event from the first one whose Time is at or after
+// since to the end of the log, one JSON object per line exactly as callvault.AuditEvent
+// marshals, and returns how many it wrote. A zero since exports the whole log. The caller
+// records the export itself (callvault.ActionAuditExport).
+//
+// The export is contiguous: once it has started, later events are written whatever their Time.
+// An event's Time is taken before the append lock, so under concurrency a later Seq can carry an
+// earlier Time; filtering event by event would leave a gap that VerifyStream reports as missing
+// events in a genuine export.
 func Export(ctx context.Context, store callvault.AuditStore, since time.Time, w io.Writer) (n int, err error) {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	var after int64
+	started := since.IsZero()
 	for {
 		if err := ctx.Err(); err != nil {
 			return n, callvault.WrapError(callvault.KindUnavailable, err, "audit export cancelled")
@@ -35,9 +42,10 @@ func Export(ctx context.Context, store callvault.AuditStore, since time.Time, w 
 			break
 		}
 		for _, ev := range page {
-			if ev.Time.Before(since) {
+			if !started && ev.Time.Before(since) {
 				continue
 			}
+			started = true
 			b, err := json.Marshal(ev)
 			if err != nil {
 				return n, callvault.WrapError(callvault.KindInternal, err, "cannot encode an audit event")

@@ -7,6 +7,7 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -61,6 +62,38 @@ func TestExportSince(t *testing.T) {
 	json.Unmarshal(out[:bytes.IndexByte(out, '\n')], &first)
 	if first.Seq != 61 || bytes.Count(out, []byte("\n")) != 40 {
 		t.Errorf("since filter: first seq %d, %d lines; want 61, 40", first.Seq, bytes.Count(out, []byte("\n")))
+	}
+}
+
+// TestExportSinceIsContiguous: times are taken before the append lock, so under concurrency a
+// later event can carry an earlier time. The export starts at the first event at or after since
+// and keeps every later one, so a genuine export has no gap and verifies.
+func TestExportSinceIsContiguous(t *testing.T) {
+	v := newTestVault(t, 0, 0)
+	// Seq:   1     2     3     4     5     6
+	// Time: 0m   10m    9m   11m    8m   12m  (3 and 5 lost the race for the lock)
+	for _, m := range []int{0, 10, 9, 11, 8, 12} {
+		v.append(t, &callvault.AuditEvent{Time: t0.Add(time.Duration(m) * time.Minute), Actor: "system", Action: callvault.ActionServerStart})
+	}
+	out := exportAll(t, v, t0.Add(10*time.Minute))
+	var seqs []int64
+	for _, line := range bytes.Split(bytes.TrimSpace(out), []byte("\n")) {
+		var ev callvault.AuditEvent
+		if err := json.Unmarshal(line, &ev); err != nil {
+			t.Fatal(err)
+		}
+		seqs = append(seqs, ev.Seq)
+	}
+	if want := []int64{2, 3, 4, 5, 6}; !slices.Equal(seqs, want) {
+		t.Errorf("exported seqs %v, want %v", seqs, want)
+	}
+	rep, err := VerifyStream(bytes.NewReader(out), v.pub, nil)
+	if err != nil || !rep.OK() {
+		t.Errorf("a genuine export with out-of-order times does not verify: %v%s", err, problemsString(rep))
+	}
+	// No event at or after since: nothing is exported.
+	if out := exportAll(t, v, t0.Add(time.Hour)); len(out) != 0 {
+		t.Errorf("export after the last event wrote %q", out)
 	}
 }
 
