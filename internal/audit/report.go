@@ -6,7 +6,7 @@ import "fmt"
 const (
 	ProblemEvent      = "event"      // an event is missing, out of place, or its hash does not match
 	ProblemCheckpoint = "checkpoint" // a checkpoint is forged or disagrees with the log
-	ProblemRecording  = "recording"  // a recording's blob is missing or its bytes changed
+	ProblemRecording  = "recording"  // a recording disagrees with its audit events, or its blob is missing or changed
 )
 
 // Problem is one finding of a verification.
@@ -36,9 +36,11 @@ type Report struct {
 	HeadSeq     int64  `json:"head_seq"`     // Seq of the last event read
 	HeadHash    string `json:"head_hash"`    // its hash
 
-	// Problems in the order found: checkpoint signatures, then the chain in Seq order, then
-	// recordings in ID order. Past the limit only the first problem of each kind is kept, so
-	// the first broken event and the first broken recording are always named.
+	// Problems in the order found: checkpoint signatures, then the chain in Seq order (with
+	// recording events that contradict earlier ones), then catalogue rows in ID order, then
+	// recordings missing from the catalogue in the order they were ingested. Past the limit only
+	// the first problem of each kind is kept, so the first broken event and the first broken
+	// recording are always named.
 	Problems []Problem `json:"problems"`
 	Omitted  int       `json:"omitted"` // problems found but not listed
 
