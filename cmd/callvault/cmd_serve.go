@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/audit"
 	"github.com/callvault/callvault/internal/fileblob"
 	"github.com/callvault/callvault/internal/httpserver"
 	"github.com/callvault/callvault/internal/metadata"
@@ -45,6 +46,12 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 		}
 	}()
 	cfg := &m.Config
+	if m.Checkpointer != nil {
+		// Found at start, not at the first checkpoint an hour later.
+		if err := m.Checkpointer.Witness.CheckWritable(); err != nil {
+			return &usageError{msg: err.Error(), hint: "give a writable file with --audit-witness (default <keys>/" + audit.WitnessFile + ")"}
+		}
+	}
 
 	lock, err := m.recoverAfterCrash(ctx)
 	if err != nil {
