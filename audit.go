@@ -22,11 +22,12 @@ const (
 	ActionOrphanBlobDelete  = "blob.orphan_delete"
 	ActionTokenCreate       = "token.create"
 	ActionTokenRevoke       = "token.revoke"
+	ActionTokenList         = "token.list" // the list of tokens was read
 	ActionKeyCreate         = "key.create"
-	ActionConfigChange      = "config.change"
+	ActionConfigChange      = "config.change" // a server started with settings that differ from the previous start's
 	ActionServerStart       = "server.start"
 	ActionServerStop        = "server.stop"
-	ActionLogin             = "auth.login"
+	ActionLogin             = "auth.login" // reserved for human users, which do not exist yet
 	ActionLoginFailed       = "auth.login_failed"
 	ActionAuditExport       = "audit.export"
 	ActionAuditVerify       = "audit.verify"

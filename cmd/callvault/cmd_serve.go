@@ -105,8 +105,13 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 		return &usageError{msg: fmt.Sprintf("cannot listen for HTTP on %s: %v", cfg.HTTP, err), hint: "choose another address with --http, e.g. --http 127.0.0.1:8081"}
 	}
 	url := httpURL(ln.Addr())
+	snapshot := cfg.redacted()
+	if err := m.auditConfigChange(ctx, snapshot); err != nil {
+		ln.Close()
+		return err
+	}
 	if err := m.audit(ctx, callvault.ActorSystem, callvault.ActionServerStart, "server:"+ln.Addr().String(),
-		map[string]any{"version": Version, "config": cfg.redacted()}); err != nil {
+		map[string]any{"version": Version, "config": snapshot}); err != nil {
 		ln.Close()
 		return err
 	}

@@ -23,18 +23,15 @@ import (
 // CALLVAULT_* environment variables, then command-line flags. Validate names a bad field and
 // says how to fix it.
 type Config struct {
-	Data      string `json:"data"`       // data directory (catalogue, blobs, keys by default)
-	HTTP      string `json:"http"`       // HTTP listen address
-	DB        string `json:"db"`         // "" = SQLite in the data directory; or postgres://...
-	Blob      string `json:"blob"`       // "" = files in the data directory; or s3://bucket/prefix?...
-	Keys      string `json:"keys"`       // key directory; "" = <data>/keys
-	// AuditWitness is the file every signed audit checkpoint is also appended to, outside the
-	// database; "" = <keys>/checkpoints.jsonl. Keep it on separate or WORM storage, or ship it
-	// off the machine; each node keeps its own.
-	AuditWitness string `json:"audit_witness"`
-	Recipient string `json:"recipient"`  // recorder-only node: seal with this public recipient, hold no private key
-	Region    string `json:"region"`     // default region for phone numbers (ISO 3166 alpha-2)
-	MaxUpload int64  `json:"max_upload"` // audio upload limit in bytes
+	Data         string `json:"data"`          // data directory (catalogue, blobs, keys by default)
+	HTTP         string `json:"http"`          // HTTP listen address
+	DB           string `json:"db"`            // "" = SQLite in the data directory; or postgres://...
+	Blob         string `json:"blob"`          // "" = files in the data directory; or s3://bucket/prefix?...
+	Keys         string `json:"keys"`          // key directory; "" = <data>/keys
+	AuditWitness string `json:"audit_witness"` // copy of every signed checkpoint, outside the database; "" = <keys>/checkpoints.jsonl
+	Recipient    string `json:"recipient"`     // recorder-only node: seal with this public recipient, hold no private key
+	Region       string `json:"region"`        // default region for phone numbers (ISO 3166 alpha-2)
+	MaxUpload    int64  `json:"max_upload"`    // audio upload limit in bytes
 
 	RetentionMonths int           `json:"retention_months"` // recordings are deleted this many months after they start
 	CheckpointEvery int64         `json:"checkpoint_every"` // sign an audit checkpoint every N events

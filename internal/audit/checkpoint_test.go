@@ -2,8 +2,8 @@ package audit
 
 import (
 	"context"
-	"errors"
 	"crypto/ed25519"
+	"errors"
 	"sync"
 	"testing"
 	"time"

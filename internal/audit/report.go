@@ -29,16 +29,14 @@ func (p Problem) String() string {
 
 // Report is the result of a verification.
 type Report struct {
-	Events      int64  `json:"events"`       // events read
-	Checkpoints int64  `json:"checkpoints"`  // database (or export) checkpoints checked against the log
-	Witnessed   int64  `json:"witnessed"`    // witness-file checkpoints checked against the log
-	// WitnessNewer counts witness-file checkpoints signed after an export's last event, which
-	// VerifyStream cannot judge (the witness was copied after the export was made).
-	WitnessNewer int64 `json:"witness_newer,omitempty"`
-	Recordings  int64  `json:"recordings"`   // live recordings listed
-	BytesHashed int64  `json:"bytes_hashed"` // blob bytes re-hashed
-	HeadSeq     int64  `json:"head_seq"`     // Seq of the last event read
-	HeadHash    string `json:"head_hash"`    // its hash
+	Events       int64  `json:"events"`                  // events read
+	Checkpoints  int64  `json:"checkpoints"`             // database (or export) checkpoints checked against the log
+	Witnessed    int64  `json:"witnessed"`               // witness-file checkpoints checked against the log
+	WitnessNewer int64  `json:"witness_newer,omitempty"` // witness checkpoints signed after an export was read (VerifyStream)
+	Recordings   int64  `json:"recordings"`              // live recordings listed
+	BytesHashed  int64  `json:"bytes_hashed"`            // blob bytes re-hashed
+	HeadSeq      int64  `json:"head_seq"`                // Seq of the last event read
+	HeadHash     string `json:"head_hash"`               // its hash
 
 	// Problems in the order found: checkpoint signatures, then the chain in Seq order (with
 	// recording events that contradict earlier ones), then catalogue rows in ID order, then
