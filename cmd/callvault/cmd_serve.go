@@ -61,6 +61,7 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 		defer lock.Close()
 	}
 
+	authFails := newAuthFailures(m)
 	hcfg := httpserver.Config{
 		Archive: m.Archive,
 		Tokens:  m.Catalogue,
@@ -69,7 +70,7 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 			return metadata.Decode(r, cfg.Region)
 		},
 		MaxUploadBytes: cfg.MaxUpload,
-		OnAuthFailure:  newAuthFailures(m).record,
+		OnAuthFailure:  authFails.record,
 		Logger:         m.Logger,
 		Version:        Version,
 	}
@@ -151,6 +152,8 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 		err = serr
 	}
 	// Finish background work and calls in progress first, so that server.stop is the last event.
+	// Failed logins counted but not yet written are written now: no request is left to carry them.
+	authFails.flush(shutdownCtx)
 	stopJobs()
 	waitJobs()
 	if sip != nil {

@@ -9,7 +9,7 @@ import (
 	"github.com/callvault/callvault"
 )
 
-// eventsOf returns the events of the vault at data with the given action, in order.
+// eventsOf returns the events of the vault at data with the given action ("" for all), in order.
 func eventsOf(t *testing.T, data, action string) []*callvault.AuditEvent {
 	t.Helper()
 	m := mainFor(t, "--data", data)
@@ -24,7 +24,7 @@ func eventsOf(t *testing.T, data, action string) []*callvault.AuditEvent {
 			return out
 		}
 		for _, ev := range evs {
-			if ev.Action == action {
+			if action == "" || ev.Action == action {
 				out = append(out, ev)
 			}
 		}
