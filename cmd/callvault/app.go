@@ -44,6 +44,7 @@ type Main struct {
 	OnRetentionDelete func(id string)
 
 	closers []func() error
+	closed  bool // Close ran: a second call (tests close twice) must not checkpoint a closed store
 }
 
 // NewMain returns a Main for cfg; call Open before use and Close after.
@@ -141,6 +142,10 @@ func (m *Main) audit(ctx context.Context, actor callvault.Actor, action, object 
 // the stores.
 func (m *Main) Close() error {
 	var errs []error
+	if m.closed {
+		return nil
+	}
+	m.closed = true
 	if m.Checkpointer != nil && m.Catalogue != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		err := m.Checkpointer.Checkpoint(ctx)
