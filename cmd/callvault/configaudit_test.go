@@ -48,7 +48,7 @@ func TestConfigChangeAudited(t *testing.T) {
 	}
 	var d struct {
 		Changed map[string]struct{ Old, New any } `json:"changed"`
-		Prev    int64                            `json:"previous_start_seq"`
+		Prev    int64                             `json:"previous_start_seq"`
 	}
 	if err := json.Unmarshal([]byte(changes[0].Detail), &d); err != nil {
 		t.Fatal(err)
