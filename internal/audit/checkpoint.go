@@ -115,7 +115,7 @@ func (c *Checkpointer) Refuse(reason string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.refused == nil {
-		c.refused = callvault.WrapError(callvault.KindInternal, ErrRefused, reason+": "+ErrRefused.Error())
+		c.refused = callvault.WrapError(callvault.KindInternal, ErrRefused, reason)
 	}
 }
 
@@ -215,7 +215,7 @@ func (c *Checkpointer) checkSinceAnchor(ctx context.Context) (*callvault.AuditEv
 // refuse records that the log failed a check, logs it and returns the error every later call
 // returns. c.mu is held.
 func (c *Checkpointer) refuse(reason string) error {
-	c.refused = callvault.WrapError(callvault.KindInternal, ErrRefused, reason+": "+ErrRefused.Error())
+	c.refused = callvault.WrapError(callvault.KindInternal, ErrRefused, reason)
 	logger := c.Logger
 	if logger == nil {
 		logger = slog.Default()
