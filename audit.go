@@ -22,12 +22,13 @@ const (
 	ActionOrphanBlobDelete  = "blob.orphan_delete"
 	ActionTokenCreate       = "token.create"
 	ActionTokenRevoke       = "token.revoke"
+	ActionTokenList         = "token.list" // the list of tokens was read
 	ActionKeyCreate         = "key.create"
-	ActionKeyRecord         = "key.record" // the public halves of the vault's keys recorded in the catalogue
-	ActionConfigChange      = "config.change"
+	ActionKeyRecord         = "key.record"    // the public halves of the vault's keys recorded in the catalogue
+	ActionConfigChange      = "config.change" // a server started with settings that differ from the previous start's
 	ActionServerStart       = "server.start"
 	ActionServerStop        = "server.stop"
-	ActionLogin             = "auth.login"
+	ActionLogin             = "auth.login" // reserved for human users, which do not exist yet
 	ActionLoginFailed       = "auth.login_failed"
 	ActionAuditExport       = "audit.export"
 	ActionAuditVerify       = "audit.verify"

@@ -47,6 +47,7 @@ type Main struct {
 	onJobPoll func(job, holder string, held bool)
 
 	closers []func() error
+	closed  bool // Close ran: a second call (tests close twice) must not checkpoint a closed store
 }
 
 // NewMain returns a Main for cfg; call Open before use and Close after.
@@ -91,7 +92,8 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	if sk := m.Keys.SigningKey(); sk != nil {
-		m.Checkpointer = &audit.Checkpointer{Store: m.Catalogue, Key: sk, Every: cfg.CheckpointEvery}
+		m.Checkpointer = &audit.Checkpointer{Store: m.Catalogue, Key: sk, Every: cfg.CheckpointEvery,
+			Witness: &audit.Witness{Path: cfg.WitnessPath()}, Logger: m.Logger}
 	}
 	m.Archive = &archive.Service{
 		Catalogue:       m.Catalogue,
@@ -109,7 +111,8 @@ func (m *Main) afterAudit(ctx context.Context) {
 	if m.Checkpointer == nil {
 		return
 	}
-	if err := m.Checkpointer.MaybeCheckpoint(ctx); err != nil {
+	// A refusal was logged as an error when the check failed; the log stays unsigned.
+	if err := m.Checkpointer.MaybeCheckpoint(ctx); err != nil && !errors.Is(err, audit.ErrRefused) {
 		m.Logger.Warn("cannot write audit checkpoint; will retry", "err", err)
 	}
 }
@@ -124,13 +127,23 @@ func (m *Main) audit(ctx context.Context, actor callvault.Actor, action, object 
 	return nil
 }
 
-// Close writes a final checkpoint and closes the stores.
+// Close writes a final checkpoint (unless the log failed a check in this process) and closes
+// the stores.
 func (m *Main) Close() error {
 	var errs []error
+	if m.closed {
+		return nil
+	}
+	m.closed = true
 	if m.Checkpointer != nil && m.Catalogue != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		errs = append(errs, m.Checkpointer.Checkpoint(ctx))
+		err := m.Checkpointer.Checkpoint(ctx)
 		cancel()
+		if err != nil && !errors.Is(err, audit.ErrRefused) {
+			// Subcommands close with defer; say it here so that it is not lost.
+			m.Logger.Error("cannot write the final audit checkpoint", "err", err)
+		}
+		errs = append(errs, err)
 	}
 	for i := len(m.closers) - 1; i >= 0; i-- {
 		errs = append(errs, m.closers[i]())

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net"
+	"sort"
 	"sync"
 	"time"
 
@@ -11,8 +12,9 @@ import (
 
 // authFailures audits requests refused for a bad or revoked API token: the first from an
 // address in each window is appended to the audit log at once, later ones in the window are
-// counted and reported with the next event from that address, so guessing leaves a trace
-// without letting anyone flood the log.
+// counted, so guessing leaves a trace without letting anyone flood the log. The count is written
+// with the next event from that address or, if none comes, as a summary event once the window
+// has ended (at the next failure from any address) or at shutdown, so no failure goes unrecorded.
 type authFailures struct {
 	m      *Main
 	window time.Duration
@@ -21,6 +23,7 @@ type authFailures struct {
 	mu    sync.Mutex
 	byIP  map[string]*ipFailures
 	swept time.Time
+	due   time.Time // earliest end of a window holding unwritten failures; zero if none
 }
 
 type ipFailures struct {
@@ -28,12 +31,22 @@ type ipFailures struct {
 	suppressed int       // failures in the window not yet written
 }
 
+// pendingFailures are the unwritten failures of one address's window.
+type pendingFailures struct {
+	ip    string
+	since time.Time
+	n     int
+}
+
+const authFailureReason = "invalid or revoked API token"
+
 func newAuthFailures(m *Main) *authFailures {
 	return &authFailures{m: m, window: time.Minute, now: time.Now, byIP: map[string]*ipFailures{}}
 }
 
 // record is httpserver.Config.OnAuthFailure. Only the first failure per address and window costs
-// an audit append (one small commit) before the refusal is answered.
+// an audit append (one small commit) before the refusal is answered, plus the summaries of
+// other addresses' ended windows when there are any.
 func (a *authFailures) record(ctx context.Context, remoteAddr string) {
 	ip, _, err := net.SplitHostPort(remoteAddr)
 	if err != nil {
@@ -41,6 +54,10 @@ func (a *authFailures) record(ctx context.Context, remoteAddr string) {
 	}
 	now := a.now()
 	a.mu.Lock()
+	var ended []pendingFailures
+	if !a.due.IsZero() && !now.Before(a.due) {
+		ended = a.takeLocked(func(k string, f *ipFailures) bool { return k != ip && now.Sub(f.since) >= a.window })
+	}
 	if now.Sub(a.swept) > a.window { // forget quiet addresses, so the map stays small
 		for k, f := range a.byIP {
 			if now.Sub(f.since) > a.window && f.suppressed == 0 {
@@ -52,7 +69,11 @@ func (a *authFailures) record(ctx context.Context, remoteAddr string) {
 	f := a.byIP[ip]
 	if f != nil && now.Sub(f.since) < a.window {
 		f.suppressed++
+		if end := f.since.Add(a.window); a.due.IsZero() || end.Before(a.due) {
+			a.due = end
+		}
 		a.mu.Unlock()
+		a.writeSummaries(ctx, ended)
 		return
 	}
 	earlier := 0
@@ -61,10 +82,63 @@ func (a *authFailures) record(ctx context.Context, remoteAddr string) {
 	}
 	a.byIP[ip] = &ipFailures{since: now}
 	a.mu.Unlock()
+	a.writeSummaries(ctx, ended)
 
 	ev := &callvault.AuditEvent{Time: now, Actor: "anonymous", Action: callvault.ActionLoginFailed, Object: "client:" + ip,
 		RequestID: callvault.RequestIDFrom(ctx), Detail: callvault.AuditDetail(map[string]any{
-			"reason": "invalid or revoked API token", "earlier_failures_not_logged": earlier})}
+			"reason": authFailureReason, "earlier_failures_not_logged": earlier})}
+	a.append(ctx, ev, ip)
+}
+
+// flush writes every unwritten count, whether or not its window has ended. Serve calls it after
+// the HTTP server has stopped, before server.stop.
+func (a *authFailures) flush(ctx context.Context) {
+	a.mu.Lock()
+	pending := a.takeLocked(func(string, *ipFailures) bool { return true })
+	a.mu.Unlock()
+	a.writeSummaries(ctx, pending)
+}
+
+// takeLocked removes and returns the unwritten counts of the addresses pick selects, oldest
+// window first, and recomputes due from what is left. a.mu is held.
+func (a *authFailures) takeLocked(pick func(ip string, f *ipFailures) bool) []pendingFailures {
+	var out []pendingFailures
+	a.due = time.Time{}
+	for k, f := range a.byIP {
+		if f.suppressed == 0 {
+			continue
+		}
+		if pick(k, f) {
+			out = append(out, pendingFailures{ip: k, since: f.since, n: f.suppressed})
+			f.suppressed = 0
+			continue
+		}
+		if end := f.since.Add(a.window); a.due.IsZero() || end.Before(a.due) {
+			a.due = end
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].since.Equal(out[j].since) {
+			return out[i].since.Before(out[j].since)
+		}
+		return out[i].ip < out[j].ip
+	})
+	return out
+}
+
+// writeSummaries appends one event per address for failures that were counted but not written.
+// They belong to no request: the request id is left out.
+func (a *authFailures) writeSummaries(ctx context.Context, pending []pendingFailures) {
+	for _, p := range pending {
+		ev := &callvault.AuditEvent{Time: a.now(), Actor: "anonymous", Action: callvault.ActionLoginFailed, Object: "client:" + p.ip,
+			Detail: callvault.AuditDetail(map[string]any{
+				"reason": authFailureReason, "earlier_failures_not_logged": p.n,
+				"window_start": p.since.UTC().Format(time.RFC3339Nano), "summary": true})}
+		a.append(ctx, ev, p.ip)
+	}
+}
+
+func (a *authFailures) append(ctx context.Context, ev *callvault.AuditEvent, ip string) {
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if err := a.m.Catalogue.AppendAudit(actx, ev); err != nil {

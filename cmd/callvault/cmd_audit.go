@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/callvault/callvault"
@@ -30,8 +31,8 @@ func runAudit(ctx context.Context, e env, args []string) error {
 		case "verify-export":
 			return runAuditVerifyExport(ctx, e, args[1:])
 		case "-h", "--help", "help":
-			fmt.Fprintln(e.stdout, "Usage: callvault audit verify [flags] | audit export --since TIME [--out F] [--checkpoints F] [flags]\n"+
-				"       | audit verify-export EVENTS.jsonl --checkpoints CHECKPOINTS.jsonl --verify-key audit-signing.pub")
+			fmt.Fprintln(e.stdout, "Usage: callvault audit verify [--witness F] [flags] | audit export --since TIME [--out F] [--checkpoints F] [flags]\n"+
+				"       | audit verify-export EVENTS.jsonl --checkpoints CHECKPOINTS.jsonl --verify-key audit-signing.pub [--witness F]")
 			return nil
 		}
 	}
@@ -42,6 +43,8 @@ func runAuditVerify(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet(e, "audit verify", "audit verify [flags]", true)
 	skipBlobs := fs.Bool("skip-blobs", false, "check the audit chain and checkpoints only, not every recording's blob")
 	pubPath := fs.String("verify-key", "", "audit signing public key file (default <keys>/"+vault.VerifyKeyFile+")")
+	var others fileList
+	fs.Var(&others, "witness", "also check the checkpoints of this witness file, e.g. another node's (repeatable; the node's own --audit-witness is always checked)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -50,6 +53,12 @@ func runAuditVerify(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer m.Close()
+	// Read before the log is walked: every witnessed checkpoint then vouches for an event that
+	// was committed before the walk began.
+	witness, notes, err := readWitnesses(m.Config.WitnessPath(), others)
+	if err != nil {
+		return err
+	}
 	pub := m.Keys.VerifyKey()
 	if *pubPath != "" || pub == nil {
 		p := *pubPath
@@ -61,28 +70,36 @@ func runAuditVerify(ctx context.Context, e env, args []string) error {
 		}
 	}
 	start := time.Now()
-	rep, err := audit.Verify(ctx, m.Catalogue, m.Blobs, pub, audit.VerifyOptions{SkipBlobs: *skipBlobs})
+	rep, err := audit.Verify(ctx, m.Catalogue, m.Blobs, pub, audit.VerifyOptions{SkipBlobs: *skipBlobs, Witness: witness})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "events: %d, checkpoints: %d, recordings: %d, bytes hashed: %d, in %s\n",
-		rep.Events, rep.Checkpoints, rep.Recordings, rep.BytesHashed, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(e.stdout, "events: %d, checkpoints: %d, witnessed checkpoints: %d, recordings: %d, bytes hashed: %d, in %s\n",
+		rep.Events, rep.Checkpoints, rep.Witnessed, rep.Recordings, rep.BytesHashed, time.Since(start).Round(time.Millisecond))
+	for _, n := range notes {
+		fmt.Fprintf(e.stdout, "note: %s\n", n)
+	}
 	if !rep.OK() {
 		for _, p := range rep.Problems {
 			fmt.Fprintf(e.stdout, "PROBLEM %s\n", p)
 		}
+		// The checkpoint this process would sign at exit would vouch for the broken log.
+		if m.Checkpointer != nil {
+			m.Checkpointer.Refuse("audit verify found the log broken (" + rep.FirstProblem().String() + ")")
+		}
 		return &verifyFailed{first: rep.FirstProblem().String()}
 	}
-	fmt.Fprintln(e.stdout, "OK: the audit chain is unbroken, every checkpoint signature is valid, every recording matches its hash")
+	fmt.Fprintln(e.stdout, "OK: the audit chain is unbroken and reaches every witnessed checkpoint, every checkpoint signature is valid, "+
+		"every recording matches its audit events and its hash")
 	return m.audit(ctx, cliActor(e), callvault.ActionAuditVerify, "audit:log",
 		map[string]any{"events": rep.Events, "recordings": rep.Recordings, "result": "ok"})
 }
 
 func runAuditExport(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet(e, "audit export", "audit export --since TIME [--out FILE] [flags]", true)
-	since := fs.String("since", "", "export events at or after this time (RFC 3339, e.g. 2026-11-01T00:00:00Z, or a date 2026-11-01)")
+	since := fs.String("since", "", "export from the first event at or after this time to the end of the log (RFC 3339, e.g. 2026-11-01T00:00:00Z, or a date 2026-11-01)")
 	out := fs.String("out", "", "write to FILE instead of standard output")
-	cpOut := fs.String("checkpoints", "", "also write the signed checkpoints that cover the exported events to FILE (JSON lines), for `audit verify-export`")
+	cpOut := fs.String("checkpoints", "", "also sign a checkpoint of the head and write the signed checkpoints that cover the exported events to FILE (JSON lines), for `audit verify-export`")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -104,12 +121,21 @@ func runAuditExport(ctx context.Context, e env, args []string) error {
 		defer f.Close()
 		w = bufio.NewWriter(f)
 	}
-	n, err := audit.Export(ctx, m.Catalogue, t, w)
+	if *cpOut != "" && m.Checkpointer != nil {
+		// A checkpoint of the head signed now dates the export: a witnessed checkpoint past the
+		// export's end but signed before this one shows the auditor a cut tail. It is also the
+		// checkpointer's check of the log, so a truncated or rewritten log is not exported as
+		// if it were whole.
+		if err := m.Checkpointer.CheckpointHead(ctx); err != nil {
+			return fmt.Errorf("cannot sign a checkpoint to date the export (run `callvault audit verify`): %w", err)
+		}
+	}
+	res, err := audit.Export(ctx, m.Catalogue, t, w)
 	if err != nil {
 		return err
 	}
 	if *cpOut != "" {
-		if err := writeCheckpoints(ctx, m, t, *cpOut); err != nil {
+		if err := writeCheckpoints(ctx, m, res, *cpOut); err != nil {
 			return err
 		}
 	}
@@ -121,30 +147,15 @@ func runAuditExport(ctx context.Context, e env, args []string) error {
 			return err
 		}
 	}
-	fmt.Fprintf(e.stderr, "callvault: exported %d events\n", n)
-	return m.audit(ctx, cliActor(e), callvault.ActionAuditExport, "audit:log", map[string]any{"since": *since, "events": n})
+	fmt.Fprintf(e.stderr, "callvault: exported %d events\n", res.Events)
+	return m.audit(ctx, cliActor(e), callvault.ActionAuditExport, "audit:log", map[string]any{"since": *since, "events": res.Events,
+		"first_seq": res.First, "last_seq": res.Last})
 }
 
-// writeCheckpoints writes, as JSON lines, the checkpoints at or after the first event exported
-// for since: the ones an outside verifier can check against the export.
-func writeCheckpoints(ctx context.Context, m *Main, since time.Time, path string) error {
-	first := int64(-1)
-	for after := int64(0); first < 0; {
-		evs, err := m.Catalogue.AuditEvents(ctx, after, callvault.MaxSearchLimit)
-		if err != nil {
-			return err
-		}
-		if len(evs) == 0 {
-			break
-		}
-		for _, ev := range evs {
-			if !ev.Time.Before(since) {
-				first = ev.Seq
-				break
-			}
-		}
-		after = evs[len(evs)-1].Seq
-	}
+// writeCheckpoints writes, as JSON lines, the checkpoints of the exported events: the ones an
+// outside verifier can check against the export. Checkpoints another node signed after the
+// export was read are left out: they vouch for events the export does not hold.
+func writeCheckpoints(ctx context.Context, m *Main, res audit.Exported, path string) error {
 	cps, err := m.Catalogue.Checkpoints(ctx)
 	if err != nil {
 		return err
@@ -156,7 +167,7 @@ func writeCheckpoints(ctx context.Context, m *Main, since time.Time, path string
 	defer f.Close()
 	enc := json.NewEncoder(f)
 	for _, c := range cps {
-		if first >= 0 && c.Seq >= first {
+		if res.Events > 0 && c.Seq >= res.First && c.Seq <= res.Last {
 			if err := enc.Encode(c); err != nil {
 				return err
 			}
@@ -165,12 +176,46 @@ func writeCheckpoints(ctx context.Context, m *Main, since time.Time, path string
 	return f.Sync()
 }
 
+// fileList is a repeatable flag of file names.
+type fileList []string
+
+func (l *fileList) String() string     { return strings.Join(*l, ",") }
+func (l *fileList) Set(s string) error { *l = append(*l, s); return nil }
+
+// readWitnesses reads the node's own witness file and the others given. The own file may be
+// missing (a node that has signed no checkpoint yet, or an installation from before witness
+// files): that is a note, since the check it enables cannot be made. A missing file given
+// explicitly is a usage error.
+func readWitnesses(own string, others []string) (cps []*callvault.Checkpoint, notes []string, err error) {
+	for i, path := range append([]string{own}, others...) {
+		if path == "" {
+			continue
+		}
+		w, err := audit.ReadWitness(path)
+		if callvault.IsKind(err, callvault.KindNotFound) && i == 0 {
+			notes = append(notes, fmt.Sprintf("no witness file at %s: a cut of the log's tail together with its checkpoint rows cannot be detected "+
+				"(it is written from the next checkpoint on; see --audit-witness)", path))
+			continue
+		}
+		if err != nil {
+			return nil, nil, &usageError{msg: callvault.ErrorMessage(err), hint: "give a witness file written by callvault (--audit-witness, default <keys>/" + audit.WitnessFile + ")"}
+		}
+		if w.Incomplete > 0 {
+			notes = append(notes, fmt.Sprintf("%s has %d incomplete line(s), left by a write a crash interrupted; they are skipped", path, w.Incomplete))
+		}
+		cps = append(cps, w.Checkpoints...)
+	}
+	return cps, notes, nil
+}
+
 // runAuditVerifyExport verifies an export offline, as an outside auditor does: no database, no
 // blob store, only the export, its checkpoints and the public verify key.
 func runAuditVerifyExport(ctx context.Context, e env, args []string) error {
-	fs := newFlagSet(e, "audit verify-export", "audit verify-export EVENTS.jsonl --checkpoints CHECKPOINTS.jsonl --verify-key audit-signing.pub", false)
+	fs := newFlagSet(e, "audit verify-export", "audit verify-export EVENTS.jsonl --checkpoints CHECKPOINTS.jsonl --verify-key audit-signing.pub [--witness checkpoints.jsonl]", false)
 	cpPath := fs.String("checkpoints", "", "the checkpoints file written by `audit export --checkpoints`")
 	keyPath := fs.String("verify-key", "", "the vault's audit-signing.pub")
+	var witnessPaths fileList
+	fs.Var(&witnessPaths, "witness", "a witness file of the vault (its nodes' checkpoints.jsonl), kept apart from the database (repeatable)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -194,16 +239,36 @@ func runAuditVerifyExport(ctx context.Context, e env, args []string) error {
 		}
 		cps = append(cps, c)
 	}
+	var witness []callvault.Checkpoint
+	var notes []string
+	for _, p := range witnessPaths {
+		w, err := audit.ReadWitness(p)
+		if err != nil {
+			return &usageError{msg: callvault.ErrorMessage(err), hint: "give the checkpoints.jsonl witness file of a callvault node"}
+		}
+		if w.Incomplete > 0 {
+			notes = append(notes, fmt.Sprintf("%s has %d incomplete line(s), left by a write a crash interrupted; they are skipped", p, w.Incomplete))
+		}
+		for _, c := range w.Checkpoints {
+			witness = append(witness, *c)
+		}
+	}
 	f, err := os.Open(fs.Arg(0))
 	if err != nil {
 		return &usageError{msg: fmt.Sprintf("cannot read the export: %v", err), hint: "check the path"}
 	}
 	defer f.Close()
-	rep, err := audit.VerifyStream(f, pub, cps)
+	rep, err := audit.VerifyStream(f, pub, cps, witness)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "events: %d, checkpoints: %d\n", rep.Events, rep.Checkpoints)
+	fmt.Fprintf(e.stdout, "events: %d, checkpoints: %d, witnessed checkpoints: %d\n", rep.Events, rep.Checkpoints, rep.Witnessed)
+	if rep.WitnessNewer > 0 {
+		notes = append(notes, fmt.Sprintf("%d witnessed checkpoint(s) were signed after the export was read and say nothing about it; export again to check them", rep.WitnessNewer))
+	}
+	for _, n := range notes {
+		fmt.Fprintf(e.stdout, "note: %s\n", n)
+	}
 	if !rep.OK() {
 		for _, p := range rep.Problems {
 			fmt.Fprintf(e.stdout, "PROBLEM %s\n", p)

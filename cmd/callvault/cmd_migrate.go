@@ -168,7 +168,14 @@ func migrate(ctx context.Context, src *Main, dstCfg Config, actor callvault.Acto
 	if rep.checkpoints, err = migrateCheckpoints(ctx, src.Catalogue, dstCat); err != nil {
 		return rep, err
 	}
-	vr, err := audit.Verify(ctx, dstCat, dstBlobs, pub, audit.VerifyOptions{})
+	// The log moved verbatim, so the source's witness file vouches for the target's log too.
+	var witness []*callvault.Checkpoint
+	if w, err := audit.ReadWitness(src.Config.WitnessPath()); err == nil {
+		witness = w.Checkpoints
+	} else if !callvault.IsKind(err, callvault.KindNotFound) {
+		return rep, err
+	}
+	vr, err := audit.Verify(ctx, dstCat, dstBlobs, pub, audit.VerifyOptions{Witness: witness})
 	if err != nil {
 		return rep, err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/audit"
 	"github.com/callvault/callvault/internal/fileblob"
 	"github.com/callvault/callvault/internal/httpserver"
 	"github.com/callvault/callvault/internal/metadata"
@@ -48,6 +49,12 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 	if err := m.checkDeletesAreFinal(ctx); err != nil {
 		return err
 	}
+	if m.Checkpointer != nil {
+		// Found at start, not at the first checkpoint an hour later.
+		if err := m.Checkpointer.Witness.CheckWritable(); err != nil {
+			return &usageError{msg: err.Error(), hint: "give a writable file with --audit-witness (default <keys>/" + audit.WitnessFile + ")"}
+		}
+	}
 
 	lock, err := m.recoverAfterCrash(ctx)
 	if err != nil {
@@ -57,6 +64,7 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 		defer lock.Close()
 	}
 
+	authFails := newAuthFailures(m)
 	hcfg := httpserver.Config{
 		Archive: m.Archive,
 		Tokens:  m.Catalogue,
@@ -65,7 +73,7 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 			return metadata.Decode(r, cfg.Region)
 		},
 		MaxUploadBytes: cfg.MaxUpload,
-		OnAuthFailure:  newAuthFailures(m).record,
+		OnAuthFailure:  authFails.record,
 		Logger:         m.Logger,
 		Version:        Version,
 	}
@@ -101,8 +109,13 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 		return &usageError{msg: fmt.Sprintf("cannot listen for HTTP on %s: %v", cfg.HTTP, err), hint: "choose another address with --http, e.g. --http 127.0.0.1:8081"}
 	}
 	url := httpURL(ln.Addr())
+	snapshot := cfg.redacted()
+	if err := m.auditConfigChange(ctx, snapshot); err != nil {
+		ln.Close()
+		return err
+	}
 	if err := m.audit(ctx, callvault.ActorSystem, callvault.ActionServerStart, "server:"+ln.Addr().String(),
-		map[string]any{"version": Version, "config": cfg.redacted()}); err != nil {
+		map[string]any{"version": Version, "config": snapshot}); err != nil {
 		ln.Close()
 		return err
 	}
@@ -142,6 +155,8 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 		err = serr
 	}
 	// Finish background work and calls in progress first, so that server.stop is the last event.
+	// Failed logins counted but not yet written are written now: no request is left to carry them.
+	authFails.flush(shutdownCtx)
 	stopJobs()
 	waitJobs()
 	if sip != nil {

@@ -87,6 +87,10 @@ func runTokenList(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Listing tokens is a read of the vault's access configuration: audited before any output.
+	if err := m.audit(ctx, cliActor(e), callvault.ActionTokenList, "tokens", map[string]any{"tokens": len(tokens)}); err != nil {
+		return err
+	}
 	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tNAME\tROLE\tCREATED\tREVOKED")
 	for _, t := range tokens {

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/callvault/callvault/internal/audit"
 )
 
 // Config is every setting of callvault. It is filled in four layers, each overriding the one
@@ -21,14 +23,15 @@ import (
 // CALLVAULT_* environment variables, then command-line flags. Validate names a bad field and
 // says how to fix it.
 type Config struct {
-	Data      string `json:"data"`       // data directory (catalogue, blobs, keys by default)
-	HTTP      string `json:"http"`       // HTTP listen address
-	DB        string `json:"db"`         // "" = SQLite in the data directory; or postgres://...
-	Blob      string `json:"blob"`       // "" = files in the data directory; or s3://bucket/prefix?...
-	Keys      string `json:"keys"`       // key directory; "" = <data>/keys
-	Recipient string `json:"recipient"`  // recorder-only node: seal with this public recipient, hold no private key
-	Region    string `json:"region"`     // default region for phone numbers (ISO 3166 alpha-2)
-	MaxUpload int64  `json:"max_upload"` // audio upload limit in bytes
+	Data         string `json:"data"`          // data directory (catalogue, blobs, keys by default)
+	HTTP         string `json:"http"`          // HTTP listen address
+	DB           string `json:"db"`            // "" = SQLite in the data directory; or postgres://...
+	Blob         string `json:"blob"`          // "" = files in the data directory; or s3://bucket/prefix?...
+	Keys         string `json:"keys"`          // key directory; "" = <data>/keys
+	AuditWitness string `json:"audit_witness"` // copy of every signed checkpoint, outside the database; "" = <keys>/checkpoints.jsonl
+	Recipient    string `json:"recipient"`     // recorder-only node: seal with this public recipient, hold no private key
+	Region       string `json:"region"`        // default region for phone numbers (ISO 3166 alpha-2)
+	MaxUpload    int64  `json:"max_upload"`    // audio upload limit in bytes
 
 	RetentionMonths int           `json:"retention_months"` // recordings are deleted this many months after they start
 	CheckpointEvery int64         `json:"checkpoint_every"` // sign an audit checkpoint every N events
@@ -125,6 +128,8 @@ func settings() []setting {
 		str("db", "catalogue: empty for SQLite in the data directory, or postgres://user@host:port/db", func(c *Config) *string { return &c.DB }),
 		str("blob", "blob store: empty for files in the data directory, or s3://bucket/prefix?endpoint=URL&region=R&path_style=true", func(c *Config) *string { return &c.Blob }),
 		str("keys", "key directory (default <data>/keys)", func(c *Config) *string { return &c.Keys }),
+		str("audit_witness", "file every signed audit checkpoint is also appended to, outside the database (default <keys>/checkpoints.jsonl); "+
+			"put it on separate or WORM storage or ship it off the machine; with several nodes give each its own", func(c *Config) *string { return &c.AuditWitness }),
 		str("recipient", "recorder-only node: path to the vault's public recipient file (vault.recipient); no private key is held", func(c *Config) *string { return &c.Recipient }),
 		str("region", "default region for phone numbers (ISO 3166 code)", func(c *Config) *string { return &c.Region }),
 		integer("max_upload", "audio upload limit in bytes (suffixes KiB, MiB, GiB)", func(c *Config) *int64 { return &c.MaxUpload }),
@@ -425,6 +430,14 @@ func (c *Config) KeysDir() string {
 		return c.Keys
 	}
 	return filepath.Join(c.Data, "keys")
+}
+
+// WitnessPath is the audit witness file, <keys>/checkpoints.jsonl unless configured.
+func (c *Config) WitnessPath() string {
+	if c.AuditWitness != "" {
+		return c.AuditWitness
+	}
+	return filepath.Join(c.KeysDir(), audit.WitnessFile)
 }
 
 // Embedded reports whether both stores are the embedded defaults (one machine, one data dir).

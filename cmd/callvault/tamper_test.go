@@ -2,14 +2,17 @@ package main
 
 import (
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/callvault/callvault/internal/audio"
+	"github.com/callvault/callvault/internal/audit"
 	_ "modernc.org/sqlite"
 )
 
@@ -96,21 +99,99 @@ func auditColumns(t *testing.T, db *sql.DB) []string {
 	return cols
 }
 
+// blobPath returns the blob file of recording id in data.
+func blobPath(t *testing.T, data, id string) string {
+	t.Helper()
+	var blob string
+	filepath.Walk(filepath.Join(data, "blobs", "recordings"), func(p string, info os.FileInfo, err error) error {
+		if err == nil && strings.Contains(p, id) {
+			blob = p
+		}
+		return nil
+	})
+	if blob == "" {
+		t.Fatalf("no blob for %s", id)
+	}
+	return blob
+}
+
+func execSQL(t *testing.T, db *sql.DB, stmts ...string) {
+	t.Helper()
+	for _, s := range stmts {
+		if _, err := db.Exec(s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+}
+
+func ingestSeq(t *testing.T, db *sql.DB, id string) int64 {
+	t.Helper()
+	var seq int64
+	if err := db.QueryRow(`SELECT seq FROM audit_events WHERE action = 'recording.ingest' AND object = ?`, "recording:"+id).Scan(&seq); err != nil {
+		t.Fatal(err)
+	}
+	return seq
+}
+
+// witnessed returns the seqs in the vault's witness file, in file order.
+func witnessed(t *testing.T, data string) []int64 {
+	t.Helper()
+	w, err := audit.ReadWitness(filepath.Join(data, "keys", audit.WitnessFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seqs []int64
+	for _, c := range w.Checkpoints {
+		seqs = append(seqs, c.Seq)
+	}
+	return seqs
+}
+
+// cutTailWithCheckpoints deletes the events after seq and the checkpoint rows of them, as
+// someone with write access to the database but not to the witness file would.
+func cutTailWithCheckpoints(t *testing.T, data string, seq int64) {
+	t.Helper()
+	db := openCatalogueDB(t, data)
+	execSQL(t, db, fmt.Sprintf(`DELETE FROM audit_events WHERE seq > %d`, seq),
+		fmt.Sprintf(`DELETE FROM audit_checkpoints WHERE seq > %d`, seq))
+}
+
+// firstWitnessedAfter returns the smallest witnessed seq above seq.
+func firstWitnessedAfter(t *testing.T, data string, seq int64) int64 {
+	t.Helper()
+	first := int64(0)
+	for _, s := range witnessed(t, data) {
+		if s > seq && (first == 0 || s < first) {
+			first = s
+		}
+	}
+	if first == 0 {
+		t.Fatalf("no witnessed checkpoint after event %d: %v", seq, witnessed(t, data))
+	}
+	return first
+}
+
+// firstProblem returns the first PROBLEM line of audit verify's output.
+func firstProblem(out string) string {
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "PROBLEM ") {
+			return l
+		}
+	}
+	return ""
+}
+
+// TestTamperDetection tampers with a copy of a real vault's files and requires audit verify to
+// fail with the exact first PROBLEM line that names what was changed (the summary line, which
+// is always printed, holds numbers that would match a looser check).
 func TestTamperDetection(t *testing.T) {
 	base, ids := seedVault(t)
 	cases := []struct {
 		name   string
-		tamper func(t *testing.T, data string)
-		want   string // expected in the verify output
+		tamper func(t *testing.T, data string) (want string) // the first PROBLEM line, or its start when it ends in "…"
 	}{
-		{"flip one byte of a blob", func(t *testing.T, data string) {
-			var blob string
-			filepath.Walk(filepath.Join(data, "blobs", "recordings"), func(p string, info os.FileInfo, err error) error {
-				if err == nil && strings.Contains(p, ids[2]) {
-					blob = p
-				}
-				return nil
-			})
+		{"flip one byte of a blob", func(t *testing.T, data string) string {
+			blob := blobPath(t, data, ids[2])
 			b, err := os.ReadFile(blob)
 			if err != nil {
 				t.Fatal(err)
@@ -119,55 +200,134 @@ func TestTamperDetection(t *testing.T) {
 			if err := os.WriteFile(blob, b, 0o600); err != nil {
 				t.Fatal(err)
 			}
-		}, ids[2]},
-		{"delete one audit row", func(t *testing.T, data string) {
-			db := openCatalogueDB(t, data)
-			if _, err := db.Exec(`DELETE FROM audit_events WHERE seq = 3`); err != nil {
-				t.Fatal(err)
-			}
-		}, "3"},
-		{"swap two audit rows", func(t *testing.T, data string) {
+			return "PROBLEM recording " + ids[2] + ": blob recordings/…"
+		}},
+		{"delete one audit row", func(t *testing.T, data string) string {
+			execSQL(t, openCatalogueDB(t, data), `DELETE FROM audit_events WHERE seq = 3`)
+			return "PROBLEM event 3: event 3 is missing: the chain has a gap"
+		}},
+		{"swap two audit rows", func(t *testing.T, data string) string {
 			db := openCatalogueDB(t, data)
 			cols := auditColumns(t, db)
 			// Copy to a scratch table first so the swap reads the original values.
-			stmts := []string{
-				`CREATE TABLE swap AS SELECT * FROM audit_events WHERE seq IN (4, 5)`,
-			}
+			stmts := []string{`CREATE TABLE swap AS SELECT * FROM audit_events WHERE seq IN (4, 5)`}
 			for _, c := range cols {
 				stmts = append(stmts, fmt.Sprintf(`UPDATE audit_events SET %s = (SELECT %s FROM swap WHERE swap.seq = CASE WHEN audit_events.seq = 4 THEN 5 ELSE 4 END) WHERE seq IN (4, 5)`, c, c))
 			}
-			stmts = append(stmts, `DROP TABLE swap`)
-			for _, s := range stmts {
-				if _, err := db.Exec(s); err != nil {
-					t.Fatalf("%s: %v", s, err)
-				}
-			}
-		}, "4"},
-		{"edit an event's actor", func(t *testing.T, data string) {
+			execSQL(t, db, append(stmts, `DROP TABLE swap`)...)
+			return "PROBLEM event 4: prev_hash does not match the hash of event 3: events were changed, removed or reordered"
+		}},
+		{"edit an event's actor", func(t *testing.T, data string) string {
+			execSQL(t, openCatalogueDB(t, data), `UPDATE audit_events SET actor = 'someone-else' WHERE seq = 2`)
+			return "PROBLEM event 2: hash mismatch: the event's content was changed after it was written"
+		}},
+		{"cut the log's tail", func(t *testing.T, data string) string {
+			execSQL(t, openCatalogueDB(t, data), `DELETE FROM audit_events WHERE seq > 2`)
+			n := firstWitnessedAfter(t, data, 2)
+			return fmt.Sprintf("PROBLEM checkpoint %d: the log ends at event 2 but a signed checkpoint vouches for event %d: events were deleted from the end", n, n)
+		}},
+		{"cut the log's tail together with its checkpoint rows", func(t *testing.T, data string) string {
+			cutTailWithCheckpoints(t, data, 2)
+			n := firstWitnessedAfter(t, data, 2)
+			return fmt.Sprintf("PROBLEM checkpoint %d: the log ends at event 2 but the witness file holds a checkpoint for event %d: "+
+				"events were deleted from the end, together with the database's checkpoints of them", n, n)
+		}},
+		{"copy one recording's row facts and blob over another's", func(t *testing.T, data string) string {
 			db := openCatalogueDB(t, data)
-			if _, err := db.Exec(`UPDATE audit_events SET actor = 'someone-else' WHERE seq = 2`); err != nil {
-				t.Fatal(err)
-			}
-		}, "2"},
-		{"cut the log's tail", func(t *testing.T, data string) {
+			execSQL(t, db, fmt.Sprintf(`UPDATE recordings SET (header, plain_sha256, stored_sha256, plain_size, stored_size) =
+				(SELECT header, plain_sha256, stored_sha256, plain_size, stored_size FROM recordings WHERE id = '%s') WHERE id = '%s'`, ids[1], ids[0]))
+			b, _ := os.ReadFile(blobPath(t, data, ids[1]))
+			os.WriteFile(blobPath(t, data, ids[0]), b, 0o600)
+			return "PROBLEM recording " + ids[0] + ": the catalogue's plain_sha256 …"
+		}},
+		{"swap two recordings' rows and blobs", func(t *testing.T, data string) string {
 			db := openCatalogueDB(t, data)
-			if _, err := db.Exec(`DELETE FROM audit_events WHERE seq > 2`); err != nil {
-				t.Fatal(err)
+			stmts := []string{fmt.Sprintf(`CREATE TABLE swap AS SELECT * FROM recordings WHERE id IN ('%s', '%s')`, ids[0], ids[1])}
+			for _, c := range []string{"header", "plain_sha256", "stored_sha256", "plain_size", "stored_size"} {
+				stmts = append(stmts, fmt.Sprintf(`UPDATE recordings SET %s = (SELECT %s FROM swap WHERE swap.id <> recordings.id) WHERE id IN ('%s', '%s')`, c, c, ids[0], ids[1]))
 			}
-		}, "checkpoint"},
+			execSQL(t, db, append(stmts, `DROP TABLE swap`)...)
+			a, b := blobPath(t, data, ids[0]), blobPath(t, data, ids[1])
+			ba, _ := os.ReadFile(a)
+			bb, _ := os.ReadFile(b)
+			os.WriteFile(a, bb, 0o600)
+			os.WriteFile(b, ba, 0o600)
+			return "PROBLEM recording " + ids[0] + ": the catalogue's plain_sha256 …"
+		}},
+		{"replace a recording's age header with another's", func(t *testing.T, data string) string {
+			execSQL(t, openCatalogueDB(t, data), fmt.Sprintf(`UPDATE recordings SET header = (SELECT header FROM recordings WHERE id = '%s') WHERE id = '%s'`, ids[3], ids[2]))
+			return "PROBLEM recording " + ids[2] + ": the SHA-256 of the catalogue's age header (the wrapped file key) …"
+		}},
+		{"delete a recording's row, index rows and blob without a delete event", func(t *testing.T, data string) string {
+			db := openCatalogueDB(t, data)
+			seq := ingestSeq(t, db, ids[1])
+			os.Remove(blobPath(t, data, ids[1]))
+			execSQL(t, db, fmt.Sprintf(`DELETE FROM recording_subjects WHERE recording_id = '%s'`, ids[1]),
+				fmt.Sprintf(`DELETE FROM recordings WHERE id = '%s'`, ids[1]))
+			return fmt.Sprintf("PROBLEM recording %s: was ingested by event %d but is not in the catalogue, "+
+				"and no recording.delete event records its deletion: it was removed outside callvault", ids[1], seq)
+		}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			data := copyDir(t, base)
-			c.tamper(t, data)
+			want := c.tamper(t, data)
 			code, out, errOut := cli(t, "audit", "verify", "--data", data)
-			if code == 0 {
-				t.Fatalf("audit verify passed on a tampered vault:\n%s", out)
+			if code != 1 {
+				t.Fatalf("audit verify exit %d on a tampered vault, want 1:\n%s%s", code, out, errOut)
 			}
-			if !strings.Contains(out+errOut, c.want) {
-				t.Errorf("verify output does not name %q:\n%s%s", c.want, out, errOut)
+			got := firstProblem(out)
+			if prefix, ok := strings.CutSuffix(want, "…"); ok && !strings.HasPrefix(got, prefix) || !ok && got != want {
+				t.Errorf("first problem:\n got %q\nwant %q\n%s", got, want, out)
 			}
 		})
+	}
+}
+
+// TestNoCheckpointOverATruncatedLog: after the tail and its checkpoint rows are cut, no later
+// command signs a checkpoint over the shorter log (which would make it look genuine): not the
+// failed audit verify, not a command that appends events, not a server. The cut stays visible.
+func TestNoCheckpointOverATruncatedLog(t *testing.T) {
+	base, _ := seedVault(t)
+	data := copyDir(t, base)
+	cutTailWithCheckpoints(t, data, 2)
+	witnessBefore := witnessed(t, data)
+	n := firstWitnessedAfter(t, data, 2)
+	// Later commands append events after the cut (they are not refused: only signing is), so
+	// the log's end moves, but never up to the witnessed checkpoint.
+	wantStart := fmt.Sprintf("PROBLEM checkpoint %d: the log ends at event ", n)
+	wantEnd := fmt.Sprintf(" but the witness file holds a checkpoint for event %d: events were deleted from the end, together with the database's checkpoints of them", n)
+
+	for _, args := range [][]string{
+		{"audit", "verify", "--data", data},
+		{"token", "create", "--role", "recorder", "--name", "after-cut", "--data", data, "--checkpoint-every", "1"},
+		{"token", "list", "--data", data},
+		{"audit", "verify", "--data", data},
+	} {
+		code, out, errOut := cli(t, args...)
+		if p := firstProblem(out); args[0] == "audit" && (code != 1 || !strings.HasPrefix(p, wantStart) || !strings.HasSuffix(p, wantEnd)) {
+			t.Errorf("%v: exit %d, first problem %q; want 1 and %q…%q", args, code, p, wantStart, wantEnd)
+		}
+		if args[0] == "token" && !strings.Contains(errOut, "refusing to sign checkpoints") {
+			t.Errorf("%v: the refusal was not logged: %s", args, errOut)
+		}
+	}
+	s := startServerWith(t, nil, "--data", data, "--http", "127.0.0.1:0")
+	s.cancel()
+	if err := <-s.done; !errors.Is(err, audit.ErrRefused) {
+		t.Errorf("server over a truncated log stopped with %v, want the refusal", err)
+	}
+	s.cancel = nil
+
+	if got := witnessed(t, data); !slices.Equal(got, witnessBefore) {
+		t.Errorf("witness file changed from %v to %v", witnessBefore, got)
+	}
+	var newest int64
+	if err := openCatalogueDB(t, data).QueryRow(`SELECT COALESCE(MAX(seq), 0) FROM audit_checkpoints`).Scan(&newest); err != nil {
+		t.Fatal(err)
+	}
+	if newest > 2 {
+		t.Errorf("a checkpoint at event %d was signed over the truncated log", newest)
 	}
 }
 
@@ -194,10 +354,62 @@ func TestVerifyExportOffline(t *testing.T) {
 	if code, out, _ := cli(t, "audit", "verify-export", edited, "--checkpoints", cps, "--verify-key", pub); code == 0 {
 		t.Fatalf("verify-export passed an edited export:\n%s", out)
 	}
+	// With the vault's witness file too.
+	witness := filepath.Join(data, "keys", audit.WitnessFile)
+	code, out, e = cli(t, "audit", "verify-export", events, "--checkpoints", cps, "--verify-key", pub, "--witness", witness)
+	if code != 0 || !strings.Contains(out, "OK") {
+		t.Fatalf("verify-export with the witness: exit %d\n%s%s", code, out, e)
+	}
 	// Another vault's key does not verify these checkpoints.
 	other := t.TempDir()
 	cli(t, "keys", "show-recipient", "--data", other)
 	if code, _, _ := cli(t, "audit", "verify-export", events, "--checkpoints", cps, "--verify-key", filepath.Join(other, "keys", "audit-signing.pub")); code == 0 {
 		t.Fatal("verify-export accepted checkpoints under a foreign key")
+	}
+}
+
+// TestVerifyExportWithWitness: the tail and its checkpoint rows are cut after the auditor took a
+// copy of the witness file. The export made afterwards, with its own checkpoints, verifies on
+// its own; with the witness copy it does not. The vault itself refuses to date such an export.
+func TestVerifyExportWithWitness(t *testing.T) {
+	base, _ := seedVault(t)
+	data := copyDir(t, base)
+	dir := t.TempDir()
+	witnessCopy := filepath.Join(dir, "witness-copy.jsonl")
+	b, err := os.ReadFile(filepath.Join(data, "keys", audit.WitnessFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(witnessCopy, b, 0o600)
+	pub := filepath.Join(data, "keys", "audit-signing.pub")
+
+	// Cut at a checkpointed event, so that the cut log's head already has a checkpoint: the
+	// export must still be dated by a fresh one.
+	seqs := witnessed(t, base)
+	slices.Sort(seqs)
+	cut, n := seqs[1], seqs[2]
+	cutTailWithCheckpoints(t, data, cut)
+	events, cps := filepath.Join(dir, "events.jsonl"), filepath.Join(dir, "cp.jsonl")
+	// This node's witness file shows the cut: it will not sign the checkpoint that dates the export.
+	if code, _, e := cli(t, "audit", "export", "--data", data, "--out", events, "--checkpoints", cps); code != 1 ||
+		!strings.Contains(e, "cannot sign a checkpoint to date the export") || !strings.Contains(e, fmt.Sprintf("the audit log ends at event %d", cut)) {
+		t.Fatalf("export of a cut log: exit %d: %s", code, e)
+	}
+	// Exported from a node with a fresh witness file (or none), the export is dated after the
+	// auditor's copy of the witness; the copy holds checkpoints past the export's end.
+	os.Remove(events)
+	os.Remove(cps)
+	if code, _, e := cli(t, "audit", "export", "--data", data, "--out", events, "--checkpoints", cps,
+		"--audit-witness", filepath.Join(dir, "other-node.jsonl")); code != 0 {
+		t.Fatalf("export: %s", e)
+	}
+	if code, out, _ := cli(t, "audit", "verify-export", events, "--checkpoints", cps, "--verify-key", pub); code != 0 {
+		t.Fatalf("without a witness the cut export was expected to verify:\n%s", out)
+	}
+	code, out, _ := cli(t, "audit", "verify-export", events, "--checkpoints", cps, "--verify-key", pub, "--witness", witnessCopy)
+	want := fmt.Sprintf("PROBLEM checkpoint %d: the log ends at event %d but the witness file holds a checkpoint for event %d: "+
+		"events were deleted from the end, together with the database's checkpoints of them (the checkpoint was signed at ", n, cut, n)
+	if code != 1 || !strings.HasPrefix(firstProblem(out), want) {
+		t.Fatalf("verify-export with the witness: exit %d, first problem %q, want %q…\n%s", code, firstProblem(out), want, out)
 	}
 }

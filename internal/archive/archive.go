@@ -13,6 +13,7 @@ import (
 	"filippo.io/age"
 	"github.com/callvault/callvault"
 	"github.com/callvault/callvault/internal/audio"
+	"github.com/callvault/callvault/internal/audit"
 	"github.com/callvault/callvault/internal/vault"
 )
 
@@ -147,6 +148,8 @@ func (s *Service) Ingest(ctx context.Context, req callvault.IngestRequest) (*cal
 		Detail: callvault.AuditDetail(map[string]any{
 			"source": rec.Source, "source_id": rec.SourceID, "plain_sha256": rec.PlainSHA256,
 			"stored_sha256": rec.StoredSHA256, "plain_size": rec.PlainSize, "call_id": rec.Attributes["sip_call_id"],
+			// The wrapped file key: audit verify checks the catalogue's header against it.
+			audit.DetailHeaderSHA256: audit.HeaderSHA256(rec.Header),
 		}),
 	}
 	if err := s.commit(ctx, &rec, ev); err != nil {

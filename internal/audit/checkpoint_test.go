@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"crypto/ed25519"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -188,5 +189,30 @@ func TestCheckpointerConcurrent(t *testing.T) {
 	rep, err := Verify(ctx, cat, nil, pub, VerifyOptions{SkipBlobs: true})
 	if err != nil || !rep.OK() {
 		t.Fatalf("verify after concurrent use: %v%s", err, problemsString(rep))
+	}
+}
+
+// TestCheckpointHead: a checkpoint of the head is signed even if the head has one, so that its
+// time dates an export; the log is checked first as for every checkpoint.
+func TestCheckpointHead(t *testing.T) {
+	ctx := context.Background()
+	v, w := witnessedVault(t, 20) // checkpoints at 10 and 20
+	clock := t0.Add(time.Hour)
+	v.cp.Now = func() time.Time { return clock }
+	if err := v.cp.Checkpoint(ctx); err != nil || len(readWitness(t, w)) != 2 {
+		t.Fatalf("Checkpoint at a checkpointed head: %v, %d checkpoints; want none new", err, len(readWitness(t, w)))
+	}
+	if err := v.cp.CheckpointHead(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// (The fake catalogue, like a node that lost the race, refuses a second checkpoint of a seq;
+	// the witness shows what was signed.)
+	cps := readWitness(t, w)
+	if n := len(cps); n != 3 || cps[2].Seq != 20 || !cps[2].Time.Equal(clock) {
+		t.Fatalf("CheckpointHead: %d checkpoints, last %+v; want a third at 20 signed now", n, cps[n-1])
+	}
+	v.cat.events[19].Actor = "user:mallory"
+	if err := v.cp.CheckpointHead(ctx); !errors.Is(err, ErrRefused) {
+		t.Errorf("CheckpointHead over an edited head: err = %v, want a refusal", err)
 	}
 }

@@ -29,6 +29,20 @@
 // Changes after the last checkpoint are detectable only by the chain itself, which is why a
 // Checkpointer signs every N events and at shutdown.
 //
+// Checkpoint rows live in the database, so whoever can delete events can delete them too. Each
+// checkpoint is therefore also appended to a witness file outside the database (Witness), and
+// Verify requires the chain to reach and match every witnessed checkpoint. The Checkpointer
+// re-checks the chain from its newest trusted checkpoint before signing and refuses to sign over
+// a log that fails, so that no checkpoint vouches for a cut or rewritten log.
+//
+// # Recordings
+//
+// The recording.ingest event's detail holds plain_sha256, stored_sha256, plain_size and
+// header_sha256 (the SHA-256 of the age header; absent in events from before it was recorded).
+// Verify requires every live catalogue row to match its ingest event and to have no
+// recording.delete event after it, and every ingested recording to be live or deleted by an
+// event: rows cannot be added, swapped, edited or removed behind the log's back.
+//
 // # Export
 //
 // Export writes one JSON object per line, exactly as callvault.AuditEvent marshals with

@@ -30,7 +30,7 @@ func FuzzVerifyStream(f *testing.F) {
 	f.Add([]byte("{}\n"), int64(0))
 	f.Fuzz(func(t *testing.T, in []byte, cpSeq int64) {
 		cp := SignCheckpoint(key, cpSeq, prev.Hash, t0)
-		rep, err := VerifyStream(bytes.NewReader(in), pub, []callvault.Checkpoint{*cp})
+		rep, err := VerifyStream(bytes.NewReader(in), pub, []callvault.Checkpoint{*cp}, nil)
 		if err != nil {
 			return
 		}

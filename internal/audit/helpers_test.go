@@ -72,9 +72,10 @@ func (v *testVault) addRecording(t *testing.T, pattern string, repeat int) *call
 		t.Fatal(err)
 	}
 	sum := sha256.Sum256(data)
-	r := &callvault.Recording{ID: id, BlobKey: key, StoredSize: int64(len(data)), StoredSHA256: hex.EncodeToString(sum[:]), Header: []byte("hdr")}
-	ev := &callvault.AuditEvent{Time: t0, Actor: "token:pbx", Action: callvault.ActionRecordingIngest, Object: id}
-	if err := v.cat.CreateRecording(ctx, r, ev); err != nil {
+	plain := sha256.Sum256([]byte("plaintext of " + id))
+	r := &callvault.Recording{ID: id, BlobKey: key, StoredSize: int64(len(data)), StoredSHA256: hex.EncodeToString(sum[:]),
+		PlainSize: int64(len(data)) - 200, PlainSHA256: hex.EncodeToString(plain[:]), Header: []byte("age header of " + id)}
+	if err := v.cat.CreateRecording(ctx, r, ingestEvent(r)); err != nil {
 		t.Fatal(err)
 	}
 	if err := v.cp.MaybeCheckpoint(ctx); err != nil {
@@ -82,6 +83,13 @@ func (v *testVault) addRecording(t *testing.T, pattern string, repeat int) *call
 	}
 	v.ids = append(v.ids, id)
 	return r
+}
+
+// ingestEvent is the recording.ingest event the archive appends for r.
+func ingestEvent(r *callvault.Recording) *callvault.AuditEvent {
+	return &callvault.AuditEvent{Time: t0, Actor: "token:pbx", Action: callvault.ActionRecordingIngest, Object: "recording:" + r.ID,
+		Detail: callvault.AuditDetail(map[string]any{DetailPlainSHA256: r.PlainSHA256, DetailStoredSHA256: r.StoredSHA256,
+			DetailPlainSize: r.PlainSize, DetailHeaderSHA256: HeaderSHA256(r.Header)})}
 }
 
 func (v *testVault) verify(t *testing.T, opts VerifyOptions) *Report {

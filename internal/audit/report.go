@@ -6,7 +6,7 @@ import "fmt"
 const (
 	ProblemEvent      = "event"      // an event is missing, out of place, or its hash does not match
 	ProblemCheckpoint = "checkpoint" // a checkpoint is forged or disagrees with the log
-	ProblemRecording  = "recording"  // a recording's blob is missing or its bytes changed
+	ProblemRecording  = "recording"  // a recording disagrees with its audit events, or its blob is missing or changed
 )
 
 // Problem is one finding of a verification.
@@ -29,16 +29,20 @@ func (p Problem) String() string {
 
 // Report is the result of a verification.
 type Report struct {
-	Events      int64  `json:"events"`       // events read
-	Checkpoints int64  `json:"checkpoints"`  // checkpoints checked against the log
-	Recordings  int64  `json:"recordings"`   // live recordings listed
-	BytesHashed int64  `json:"bytes_hashed"` // blob bytes re-hashed
-	HeadSeq     int64  `json:"head_seq"`     // Seq of the last event read
-	HeadHash    string `json:"head_hash"`    // its hash
+	Events       int64  `json:"events"`                  // events read
+	Checkpoints  int64  `json:"checkpoints"`             // database (or export) checkpoints checked against the log
+	Witnessed    int64  `json:"witnessed"`               // witness-file checkpoints checked against the log
+	WitnessNewer int64  `json:"witness_newer,omitempty"` // witness checkpoints signed after an export was read (VerifyStream)
+	Recordings   int64  `json:"recordings"`              // live recordings listed
+	BytesHashed  int64  `json:"bytes_hashed"`            // blob bytes re-hashed
+	HeadSeq      int64  `json:"head_seq"`                // Seq of the last event read
+	HeadHash     string `json:"head_hash"`               // its hash
 
-	// Problems in the order found: checkpoint signatures, then the chain in Seq order, then
-	// recordings in ID order. Past the limit only the first problem of each kind is kept, so
-	// the first broken event and the first broken recording are always named.
+	// Problems in the order found: checkpoint signatures, then the chain in Seq order (with
+	// recording events that contradict earlier ones), then catalogue rows in ID order, then
+	// recordings missing from the catalogue in the order they were ingested. Past the limit only
+	// the first problem of each kind is kept, so the first broken event and the first broken
+	// recording are always named.
 	Problems []Problem `json:"problems"`
 	Omitted  int       `json:"omitted"` // problems found but not listed
 

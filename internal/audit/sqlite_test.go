@@ -40,11 +40,10 @@ func TestVerifyOnSQLite(t *testing.T) {
 		r := &callvault.Recording{
 			ID: id, StartedAt: t0, Source: callvault.SourceUpload, SourceID: id,
 			AnnouncementPlayed: callvault.AnnouncementUnknown, Codec: callvault.CodecPCM16, SampleRate: 8000, Channels: 1,
-			StoredSize: int64(len(data)), StoredSHA256: hex.EncodeToString(sum[:]), BlobKey: k, Header: []byte("hdr"),
-			RetainUntil: t0.AddDate(7, 0, 0), CreatedAt: t0,
+			StoredSize: int64(len(data)), StoredSHA256: hex.EncodeToString(sum[:]), PlainSHA256: emptySHA256,
+			BlobKey: k, Header: []byte("hdr"), RetainUntil: t0.AddDate(7, 0, 0), CreatedAt: t0,
 		}
-		ev := &callvault.AuditEvent{Time: t0, Actor: "token:pbx", Action: callvault.ActionRecordingIngest, Object: id}
-		if err := db.CreateRecording(ctx, r, ev); err != nil {
+		if err := db.CreateRecording(ctx, r, ingestEvent(r)); err != nil {
 			t.Fatal(err)
 		}
 		recID = id
@@ -81,16 +80,32 @@ func TestVerifyOnSQLite(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	expect := func(kind string, seq int64, fragment string) {
+	expectProblem := func(want Problem) {
 		t.Helper()
 		rep, err := Verify(ctx, db, blobs, pub, VerifyOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		p := rep.FirstProblem()
-		if p == nil || p.Kind != kind || p.Seq != seq || !strings.Contains(p.Message, fragment) {
-			t.Fatalf("first problem %v, want %s %d %q:%s", p, kind, seq, fragment, problemsString(rep))
+		if p == nil || p.Kind != want.Kind || p.Seq != want.Seq || p.ID != want.ID || !strings.Contains(p.Message, want.Message) {
+			t.Fatalf("first problem %v, want %v:%s", p, want, problemsString(rep))
 		}
+	}
+	expect := func(kind string, seq int64, fragment string) {
+		t.Helper()
+		expectProblem(Problem{Kind: kind, Seq: seq, Message: fragment})
+	}
+
+	// The row, its index rows and its blob removed without a delete event: the log says the
+	// recording should be there.
+	exec(`CREATE TABLE saved AS SELECT * FROM recordings WHERE id = '` + recID + `'`)
+	exec(`DELETE FROM recording_subjects WHERE recording_id = '` + recID + `'`)
+	exec(`DELETE FROM recordings WHERE id = '` + recID + `'`)
+	expectProblem(Problem{Kind: ProblemRecording, ID: recID, Message: "no recording.delete event"})
+	exec(`INSERT INTO recordings SELECT * FROM saved`)
+	exec(`DROP TABLE saved`)
+	if rep, err := Verify(ctx, db, blobs, pub, VerifyOptions{}); err != nil || !rep.OK() {
+		t.Fatalf("restored vault: %v%s", err, problemsString(rep))
 	}
 
 	exec(`UPDATE audit_events SET actor = 'user:mallory' WHERE seq = 12`)

@@ -26,14 +26,23 @@ type VerifyOptions struct {
 	MaxProblems int
 	// TrustedKeys are further checkpoint verify keys, for example those of retired signing keys.
 	TrustedKeys []ed25519.PublicKey
+	// Witness holds the checkpoints of witness files (see Witness), read before Verify is called:
+	// each must match the event at its Seq, and the log must reach the newest. They pin the log
+	// even when its checkpoint rows were deleted from the database together with its tail.
+	Witness []*callvault.Checkpoint
 }
 
 // Verify checks the audit log of cat and the recordings' blobs:
 //
 //   - events are numbered 1, 2, 3, ... without gaps, each prev_hash is the previous event's hash
 //     (callvault.GenesisHash for event 1) and each hash is ComputeHash() of the event;
-//   - every checkpoint is signed by pub (or a TrustedKeys key), its (Seq, Hash) matches the event
-//     with that Seq, and the log reaches the last checkpoint (no truncation);
+//   - every checkpoint, in the database or in opts.Witness, is signed by pub (or a TrustedKeys
+//     key), its (Seq, Hash) matches the event with that Seq, and the log reaches the last
+//     checkpoint (no truncation);
+//   - every live recording has a recording.ingest event, no recording.delete event after it, and
+//     the plain_sha256, stored_sha256, plain_size (and header_sha256, the SHA-256 of the age
+//     header, where the event records it) of that event; every recording the log says was
+//     ingested and not deleted is in the catalogue;
 //   - every live recording's blob has StoredSize bytes whose SHA-256 is StoredSHA256.
 //
 // What it finds wrong goes into the report; the error is for a verification that could not run
@@ -47,12 +56,14 @@ func Verify(ctx context.Context, cat callvault.Catalogue, blobs callvault.BlobSt
 		return nil, callvault.Errorf(callvault.KindInvalid, "no blob store to verify recordings against (set SkipBlobs to check the log only)")
 	}
 	rep := newReport(opts.MaxProblems)
-	if err := verifyLog(ctx, cat, rep, append([]ed25519.PublicKey{pub}, opts.TrustedKeys...)); err != nil {
+	led := newLedger(rep)
+	if err := verifyLog(ctx, cat, rep, led, append([]ed25519.PublicKey{pub}, opts.TrustedKeys...), opts.Witness); err != nil {
 		return rep, err
 	}
-	if err := verifyRecordings(ctx, cat, blobs, rep, opts.SkipBlobs); err != nil {
+	if err := verifyRecordings(ctx, cat, blobs, rep, led, opts.SkipBlobs); err != nil {
 		return rep, err
 	}
+	led.finish()
 	return rep, nil
 }
 
@@ -63,13 +74,16 @@ func newReport(maxProblems int) *Report {
 	return &Report{max: maxProblems, Problems: []Problem{}}
 }
 
-func verifyLog(ctx context.Context, store callvault.AuditStore, rep *Report, trusted []ed25519.PublicKey) error {
+func verifyLog(ctx context.Context, store callvault.AuditStore, rep *Report, led *ledger, trusted []ed25519.PublicKey, witness []*callvault.Checkpoint) error {
+	// Checkpoints are read before the events: each was written after the event it vouches for
+	// committed, so every one of them must be answered by the walk that follows.
 	cps, err := store.Checkpoints(ctx)
 	if err != nil {
 		return err
 	}
 	ch := newChain(rep, true)
 	ch.addCheckpoints(cps, trusted)
+	ch.addWitness(witness, trusted)
 	var after int64
 	for {
 		if err := ctx.Err(); err != nil {
@@ -84,6 +98,7 @@ func verifyLog(ctx context.Context, store callvault.AuditStore, rep *Report, tru
 		}
 		for _, ev := range page {
 			ch.add(ev)
+			led.add(ev)
 		}
 		last := page[len(page)-1].Seq
 		if last <= after {
@@ -96,7 +111,7 @@ func verifyLog(ctx context.Context, store callvault.AuditStore, rep *Report, tru
 	return nil
 }
 
-func verifyRecordings(ctx context.Context, cat callvault.RecordingStore, blobs callvault.BlobStore, rep *Report, skipBlobs bool) error {
+func verifyRecordings(ctx context.Context, cat callvault.RecordingStore, blobs callvault.BlobStore, rep *Report, led *ledger, skipBlobs bool) error {
 	after := ""
 	for {
 		if err := ctx.Err(); err != nil {
@@ -111,6 +126,7 @@ func verifyRecordings(ctx context.Context, cat callvault.RecordingStore, blobs c
 		}
 		for _, r := range page {
 			rep.Recordings++
+			led.row(r)
 			if skipBlobs {
 				continue
 			}
