@@ -33,9 +33,10 @@ type tombstoneDB struct{ *DB }
 
 var _ storetest.TombstoneReader = tombstoneDB{}
 
-// Tombstone returns the header and sidecar stored for the deleted recording id.
-func (db tombstoneDB) Tombstone(ctx context.Context, id string) (header, sidecar []byte, err error) {
-	err = db.pool.QueryRow(ctx, `SELECT header, sidecar FROM recordings
-		WHERE id = $1 AND deleted_at IS NOT NULL`, id).Scan(&header, &sidecar)
-	return header, sidecar, translate(err, "postgres: read tombstone")
+// Tombstone returns the header, sidecar and call details stored for the deleted recording id.
+func (db tombstoneDB) Tombstone(ctx context.Context, id string) (header, sidecar []byte, details string, err error) {
+	err = db.pool.QueryRow(ctx, `SELECT header, sidecar, coalesce(extensions::text, '') || coalesce(external_numbers::text, '')
+		|| coalesce(parties::text, '') || line || coalesce(attributes::text, '') FROM recordings
+		WHERE id = $1 AND deleted_at IS NOT NULL`, id).Scan(&header, &sidecar, &details)
+	return header, sidecar, details, translate(err, "postgres: read tombstone")
 }

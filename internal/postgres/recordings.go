@@ -123,7 +123,8 @@ func (db *DB) DeleteRecording(ctx context.Context, id string, ev *callvault.Audi
 	}
 	var sealed *callvault.AuditEvent
 	err := db.inTx(ctx, what, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE recordings SET deleted_at = now(), header = NULL, sidecar = NULL
+		tag, err := tx.Exec(ctx, `UPDATE recordings SET deleted_at = now(), header = NULL, sidecar = NULL,
+				extensions = '[]', external_numbers = '[]', parties = '[]', line = '', attributes = '{}'
 			WHERE id = $1 AND deleted_at IS NULL`, id)
 		if err != nil {
 			return err

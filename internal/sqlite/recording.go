@@ -127,7 +127,8 @@ func (db *DB) DeleteRecording(ctx context.Context, id string, ev *callvault.Audi
 	}
 	return db.appendWith(ctx, "delete recording", ev, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx,
-			`UPDATE recordings SET deleted_at = ?, header = NULL, sidecar = NULL
+			`UPDATE recordings SET deleted_at = ?, header = NULL, sidecar = NULL,
+				extensions = '[]', external_numbers = '[]', parties = '[]', line = '', attributes = '{}'
 			WHERE id = ? AND deleted_at IS NULL`,
 			micros(time.Now()), id)
 		if err != nil {

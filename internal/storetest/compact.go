@@ -43,7 +43,7 @@ func testCompact(t *testing.T, open Opener) {
 	_, err = cat.Recording(ctx(), gone.ID)
 	wantKind(t, err, callvault.KindNotFound, "Recording(deleted, after Compact)")
 	if tr, ok := cat.(TombstoneReader); ok {
-		header, sidecar, err := tr.Tombstone(ctx(), gone.ID)
+		header, sidecar, _, err := tr.Tombstone(ctx(), gone.ID)
 		if err != nil || header != nil || sidecar != nil {
 			t.Errorf("tombstone after Compact: header %q sidecar %q (%v), want both destroyed", header, sidecar, err)
 		}

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"strings"
 	"sync"
 	"testing"
 
@@ -50,12 +51,29 @@ func testDelete(t *testing.T, open Opener) {
 			t.Fatalf("DeleteRecording: %v", err)
 		}
 		if tr, ok := cat.(TombstoneReader); ok {
-			header, sidecar, err := tr.Tombstone(ctx(), r.ID)
+			header, sidecar, details, err := tr.Tombstone(ctx(), r.ID)
 			if err != nil {
 				t.Fatalf("Tombstone: %v", err)
 			}
 			if header != nil || sidecar != nil {
 				t.Errorf("the deleted recording's row keeps header %q and sidecar %q, want both destroyed", header, sidecar)
+			}
+			// Retention deletes the call's personal data, not only its audio.
+			personal := []string{r.Line}
+			personal = append(personal, r.Extensions...)
+			for _, n := range r.ExternalNumbers {
+				personal = append(personal, n.E164, n.Raw)
+			}
+			for _, p := range r.Parties {
+				personal = append(personal, p.Name, p.Number.E164, p.Number.Raw, p.URI)
+			}
+			for _, v := range r.Attributes {
+				personal = append(personal, v)
+			}
+			for _, s := range personal {
+				if s != "" && strings.Contains(details, s) {
+					t.Errorf("the deleted recording's row keeps %q (stored details %q)", s, details)
+				}
 			}
 		} else {
 			t.Logf("%T does not implement storetest.TombstoneReader; the stored bytes are not checked", cat)

@@ -14,12 +14,14 @@ import (
 // TombstoneReader is an optional capability of the catalogue under test (not of callvault's
 // interfaces): reading what the row of a deleted recording still holds. When the catalogue
 // given to Run implements it, the suite checks that DeleteRecording destroys the Header and the
-// Sidecar in the database, not only hides the row. Backends implement it in their test code, for
+// Sidecar in the database, not only hides the row, and keeps none of the call's personal data
+// (parties, numbers, extensions, line, attributes). Backends implement it in their test code, for
 // example with a wrapper that embeds the catalogue.
 type TombstoneReader interface {
 	// Tombstone returns the header and sidecar stored for the deleted recording id, nil for
-	// NULL, or an error if no deleted recording has that ID.
-	Tombstone(ctx context.Context, id string) (header, sidecar []byte, err error)
+	// NULL, the stored text of its call details (parties, numbers, extensions, line and
+	// attributes, concatenated), or an error if no deleted recording has that ID.
+	Tombstone(ctx context.Context, id string) (header, sidecar []byte, details string, err error)
 }
 
 // Opener returns a fresh, empty catalogue for one subtest. It must arrange for the catalogue to
