@@ -16,7 +16,8 @@ import (
 	_ "modernc.org/sqlite"
 )
 
-// seedVault makes a data directory with a few recordings and audit events, server stopped.
+// seedVault makes a data directory with a few recordings and audit events, server stopped:
+// ids[0] to ids[3] are live, ids[4] was deleted by retention (its tombstone remains).
 func seedVault(t *testing.T) (data string, ids []string) {
 	t.Helper()
 	s := startServer(t, "", "--checkpoint-every", "3")
@@ -30,6 +31,19 @@ func seedVault(t *testing.T) (data string, ids []string) {
 		ids = append(ids, r.body["id"].(string))
 	}
 	s.stop()
+	old := filepath.Join(t.TempDir(), "old.json")
+	os.WriteFile(old, metaJSON("tamper-old", map[string]any{"started_at": "2020-01-01T10:00:00Z", "ended_at": nil}), 0o600)
+	wav, _ := makeWAV(t, audio.MuLawFormat(8000, 1), 0.5)
+	oldWAV := filepath.Join(t.TempDir(), "old.wav")
+	os.WriteFile(oldWAV, wav, 0o600)
+	code, out, e := cli(t, "ingest", "--data", s.data, oldWAV, "--meta", old)
+	if code != 0 {
+		t.Fatalf("ingest: %s%s", out, e)
+	}
+	ids = append(ids, strings.Fields(out)[0])
+	if code, out, e := cli(t, "retention", "run", "--data", s.data); code != 0 || !strings.Contains(out, "deleted 1 recordings") {
+		t.Fatalf("retention run: %s%s", out, e)
+	}
 	if code, out, e := cli(t, "audit", "verify", "--data", s.data); code != 0 {
 		t.Fatalf("untampered vault does not verify: %s%s", out, e)
 	}
@@ -266,6 +280,15 @@ func TestTamperDetection(t *testing.T) {
 				fmt.Sprintf(`DELETE FROM recordings WHERE id = '%s'`, ids[1]))
 			return fmt.Sprintf("PROBLEM recording %s: was ingested by event %d but is not in the catalogue, "+
 				"and no recording.delete event records its deletion: it was removed outside callvault", ids[1], seq)
+		}},
+		{"remove a deleted recording's tombstone (freeing its source id)", func(t *testing.T, data string) string {
+			db := openCatalogueDB(t, data)
+			var seq int64
+			if err := db.QueryRow(`SELECT seq FROM audit_events WHERE action = 'recording.delete' AND object = ?`, "recording:"+ids[4]).Scan(&seq); err != nil {
+				t.Fatal(err)
+			}
+			execSQL(t, db, fmt.Sprintf(`DELETE FROM recordings WHERE id = '%s'`, ids[4]))
+			return fmt.Sprintf("PROBLEM recording %s: was deleted by event %d but its tombstone is not in the catalogue: the row was removed outside callvault", ids[4], seq)
 		}},
 	}
 	for _, c := range cases {

@@ -50,6 +50,9 @@ type ledger struct {
 	rep     *Report
 	live    map[string]*ingested // ingested and not (yet) deleted; removed when its row is seen
 	deleted map[string]int64     // recording id -> seq of its recording.delete event
+	// tombstones is set when the catalogue's tombstones were checked; each seen is removed
+	// from deleted, so that finish can name deletions whose tombstone is gone.
+	tombstones bool
 }
 
 func newLedger(rep *Report) *ledger {
@@ -165,10 +168,35 @@ func (l *ledger) row(r *callvault.Recording) {
 	}
 }
 
+// tombstone checks one tombstone of the catalogue against the chain: a recording.delete event
+// must have deleted it. (A row marked deleted outside callvault is also reported by finish, as a
+// live recording missing from the catalogue.)
+func (l *ledger) tombstone(t *callvault.Tombstone) {
+	if _, ok := l.deleted[t.ID]; ok {
+		delete(l.deleted, t.ID)
+		return
+	}
+	if _, live := l.live[t.ID]; !live {
+		l.rep.add(Problem{Kind: ProblemRecording, ID: t.ID, Message: "has a tombstone in the catalogue but no recording.ingest or recording.delete event records it: the row was added outside callvault"})
+	}
+}
+
 // finish reports the recordings the chain says are live but the catalogue does not hold: rows
-// removed without the recording.delete event every deletion appends. Call it after every live
-// row has been passed to row.
+// removed without the recording.delete event every deletion appends; and, when tombstones were
+// checked, deletions whose tombstone is gone (which would free the source id for the same call
+// to be stored again). Call it after every live row and tombstone has been passed.
 func (l *ledger) finish() {
+	if l.tombstones {
+		gone := make([]string, 0, len(l.deleted))
+		for id := range l.deleted {
+			gone = append(gone, id)
+		}
+		slices.SortFunc(gone, func(a, b string) int { return cmp.Compare(l.deleted[a], l.deleted[b]) })
+		for _, id := range gone {
+			l.rep.add(Problem{Kind: ProblemRecording, ID: id, Message: fmt.Sprintf(
+				"was deleted by event %d but its tombstone is not in the catalogue: the row was removed outside callvault", l.deleted[id])})
+		}
+	}
 	ids := make([]string, 0, len(l.live))
 	for id := range l.live {
 		ids = append(ids, id)

@@ -63,8 +63,38 @@ func Verify(ctx context.Context, cat callvault.Catalogue, blobs callvault.BlobSt
 	if err := verifyRecordings(ctx, cat, blobs, rep, led, opts.SkipBlobs); err != nil {
 		return rep, err
 	}
+	if tl, ok := cat.(tombstoneLister); ok {
+		if err := verifyTombstones(ctx, tl, led); err != nil {
+			return rep, err
+		}
+	}
 	led.finish()
 	return rep, nil
+}
+
+// tombstoneLister is the part of callvault.CatalogueImporter that verification uses, when the
+// catalogue has it (both of callvault's do).
+type tombstoneLister interface {
+	Tombstones(ctx context.Context, afterID string, limit int) ([]*callvault.Tombstone, error)
+}
+
+// verifyTombstones passes every tombstone to the ledger, which checks it against the deletions
+// in the chain.
+func verifyTombstones(ctx context.Context, cat tombstoneLister, led *ledger) error {
+	led.tombstones = true
+	for after := ""; ; {
+		page, err := cat.Tombstones(ctx, after, recordingPage)
+		if err != nil {
+			return err
+		}
+		if len(page) == 0 {
+			return nil
+		}
+		for _, t := range page {
+			led.tombstone(t)
+		}
+		after = page[len(page)-1].ID
+	}
 }
 
 func newReport(maxProblems int) *Report {
