@@ -385,7 +385,7 @@ func (s *Server) startMedia(ss *session, m *media, o *offerStream) error {
 	}
 	m.stream = ss.recorder.AddStream(ch, o.payloads)
 	s.wg.Add(1)
-	go func(st *rtp.Stream, c net.PacketConn) {
+	go func(st *rtp.Stream, c *net.UDPConn) {
 		defer s.wg.Done()
 		st.Serve(c, ss.touch)
 	}(m.stream, pair.RTP)

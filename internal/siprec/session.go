@@ -214,12 +214,19 @@ func (s *session) finishLocked(reason string, now time.Time, abort error) {
 			st.Packets += x.Packets
 			st.Lost += x.Lost
 			st.Late += x.Late
+			st.Dropped += x.Dropped
+			st.Foreign += x.Foreign
 			st.Events += x.Events
 		}
 	}
 	s.rec.Attributes["rtp_packets"] = strconv.FormatInt(st.Packets, 10)
 	s.rec.Attributes["rtp_lost"] = strconv.FormatInt(st.Lost, 10)
 	s.rec.Attributes["rtp_late"] = strconv.FormatInt(st.Late, 10)
+	// Audio the archive was too slow to take: never expected, never silent when it happens.
+	s.rec.Attributes["rtp_dropped"] = strconv.FormatInt(st.Dropped, 10)
+	if st.Foreign > 0 {
+		s.rec.Attributes["rtp_foreign"] = strconv.FormatInt(st.Foreign, 10)
+	}
 	if st.Events > 0 {
 		s.rec.Attributes["telephone_events"] = strconv.FormatInt(st.Events, 10)
 	}
