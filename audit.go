@@ -19,6 +19,7 @@ const (
 	ActionRecordingPCIStop  = "recording.pci_stop" // an unrecorded (payment) line joined: capture stopped
 	ActionRecordingDeclined = "recording.declined" // a session with an unrecorded participant was refused
 	ActionRecordingEnded    = "recording.ended"    // capture ended by the server (no media for the RTP timeout)
+	ActionRecordingFailed   = "recording.failed"   // a captured recording the archive refused or failed to store
 	ActionOrphanBlobDelete  = "blob.orphan_delete"
 	ActionTokenCreate       = "token.create"
 	ActionTokenRevoke       = "token.revoke"

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"github.com/callvault/callvault/internal/audio/audiotest"
 	"github.com/callvault/callvault/internal/siprec/sipptest"
@@ -13,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +23,7 @@ import (
 
 	"github.com/callvault/callvault"
 	"github.com/callvault/callvault/internal/audio"
+	"github.com/callvault/callvault/internal/siprec"
 )
 
 func sippBinary(t *testing.T) string {
@@ -28,38 +31,107 @@ func sippBinary(t *testing.T) string {
 	return testenv.Get(t, testenv.Sipp)
 }
 
-// freeRTPRange finds an even base port with four free UDP ports above it on 127.0.0.1.
-func freeRTPRange(t *testing.T) int {
+// e2eRTPPorts is the RTP range of the end-to-end tests: below the system's ephemeral ports, so
+// that no socket of another process is likely to sit in it, and wide, because the port pool
+// skips any pair taken meanwhile (another test run on the machine, say). The tests learn the
+// ports a call got from the server, never assume them.
+const e2eRTPPorts = "20000-20999"
+
+// waitLive waits until the SIPREC server records a call other than those named and returns it.
+// Its ports are bound by then, so media sent after this is received.
+func waitLive(t *testing.T, srv *siprec.Server, not ...string) siprec.LiveSession {
 	t.Helper()
-	for try := 0; try < 50; try++ {
-		c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		for _, l := range srv.Live() {
+			if !slices.Contains(not, l.CallID) {
+				return l
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no SIPREC session within 15 s: did the INVITE arrive?")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// sendMedia sends 20 ms G.711 packets of sent[k] to ports[k], paced in real time, calling
+// before (if not nil) ahead of packet i.
+func sendMedia(t *testing.T, ports []int, sent [][]byte, before func(i int)) {
+	t.Helper()
+	var conns []net.Conn
+	for k := range sent {
+		c, err := net.Dial("udp", fmt.Sprintf("127.0.0.1:%d", ports[k]))
 		if err != nil {
 			t.Fatal(err)
 		}
-		base := c.LocalAddr().(*net.UDPAddr).Port &^ 1
-		c.Close()
-		if base < 1024 || base+3 > 65535 {
-			continue
-		}
-		ok := true
-		var held []net.PacketConn
-		for p := base; p < base+4; p++ {
-			c, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", p))
-			if err != nil {
-				ok = false
-				break
-			}
-			held = append(held, c)
-		}
-		for _, c := range held {
-			c.Close()
-		}
-		if ok {
-			return base
-		}
+		defer c.Close()
+		conns = append(conns, c)
 	}
-	t.Fatal("no free RTP port range")
-	return 0
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for i := 0; i < len(sent[0])/160; i++ {
+		if before != nil {
+			before(i)
+		}
+		for k, c := range conns {
+			p := pionrtp.Packet{Header: pionrtp.Header{Version: 2, PayloadType: 0, SequenceNumber: uint16(500*k + i),
+				Timestamp: uint32(8000*k + 160*i), SSRC: uint32(7 + k)}, Payload: sent[k][160*i : 160*(i+1)]}
+			b, _ := p.Marshal()
+			c.Write(b)
+		}
+		<-tick.C
+	}
+}
+
+// recordingOf waits for the recording of the SIP call callID and returns it.
+func recordingOf(t *testing.T, m *Main, callID string) *callvault.Recording {
+	t.Helper()
+	for deadline := time.Now().Add(15 * time.Second); ; {
+		recs, err := m.Catalogue.ListRecordings(context.Background(), "", 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recs {
+			if r.Attributes["sip_call_id"] == callID {
+				return r
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no recording of call %s was stored", callID)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// channels opens a stored stereo recording (audited, as every read) and returns its channels.
+func channels(t *testing.T, m *Main, id string) (ch [2][]int16, sidecar []byte) {
+	t.Helper()
+	a, err := m.Archive.Open(context.Background(), "test", id, "siprec e2e check")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if sidecar, err = a.Sidecar(); err != nil {
+		t.Errorf("sidecar: %v", err)
+	}
+	wr, err := audio.NewWAVReader(io.NewSectionReader(a, 0, a.Size()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := io.ReadAll(wr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := wr.Format(); f.Channels != 2 || f.Codec != callvault.CodecPCM16 {
+		t.Fatalf("stored format %+v, want stereo PCM", f)
+	}
+	data := raw[wr.DataOffset():]
+	for i := 0; i+4 <= len(data); i += 4 {
+		ch[0] = append(ch[0], int16(binary.LittleEndian.Uint16(data[i:])))
+		ch[1] = append(ch[1], int16(binary.LittleEndian.Uint16(data[i+2:])))
+	}
+	return ch, sidecar
 }
 
 func runSippScenario(t *testing.T, scenario, metadata string, pauseMS int, target net.Addr) (wait func()) {
@@ -77,12 +149,12 @@ func runSippScenario(t *testing.T, scenario, metadata string, pauseMS int, targe
 }
 
 // TestSIPRECEndToEnd: callvault serve --sip records a call from sipp (metadata, two RTP streams
-// from a Go sender), stores it encrypted like an upload, and declines a payment-line session.
+// from a Go sender), stores it encrypted like an upload, pauses and resumes a live call through
+// the HTTP API, and declines a payment-line session.
 func TestSIPRECEndToEnd(t *testing.T) {
 	sippBinary(t) // skips, or fails under the test script, without sipp
-	base := freeRTPRange(t)
 	s := startServer(t, "", "--sip", "127.0.0.1:0", "--media-ip", "127.0.0.1",
-		"--rtp-ports", fmt.Sprintf("%d-%d", base, base+3), "--unrecorded", "299,+442079460999",
+		"--rtp-ports", e2eRTPPorts, "--unrecorded", "299,+442079460999",
 		"--metrics", "127.0.0.1:0")
 	if s.main.SIP == nil {
 		t.Fatal("SIPREC is not running")
@@ -93,51 +165,22 @@ func TestSIPRECEndToEnd(t *testing.T) {
 	}
 	wait := runSippScenario(t, "siprec_call.xml", string(meta), 3000, s.main.SIP.UDPAddr())
 
-	// Send 2 s of audio on each stream to the two RTP ports of the range once the call is up.
+	// Send 2 s of audio on each stream once the call is up.
 	const packets = 100
 	sent := [][]byte{audiotest.MuLawSignal(packets*160, 1), audiotest.MuLawSignal(packets*160, 2)}
-	time.Sleep(300 * time.Millisecond) // the INVITE transaction; RTP before the answer is dropped
-	var conns []net.Conn
-	for k := 0; k < 2; k++ {
-		c, err := net.Dial("udp", fmt.Sprintf("127.0.0.1:%d", base+2*k))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		conns = append(conns, c)
-	}
-	tick := time.NewTicker(20 * time.Millisecond)
-	for i := 0; i < packets; i++ {
-		for k, c := range conns {
-			p := pionrtp.Packet{Header: pionrtp.Header{Version: 2, PayloadType: 0, SequenceNumber: uint16(500*k + i),
-				Timestamp: uint32(8000*k + 160*i), SSRC: uint32(7 + k)}, Payload: sent[k][160*i : 160*(i+1)]}
-			b, _ := p.Marshal()
-			c.Write(b)
-		}
-		<-tick.C
-	}
-	tick.Stop()
+	call := waitLive(t, s.main.SIP)
+	sendMedia(t, call.Ports, sent, nil)
 	wait()
 
-	// The recording is committed at BYE, exactly like an upload.
+	// The recording is committed at BYE, exactly like an upload, and found by the number.
 	ctx := context.Background()
-	var rec *callvault.Recording
-	for deadline := time.Now().Add(15 * time.Second); rec == nil; {
-		recs, err := s.main.Catalogue.FindRecordings(ctx, callvault.RecordingFilter{
-			Subjects: []callvault.Subject{{Kind: callvault.SubjectNumber, Value: "+447700900123"}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(recs) > 0 {
-			rec = recs[0]
-		} else if time.Now().After(deadline) {
-			t.Fatal("no SIPREC recording was stored")
-		} else {
-			time.Sleep(50 * time.Millisecond)
-		}
+	rec := recordingOf(t, s.main, call.CallID)
+	if recs, err := s.main.Catalogue.FindRecordings(ctx, callvault.RecordingFilter{
+		Subjects: []callvault.Subject{{Kind: callvault.SubjectNumber, Value: "+447700900123"}}}); err != nil || len(recs) != 1 || recs[0].ID != rec.ID {
+		t.Errorf("search by the caller's number: %v %v", recs, err)
 	}
-	if rec.Source != callvault.SourceSIPREC || rec.Attributes["sip_call_id"] == "" || rec.AnnouncementPlayed != callvault.AnnouncementYes {
-		t.Errorf("recording facts: source %q call-id %q announcement %q", rec.Source, rec.Attributes["sip_call_id"], rec.AnnouncementPlayed)
+	if rec.Source != callvault.SourceSIPREC || rec.AnnouncementPlayed != callvault.AnnouncementYes {
+		t.Errorf("recording facts: source %q announcement %q", rec.Source, rec.AnnouncementPlayed)
 	}
 	var names []string
 	for _, p := range rec.Parties {
@@ -146,33 +189,9 @@ func TestSIPRECEndToEnd(t *testing.T) {
 	if fmt.Sprint(names) != "[Alice Customer Bob Agent]" {
 		t.Errorf("parties %v, want Alice Customer and Bob Agent from the metadata", names)
 	}
-
-	a, err := s.main.Archive.Open(ctx, "test", rec.ID, "siprec e2e check")
-	if err != nil {
-		t.Fatal(err)
-	}
-	side, err := a.Sidecar()
-	if err != nil || !bytes.Contains(side, []byte("Alice Customer")) {
-		t.Errorf("sidecar does not hold the metadata XML: %v", err)
-	}
-	wr, err := audio.NewWAVReader(io.NewSectionReader(a, 0, a.Size()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := io.ReadAll(wr)
-	a.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := wr.Format()
-	if f.Channels != 2 || f.Codec != callvault.CodecPCM16 {
-		t.Fatalf("stored format %+v, want stereo PCM", f)
-	}
-	data := raw[wr.DataOffset():]
-	ch := [2][]int16{}
-	for i := 0; i+4 <= len(data); i += 4 {
-		ch[0] = append(ch[0], int16(binary.LittleEndian.Uint16(data[i:])))
-		ch[1] = append(ch[1], int16(binary.LittleEndian.Uint16(data[i+2:])))
+	ch, side := channels(t, s.main, rec.ID)
+	if !bytes.Contains(side, []byte("Alice Customer")) {
+		t.Error("sidecar does not hold the metadata XML")
 	}
 	// The recording follows wall-clock time from the answer: silence until the first packet,
 	// then the audio, ending within one packet time of the last one sent.
@@ -222,20 +241,18 @@ func TestSIPRECEndToEnd(t *testing.T) {
 
 	// The live-control API reaches the SIPREC server (the call has ended, so it is not found).
 	token := createToken(t, s.data, "recorder", "sbc")
-	req, _ := http.NewRequest("POST", s.url+"/api/v1/live/"+rec.Attributes["sip_call_id"]+"/pause", nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusNotFound {
-		t.Errorf("pause of an ended call: %v %v, want 404", err, resp)
-	} else {
-		resp.Body.Close()
+	if code := live(t, s, token, call.CallID, "pause"); code != http.StatusNotFound {
+		t.Errorf("pause of an ended call: %d, want 404", code)
 	}
+
+	testLivePause(t, s, token, string(meta), call.CallID)
 
 	// A session with the payment line among its participants is declined and nothing is kept.
 	declined := strings.Replace(string(meta), "sip:2001@pbx.example.com", "sip:299@pbx.example.com", 1)
 	runSippScenario(t, "siprec_declined.xml", declined, 0, s.main.SIP.UDPAddr())()
 	recs, _ := s.main.Catalogue.ListRecordings(ctx, "", 10)
-	if len(recs) != 1 {
-		t.Errorf("%d recordings after a declined session, want 1", len(recs))
+	if len(recs) != 2 {
+		t.Errorf("%d recordings after a declined session, want the 2 calls recorded before", len(recs))
 	}
 	if n := countEvents(t, s.main, callvault.ActionRecordingDeclined); n != 1 {
 		t.Errorf("%d declined events in the audit log, want 1", n)
@@ -243,6 +260,116 @@ func TestSIPRECEndToEnd(t *testing.T) {
 	s.stop()
 	if code, out, errOut := cli(t, "audit", "verify", "--data", s.data); code != 0 {
 		t.Fatalf("audit verify: %s%s", out, errOut)
+	}
+}
+
+// live calls POST /api/v1/live/{session}/{op} and returns the status.
+func live(t *testing.T, s *server, token, session, op string) int {
+	t.Helper()
+	req, _ := http.NewRequest("POST", s.url+"/api/v1/live/"+session+"/"+op, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// testLivePause records a call that a PBX pauses out of band through the HTTP API, for one of
+// its three seconds: the API answers 409 to a pause of a paused call and to a resume of a
+// running one, the recording holds silence for the paused interval and the sent audio
+// elsewhere, and the pause and resume are audited with the token as actor.
+func testLivePause(t *testing.T, s *server, token, meta, previous string) {
+	t.Helper()
+	wait := runSippScenario(t, "siprec_call.xml", meta, 4000, s.main.SIP.UDPAddr())
+	call := waitLive(t, s.main.SIP, previous)
+	const packets = 150
+	sent := [][]byte{audiotest.MuLawSignal(packets*160, 3), audiotest.MuLawSignal(packets*160, 4)}
+	sendMedia(t, call.Ports, sent, func(i int) {
+		switch i {
+		case 0:
+			if code := live(t, s, token, call.CallID, "resume"); code != http.StatusConflict {
+				t.Errorf("resume of a running call: %d, want 409", code)
+			}
+		case 50:
+			if code := live(t, s, token, call.CallID, "pause"); code != http.StatusOK {
+				t.Errorf("pause: %d, want 200", code)
+			}
+			if code := live(t, s, token, call.CallID, "pause"); code != http.StatusConflict {
+				t.Errorf("pause of a paused call: %d, want 409", code)
+			}
+		case 100:
+			if code := live(t, s, token, call.CallID, "resume"); code != http.StatusOK {
+				t.Errorf("resume: %d, want 200", code)
+			}
+		}
+	})
+	wait()
+	rec := recordingOf(t, s.main, call.CallID)
+	var pauses []struct {
+		From, To time.Time
+		By       string
+	}
+	if err := json.Unmarshal([]byte(rec.Attributes["pauses"]), &pauses); err != nil || len(pauses) != 1 || pauses[0].By != "token:sbc" {
+		t.Fatalf("pauses attribute %q: want one interval by token:sbc (%v)", rec.Attributes["pauses"], err)
+	}
+	paused := pauses[0].To.Sub(pauses[0].From)
+	for _, action := range []string{callvault.ActionRecordingPause, callvault.ActionRecordingResume} {
+		if evs := events(t, s.main, action); len(evs) != 1 || evs[0].Actor != "token:sbc" || evs[0].Object != "sip:"+call.CallID {
+			t.Errorf("%s events %+v, want one by token:sbc on the call", action, evs)
+		}
+	}
+	ch, _ := channels(t, s.main, rec.ID)
+	for k, c := range ch {
+		// The audio up to the pause is the sent audio, sample for sample; then silence as long
+		// as the pause (the packets sent meanwhile were discarded), then audio again.
+		lead := 0
+		for lead < len(c) && c[lead] == 0 {
+			lead++
+		}
+		stop := lead
+		for stop < len(c) && c[stop] != 0 {
+			stop++
+		}
+		want := make([]int16, stop-lead)
+		for i := range want {
+			want[i] = audio.MuLawDecode(sent[1-k][i]) // the caller (left) sends on the second m-line
+		}
+		if n := stop - lead; n < 40*160 || !equalSamples(c[lead:stop], want) {
+			t.Errorf("channel %d: %d frames of audio before the pause, want about 1 s of the sent audio", k, n)
+		}
+		resume := stop
+		for resume < len(c) && c[resume] == 0 {
+			resume++
+		}
+		if silence := time.Duration(resume-stop) * time.Second / 8000; (silence - paused).Abs() > 200*time.Millisecond {
+			t.Errorf("channel %d: %v of silence, want the %v paused", k, silence, paused)
+		}
+		if resume == len(c) {
+			t.Errorf("channel %d: no audio after the resume", k)
+		}
+	}
+}
+
+// events returns the audit events with the given action.
+func events(t *testing.T, m *Main, action string) []*callvault.AuditEvent {
+	t.Helper()
+	var out []*callvault.AuditEvent
+	for after := int64(0); ; {
+		evs, err := m.Catalogue.AuditEvents(context.Background(), after, 5000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) == 0 {
+			return out
+		}
+		for _, ev := range evs {
+			if ev.Action == action {
+				out = append(out, ev)
+			}
+		}
+		after = evs[len(evs)-1].Seq
 	}
 }
 

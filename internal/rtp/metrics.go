@@ -7,6 +7,8 @@ type Metrics struct {
 	Packets prometheus.Counter // RTP packets received
 	Lost    prometheus.Counter // packets never received (counted when a stream ends)
 	Late    prometheus.Counter // packets that arrived after their audio was written
+	Dropped prometheus.Counter // packets discarded because the writer fell behind (ring full)
+	Foreign prometheus.Counter // packets from a source other than the stream's, discarded
 	Bytes   prometheus.Counter // bytes of WAV written
 }
 

@@ -47,16 +47,22 @@ type Recorder struct {
 	drift   int64 // frames
 	metrics *Metrics
 
-	mu       sync.Mutex
-	ring     [2][]int16
-	mask     int64
-	started  bool
-	origin   time.Time
-	flushed  int64 // frames handed to the writer
+	mu      sync.Mutex
+	ring    [2][]int16
+	mask    int64
+	started bool
+	origin  time.Time
+	// The ring holds the timeline from flushed on. Frames before flushed have been taken for
+	// the writer (emitted of them already written) or are silence still owed to it: after a
+	// gap in the media longer than the ring, the silence is counted, never buffered.
+	flushed  int64
+	emitted  int64 // frames handed to the writer
 	maxPos   int64 // end of the furthest audio received
 	floor    int64 // the recording lasts at least this long (the end of the last pause)
 	paused   bool
 	pausedAt int64 // wall position where the current pause began
+	stopped  bool  // Stop was called: nothing after stopPos is kept
+	stopPos  int64
 	streams  []*Stream
 
 	// Owned by the flushing goroutine.
@@ -91,6 +97,9 @@ func NewRecorder(w io.Writer, cfg RecorderConfig) (*Recorder, error) {
 	r.ring[1] = make([]int16, size)
 	return r, nil
 }
+
+// zeros is the silence written for frames the ring never held.
+var zeros [4096 * 4]byte
 
 func frames(d time.Duration, rate int) int64 { return int64(d) * int64(rate) / int64(time.Second) }
 
@@ -145,24 +154,43 @@ func (r *Recorder) Paused() bool {
 	return r.paused
 }
 
-// put writes samples at pos into the channel(s). The caller holds mu. It returns false if the
-// samples all fell before the written part (late).
-func (r *Recorder) put(ch Channel, pos int64, pcm []int16) bool {
+// placement is what put did with a packet's samples.
+type placement int
+
+const (
+	placed  placement = iota // in the ring (perhaps trimmed by what was already written)
+	late                     // every sample fell before the written part
+	dropped                  // some samples were beyond what the ring holds: the writer fell behind
+)
+
+// put writes samples at pos into the channel(s). The caller holds mu.
+func (r *Recorder) put(ch Channel, pos int64, pcm []int16) placement {
 	n := int64(len(pcm))
 	if pos+n <= r.flushed {
-		return false
+		return late
 	}
 	if pos < r.flushed {
 		pcm = pcm[r.flushed-pos:]
 		pos = r.flushed
 		n = int64(len(pcm))
 	}
-	if limit := r.flushed + r.mask + 1; pos+n > limit {
-		// Further ahead than the ring holds (the writer is stalled): drop what does not fit.
-		if pos >= limit {
-			return true
+	size := r.mask + 1
+	if pos+n > r.flushed+size && r.maxPos <= r.flushed {
+		// Everything received has been taken for the writer, so all that lies between is
+		// silence (a gap in the media, or media starting late): owe it to the writer instead
+		// of holding it, so that the ring has room however long the gap was. Packets of the
+		// other direction up to the jitter delay earlier still find their place.
+		r.flushed = max(r.flushed, pos-r.jitter)
+	}
+	how := placed
+	if pos+n > r.flushed+size {
+		// Audio still waits for the writer, which has fallen behind (a slow archive): the
+		// ring is full. Keep memory bounded and count what does not fit.
+		how = dropped
+		if pos >= r.flushed+size {
+			return how
 		}
-		pcm = pcm[:limit-pos]
+		pcm = pcm[:r.flushed+size-pos]
 		n = int64(len(pcm))
 	}
 	for i, v := range pcm {
@@ -180,7 +208,7 @@ func (r *Recorder) put(ch Channel, pos int64, pcm []int16) bool {
 	if pos+n > r.maxPos {
 		r.maxPos = pos + n
 	}
-	return true
+	return how
 }
 
 // Flush writes the audio that is due at now (older than the jitter delay). It returns the
@@ -212,7 +240,24 @@ func (r *Recorder) Close(now time.Time) error {
 	return r.flushTo(target)
 }
 
-// flushTo writes frames [flushed, target) and unlocks mu. Frames are copied out in ring-sized
+// Stop ends the recording at time at, or now if that is earlier (an unrecorded line joined:
+// at is when it joined). Audio after that point is discarded, that received already included,
+// and packets arriving later are ignored; only what the writer has already been given, which
+// lags now by the jitter delay, cannot be taken back. It returns the time the recording ends.
+func (r *Recorder) Stop(at, now time.Time) time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if at.IsZero() || at.After(now) {
+		at = now
+	}
+	pos := max(r.wallPos(at), r.emitted)
+	if !r.stopped || pos < r.stopPos {
+		r.stopped, r.stopPos = true, pos
+	}
+	return r.origin.Add(time.Duration(r.stopPos) * time.Second / time.Duration(r.rate))
+}
+
+// flushTo writes frames [emitted, target) and unlocks mu. Frames are copied out in ring-sized
 // slices under the lock and written without it, so packets keep arriving while w blocks.
 func (r *Recorder) flushTo(target int64) error {
 	if !r.header {
@@ -223,28 +268,43 @@ func (r *Recorder) flushTo(target int64) error {
 		r.header = true
 		r.mu.Lock()
 	}
-	for r.err == nil && target > r.flushed {
-		n := min(target-r.flushed, r.mask+1, 4096)
-		need := int(n) * 4
-		if cap(r.out) < need {
-			r.out = make([]byte, need)
+	for r.err == nil {
+		end := target
+		if r.stopped {
+			end = min(end, r.stopPos)
 		}
-		b := r.out[:need]
-		for i := int64(0); i < n; i++ {
-			idx := (r.flushed + i) & r.mask
-			binary.LittleEndian.PutUint16(b[i*4:], uint16(r.ring[0][idx]))
-			binary.LittleEndian.PutUint16(b[i*4+2:], uint16(r.ring[1][idx]))
-			r.ring[0][idx], r.ring[1][idx] = 0, 0
+		if end <= r.emitted {
+			break
 		}
-		r.flushed += n
+		var b []byte
+		if r.emitted < r.flushed {
+			// Silence owed for a gap the ring never held.
+			n := min(r.flushed, end) - r.emitted
+			b = zeros[:min(n, int64(len(zeros)/4))*4]
+		} else {
+			n := min(end-r.flushed, r.mask+1, 4096)
+			need := int(n) * 4
+			if cap(r.out) < need {
+				r.out = make([]byte, need)
+			}
+			b = r.out[:need]
+			for i := int64(0); i < n; i++ {
+				idx := (r.flushed + i) & r.mask
+				binary.LittleEndian.PutUint16(b[i*4:], uint16(r.ring[0][idx]))
+				binary.LittleEndian.PutUint16(b[i*4+2:], uint16(r.ring[1][idx]))
+				r.ring[0][idx], r.ring[1][idx] = 0, 0
+			}
+			r.flushed += n
+		}
+		r.emitted += int64(len(b) / 4)
 		r.mu.Unlock()
 		_, err := r.w.Write(b)
 		r.mu.Lock()
 		if err != nil {
 			r.err = err
 		} else {
-			r.written += int64(need)
-			inc(r.metrics.Bytes, float64(need))
+			r.written += int64(len(b))
+			inc(r.metrics.Bytes, float64(len(b)))
 		}
 	}
 	err := r.err
@@ -256,5 +316,5 @@ func (r *Recorder) flushTo(target int64) error {
 func (r *Recorder) Frames() int64 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.flushed
+	return r.emitted
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	pionrtp "github.com/pion/rtp"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/callvault/callvault/internal/audio"
 )
@@ -193,17 +194,22 @@ func TestRecorderSSRCChangeAndEvents(t *testing.T) {
 	var as []arrival
 	for i := range 20 {
 		at := t0.Add(time.Duration(i) * ptime)
+		// Sequence numbers 1-4 go to the event, comfort noise and unknown packets below,
+		// sent between the first two audio packets: one sequence space, no loss.
 		ssrc, ts, seq := uint32(5), uint32(160*i), uint16(i)
+		if i > 0 {
+			seq += 4
+		}
 		if i >= 10 { // a new sender with unrelated timestamps and sequence numbers
 			ssrc, ts, seq = 6, uint32(77777+160*i), uint16(3000+i)
 		}
 		as = append(as, arrival{s, packet(t, 0, seq, ts, ssrc, a[i*160:(i+1)*160]), at, i})
 	}
 	// A DTMF event (three packets of one event) and comfort noise: counted, not stored.
-	as = append(as, arrival{s, packet(t, 101, 50, 999, 5, []byte{5, 0x80, 0, 160}), t0.Add(15 * time.Millisecond), 0})
-	as = append(as, arrival{s, packet(t, 101, 51, 999, 5, []byte{5, 0x80, 0, 160}), t0.Add(16 * time.Millisecond), 0})
-	as = append(as, arrival{s, packet(t, 13, 52, 999, 5, []byte{40}), t0.Add(17 * time.Millisecond), 0})
-	as = append(as, arrival{s, packet(t, 96, 53, 999, 5, []byte{1, 2}), t0.Add(18 * time.Millisecond), 0})
+	as = append(as, arrival{s, packet(t, 101, 1, 999, 5, []byte{5, 0x80, 0, 160}), t0.Add(15 * time.Millisecond), 0})
+	as = append(as, arrival{s, packet(t, 101, 2, 999, 5, []byte{5, 0x80, 0, 160}), t0.Add(16 * time.Millisecond), 0})
+	as = append(as, arrival{s, packet(t, 13, 3, 999, 5, []byte{40}), t0.Add(17 * time.Millisecond), 0})
+	as = append(as, arrival{s, packet(t, 96, 4, 999, 5, []byte{1, 2}), t0.Add(18 * time.Millisecond), 0})
 	sortArrivals(as)
 	play(r, as)
 	if err := r.Close(t0.Add(time.Second)); err != nil {
@@ -218,19 +224,99 @@ func TestRecorderSSRCChangeAndEvents(t *testing.T) {
 	}
 }
 
+// counter is a prometheus.Counter that only counts.
+type counter struct {
+	prometheus.Counter
+	n float64
+}
+
+func (c *counter) Add(v float64) { c.n += v }
+func (c *counter) Inc()          { c.n++ }
+
+// gateWriter is a writer that can be made to block, like an archive that falls behind.
+type gateWriter struct {
+	buf     bytes.Buffer
+	closed  bool          // Write blocks until open is called
+	blocked chan struct{} // gets a value when a Write starts blocking
+	gate    chan struct{}
+}
+
+func (w *gateWriter) Write(b []byte) (int, error) {
+	if w.closed {
+		w.blocked <- struct{}{}
+		<-w.gate
+	}
+	return w.buf.Write(b)
+}
+
+// TestRecorderBoundedWhenWriterStalls: the writer (the archive) blocks for 3 s, longer than
+// the ring holds. Memory stays one ring; the audio that could not be held is counted as
+// dropped, packet for packet, and everything else is in the recording, in place, which still
+// lasts the call's wall-clock time.
 func TestRecorderBoundedWhenWriterStalls(t *testing.T) {
-	r, err := NewRecorder(io.Discard, RecorderConfig{SampleRate: 8000})
+	w := &gateWriter{blocked: make(chan struct{}), gate: make(chan struct{})}
+	dropped := &counter{}
+	r, err := NewRecorder(w, RecorderConfig{SampleRate: 8000, Metrics: &Metrics{Dropped: dropped}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	r.Start(t0)
 	s := r.AddStream(Left, pcmu())
-	a := audiotest.MuLawSignal(160, 5)
-	// Ten minutes of packets and no Flush: the ring must not grow.
-	for i := range 30000 {
-		s.Write(packet(t, 0, uint16(i), uint32(160*i), 1, a), t0.Add(time.Duration(i)*ptime))
+	const n = 400 // 8 s
+	sig := audiotest.MuLawSignal(n*160, 5)
+	at := func(i int) time.Time { return t0.Add(time.Duration(i) * ptime) }
+	send := func(i int) { s.Write(packet(t, 0, uint16(i), uint32(160*i), 1, sig[160*i:160*(i+1)]), at(i)) }
+	for i := range 55 {
+		send(i)
+		if i%5 == 0 {
+			r.Flush(at(i))
+		}
+	}
+	// At 1.1 s the writer stalls inside a Flush, for 3 s of media.
+	w.closed = true
+	flushed := make(chan error)
+	go func() { flushed <- r.Flush(at(55)) }()
+	<-w.blocked
+	for i := 55; i < 200; i++ {
+		send(i)
+	}
+	w.closed = false
+	close(w.gate)
+	if err := <-flushed; err != nil {
+		t.Fatal(err)
+	}
+	for i := 200; i < n; i++ {
+		if i%5 == 0 {
+			r.Flush(at(i))
+		}
+		send(i)
+	}
+	if err := r.Close(at(n)); err != nil {
+		t.Fatal(err)
 	}
 	if got := len(r.ring[0]); got != 16384 {
 		t.Errorf("ring holds %d frames, want 16384", got)
+	}
+	got, _ := readStereo(t, w.buf.Bytes())
+	if len(got) != n*160 {
+		t.Fatalf("recorded %d frames, want %d (the call's wall-clock length)", len(got), n*160)
+	}
+	want := decodeMuLaw(sig)
+	missing := 0
+	for i := range n {
+		if !equalPCM(got[160*i:160*(i+1)], want[160*i:160*(i+1)]) {
+			missing++
+			if i < 55 || i >= 200 {
+				t.Errorf("packet %d, sent while the writer kept up, is not in the recording", i)
+			}
+		}
+	}
+	st := s.Stats()
+	if missing == 0 || int64(missing) != st.Dropped || dropped.n != float64(missing) {
+		t.Errorf("%d packets missing from the recording, %d counted dropped (metric %v): every loss must be counted", missing, st.Dropped, dropped.n)
+	}
+	if st.Late != 0 || st.Lost != 0 {
+		t.Errorf("stats %+v: the stall is neither lateness nor network loss", st)
 	}
 }
 

@@ -1,6 +1,7 @@
 package rtp
 
 import (
+	"net/netip"
 	"sync/atomic"
 	"time"
 
@@ -14,7 +15,9 @@ import (
 type Stats struct {
 	Packets  int64 // RTP packets received (any payload type)
 	Lost     int64 // sequence numbers never received (final once the stream ends)
-	Late     int64 // audio packets that arrived after their audio was written
+	Late     int64 // audio packets that arrived after their audio was written (or too late to place)
+	Dropped  int64 // audio packets (partly) discarded because the writer fell behind: the ring was full
+	Foreign  int64 // packets from a source other than the stream's (see ExpectSource), discarded
 	Paused   int64 // packets discarded while the recording was paused
 	Events   int64 // RFC 4733 events (digits are not kept)
 	Comfort  int64 // comfort-noise packets
@@ -29,6 +32,7 @@ type Stream struct {
 	r        *Recorder
 	ch       Channel
 	payloads atomic.Pointer[PayloadMap]
+	expect   atomic.Pointer[netip.Addr] // the address media must come from; see ExpectSource
 
 	// Guarded by r.mu.
 	anchored    bool
@@ -107,18 +111,26 @@ func (s *Stream) Write(b []byte, arrival time.Time) {
 		return
 	}
 	h := &s.pkt.Header
+	if r.stopped {
+		return // the recording was stopped (an unrecorded line joined): nothing more is kept
+	}
 	enc := pm[h.PayloadType&0x7f]
-	switch enc {
-	case EncodingNone:
-		s.stats.Unknown++
-		return
-	case EncodingComfortNoise:
-		s.stats.Comfort++ // silence is what the timeline holds anyway
-		return
-	case EncodingTelephoneEvent:
-		if !s.anchored || h.Timestamp != s.lastEvent {
-			s.lastEvent = h.Timestamp
-			s.stats.Events++
+	if !enc.Audio() {
+		switch enc {
+		case EncodingComfortNoise:
+			s.stats.Comfort++ // silence is what the timeline holds anyway
+		case EncodingTelephoneEvent:
+			if !s.anchored || h.Timestamp != s.lastEvent {
+				s.lastEvent = h.Timestamp
+				s.stats.Events++
+			}
+		default:
+			s.stats.Unknown++
+		}
+		// Events and comfort noise take sequence numbers from the same space as the audio
+		// they replace (RFC 4733, RFC 3389): they are not lost packets.
+		if s.anchored && h.SSRC == s.ssrc && !r.paused {
+			s.countSeq(h.SequenceNumber)
 		}
 		return
 	}
@@ -136,31 +148,44 @@ func (s *Stream) Write(b []byte, arrival time.Time) {
 	}
 	if !s.anchored {
 		s.anchor(h, now)
-	} else {
-		s.extTS += int64(int32(h.Timestamp - s.lastTS))
-		s.lastTS = h.Timestamp
+	}
+	ext := s.extTS + int64(int32(h.Timestamp-s.lastTS))
+	// A packet older than the newest one, by timestamp and by sequence number, is a late
+	// arrival: it goes where its timestamp puts it, or nowhere, and never moves the anchor
+	// (which would misplace the audio that follows). A timestamp that goes back while the
+	// sequence number goes on is the sender's clock jumping: the drift check below handles it.
+	old := ext < s.extTS && s.seqInit && int16(h.SequenceNumber-s.lastSeq) < 0
+	if !old {
+		s.extTS, s.lastTS = ext, h.Timestamp
 	}
 	pcm := s.decode(enc, s.pkt.Payload)
 	if len(pcm) == 0 {
 		return
 	}
 	k := int64(r.rate / 8000) // every codec here has an 8 kHz RTP clock (G.722 included)
-	pos := s.basePos + (s.extTS-s.baseExt)*k
-	if d := pos - now; d > r.drift || d < -r.drift-int64(len(pcm)) {
+	pos := s.basePos + (ext-s.baseExt)*k
+	switch d := pos - now; {
+	case old:
+	case d > r.drift || d < -r.drift-int64(len(pcm)):
 		// The sender's clock left the wall clock (hold, restart, burst): start over here.
 		s.stats.Reanchor++
 		s.anchor(h, now)
 		pos = now
-	} else if d > 0 && s.canAdvance(d) {
+	case d > 0 && s.canAdvance(d):
 		// The packet arrived earlier than the anchor predicts: the anchoring packet was
 		// delayed (network or scheduling). Move the run to where it belongs.
 		s.advance(d)
 		pos -= d
 	}
 	s.countSeq(h.SequenceNumber)
-	if !r.put(s.ch, pos, pcm) {
+	switch r.put(s.ch, pos, pcm) {
+	case late:
 		s.stats.Late++
 		inc(r.metrics.Late, 1)
+		return
+	case dropped:
+		s.stats.Dropped++
+		inc(r.metrics.Dropped, 1)
 	}
 	s.runEnd = max(s.runEnd, pos+int64(len(pcm)))
 	s.end = max(s.prevEnd, s.runEnd)

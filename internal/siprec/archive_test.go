@@ -17,6 +17,7 @@ type fakeArchive struct {
 	mu     sync.Mutex
 	recs   map[string]*stored // by SourceID
 	stored chan *stored
+	fail   error // if set, Ingest reads the audio and then fails with it, storing nothing
 }
 
 type stored struct {
@@ -49,6 +50,9 @@ func (a *fakeArchive) Ingest(ctx context.Context, req callvault.IngestRequest) (
 	var buf bytes.Buffer
 	if _, err := io.Copy(&buf, wr); err != nil {
 		return nil, false, err // nothing stored
+	}
+	if a.fail != nil {
+		return nil, false, a.fail
 	}
 	st := &stored{rec: *req.Recording, wav: buf.Bytes(), actor: req.Actor}
 	st.rec.Attributes = maps.Clone(req.Recording.Attributes)

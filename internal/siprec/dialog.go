@@ -2,6 +2,7 @@ package siprec
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
@@ -85,9 +86,7 @@ func (s *Server) bye(ss *session, reason string) {
 	ss.byeSent = true
 	req := ss.dlg.byeRequest(ss.callID, reason)
 	ss.mu.Unlock()
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
+	s.spawn(func() {
 		ctx, cancel := context.WithTimeout(s.byeCtx, 64*s.t1)
 		defer cancel()
 		res, err := s.client.Do(ctx, req)
@@ -99,14 +98,13 @@ func (s *Server) bye(ss *session, reason string) {
 		default:
 			s.log.Debug("siprec: session ended by BYE", "call_id", ss.callID, "reason", reason)
 		}
-	}()
+	})
 }
 
 // retransmit resends the 2xx answer to an INVITE over an unreliable transport until its ACK
 // arrives (RFC 3261 section 13.3.1.4): after T1, then at doubling intervals up to T2, for at
 // most 64*T1. The janitor ends the session when the ACK never comes.
 func (s *Server) retransmit(ss *session, tx sip.ServerTransaction, res *sip.Response, acked <-chan struct{}) {
-	defer s.wg.Done()
 	interval := s.t1
 	timer := time.NewTimer(interval)
 	defer timer.Stop()
@@ -123,13 +121,51 @@ func (s *Server) retransmit(ss *session, tx sip.ServerTransaction, res *sip.Resp
 			if now.After(giveUp) {
 				return
 			}
+			// Decided under the session's lock, which gotAck holds: a retransmission is
+			// either before the ACK's arrival or not sent at all.
+			ss.mu.Lock()
+			select {
+			case <-acked:
+				ss.mu.Unlock()
+				return
+			default:
+			}
+			ss.retransmits.Add(1)
+			ss.retrans.sent(time.Now())
+			ss.mu.Unlock()
 			if err := tx.Respond(res); err != nil {
 				s.log.Debug("siprec: cannot retransmit 200 OK", "call_id", ss.callID, "error", err)
 				return
 			}
-			ss.retransmits.Add(1)
 			interval = min(2*interval, s.t2)
 			timer.Reset(interval)
 		}
 	}
+}
+
+// retransLog records when 2xx retransmissions were sent and when the ACK they wait for came,
+// as the server saw it, so that tests can check the schedule whatever the scheduler did.
+type retransLog struct {
+	mu    sync.Mutex
+	times []time.Time // retransmissions
+	acks  []time.Time
+}
+
+func (l *retransLog) sent(t time.Time) {
+	l.mu.Lock()
+	l.times = append(l.times, t)
+	l.mu.Unlock()
+}
+
+func (l *retransLog) acked(t time.Time) {
+	l.mu.Lock()
+	l.acks = append(l.acks, t)
+	l.mu.Unlock()
+}
+
+// snapshot returns the retransmission and ACK times so far.
+func (l *retransLog) snapshot() (sent, acks []time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]time.Time(nil), l.times...), append([]time.Time(nil), l.acks...)
 }

@@ -34,7 +34,28 @@
 // (action "recording.ended", detail reason "rtp_timeout") and ended with a BYE carrying a
 // Reason header.
 //
+// Pause and resume: an offer in a re-INVITE or UPDATE that sends nothing (a=inactive or
+// recvonly, connection address 0.0.0.0, or port 0 on every m-line, even without a codec the
+// recorder takes) pauses the recording; the next offer that sends resumes it. The API
+// (Server.Pause, Resume) pauses independently; the recording goes on once neither holds it.
+//
+// In-dialog requests (re-INVITE, UPDATE, BYE, CANCEL, ACK) are taken only from an allowed
+// address and with the dialog's From and To tags (else 403 or 481), and in CSeq order (a lower
+// CSeq gets 500, RFC 3261 section 12.2.2). Each media stream takes packets from the offer's
+// connection address only (the port of its first packet is then latched), or from the first
+// source when the offer names no address; others are counted (rtp_packets_foreign_total, the
+// recording's rtp_foreign attribute) and discarded.
+//
 // Unrecorded lines (the PCI DSS payment line) are enforced here, for every call: a session that
-// includes one is declined with 603, and a session that is transferred to one stops recording
-// at that moment.
+// includes one is declined with 603. Metadata showing one joining mid-call (a transfer) stops
+// the recording, checked before anything else about the request, so a re-INVITE refused for its
+// SDP (488) or for glare (491) still stops it. The recording ends at the participant's
+// associate-time from the metadata, or when the metadata arrived if that is earlier; audio
+// already handed to the archive (all but the last jitter delay, 200 ms) cannot be taken back,
+// so the cut is never earlier than that. Everything after the cut is discarded. The session is
+// no longer counted as active; it answers the client's requests (declining the streams) until
+// RTPTimeout has passed, and then ends with a BYE.
+//
+// A recording the archive refuses or fails to store is audited (recording.failed) as well as
+// logged and counted.
 package siprec

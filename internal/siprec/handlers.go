@@ -162,15 +162,20 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	case closed:
 		s.reject(tx, req, 503, "Service Unavailable", "shutdown")
 		return
-	case existing != nil:
-		// The same INVITE again (a retransmission on a new transaction): repeat the answer.
-		existing.mu.Lock()
-		answer, tag := existing.answer, existing.localTag
-		existing.mu.Unlock()
-		s.respondAnswer(tx, req, tag, answer)
-		return
 	case !s.allowed(req):
 		s.reject(tx, req, 403, "Forbidden", errForbidden)
+		return
+	case existing != nil:
+		// The same INVITE again (a retransmission on a new transaction): repeat the answer,
+		// but only to the dialog's own client.
+		existing.mu.Lock()
+		answer, tag, same := existing.answer, existing.localTag, fromTag(req) == existing.remoteTag
+		existing.mu.Unlock()
+		if !same {
+			s.reject(tx, req, 400, "Bad Request", errBadRequest, sip.NewHeader("Warning", `399 callvault "Call-ID in use by another dialog"`))
+			return
+		}
+		s.respondAnswer(tx, req, tag, answer)
 		return
 	}
 	opts := requireOptions(req)
@@ -216,7 +221,7 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 			s.rejectErr(tx, req, err, false)
 			return
 		}
-		if _, hit := s.unrec.matchMetadata(meta, s.cfg.Region); hit {
+		if _, _, hit := s.unrec.matchMetadata(meta, s.cfg.Region); hit {
 			s.metrics.error(errDeclinedPCI)
 			s.log.Info("siprec: session declined: an unrecorded line takes part", "call_id", id)
 			s.emit(callvault.ActorSystem, callvault.ActionRecordingDeclined, id, map[string]string{"session": meta.SessionID, "reason": "unrecorded line"})
@@ -234,7 +239,30 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	ss.mu.Lock()
 	answer := ss.answer
 	acked := ss.expectAck(req.CSeq().SeqNo, time.Now())
-	ss.mu.Unlock()
+	ss.unlock()
+	if s.beforeAnswer != nil {
+		s.beforeAnswer(id)
+	}
+	// A CANCEL that reached the INVITE before its answer has been answered 487 by the
+	// transaction (RFC 3261 section 9.2), and the 200 OK is then never sent: the session ends
+	// here, storing nothing. Checked after sending too, in case the CANCEL came in between.
+	var res *sip.Response
+	if !canceled(tx) {
+		res = s.respondAnswer(tx, req, ss.localTag, answer)
+	}
+	if res == nil || canceled(tx) {
+		reason, abort := "aborted", callvault.Errorf(callvault.KindUnavailable, "the recording session's answer could not be sent")
+		if canceled(tx) {
+			reason, abort = "cancelled", callvault.Errorf(callvault.KindInvalid, "recording session cancelled before it was answered")
+			s.log.Info("siprec: INVITE cancelled before the answer; nothing is recorded", "call_id", id)
+		}
+		ss.mu.Lock()
+		ss.finishLocked(reason, time.Now(), abort)
+		ss.unlock()
+		s.forget(ss)
+		return
+	}
+	s.log.Info("siprec: recording session started", "call_id", id, "source", req.Source(), "transport", req.Transport())
 	if s.testHook != nil {
 		ss.mu.Lock()
 		ports := make([]int, len(ss.media))
@@ -246,15 +274,21 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		ss.mu.Unlock()
 		defer s.testHook(id, ports)
 	}
-	res := s.respondAnswer(tx, req, ss.localTag, answer)
-	if res == nil {
-		ss.mu.Lock()
-		ss.finishLocked("aborted", time.Now(), callvault.Errorf(callvault.KindUnavailable, "the recording session's answer could not be sent"))
-		ss.mu.Unlock()
-		s.forget(ss)
-		return
-	}
 	s.startRetransmit(ss, tx, req, res, acked)
+}
+
+// canceled reports whether a CANCEL terminated the INVITE transaction (answered 487).
+func canceled(tx sip.ServerTransaction) bool {
+	return errors.Is(tx.Err(), sip.ErrTransactionCanceled)
+}
+
+// fromTag returns the tag of the request's From header.
+func fromTag(req *sip.Request) string {
+	if f := req.From(); f != nil {
+		tag, _ := f.Params.Get("tag")
+		return tag
+	}
+	return ""
 }
 
 // startRetransmit retransmits a 2xx answer over UDP until its ACK arrives (see retransmit).
@@ -262,8 +296,7 @@ func (s *Server) startRetransmit(ss *session, tx sip.ServerTransaction, req *sip
 	if sip.IsReliable(req.Transport()) {
 		return
 	}
-	s.wg.Add(1)
-	go s.retransmit(ss, tx, res, acked)
+	s.spawn(func() { s.retransmit(ss, tx, res, acked) })
 }
 
 // respondAnswer sends 200 OK with an SDP answer and the dialog's tag. It returns the response
@@ -296,7 +329,8 @@ func (s *Server) newSession(req *sip.Request, offer []*offerStream, meta *Metada
 		stop: make(chan struct{}), done: make(chan struct{}),
 		sdpID: uint64(now.UnixNano() & 0x7fffffffffff),
 	}
-	ss.remoteTag, _ = req.From().Params.Get("tag")
+	ss.remoteTag = fromTag(req)
+	ss.remoteCSeq = req.CSeq().SeqNo
 	ss.dlg = newDialog(req, ss.localTag)
 	ss.touch(now)
 	// One rate per recording: 16 kHz if any stream prefers G.722, so that wideband audio is
@@ -318,7 +352,7 @@ func (s *Server) newSession(req *sip.Request, offer []*offerStream, meta *Metada
 		Attributes: map[string]string{"sip_call_id": id},
 	}
 	ss.mu.Lock()
-	defer ss.mu.Unlock()
+	defer ss.unlock()
 	if meta != nil {
 		ss.applyMetadata(meta, raw, "INVITE", now)
 	}
@@ -356,6 +390,8 @@ func (s *Server) newSession(req *sip.Request, offer []*offerStream, meta *Metada
 	}
 	s.sessions[id] = ss
 	s.metrics.active.Inc()
+	ss.counted.Store(true)
+	ss.ingesting = true
 	s.wg.Add(2)
 	s.mu.Unlock()
 	go s.ingest(ss, pr)
@@ -369,13 +405,13 @@ func (s *Server) newSession(req *sip.Request, offer []*offerStream, meta *Metada
 	return ss, nil
 }
 
-// startMedia binds a port pair for an m-line and starts reading it. The caller holds ss.mu.
+// startMedia binds a port pair for an m-line and starts reading it, from the offer's address
+// only (see rtp.Stream.ExpectSource). The caller holds ss.mu.
 func (s *Server) startMedia(ss *session, m *media, o *offerStream) error {
 	pair, err := s.ports.Listen()
 	if err != nil {
 		return err
 	}
-	m.pair = pair
 	ch := rtp.Both
 	switch m.ch {
 	case channelLeft:
@@ -383,16 +419,22 @@ func (s *Server) startMedia(ss *session, m *media, o *offerStream) error {
 	case channelRight:
 		ch = rtp.Right
 	}
-	m.stream = ss.recorder.AddStream(ch, o.payloads)
-	s.wg.Add(1)
-	go func(st *rtp.Stream, c net.PacketConn) {
-		defer s.wg.Done()
-		st.Serve(c, ss.touch)
-	}(m.stream, pair.RTP)
+	st := ss.recorder.AddStream(ch, o.payloads)
+	if o.addr.IsValid() {
+		st.ExpectSource(o.addr)
+	}
+	conn := pair.RTP
+	if !s.spawn(func() { st.Serve(conn, ss.touch) }) {
+		pair.Close()
+		return callvault.Errorf(callvault.KindUnavailable, "siprec: server is closing")
+	}
+	m.pair, m.stream = pair, st
 	return nil
 }
 
-// ingest hands the recording to the archive and waits for it to be committed.
+// ingest hands the recording to the archive and waits for it to be committed. A recording
+// that the archive refuses or fails to store is audited as well as logged: the call was
+// recorded, and its loss must be as visible as its storage would have been.
 func (s *Server) ingest(ss *session, pr *io.PipeReader) {
 	defer s.wg.Done()
 	defer close(ss.done)
@@ -406,7 +448,7 @@ func (s *Server) ingest(ss *session, pr *io.PipeReader) {
 	})
 	pr.CloseWithError(errIngestReturned)
 	ss.mu.Lock()
-	abort := ss.abort
+	abort, session, reason := ss.abort, ss.sessionID(), ss.endReason
 	ss.mu.Unlock()
 	switch {
 	case err != nil && abort != nil && errors.Is(err, abort):
@@ -414,6 +456,8 @@ func (s *Server) ingest(ss *session, pr *io.PipeReader) {
 	case err != nil:
 		s.metrics.error(errIngest)
 		s.log.Error("siprec: recording not stored", "call_id", ss.callID, "error", err)
+		s.emit(ActorSIPREC, callvault.ActionRecordingFailed, ss.callID, map[string]string{
+			"session": session, "end_reason": reason, "error_kind": string(callvault.ErrorKind(err)), "error": callvault.ErrorMessage(err)})
 	case !created:
 		s.log.Info("siprec: recording already in the archive", "call_id", ss.callID, "id", rec.ID)
 	default:
@@ -439,6 +483,8 @@ func atoiPT(s string) int {
 	return n
 }
 
+// allInactive reports whether an offer pauses the recording: every stream the recorder takes
+// is inactive, or, when it takes none, the offer sends nothing at all (see held).
 func allInactive(offer []*offerStream) bool {
 	any := false
 	for _, o := range offer {
@@ -449,7 +495,7 @@ func allInactive(offer []*offerStream) bool {
 			}
 		}
 	}
-	return any
+	return any || held(offer)
 }
 
 // assignChannels maps the offer's m-lines to recording channels: by metadata (the stream's
@@ -499,141 +545,6 @@ func (ss *session) buildAnswer() []byte {
 	}
 	ss.sdpVersion++
 	return answerSDP(ss.sdpID, ss.sdpVersion, ss.srv.cfg.MediaIP, ss.offer, ports, ss.paused())
-}
-
-// onModify handles a re-INVITE or UPDATE: new SDP (pause, resume, codec or stream changes)
-// and/or partial metadata.
-func (s *Server) onModify(req *sip.Request, tx sip.ServerTransaction, invite bool) {
-	ss := s.session(req)
-	if ss == nil {
-		s.reject(tx, req, 481, "Call/Transaction Does Not Exist", errNoSession)
-		return
-	}
-	b, err := s.readBody(req)
-	if err != nil {
-		s.rejectErr(tx, req, err, false)
-		return
-	}
-	var offer []*offerStream
-	if b.sdp != nil {
-		if offer, err = parseOffer(b.sdp); err != nil {
-			s.rejectErr(tx, req, err, true)
-			return
-		}
-	}
-	var meta *Metadata
-	if b.metadata != nil {
-		if meta, err = ParseMetadata(b.metadata); err != nil {
-			s.rejectErr(tx, req, err, false)
-			return
-		}
-	}
-	now := time.Now()
-	ss.mu.Lock()
-	if !ss.invitePend.IsZero() && now.Sub(ss.invitePend) < 64*s.t1 && (invite || offer != nil) {
-		ss.mu.Unlock()
-		s.reject(tx, req, 491, "Request Pending", errGlare, sip.NewHeader("Retry-After", "1"))
-		return
-	}
-	if meta != nil {
-		ss.applyMetadata(meta, b.metadata, string(req.Method), now)
-	}
-	if offer != nil {
-		ss.touch(now)
-		if !ss.finished {
-			for i, o := range offer {
-				if i >= len(ss.media) {
-					ss.media = append(ss.media, &media{ch: channelRight})
-					if meta := ss.meta; meta != nil {
-						if c := meta.channelFor(o.label); c != channelNone {
-							ss.media[i].ch = c
-						}
-					}
-				}
-				m := ss.media[i]
-				switch {
-				case !o.usable():
-				case m.stream != nil:
-					m.stream.SetPayloads(o.payloads)
-				default:
-					if err := s.startMedia(ss, m, o); err != nil {
-						s.log.Warn("siprec: cannot add a stream", "call_id", ss.callID, "error", err)
-					}
-				}
-			}
-		}
-		ss.offer = offer
-		ss.setPause(false, allInactive(offer), ActorSIPREC, now)
-	}
-	var answer []byte
-	if offer != nil || invite {
-		answer = ss.buildAnswer()
-		ss.answer = answer
-	}
-	var acked <-chan struct{}
-	if invite {
-		acked = ss.expectAck(req.CSeq().SeqNo, now)
-	}
-	tag := ss.localTag
-	ss.mu.Unlock()
-	if res := s.respondAnswer(tx, req, tag, answer); res != nil && invite {
-		s.startRetransmit(ss, tx, req, res, acked)
-	}
-}
-
-// session returns the active session of an in-dialog request.
-func (s *Server) session(req *sip.Request) *session {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.sessions[callID(req)]
-}
-
-func (s *Server) onUpdate(req *sip.Request, tx sip.ServerTransaction) { s.onModify(req, tx, false) }
-
-func (s *Server) onAck(req *sip.Request, tx sip.ServerTransaction) {
-	ss := s.session(req)
-	if ss == nil {
-		return
-	}
-	ss.mu.Lock()
-	if cseq := req.CSeq(); cseq != nil {
-		ss.gotAck(cseq.SeqNo)
-	}
-	ss.mu.Unlock()
-}
-
-func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
-	ss := s.session(req)
-	if ss == nil {
-		s.reject(tx, req, 481, "Call/Transaction Does Not Exist", errNoSession)
-		return
-	}
-	s.respond(tx, req, 200, "OK", nil)
-	ss.mu.Lock()
-	ss.finishLocked(endBYE, time.Now(), nil)
-	ss.mu.Unlock()
-	s.forget(ss)
-}
-
-// onCancel handles a CANCEL that matched no pending transaction: the INVITE was already
-// answered, so the CANCEL has no effect (RFC 3261 section 9.2) unless the session was never
-// acknowledged, which then ends without storing anything.
-func (s *Server) onCancel(req *sip.Request, tx sip.ServerTransaction) {
-	ss := s.session(req)
-	if ss == nil {
-		s.reject(tx, req, 481, "Call/Transaction Does Not Exist", errNoSession)
-		return
-	}
-	s.respond(tx, req, 200, "OK", nil)
-	ss.mu.Lock()
-	aborted := !ss.acked
-	if aborted {
-		ss.finishLocked("cancelled", time.Now(), callvault.Errorf(callvault.KindInvalid, "recording session cancelled"))
-	}
-	ss.mu.Unlock()
-	if aborted {
-		s.forget(ss)
-	}
 }
 
 func (s *Server) onOptions(req *sip.Request, tx sip.ServerTransaction) {

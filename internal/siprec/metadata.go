@@ -75,6 +75,18 @@ func (m *Metadata) Participant(id string) *Participant {
 	return nil
 }
 
+// associatedAt returns when the participant with the given id joined the session, or the zero
+// time. A partial document may describe a participant and associate it in separate elements,
+// in either order, so every entry with the id is looked at.
+func (m *Metadata) associatedAt(id string) time.Time {
+	for _, p := range m.Participants {
+		if p.ID == id && !p.AssociatedAt.IsZero() {
+			return p.AssociatedAt
+		}
+	}
+	return time.Time{}
+}
+
 // StreamByLabel returns the stream with the given SDP label, or nil.
 func (m *Metadata) StreamByLabel(label string) *Stream {
 	for i := range m.Streams {

@@ -29,11 +29,15 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		Name: "rtp_packets_lost_total", Help: "RTP packets never received (counted when a stream ends)."})
 	late := prometheus.NewCounter(prometheus.CounterOpts{Namespace: "callvault", Subsystem: "siprec",
 		Name: "rtp_packets_late_total", Help: "RTP packets that arrived after their audio was written."})
+	dropped := prometheus.NewCounter(prometheus.CounterOpts{Namespace: "callvault", Subsystem: "siprec",
+		Name: "rtp_packets_dropped_total", Help: "RTP packets discarded because the archive fell behind (the call's buffer was full)."})
+	foreign := prometheus.NewCounter(prometheus.CounterOpts{Namespace: "callvault", Subsystem: "siprec",
+		Name: "rtp_packets_foreign_total", Help: "RTP packets from a source other than the stream's, discarded."})
 	bytes := prometheus.NewCounter(prometheus.CounterOpts{Namespace: "callvault", Subsystem: "siprec",
 		Name: "audio_bytes_written_total", Help: "Bytes of WAV audio streamed to the archive."})
-	m.rtp = rtp.Metrics{Packets: packets, Lost: lost, Late: late, Bytes: bytes}
+	m.rtp = rtp.Metrics{Packets: packets, Lost: lost, Late: late, Dropped: dropped, Foreign: foreign, Bytes: bytes}
 	if reg != nil {
-		for _, c := range []prometheus.Collector{m.active, m.finalised, m.errors, packets, lost, late, bytes} {
+		for _, c := range []prometheus.Collector{m.active, m.finalised, m.errors, packets, lost, late, dropped, foreign, bytes} {
 			if err := reg.Register(c); err != nil {
 				return nil, err
 			}

@@ -2,6 +2,7 @@ package siprec
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,12 +19,13 @@ const maxMediaLines = 16
 
 // offerStream is one m-line of an SDP offer and what the server makes of it.
 type offerStream struct {
-	media    string   // "audio", "video", ...
-	port     int      // offered port; 0 removes the stream
-	proto    string   // e.g. "RTP/AVP"
-	formats  []string // offered payload types, in order
-	label    string   // a=label
-	inactive bool     // a=inactive, a=recvonly, connection address 0.0.0.0 or port 0: no media comes
+	media    string     // "audio", "video", ...
+	port     int        // offered port; 0 removes the stream
+	proto    string     // e.g. "RTP/AVP"
+	formats  []string   // offered payload types, in order
+	label    string     // a=label
+	inactive bool       // a=inactive, a=recvonly, connection address 0.0.0.0 or port 0: no media comes
+	addr     netip.Addr // the connection address media comes from; invalid if 0.0.0.0 or a name
 
 	// What the answer accepts: the payload types the recorder decodes, in offer order.
 	accept   []string
@@ -60,6 +62,7 @@ func parseOffer(b []byte) ([]*offerStream, error) {
 	}
 	sessDir := direction(sd.Attributes)
 	sessZero := sd.ConnectionInformation != nil && zeroAddr(sd.ConnectionInformation)
+	sessAddr := connAddr(sd.ConnectionInformation)
 	var out []*offerStream
 	usable := false
 	for _, md := range sd.MediaDescriptions {
@@ -74,10 +77,11 @@ func parseOffer(b []byte) ([]*offerStream, error) {
 		if dir == "" {
 			dir = sessDir
 		}
-		zero := sessZero
+		zero, addr := sessZero, sessAddr
 		if md.ConnectionInformation != nil {
-			zero = zeroAddr(md.ConnectionInformation)
+			zero, addr = zeroAddr(md.ConnectionInformation), connAddr(md.ConnectionInformation)
 		}
+		o.addr = addr
 		o.inactive = dir == "inactive" || dir == "recvonly" || zero || o.port == 0
 		if o.media == "audio" && o.proto == "RTP/AVP" && o.port != 0 {
 			acceptFormats(o, md)
@@ -140,6 +144,31 @@ func direction(attrs []sdp.Attribute) string {
 
 func zeroAddr(c *sdp.ConnectionInformation) bool {
 	return c.Address != nil && (c.Address.Address == "0.0.0.0" || c.Address.Address == "::")
+}
+
+// connAddr returns the IP address of a c= line, or an invalid address for none, a host name,
+// an unspecified or a multicast address (media cannot be tied to those).
+func connAddr(c *sdp.ConnectionInformation) netip.Addr {
+	if c == nil || c.Address == nil {
+		return netip.Addr{}
+	}
+	a, err := netip.ParseAddr(c.Address.Address)
+	if err != nil || a.IsUnspecified() || a.IsMulticast() {
+		return netip.Addr{}
+	}
+	return a.Unmap()
+}
+
+// held reports whether the offer sends no media at all: every m-line has port 0, is inactive
+// or recvonly, or has the connection address 0.0.0.0. In a session that exists, such an offer
+// is a pause (or hold) even when it names no codec the recorder takes.
+func held(offer []*offerStream) bool {
+	for _, o := range offer {
+		if !o.inactive {
+			return false
+		}
+	}
+	return len(offer) > 0
 }
 
 // answerSDP builds the answer: one m-line per offered stream, same order, recvonly (inactive

@@ -44,8 +44,10 @@ type Server struct {
 	closed      bool
 	janitorStop chan struct{}
 
-	// testHook, if set (by tests), is called when a session has answered its INVITE.
-	testHook func(callID string, ports []int)
+	// Set by tests: testHook is called when a session has answered its INVITE, beforeAnswer
+	// just before the answer is sent.
+	testHook     func(callID string, ports []int)
+	beforeAnswer func(callID string)
 }
 
 // New returns a server for cfg. It returns KindInvalid for a bad configuration.
@@ -135,6 +137,23 @@ func (s *Server) Start(ctx context.Context) error {
 	return nil
 }
 
+// spawn runs fn on a goroutine that Close waits for, unless Close has begun: a goroutine
+// added to the wait group after Close started waiting could outlive it. It reports whether
+// fn was started.
+func (s *Server) spawn(fn func()) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		fn()
+	}()
+	return true
+}
+
 func (s *Server) serve(fn func() error) {
 	s.wg.Add(1)
 	go func() {
@@ -207,7 +226,7 @@ func (s *Server) Close() error {
 	for _, ss := range active {
 		ss.mu.Lock()
 		ss.finishLocked(endShutdown, now, nil)
-		ss.mu.Unlock()
+		ss.unlock()
 	}
 	s.cancelJanitor()
 	s.byeCancel()
@@ -250,7 +269,8 @@ func janitorInterval(timeout time.Duration) time.Duration {
 
 // sweep applies the timeouts once: a session whose INVITE (or re-INVITE) was answered 64*T1
 // ago without an ACK ends (a new session stores nothing), and so does one without media for
-// RTPTimeout while not paused; the client gets a BYE either way.
+// RTPTimeout while not paused; so does, RTPTimeout after its recording stopped, a session kept
+// up after a transfer to an unrecorded line. The client gets a BYE in each case.
 func (s *Server) sweep(now time.Time) {
 	s.mu.Lock()
 	active := make([]*session, 0, len(s.sessions))
@@ -262,6 +282,8 @@ func (s *Server) sweep(now time.Time) {
 		reason := ""
 		ss.mu.Lock()
 		switch {
+		case ss.finished && ss.pciStopped && now.Sub(ss.finishedAt) > s.cfg.RTPTimeout:
+			reason = "recording stopped: an unrecorded line joined"
 		case ss.finished:
 		case !ss.invitePend.IsZero() && now.Sub(ss.invitePend) > 64*s.t1:
 			s.metrics.error(errAborted)
@@ -277,10 +299,10 @@ func (s *Server) sweep(now time.Time) {
 			reason = "no media (RTP timeout)"
 			s.log.Info("siprec: no media; ending the recording", "call_id", ss.callID, "timeout", s.cfg.RTPTimeout)
 			ss.finishLocked(endTimeout, now, nil)
-			s.emit(callvault.ActorSystem, callvault.ActionRecordingEnded, ss.callID, map[string]string{
+			ss.emit(callvault.ActorSystem, callvault.ActionRecordingEnded, map[string]string{
 				"session": ss.sessionID(), "reason": endTimeout, "timeout": s.cfg.RTPTimeout.String()})
 		}
-		ss.mu.Unlock()
+		ss.unlock()
 		if reason != "" {
 			s.forget(ss)
 			s.bye(ss, reason)
@@ -293,9 +315,44 @@ func (s *Server) forget(ss *session) {
 	s.mu.Lock()
 	if s.sessions[ss.callID] == ss {
 		delete(s.sessions, ss.callID)
-		s.metrics.active.Dec()
 	}
 	s.mu.Unlock()
+}
+
+// LiveSession is a recording session in progress.
+type LiveSession struct {
+	CallID    string // the SIP Call-ID
+	SessionID string // the RFC 7865 session id, if the metadata gave one
+	Ports     []int  // the local RTP port of each m-line, in order; 0 for a declined one
+	Paused    bool
+}
+
+// Live lists the sessions being recorded (not those whose recording has ended), for
+// operators and tests.
+func (s *Server) Live() []LiveSession {
+	s.mu.Lock()
+	active := make([]*session, 0, len(s.sessions))
+	for _, ss := range s.sessions {
+		active = append(active, ss)
+	}
+	s.mu.Unlock()
+	var out []LiveSession
+	for _, ss := range active {
+		ss.mu.Lock()
+		if !ss.finished {
+			l := LiveSession{CallID: ss.callID, SessionID: ss.sessionID(), Paused: ss.paused()}
+			for _, m := range ss.media {
+				port := 0
+				if m.pair != nil {
+					port = m.pair.Port
+				}
+				l.Ports = append(l.Ports, port)
+			}
+			out = append(out, l)
+		}
+		ss.mu.Unlock()
+	}
+	return out
 }
 
 // lookup returns the active session whose Call-ID or RFC 7865 session id is id.
@@ -323,12 +380,15 @@ func (s *Server) lookup(id string) *session {
 
 // Pause stops keeping audio of the session (Call-ID or RFC 7865 session id) until Resume; the
 // interval is stored as silence and listed in the recording's "pauses" attribute. It returns
-// KindNotFound for an unknown session and KindConflict for one that has ended.
+// KindNotFound for an unknown session, and KindConflict for one that has ended or that the API
+// has paused already. A pause by the client's offer (a=inactive) is the client's own: the API
+// may pause such a session too, and the recording goes on only once both have resumed.
 func (s *Server) Pause(ctx context.Context, session string, actor callvault.Actor) error {
 	return s.setPause(session, true, actor)
 }
 
-// Resume ends a Pause. Resuming a session that is not paused by the API does nothing.
+// Resume ends a Pause. It returns KindNotFound for an unknown session, and KindConflict for
+// one that has ended or that the API has not paused.
 func (s *Server) Resume(ctx context.Context, session string, actor callvault.Actor) error {
 	return s.setPause(session, false, actor)
 }
@@ -339,9 +399,14 @@ func (s *Server) setPause(id string, on bool, actor callvault.Actor) error {
 		return callvault.Errorf(callvault.KindNotFound, "no active recording session %q", id)
 	}
 	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	if ss.finished {
+	defer ss.unlock()
+	switch {
+	case ss.finished:
 		return callvault.Errorf(callvault.KindConflict, "recording session %q has ended", id)
+	case ss.apiPaused == on && on:
+		return callvault.Errorf(callvault.KindConflict, "recording session %q is paused already", id)
+	case ss.apiPaused == on:
+		return callvault.Errorf(callvault.KindConflict, "recording session %q is not paused by the API; nothing to resume", id)
 	}
 	ss.setPause(true, on, actor, time.Now())
 	return nil

@@ -62,7 +62,11 @@ type session struct {
 	pauses     []pauseInterval
 	pciStopped bool
 	finished   bool
+	finishedAt time.Time
 	endReason  string
+	remoteCSeq uint32                 // the highest CSeq of the client's requests (RFC 3261 12.2.2)
+	ingesting  bool                   // the archive has been handed the recording (see applyMetadata)
+	events     []callvault.AuditEvent // queued under mu, sent by unlock
 
 	rec      *callvault.Recording
 	recorder *rtp.Recorder
@@ -73,6 +77,8 @@ type session struct {
 
 	lastMedia   atomic.Int64 // unix nanoseconds of the last packet, resume or offer
 	retransmits atomic.Int64 // 2xx retransmissions sent (for tests and logs)
+	counted     atomic.Bool  // counted in the active-sessions gauge
+	retrans     retransLog   // when 2xx retransmissions and ACKs happened (for tests)
 }
 
 // expectAck marks an INVITE with CSeq cseq as answered at now and returns the channel that
@@ -89,6 +95,7 @@ func (s *session) expectAck(cseq uint32, now time.Time) <-chan struct{} {
 // gotAck records the ACK of the INVITE with CSeq cseq. The caller holds mu.
 func (s *session) gotAck(cseq uint32) {
 	if s.ackCh != nil && cseq == s.ackCSeq {
+		s.retrans.acked(time.Now())
 		close(s.ackCh)
 		s.ackCh = nil
 		s.invitePend = time.Time{}
@@ -127,14 +134,14 @@ func (s *session) setPause(api, on bool, actor callvault.Actor, now time.Time) {
 	case !was && is:
 		s.recorder.Pause(now)
 		s.pauses = append(s.pauses, pauseInterval{From: now.UTC(), By: string(actor)})
-		s.srv.emit(actor, callvault.ActionRecordingPause, s.callID, map[string]string{"session": s.sessionID()})
+		s.emit(actor, callvault.ActionRecordingPause, map[string]string{"session": s.sessionID()})
 	case was && !is:
 		s.recorder.Resume(now)
 		s.touch(now)
 		if n := len(s.pauses); n > 0 && s.pauses[n-1].To.IsZero() {
 			s.pauses[n-1].To = now.UTC()
 		}
-		s.srv.emit(actor, callvault.ActionRecordingResume, s.callID, map[string]string{"session": s.sessionID()})
+		s.emit(actor, callvault.ActionRecordingResume, map[string]string{"session": s.sessionID()})
 	}
 	s.writePauses()
 }
@@ -160,14 +167,16 @@ func (s *session) applyMetadata(m *Metadata, raw []byte, method string, now time
 	if s.finished {
 		return
 	}
-	if line, hit := s.srv.unrec.matchMetadata(s.meta, s.srv.cfg.Region); hit && !s.pciStopped {
-		s.stopForPCI(line, now)
+	if _, p, hit := s.srv.unrec.matchMetadata(s.meta, s.srv.cfg.Region); hit && !s.pciStopped {
+		s.stopForPCI(s.meta.associatedAt(p.ID), now)
 		return
 	}
 	if !s.pciStopped {
 		started := s.rec.StartedAt
 		s.meta.applyTo(s.rec, s.srv.cfg.Region)
-		if s.rec.StartedAt.IsZero() {
+		if s.rec.StartedAt.IsZero() || s.ingesting {
+			// Once the archive has the recording it may read StartedAt at any moment (its
+			// duplicate check), so it is fixed from then on: the INVITE's metadata sets it.
 			s.rec.StartedAt = started
 		}
 		if id := s.meta.SessionID; id != "" {
@@ -177,15 +186,18 @@ func (s *session) applyMetadata(m *Metadata, raw []byte, method string, now time
 	}
 }
 
-// stopForPCI ends the recording at now because an unrecorded line joined the call: what was
-// recorded before is committed, nothing after is kept, and the event is audited. The SIP
-// session stays up (answers become inactive) so the client does not retry. The caller holds mu.
-func (s *session) stopForPCI(line string, now time.Time) {
+// stopForPCI ends the recording because an unrecorded line joined the call at joined (zero
+// if the metadata does not say): the recording ends then, or now if that is earlier, or where
+// the audio already written ends if that is later (it lags now by the jitter delay); what
+// follows is discarded, and the event is audited. The SIP session stays up (answers decline
+// the streams) so the client does not retry, until the janitor ends it. The caller holds mu.
+func (s *session) stopForPCI(joined, now time.Time) {
 	s.pciStopped = true
-	s.rec.Attributes["pci_stopped_at"] = now.UTC().Format(time.RFC3339Nano)
-	s.srv.emit(callvault.ActorSystem, callvault.ActionRecordingPCIStop, s.callID, map[string]string{"session": s.sessionID(), "reason": "unrecorded line joined"})
+	end := s.recorder.Stop(joined, now)
+	s.rec.Attributes["pci_stopped_at"] = end.UTC().Format(time.RFC3339Nano)
+	s.emit(callvault.ActorSystem, callvault.ActionRecordingPCIStop, map[string]string{"session": s.sessionID(), "reason": "unrecorded line joined"})
 	s.srv.log.Info("siprec: unrecorded line joined; recording stopped", "call_id", s.callID)
-	s.finishLocked(endPCI, now, nil)
+	s.finishLocked(endPCI, end, nil)
 }
 
 // finishLocked ends the recording: the pump writes the remaining audio and closes the stream
@@ -195,7 +207,11 @@ func (s *session) finishLocked(reason string, now time.Time, abort error) {
 		return
 	}
 	s.finished = true
+	s.finishedAt = time.Now()
 	s.endReason = reason
+	if s.counted.CompareAndSwap(true, false) {
+		s.srv.metrics.active.Dec() // no longer recording, whether or not the dialog lingers
+	}
 	if s.paused() {
 		if n := len(s.pauses); n > 0 && s.pauses[n-1].To.IsZero() {
 			s.pauses[n-1].To = now.UTC()
@@ -214,12 +230,19 @@ func (s *session) finishLocked(reason string, now time.Time, abort error) {
 			st.Packets += x.Packets
 			st.Lost += x.Lost
 			st.Late += x.Late
+			st.Dropped += x.Dropped
+			st.Foreign += x.Foreign
 			st.Events += x.Events
 		}
 	}
 	s.rec.Attributes["rtp_packets"] = strconv.FormatInt(st.Packets, 10)
 	s.rec.Attributes["rtp_lost"] = strconv.FormatInt(st.Lost, 10)
 	s.rec.Attributes["rtp_late"] = strconv.FormatInt(st.Late, 10)
+	// Audio the archive was too slow to take: never expected, never silent when it happens.
+	s.rec.Attributes["rtp_dropped"] = strconv.FormatInt(st.Dropped, 10)
+	if st.Foreign > 0 {
+		s.rec.Attributes["rtp_foreign"] = strconv.FormatInt(st.Foreign, 10)
+	}
 	if st.Events > 0 {
 		s.rec.Attributes["telephone_events"] = strconv.FormatInt(st.Events, 10)
 	}

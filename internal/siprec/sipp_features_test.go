@@ -1,9 +1,12 @@
 package siprec
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"github.com/callvault/callvault/internal/audio/audiotest"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,25 +44,62 @@ func TestSIPRECLossAndReorder(t *testing.T) {
 	}
 }
 
-func TestSIPRECPauseResumeByReINVITE(t *testing.T) {
-	sippPath(t)
-	h := startHarness(t, nil)
-	labels := []string{"96", "97"}
-	wait := runSipp(t, h, scenario{Name: "pause", SDP: sdpOffer("sendonly", labels...),
-		Metadata: string(readTestdata(t, "rfc7865.xml")), Steps: []step{
-			{Pause: 1000},
-			{CSeq: 2, ContentType: "application/sdp", Body: sdpOffer("inactive", labels...)},
-			{Pause: 1000},
-			{CSeq: 3, ContentType: "application/sdp", Body: sdpOffer("sendonly", labels...)},
-			{Pause: 1500},
-		}})
-	a := waitSession(t, h)
-	const packets = 150 // 3 s, through the pause
-	sent := [][]byte{audiotest.MuLawSignal(packets*160, 5), audiotest.MuLawSignal(packets*160, 6)}
-	times := sendRTP(t, a.ports, sent, nil, never)
-	wait()
-	st := waitStored(t, h)
+// sdpPort0 returns an offer like sdpOffer whose m-lines all have port 0: the client sends
+// nothing (RFC 3264 would call it removing the streams; SRCs use it to pause).
+func sdpPort0(labels ...string) string {
+	out := sdpOffer("sendonly", labels...)
+	for i := range labels {
+		out = strings.Replace(out, fmt.Sprintf("m=audio %d ", 30000+2*i), "m=audio 0 ", 1)
+	}
+	return out
+}
 
+// sdpHeld returns an offer like sdpOffer with the connection address 0.0.0.0 (RFC 2543 hold).
+func sdpHeld(labels ...string) string {
+	return strings.Replace(sdpOffer("sendonly", labels...), "c=IN IP4 127.0.0.1", "c=IN IP4 0.0.0.0", 1)
+}
+
+// TestSIPRECPauseResume pauses a call for a second by each form of offer the issue names
+// (a=inactive, port 0 on every m-line, connection address 0.0.0.0), in a re-INVITE or an
+// UPDATE, and resumes it with the next sendonly offer: the pause is kept in the metadata and
+// the audit log, and the stored audio holds silence there, so the recording keeps wall-clock
+// time.
+func TestSIPRECPauseResume(t *testing.T) {
+	sippPath(t)
+	labels := []string{"96", "97"}
+	for _, tt := range []struct {
+		name, method, offer string
+	}{
+		{"re-INVITE a=inactive", "INVITE", sdpOffer("inactive", labels...)},
+		{"re-INVITE port 0", "INVITE", sdpPort0(labels...)},
+		{"re-INVITE c=0.0.0.0", "INVITE", sdpHeld(labels...)},
+		{"UPDATE a=inactive", "UPDATE", sdpOffer("inactive", labels...)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := startHarness(t, nil)
+			wait := runSipp(t, h, scenario{Name: "pause", SDP: sdpOffer("sendonly", labels...),
+				Metadata: string(readTestdata(t, "rfc7865.xml")), Steps: []step{
+					{Pause: 1000},
+					{Method: tt.method, CSeq: 2, ContentType: "application/sdp", Body: tt.offer},
+					{Pause: 1000},
+					{Method: tt.method, CSeq: 3, ContentType: "application/sdp", Body: sdpOffer("sendonly", labels...)},
+					{Pause: 1500},
+				}})
+			a := waitSession(t, h)
+			const packets = 150 // 3 s, through the pause
+			sent := [][]byte{audiotest.MuLawSignal(packets*160, 5), audiotest.MuLawSignal(packets*160, 6)}
+			times := sendRTP(t, a.ports, sent, nil, never)
+			wait()
+			st := waitStored(t, h)
+			checkPaused(t, h, st, a, times, sent)
+		})
+	}
+}
+
+// checkPaused checks a recording paused once, for about a second, while both streams sent
+// throughout.
+func checkPaused(t *testing.T, h *harness, st *stored, a answered, times sendTimes, sent [][]byte) {
+	t.Helper()
 	var pauses []pauseInterval
 	if err := json.Unmarshal([]byte(st.rec.Attributes["pauses"]), &pauses); err != nil || len(pauses) != 1 {
 		t.Fatalf("pauses attribute %q: want one interval (%v)", st.rec.Attributes["pauses"], err)
@@ -103,6 +143,48 @@ func TestSIPRECPauseResumeByReINVITE(t *testing.T) {
 		t.Errorf("%d frames of audio before the pause, want whole packets of about 1 s", n)
 	}
 	checkChannel(t, "right before the pause", st.right[lead:firstSilence], decodeMuLawPCM(sent[0])[:(firstSilence-lead)/160*160], 0)
+}
+
+// TestSIPRECUpdateMetadata: an UPDATE with partial metadata (a supervisor joins) adds the
+// party to the recording and its document to the sidecar, without disturbing the media.
+func TestSIPRECUpdateMetadata(t *testing.T) {
+	sippPath(t)
+	h := startHarness(t, nil)
+	update := `<?xml version="1.0" encoding="UTF-8"?>
+<recording xmlns="urn:ietf:params:xml:ns:recording:1">
+<datamode>partial</datamode>
+<participant participant_id="c3VwZXJ2aXNvcg==">
+<nameID aor="sip:+447700900555@sbc.example.net"><name>Carol Supervisor</name></nameID>
+</participant>
+<participantsessionassoc participant_id="c3VwZXJ2aXNvcg==" session_id="hVpd7YQgRW2nD22h7q60JQ==">
+<associate-time>2026-03-02T10:15:30Z</associate-time>
+</participantsessionassoc>
+</recording>`
+	wait := runSipp(t, h, scenario{Name: "update-metadata", SDP: sdpOffer("sendonly", "96", "97"),
+		Metadata: string(readTestdata(t, "rfc7865.xml")), Steps: []step{
+			{Pause: 500},
+			{Method: "UPDATE", CSeq: 2, ContentType: "application/rs-metadata+xml", Body: update},
+			{Pause: 1000},
+		}})
+	a := waitSession(t, h)
+	const packets = 50
+	sent := [][]byte{audiotest.MuLawSignal(packets*160, 11), audiotest.MuLawSignal(packets*160, 12)}
+	times := sendRTP(t, a.ports, sent, nil, never)
+	wait()
+	st := waitStored(t, h)
+	var names, numbers []string
+	for _, p := range st.rec.Parties {
+		names = append(names, p.Name)
+		numbers = append(numbers, p.Number.E164)
+	}
+	if !slices.Contains(names, "Carol Supervisor") || !slices.Contains(numbers, "+447700900555") || !slices.Contains(names, "Alice Customer") {
+		t.Errorf("parties %q numbers %q: want the INVITE's parties and the supervisor from the UPDATE", names, numbers)
+	}
+	if !bytes.Contains(st.sidecar, []byte("X-SIP-Method: UPDATE")) || !bytes.Contains(st.sidecar, []byte("Carol Supervisor")) {
+		t.Errorf("the sidecar lacks the UPDATE's metadata document")
+	}
+	checkChannel(t, "left", st.left, decodeMuLawPCM(sent[1]), times.leadIn(a, 8000)) // the caller sends on label 97
+	checkChannel(t, "right", st.right, decodeMuLawPCM(sent[0]), times.leadIn(a, 8000))
 }
 
 func TestSIPRECTransferToPaymentLineStops(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"github.com/callvault/callvault/internal/audio/audiotest"
 	"github.com/callvault/callvault/internal/siprec/sipptest"
 	"github.com/callvault/callvault/internal/testenv"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	pionrtp "github.com/pion/rtp"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/callvault/callvault"
 	"github.com/callvault/callvault/internal/audio"
@@ -29,14 +31,82 @@ func sippPath(t *testing.T) string {
 	return testenv.Get(t, testenv.Sipp)
 }
 
-// harness is a server with a fake archive, seeing sessions and audit events.
+// harness is a server with a fake archive, seeing sessions, audit events and metrics. The
+// server logs to the test's log, so a failing test shows what the server saw (whether the
+// INVITE arrived, why a request was rejected).
 type harness struct {
 	srv      *Server
 	archive  *fakeArchive
 	sessions chan answered
 	sipp     *sipptest.Process // the last sipp started, if any
+	reg      *prometheus.Registry
 	mu       sync.Mutex
 	events   []callvault.AuditEvent
+	evCh     chan callvault.AuditEvent // every event, for waitEvent
+}
+
+// waitEvent waits for the next audit event with the given action.
+func (h *harness) waitEvent(t *testing.T, action string) callvault.AuditEvent {
+	t.Helper()
+	timeout := time.After(15 * time.Second)
+	for {
+		select {
+		case ev := <-h.evCh:
+			if ev.Action == action {
+				return ev
+			}
+		case <-timeout:
+			t.Fatalf("no %s audit event within 15 s; events: %q", action, h.actions())
+		}
+	}
+}
+
+// testLogger returns a logger writing to t.Log until the test ends (a server goroutine may log
+// a moment after Close, and t.Log then would panic).
+func testLogger(t testing.TB) *slog.Logger {
+	w := &testLogWriter{t: t}
+	t.Cleanup(func() { // registered before the server's Close, so it runs after it
+		w.mu.Lock()
+		w.done = true
+		w.mu.Unlock()
+	})
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+type testLogWriter struct {
+	mu   sync.Mutex
+	t    testing.TB
+	done bool
+}
+
+func (w *testLogWriter) Write(b []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.done {
+		w.t.Log(strings.TrimSuffix(string(b), "\n"))
+	}
+	return len(b), nil
+}
+
+// metric returns the value of the server's gauge or counter with the given name (summed over
+// its labels).
+func (h *harness) metric(t *testing.T, name string) float64 {
+	t.Helper()
+	mfs, err := h.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			sum := 0.0 // over all label values
+			for _, m := range mf.GetMetric() {
+				sum += m.GetGauge().GetValue() + m.GetCounter().GetValue()
+			}
+			return sum
+		}
+	}
+	t.Fatalf("no metric %s", name)
+	return 0
 }
 
 type answered struct {
@@ -47,14 +117,18 @@ type answered struct {
 
 func startHarness(t *testing.T, modify func(*Config)) *harness {
 	t.Helper()
-	h := &harness{archive: newFakeArchive(), sessions: make(chan answered, 4)}
+	h := &harness{archive: newFakeArchive(), sessions: make(chan answered, 4), reg: prometheus.NewRegistry(), evCh: make(chan callvault.AuditEvent, 64)}
 	cfg := Config{
 		Archive: h.archive, UDPAddr: "127.0.0.1:0", TCPAddr: "127.0.0.1:0", MediaIP: "127.0.0.1",
-		RTPTimeout: 20 * time.Second,
+		RTPTimeout: 20 * time.Second, Logger: testLogger(t), Metrics: h.reg,
 		OnEvent: func(ctx context.Context, ev callvault.AuditEvent) {
 			h.mu.Lock()
 			h.events = append(h.events, ev)
 			h.mu.Unlock()
+			select {
+			case h.evCh <- ev:
+			default:
+			}
 		},
 	}
 	if modify != nil {
@@ -102,12 +176,22 @@ func (h *harness) actions() []string {
 	return out
 }
 
-// step is one action of a sipp scenario after the first ACK.
+// step is one action of a sipp scenario after the first ACK: a pause, or an in-dialog request
+// with a body (a re-INVITE, acknowledged, or an UPDATE).
 type step struct {
 	Pause       int // milliseconds
+	Method      string
 	CSeq        int
 	ContentType string
 	Body        string
+}
+
+// Verb returns the step's method: INVITE unless set.
+func (s step) Verb() string {
+	if s.Method == "" {
+		return "INVITE"
+	}
+	return s.Method
 }
 
 type scenario struct {
@@ -168,8 +252,9 @@ func runSippDir(t *testing.T, h *harness, sc scenario) (wait func(), dir string)
 	if sc.Transport == "tcp" {
 		mode, target = "t1", h.srv.TCPAddr().String()
 	}
-	// -p 0: sipp's SIP port is chosen by the system when sipp binds it, so it cannot collide
-	// with a port some other test took meanwhile (as a port probed here could).
+	// -p 0: sipp binds its SIP port itself, the first free one from 5060 to 5119 (or, if none
+	// is, one the system picks), and keeps it: unlike a port probed here and released, it
+	// cannot be taken by another test in between.
 	p := sipptest.Start(t, dir, file, target, 40*time.Second, "-t", mode, "-p", "0",
 		"-mi", "127.0.0.1", "-mp", fmt.Sprint(freePort(t)), "-trace_msg", "-message_file", filepath.Join(dir, "messages.log"))
 	h.sipp = p

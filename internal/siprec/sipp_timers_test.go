@@ -70,15 +70,18 @@ func TestSIPRECPausedCallDoesNotTimeOut(t *testing.T) {
 }
 
 // TestSIPRECRetransmits200 has sipp hold back its ACK for 1.2 s: the server must retransmit
-// the 200 OK meanwhile (every retransmission is in sipp's message log) and stop once the ACK
-// arrives, and the call must go on normally.
+// the 200 OK meanwhile (every retransmission is in sipp's message log), on the RFC 3261
+// schedule, stop once the ACK arrives, and the call must go on normally.
 func TestSIPRECRetransmits200(t *testing.T) {
 	sippPath(t)
 	h := startHarness(t, nil)
-	h.srv.t1 = 100 * time.Millisecond // retransmissions at 100, 300, 700 ms (then 1.5 s)
+	h.srv.t1 = 100 * time.Millisecond // retransmissions due 100, 300, 700, 1500 ms after the answer
+	var answeredAt time.Time
+	h.srv.beforeAnswer = func(string) { answeredAt = time.Now() }
 	wait, dir := runSippDir(t, h, scenario{Name: "retrans", SDP: sdpOffer("sendonly", "1", "2"),
 		Metadata: string(readTestdata(t, "legacy_oracle.xml")), AckDelay: 1200, Steps: []step{{Pause: 1000}}})
 	a := waitSession(t, h)
+	ss := h.srv.lookup(a.callID)
 	sent := [][]byte{audiotest.MuLawSignal(25*160, 43), audiotest.MuLawSignal(25*160, 44)}
 	times := sendRTP(t, a.ports, sent, nil, never)
 	wait()
@@ -91,21 +94,67 @@ func TestSIPRECRetransmits200(t *testing.T) {
 	if st.rec.AnnouncementPlayed != callvault.AnnouncementUnknown {
 		t.Errorf("announcement %q without evidence, want unknown", st.rec.AnnouncementPlayed)
 	}
+
+	// What the server did, as it saw it: every retransmission before the ACK's arrival (they
+	// are decided under the lock the ACK takes), each no earlier than the schedule says, and
+	// at least the first, due 1.1 s before sipp even sends its ACK.
+	retrans, acks := ss.retrans.snapshot()
+	if len(acks) != 1 {
+		t.Fatalf("the server saw %d ACKs of the INVITE, want 1", len(acks))
+	}
+	if len(retrans) == 0 {
+		t.Error("no retransmission of the 200 OK before its ACK")
+	}
+	for i, at := range retrans {
+		due := retransmitDue(h.srv.t1, i)
+		if at.After(acks[0]) || at.Sub(answeredAt) < due {
+			t.Errorf("retransmission %d at %v after the answer (due at %v; ACK at %v)", i+1, at.Sub(answeredAt), due, acks[0].Sub(answeredAt))
+		}
+	}
+	// What sipp saw: the first 200 OK and exactly those retransmissions, none after the ACK
+	// (sipp logs every message it receives).
 	log, err := os.ReadFile(filepath.Join(dir, "messages.log"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Each received message is logged with its start line; count the INVITE's 200 OKs.
 	oks := 0
 	for _, msg := range strings.Split(string(log), "message received") {
 		if strings.Contains(msg, "SIP/2.0 200 OK") && strings.Contains(msg, "CSeq: 1 INVITE") {
 			oks++
 		}
 	}
-	// The first and retransmissions after T1, 3*T1 and 7*T1 (1.5 s is after the ACK): at least
-	// one retransmission, and none once the ACK has arrived.
-	if oks < 2 || oks > 4 {
-		t.Errorf("sipp received the INVITE's 200 OK %d times before its ACK at 1.2 s, want 2 to 4", oks)
+	if oks != 1+len(retrans) {
+		t.Errorf("sipp received the INVITE's 200 OK %d times, want 1 + the %d retransmissions the server sent before the ACK", oks, len(retrans))
+	}
+}
+
+// retransmitDue returns when the i-th (from 0) 2xx retransmission is due after the first answer:
+// T1, then doubling intervals (RFC 3261 13.3.1.4; T2 is far off for these tests).
+func retransmitDue(t1 time.Duration, i int) time.Duration {
+	return t1 * time.Duration(1<<(i+1)-1)
+}
+
+// TestSIPRECMediaStartsLate: the media starts 3 s after the recording session (the call rang
+// first), longer than the recorder buffers: the recording holds that time as silence and then
+// every packet, nothing dropped.
+func TestSIPRECMediaStartsLate(t *testing.T) {
+	sippPath(t)
+	h := startHarness(t, nil)
+	wait := runSipp(t, h, scenario{Name: "late", SDP: sdpOffer("sendonly", "1", "2"),
+		Metadata: string(readTestdata(t, "legacy_oracle.xml")), Steps: []step{{Pause: 5000}}})
+	a := waitSession(t, h)
+	time.Sleep(3 * time.Second) // the stimulus (3 s of ringing), not a wait for a result
+	sent := [][]byte{audiotest.MuLawSignal(50*160, 47), audiotest.MuLawSignal(50*160, 48)}
+	times := sendRTP(t, a.ports, sent, nil, never)
+	wait()
+	st := waitStored(t, h)
+	lead := checkChannel(t, "left", st.left, decodeMuLawPCM(sent[0]), times.leadIn(a, 8000))
+	checkChannel(t, "right", st.right, decodeMuLawPCM(sent[1]), times.leadIn(a, 8000))
+	if lead < 3*8000-160 {
+		t.Errorf("the audio starts %d frames in, want the 3 s before the media as silence", lead)
+	}
+	if st.rec.Attributes["rtp_dropped"] != "0" || st.rec.Attributes["rtp_packets"] != "100" {
+		t.Errorf("rtp_dropped %q rtp_packets %q, want 0 and 100", st.rec.Attributes["rtp_dropped"], st.rec.Attributes["rtp_packets"])
 	}
 }
 

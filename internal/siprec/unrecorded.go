@@ -66,15 +66,15 @@ func (u *unrecorded) match(aor, region string) (string, bool) {
 	return "", false
 }
 
-// matchMetadata returns the first participant of m on an unrecorded line.
-func (u *unrecorded) matchMetadata(m *Metadata, region string) (string, bool) {
+// matchMetadata returns the first participant of m on an unrecorded line, and the line.
+func (u *unrecorded) matchMetadata(m *Metadata, region string) (string, *Participant, bool) {
 	if m == nil {
-		return "", false
+		return "", nil, false
 	}
-	for _, p := range m.Participants {
+	for i, p := range m.Participants {
 		if line, ok := u.match(p.AoR, region); ok {
-			return line, true
+			return line, &m.Participants[i], true
 		}
 	}
-	return "", false
+	return "", nil, false
 }

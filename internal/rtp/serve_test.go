@@ -1,0 +1,92 @@
+package rtp
+
+import (
+	"io"
+	"net"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/callvault/callvault/internal/audio/audiotest"
+)
+
+// serveStream starts Serve on a loopback socket and returns its address and a channel that
+// gets each packet the stream takes.
+func serveStream(t *testing.T, s *Stream) (net.Addr, <-chan struct{}) {
+	t.Helper()
+	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	taken := make(chan struct{}, 16)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.Serve(c, func(time.Time) { taken <- struct{}{} })
+	}()
+	t.Cleanup(func() { c.Close(); <-done })
+	return c.LocalAddr(), taken
+}
+
+func sender(t *testing.T, from string, to net.Addr) net.Conn {
+	t.Helper()
+	la, err := net.ResolveUDPAddr("udp", from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.DialUDP("udp", la, to.(*net.UDPAddr))
+	if err != nil {
+		t.Skipf("cannot send from %s: %v", from, err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// TestServeLatchesTheFirstSource: without an address from the SDP the first source is taken;
+// packets from any other port are counted as foreign and never reach the recording.
+func TestServeLatchesTheFirstSource(t *testing.T) {
+	r, err := NewRecorder(io.Discard, RecorderConfig{SampleRate: 8000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := r.AddStream(Left, pcmu())
+	addr, taken := serveStream(t, s)
+	a, b := sender(t, "127.0.0.1:0", addr), sender(t, "127.0.0.1:0", addr)
+	p := audiotest.MuLawSignal(160, 1)
+	a.Write(packet(t, 0, 1, 160, 1, p))
+	<-taken
+	b.Write(packet(t, 0, 7, 99999, 2, p)) // an intruder with its own SSRC
+	a.Write(packet(t, 0, 2, 320, 1, p))
+	<-taken // the reader handles packets in order: the intruder's came first
+	if st := s.Stats(); st.Foreign != 1 || st.Packets != 2 || st.SSRCs != 0 {
+		t.Errorf("stats %+v, want the intruder's packet foreign and no SSRC change", st)
+	}
+}
+
+// TestServeLocksToTheOfferedAddress: with the offer's address known, a packet from another
+// address is foreign even if it comes first; a new address (a re-INVITE) is taken again.
+func TestServeLocksToTheOfferedAddress(t *testing.T) {
+	r, err := NewRecorder(io.Discard, RecorderConfig{SampleRate: 8000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := r.AddStream(Left, pcmu())
+	s.ExpectSource(netip.MustParseAddr("127.0.0.1"))
+	addr, taken := serveStream(t, s)
+	other := sender(t, "127.0.0.2:0", addr) // loopback, but not the offered address
+	legit := sender(t, "127.0.0.1:0", addr)
+	p := audiotest.MuLawSignal(160, 1)
+	other.Write(packet(t, 0, 1, 160, 9, p))
+	legit.Write(packet(t, 0, 1, 160, 1, p))
+	<-taken
+	if st := s.Stats(); st.Foreign != 1 || st.Packets != 1 {
+		t.Errorf("stats %+v, want the packet from 127.0.0.2 foreign, the offered address's taken", st)
+	}
+	s.ExpectSource(netip.MustParseAddr("127.0.0.2")) // the media moved
+	legit.Write(packet(t, 0, 2, 320, 1, p))
+	other.Write(packet(t, 0, 2, 320, 9, p))
+	<-taken
+	if st := s.Stats(); st.Foreign != 2 || st.Packets != 2 {
+		t.Errorf("stats %+v, want the old address foreign after the move, the new one taken", st)
+	}
+}
