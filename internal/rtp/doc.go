@@ -20,8 +20,9 @@
 // it is counted (Stats.Dropped, Metrics.Dropped) rather than lost silently. Stop ends a
 // recording at a given time (an unrecorded line joined), discarding what came after.
 //
-// Each stream takes packets from one source only: the address of the SDP offer when known
-// (ExpectSource), with the port of the first packet from it, else the first source to send.
+// Each stream takes packets from one source only: the address of the SDP offer or of the SIP
+// peer when known (ExpectSource), with the port of the first packet from it, else the first
+// source to send.
 // Packets from anywhere else are counted (Stats.Foreign) and discarded.
 //
 // Codecs: G.711 mu-law (PT 0) and A-law (PT 8), G.722 (PT 9, decoded by internal/rtp/g722),

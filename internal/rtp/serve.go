@@ -3,23 +3,31 @@ package rtp
 import (
 	"net"
 	"net/netip"
+	"slices"
 	"time"
 )
 
-// ExpectSource restricts the stream to media from addr, the connection address of the SDP
-// offer. Without it (or with an invalid addr, for an offer whose address is 0.0.0.0 or a host
-// name) the first source to send is latched. Either way the stream then takes packets from
-// one address and port only, so that nobody else who can reach the port can splice audio into
-// the recording or force re-anchors with a foreign SSRC. The port is latched rather than
-// taken from the SDP because a sendonly m-line's port is where the client would receive, and
-// many clients send from another one (symmetric RTP, RFC 4961, is only recommended). A new
-// address (a re-INVITE moving the media) latches again.
-func (s *Stream) ExpectSource(addr netip.Addr) {
-	addr = addr.Unmap()
-	if cur := s.expect.Load(); cur != nil && *cur == addr {
+// ExpectSource restricts the stream to media from one of addrs: the connection address of the
+// SDP offer and the address the SIP session came from (an SBC behind NAT may advertise a
+// private address it cannot be reached at, but then sends from the signalling address). Invalid
+// addresses (an offer whose address is 0.0.0.0 or a host name) are ignored; with none left the
+// first source to send is latched. Either way the stream then takes packets from one address
+// and port only, so that nobody else who can reach the port can splice audio into the
+// recording or force re-anchors with a foreign SSRC. The port is latched rather than taken from
+// the SDP because a sendonly m-line's port is where the client would receive, and many clients
+// send from another one (symmetric RTP, RFC 4961, is only recommended). New addresses (a
+// re-INVITE moving the media) latch again.
+func (s *Stream) ExpectSource(addrs ...netip.Addr) {
+	var want []netip.Addr
+	for _, a := range addrs {
+		if a = a.Unmap(); a.IsValid() && !a.IsUnspecified() && !slices.Contains(want, a) {
+			want = append(want, a)
+		}
+	}
+	if cur := s.expect.Load(); cur != nil && slices.Equal(*cur, want) {
 		return
 	}
-	s.expect.Store(&addr)
+	s.expect.Store(&want)
 }
 
 // foreign counts a packet from a source other than the stream's.
@@ -36,7 +44,7 @@ func (s *Stream) foreign() {
 func (s *Stream) Serve(conn *net.UDPConn, seen func(time.Time)) {
 	buf := make([]byte, 2048)
 	var (
-		want    *netip.Addr    // the ExpectSource value the latch belongs to
+		want    *[]netip.Addr  // the ExpectSource value the latch belongs to
 		latched netip.AddrPort // the one source taken; invalid until the first packet
 	)
 	for {
@@ -52,7 +60,7 @@ func (s *Stream) Serve(conn *net.UDPConn, seen func(time.Time)) {
 			want, latched = e, netip.AddrPort{}
 		}
 		switch {
-		case want != nil && want.IsValid() && from.Addr() != *want:
+		case want != nil && len(*want) > 0 && !slices.Contains(*want, from.Addr()):
 			s.foreign()
 			continue
 		case !latched.IsValid():

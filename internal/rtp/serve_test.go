@@ -90,3 +90,25 @@ func TestServeLocksToTheOfferedAddress(t *testing.T) {
 		t.Errorf("stats %+v, want the old address foreign after the move, the new one taken", st)
 	}
 }
+
+// TestServeTakesSignallingAddressBehindNAT: an SBC behind NAT offers a private address it cannot
+// be reached at and sends from its signalling address; media from that address is taken, media
+// from anywhere else is not.
+func TestServeTakesSignallingAddressBehindNAT(t *testing.T) {
+	r, err := NewRecorder(io.Discard, RecorderConfig{SampleRate: 8000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := r.AddStream(Left, pcmu())
+	s.ExpectSource(netip.MustParseAddr("10.1.2.3"), netip.MustParseAddr("127.0.0.1"))
+	addr, taken := serveStream(t, s)
+	other := sender(t, "127.0.0.2:0", addr)
+	natted := sender(t, "127.0.0.1:0", addr)
+	p := audiotest.MuLawSignal(160, 1)
+	other.Write(packet(t, 0, 1, 160, 9, p))
+	natted.Write(packet(t, 0, 1, 160, 1, p))
+	<-taken
+	if st := s.Stats(); st.Foreign != 1 || st.Packets != 1 {
+		t.Errorf("stats %+v, want the signalling address's packet taken and 127.0.0.2's foreign", st)
+	}
+}

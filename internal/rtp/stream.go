@@ -32,7 +32,7 @@ type Stream struct {
 	r        *Recorder
 	ch       Channel
 	payloads atomic.Pointer[PayloadMap]
-	expect   atomic.Pointer[netip.Addr] // the address media must come from; see ExpectSource
+	expect   atomic.Pointer[[]netip.Addr] // the addresses media may come from; see ExpectSource
 
 	// Guarded by r.mu.
 	anchored    bool

@@ -42,9 +42,9 @@
 // In-dialog requests (re-INVITE, UPDATE, BYE, CANCEL, ACK) are taken only from an allowed
 // address and with the dialog's From and To tags (else 403 or 481), and in CSeq order (a lower
 // CSeq gets 500, RFC 3261 section 12.2.2). Each media stream takes packets from the offer's
-// connection address only (the port of its first packet is then latched), or from the first
-// source when the offer names no address; others are counted (rtp_packets_foreign_total, the
-// recording's rtp_foreign attribute) and discarded.
+// connection address or the address the INVITE came from (an SBC behind NAT) only, the port of
+// the first packet then latched, or from the first source when neither is known; others are
+// counted (rtp_packets_foreign_total, the recording's rtp_foreign attribute) and discarded.
 //
 // Unrecorded lines (the PCI DSS payment line) are enforced here, for every call: a session that
 // includes one is declined with 603. Metadata showing one joining mid-call (a transfer) stops

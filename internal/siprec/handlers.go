@@ -331,6 +331,9 @@ func (s *Server) newSession(req *sip.Request, offer []*offerStream, meta *Metada
 	}
 	ss.remoteTag = fromTag(req)
 	ss.remoteCSeq = req.CSeq().SeqNo
+	if ap, err := netip.ParseAddrPort(req.Source()); err == nil {
+		ss.peer = ap.Addr().Unmap()
+	}
 	ss.dlg = newDialog(req, ss.localTag)
 	ss.touch(now)
 	// One rate per recording: 16 kHz if any stream prefers G.722, so that wideband audio is
@@ -420,9 +423,7 @@ func (s *Server) startMedia(ss *session, m *media, o *offerStream) error {
 		ch = rtp.Right
 	}
 	st := ss.recorder.AddStream(ch, o.payloads)
-	if o.addr.IsValid() {
-		st.ExpectSource(o.addr)
-	}
+	st.ExpectSource(o.addr, ss.peer)
 	conn := pair.RTP
 	if !s.spawn(func() { st.Serve(conn, ss.touch) }) {
 		pair.Close()

@@ -149,7 +149,7 @@ func (s *Server) applyOffer(ss *session, offer []*offerStream) {
 		case m.stream != nil:
 			m.stream.SetPayloads(o.payloads)
 			if o.addr.IsValid() && !o.inactive {
-				m.stream.ExpectSource(o.addr) // the media may have moved
+				m.stream.ExpectSource(o.addr, ss.peer) // the media may have moved
 			}
 		default:
 			if err := s.startMedia(ss, m, o); err != nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"strconv"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,6 +45,7 @@ type session struct {
 
 	mu         sync.Mutex
 	remoteTag  string
+	peer       netip.Addr // where the INVITE came from; media may come from it too (NAT)
 	meta       *Metadata
 	metaLog    metadataLog
 	offer      []*offerStream
