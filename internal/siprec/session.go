@@ -3,8 +3,8 @@ package siprec
 import (
 	"encoding/json"
 	"io"
-	"strconv"
 	"net/netip"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
