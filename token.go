@@ -17,12 +17,16 @@ const (
 	RoleRecorder Role = "recorder"
 	// RoleAuditor is a machine role: it may read the audit log and verify it, never audio.
 	RoleAuditor Role = "auditor"
+	// RoleManager may control live recordings (pause and resume, for a supervisor's desk or a
+	// CRM integration that knows a card payment is starting); never audio. Human managers get
+	// it with the users issue.
+	RoleManager Role = "manager"
 )
 
 // Valid reports whether r is a role a token can have.
 func (r Role) Valid() bool {
 	switch r {
-	case RoleRecorder, RoleAuditor:
+	case RoleRecorder, RoleAuditor, RoleManager:
 		return true
 	}
 	return false

@@ -46,7 +46,7 @@ func runTokenCreate(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	if !callvault.Role(*role).Valid() {
-		return &usageError{msg: fmt.Sprintf("--role %q is not a token role", *role), hint: "use --role recorder or --role auditor"}
+		return &usageError{msg: fmt.Sprintf("--role %q is not a token role", *role), hint: "use --role recorder, --role auditor or --role manager"}
 	}
 	n := strings.TrimSpace(*name)
 	if n == "" || len(n) > 100 || strings.ContainsAny(n, " \t\r\n") {

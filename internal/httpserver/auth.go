@@ -21,8 +21,8 @@ type Principal struct {
 // Human roles (sessions) are added here too, never decided inside a handler.
 var permissions = map[string][]callvault.Role{
 	routeIngest: {callvault.RoleRecorder},
-	routePause:  {callvault.RoleRecorder},
-	routeResume: {callvault.RoleRecorder},
+	routePause:  {callvault.RoleRecorder, callvault.RoleManager},
+	routeResume: {callvault.RoleRecorder, callvault.RoleManager},
 }
 
 // Allowed reports whether role may call the protected route with the given mux pattern.

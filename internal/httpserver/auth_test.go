@@ -86,6 +86,10 @@ func TestPermissionsTable(t *testing.T) {
 	}{
 		{routeIngest, callvault.RoleRecorder, true},
 		{routeIngest, callvault.RoleAuditor, false},
+		{routeIngest, callvault.RoleManager, false}, // a manager controls live calls, never adds recordings
+		{routePause, callvault.RoleManager, true},
+		{routeResume, callvault.RoleManager, true},
+		{routePause, callvault.RoleAuditor, false},
 		{routeIngest, "", false},
 		{"GET /api/v1/unlisted", callvault.RoleRecorder, false}, // unlisted routes are closed
 		{routeHealth, callvault.RoleRecorder, false},            // public routes are not "protected"

@@ -16,6 +16,7 @@ import (
 const (
 	recorderSecret = "cv_recorder-secret-0123456789abcdef"
 	auditorSecret  = "cv_auditor-secret-0123456789abcdef"
+	managerSecret  = "cv_manager-secret-0123456789abcdef"
 	testBoundary   = "XBOUNDARYX"
 	testMaxUpload  = 4096
 	goodMetadata   = `{"source":"upload","source_id":"call-1"}`
@@ -37,6 +38,7 @@ func newEnv(t *testing.T) *env {
 		logs: &logBuffer{}}
 	e.tokens.add(recorderSecret, "pbx-1", callvault.RoleRecorder)
 	e.tokens.add(auditorSecret, "siem", callvault.RoleAuditor)
+	e.tokens.add(managerSecret, "supervisor", callvault.RoleManager)
 	e.server = New(Config{
 		Archive:        e.archive,
 		Tokens:         e.tokens,

@@ -63,6 +63,8 @@ func TestLivePauseResume(t *testing.T) {
 		{"/api/v1/live/call-1@pbx/pause", recorderSecret, 200, ""},
 		{"/api/v1/live/call-1@pbx/pause", recorderSecret, 409, "already"},
 		{"/api/v1/live/call-1@pbx/resume", recorderSecret, 200, ""},
+		{"/api/v1/live/call-1@pbx/pause", managerSecret, 200, ""},
+		{"/api/v1/live/call-1@pbx/resume", managerSecret, 200, ""},
 	}
 	for _, c := range cases {
 		resp, body := post(c.path, c.secret)
@@ -74,8 +76,8 @@ func TestLivePauseResume(t *testing.T) {
 		}
 		checkProblem(t, resp, body, c.status, c.detail)
 	}
-	if len(live.calls) != 2 || live.calls[0] != "token:pbx-1" {
-		t.Errorf("live control calls by %v, want two by token:pbx-1", live.calls)
+	if len(live.calls) != 4 || live.calls[0] != "token:pbx-1" || live.calls[2] != "token:supervisor" {
+		t.Errorf("live control calls by %v, want two by token:pbx-1, then two by token:supervisor", live.calls)
 	}
 	// Without a LiveControl the routes do not exist.
 	ts2 := newEnv(t).start()
