@@ -14,9 +14,15 @@ func eventsOf(t *testing.T, data, action string) []*callvault.AuditEvent {
 	t.Helper()
 	m := mainFor(t, "--data", data)
 	defer m.Close()
+	return events(t, m, action)
+}
+
+// events returns m's audit events with the given action ("" for all), in order.
+func events(t *testing.T, m *Main, action string) []*callvault.AuditEvent {
+	t.Helper()
 	var out []*callvault.AuditEvent
 	for after := int64(0); ; {
-		evs, err := m.Catalogue.AuditEvents(context.Background(), after, 1000)
+		evs, err := m.Catalogue.AuditEvents(context.Background(), after, 5000)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -161,22 +161,7 @@ func TestTwoNodes(t *testing.T) {
 
 func countEvents(t *testing.T, m *Main, action string) int {
 	t.Helper()
-	n := 0
-	for after := int64(0); ; {
-		evs, err := m.Catalogue.AuditEvents(context.Background(), after, 5000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(evs) == 0 {
-			return n
-		}
-		for _, ev := range evs {
-			if ev.Action == action {
-				n++
-			}
-		}
-		after = evs[len(evs)-1].Seq
-	}
+	return len(events(t, m, action))
 }
 
 // TestMigrateToScaleOut moves an embedded installation with 1,000 recordings to PostgreSQL and

@@ -352,26 +352,6 @@ func testLivePause(t *testing.T, s *server, token, meta, previous string) {
 	}
 }
 
-// events returns the audit events with the given action.
-func events(t *testing.T, m *Main, action string) []*callvault.AuditEvent {
-	t.Helper()
-	var out []*callvault.AuditEvent
-	for after := int64(0); ; {
-		evs, err := m.Catalogue.AuditEvents(context.Background(), after, 5000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(evs) == 0 {
-			return out
-		}
-		for _, ev := range evs {
-			if ev.Action == action {
-				out = append(out, ev)
-			}
-		}
-		after = evs[len(evs)-1].Seq
-	}
-}
 
 // containsSamples reports whether want appears in ch.
 func containsSamples(ch, want []int16) bool {
