@@ -352,7 +352,6 @@ func testLivePause(t *testing.T, s *server, token, meta, previous string) {
 	}
 }
 
-
 // containsSamples reports whether want appears in ch.
 func containsSamples(ch, want []int16) bool {
 	for off := 0; off+len(want) <= len(ch); off++ {
