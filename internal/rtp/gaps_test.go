@@ -139,6 +139,33 @@ func TestRecorderEventsAreNotLoss(t *testing.T) {
 	}
 }
 
+// TestRecorderDuplicatesDoNotHideLoss: a packet sent twice (a retransmitting SBC, a looped
+// network) is counted as a duplicate, not as a second received packet; otherwise it would
+// cancel out a lost one in the loss count.
+func TestRecorderDuplicatesDoNotHideLoss(t *testing.T) {
+	var buf bytes.Buffer
+	r := newTestRecorder(t, &buf)
+	s := r.AddStream(Left, pcmu())
+	a := audiotest.MuLawSignal(160, 26)
+	for i := range 30 {
+		at := t0.Add(time.Duration(i) * ptime)
+		switch i {
+		case 7: // lost
+		case 12: // sent twice
+			s.Write(packet(t, 0, uint16(i), uint32(160*i), 5, a), at)
+			s.Write(packet(t, 0, uint16(i), uint32(160*i), 5, a), at.Add(time.Millisecond))
+		default:
+			s.Write(packet(t, 0, uint16(i), uint32(160*i), 5, a), at)
+		}
+	}
+	if err := r.Close(t0.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if st := s.Stats(); st.Lost != 1 || st.Duplicate != 1 {
+		t.Errorf("stats %+v, want 1 lost and 1 duplicate", st)
+	}
+}
+
 // TestRecorderStopCutsAtTheGivenTime: an unrecorded line joined 100 ms before the metadata
 // saying so arrived. The recording ends where it joined, not at what had been received, and
 // packets after the stop are ignored; what was already written (all but the jitter delay) is

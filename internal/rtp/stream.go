@@ -24,6 +24,9 @@ type Stats struct {
 	Unknown  int64 // packets of payload types not negotiated, or malformed
 	SSRCs    int64 // distinct SSRC changes seen (re-anchors included)
 	Reanchor int64 // times the stream was re-anchored to the wall clock
+	// Duplicate counts packets whose sequence number was already received (within the last
+	// 64); they do not count as received, so that duplicates cannot hide losses.
+	Duplicate int64
 }
 
 // Stream is one direction of media (one m-line) feeding a Recorder. Write may be called from
@@ -49,6 +52,7 @@ type Stream struct {
 	maxSeq      int64
 	baseSeq     int64
 	lastSeq     uint16
+	seenSeq     uint64 // bit i: sequence number lastSeq-i was received
 	received    int64
 	lostBefore  int64 // losses of earlier runs (before a re-anchor)
 	lostCounted int64 // losses already added to the metrics
@@ -213,11 +217,25 @@ func (s *Stream) anchor(h *pionrtp.Header, pos int64) {
 func (s *Stream) countSeq(seq uint16) {
 	if !s.seqInit {
 		s.seqInit = true
-		s.baseSeq, s.maxSeq, s.lastSeq = int64(seq), int64(seq), seq
+		s.baseSeq, s.maxSeq, s.lastSeq, s.seenSeq = int64(seq), int64(seq), seq, 0
 	}
-	if d := int16(seq - s.lastSeq); d > 0 {
+	switch d := int16(seq - s.lastSeq); {
+	case d > 0:
 		s.maxSeq += int64(d)
 		s.lastSeq = seq
+		if d < 64 {
+			s.seenSeq <<= uint(d)
+		} else {
+			s.seenSeq = 0
+		}
+		s.seenSeq |= 1
+	case -d < 64:
+		bit := uint64(1) << uint(-d)
+		if s.seenSeq&bit != 0 {
+			s.stats.Duplicate++
+			return
+		}
+		s.seenSeq |= bit
 	}
 	s.received++
 }

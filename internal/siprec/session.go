@@ -235,6 +235,7 @@ func (s *session) finishLocked(reason string, now time.Time, abort error) {
 			st.Dropped += x.Dropped
 			st.Foreign += x.Foreign
 			st.Events += x.Events
+			st.Duplicate += x.Duplicate
 		}
 	}
 	s.rec.Attributes["rtp_packets"] = strconv.FormatInt(st.Packets, 10)
@@ -244,6 +245,9 @@ func (s *session) finishLocked(reason string, now time.Time, abort error) {
 	s.rec.Attributes["rtp_dropped"] = strconv.FormatInt(st.Dropped, 10)
 	if st.Foreign > 0 {
 		s.rec.Attributes["rtp_foreign"] = strconv.FormatInt(st.Foreign, 10)
+	}
+	if st.Duplicate > 0 {
+		s.rec.Attributes["rtp_duplicate"] = strconv.FormatInt(st.Duplicate, 10)
 	}
 	if st.Events > 0 {
 		s.rec.Attributes["telephone_events"] = strconv.FormatInt(st.Events, 10)
