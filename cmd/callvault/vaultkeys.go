@@ -9,7 +9,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"filippo.io/age"
 	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/audit"
 	"github.com/callvault/callvault/internal/vault"
 )
 
@@ -46,6 +48,13 @@ func (m *Main) loadKeys(ctx context.Context) error {
 		return err
 	}
 	if missing := unrecorded(recorded, held); len(missing) > 0 {
+		if len(created) == 0 {
+			// A vault from before keys were recorded: whichever node starts first would decide
+			// the vault's keys, so a wrong --keys must not be accepted on its word.
+			if err := m.proveKeys(ctx, keys, missing); err != nil {
+				return err
+			}
+		}
 		var detail []map[string]string
 		for _, k := range missing {
 			detail = append(detail, map[string]string{"kind": string(k.Kind), "epoch": k.Epoch, "sha256": fingerprint(k.Public)})
@@ -165,4 +174,54 @@ func recordedPublic(recorded []*callvault.VaultKey, kind callvault.VaultKeyKind,
 func fingerprint(public string) string {
 	sum := sha256.Sum256([]byte(public))
 	return hex.EncodeToString(sum[:8])
+}
+
+// proveKeys checks that keys about to be recorded for a vault with history are the vault's own:
+// the audit verify key must verify the newest signed checkpoint, and the identity must unwrap
+// the age header of a stored recording. What the vault holds nothing to check against (no
+// checkpoint yet, no recording yet) passes. A recipient-only node cannot prove its recipient;
+// on a vault with recordings it must wait until a node with the private keys has recorded them.
+func (m *Main) proveKeys(ctx context.Context, keys *vault.Keys, missing []*callvault.VaultKey) error {
+	refuse := func(what string) error {
+		return &usageError{
+			msg:  fmt.Sprintf("cannot record the keys in %s as this vault's: %s", m.Config.KeysDir(), what),
+			hint: "point --keys at the key directory this vault's recordings and checkpoints were made with",
+		}
+	}
+	for _, k := range missing {
+		switch k.Kind {
+		case callvault.VaultKeyAuditVerify:
+			cps, err := m.Catalogue.Checkpoints(ctx)
+			if err != nil {
+				return err
+			}
+			if len(cps) > 0 {
+				if err := audit.VerifyCheckpoint(cps[len(cps)-1], keys.VerifyKey()); err != nil {
+					return refuse(fmt.Sprintf("its audit signing key did not sign the vault's checkpoint %d", cps[len(cps)-1].Seq))
+				}
+			}
+		case callvault.VaultKeyRecipient:
+			recs, err := m.Catalogue.ListRecordings(ctx, "", 1)
+			if err != nil {
+				return err
+			}
+			if len(recs) == 0 {
+				continue
+			}
+			if !keys.CanOpen() {
+				return &usageError{
+					msg:  "this recorder-only node cannot prove that its recipient is this vault's, and the catalogue does not record the vault's keys yet",
+					hint: "start a node with the vault's private keys (--keys) once, so that the catalogue records them",
+				}
+			}
+			id, err := keys.Identity(recs[0].KeyEpoch)
+			if err == nil {
+				_, err = age.DecryptHeader(recs[0].Header, id)
+			}
+			if err != nil {
+				return refuse(fmt.Sprintf("its identity cannot open recording %s", recs[0].ID))
+			}
+		}
+	}
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/audio"
 	"github.com/callvault/callvault/internal/sqlite"
 	"github.com/callvault/callvault/internal/vault"
 )
@@ -164,5 +165,51 @@ func copyFile(t *testing.T, from, to string) {
 	}
 	if err := os.WriteFile(to, b, 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// On an older catalogue with recordings and checkpoints (no key records yet), the first node
+// does not decide the vault's keys on its word: another vault's keys are refused, because they
+// neither verify the checkpoints nor open the recordings; the vault's own keys are recorded.
+func TestKeysOfAnOlderCatalogueMustBeProven(t *testing.T) {
+	s := startServer(t, "", "--checkpoint-every", "2")
+	token := createToken(t, s.data, "recorder", "pbx")
+	wav, _ := makeWAV(t, audio.MuLawFormat(8000, 1), 0.2)
+	if r := uploadWAV(t, s.url, token, "older-1", wav); r.status != 201 {
+		t.Fatalf("upload: %d %s", r.status, r.raw)
+	}
+	s.stop()
+	db := openCatalogueDB(t, s.data)
+	execSQL(t, db, `DELETE FROM vault_keys`) // as before keys were recorded
+	db.Close()
+	other := t.TempDir()
+	if _, _, err := vault.LoadOrCreateKeys(other); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := cli(t, "token", "list", "--data", s.data, "--keys", other); code == 0 || !strings.Contains(errOut, "cannot record the keys") {
+		t.Errorf("another vault's keys: exit %d %q, want a refusal", code, errOut)
+	}
+	// Half of the keys foreign: each half must prove itself.
+	for _, tt := range []struct{ foreign, want string }{
+		{"vault", "cannot open recording"},
+		{"audit-signing", "did not sign the vault's checkpoint"},
+	} {
+		mixed := t.TempDir()
+		for _, f := range []string{"vault.key", "vault.recipient", "audit-signing.key", "audit-signing.pub"} {
+			from := filepath.Join(s.data, "keys", f)
+			if strings.HasPrefix(f, tt.foreign+".") {
+				from = filepath.Join(other, f)
+			}
+			copyFile(t, from, filepath.Join(mixed, f))
+		}
+		if code, _, errOut := cli(t, "token", "list", "--data", s.data, "--keys", mixed); code == 0 || !strings.Contains(errOut, tt.want) {
+			t.Errorf("foreign %s key: exit %d %q, want a refusal naming %q", tt.foreign, code, errOut, tt.want)
+		}
+	}
+	if code, out, errOut := cli(t, "token", "list", "--data", s.data); code != 0 {
+		t.Fatalf("the vault's own keys: exit %d %s%s", code, out, errOut)
+	}
+	if code, out, errOut := cli(t, "audit", "verify", "--data", s.data); code != 0 {
+		t.Fatalf("verify after recording the keys: %s%s", out, errOut)
 	}
 }
