@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs callvault's whole test suite on a fresh machine: installs what the tests need (sipp, sox,
 # versitygw), starts PostgreSQL if it is stopped, then runs gofmt, go vet, every test (the
-# PostgreSQL, S3 and SIP suites included: they fail instead of skipping here) and a short run of
-# every fuzz target. Usage: scripts/test.sh [extra go test flags]
+# PostgreSQL, S3 and SIP suites included: they fail instead of skipping here), the concurrent
+# packages again under the race detector, and a short run of every fuzz target.
+# Usage: scripts/test.sh [extra go test flags]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin:$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin"
@@ -15,6 +16,7 @@ need=()
 command -v sipp >/dev/null || need+=(sip-tester)
 command -v sox >/dev/null || need+=(sox)
 command -v psql >/dev/null || need+=(postgresql)
+command -v gcc >/dev/null || need+=(gcc libc6-dev) # the race detector needs cgo
 if [ ${#need[@]} -gt 0 ]; then
   log "installing ${need[*]}"
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
@@ -70,6 +72,10 @@ passed=$(grep -c '^ok ' "$out" || true)
 failed=$(grep -c '^FAIL' "$out" || true)
 rm -f "$out"
 [ "$status" = 0 ] || { echo "packages: $passed passed, $failed failed"; exit "$status"; }
+
+log "go test -race (the packages with concurrency of their own)"
+go test -race -count=1 -timeout 15m ./internal/rtp/... ./internal/siprec/... ./internal/archive/... \
+  ./internal/audit/... ./internal/retention/... ./internal/fileblob/... ./internal/httpserver/...
 
 log "fuzz targets (${FUZZTIME} each)"
 for f in $(grep -rl --include='*_test.go' '^func Fuzz' . | sort); do

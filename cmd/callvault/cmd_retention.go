@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -52,7 +53,15 @@ func runRetention(ctx context.Context, e env, args []string) error {
 	keep := func(ctx context.Context) (bool, error) {
 		return m.Catalogue.AcquireLease(ctx, retention.LeaseName, holder, m.Config.LeaseTTL)
 	}
-	res, err := m.retentionSweep(ctx, keep)
+	var res retention.Result
+	err = m.whileLeased(ctx, retention.LeaseName, keep, func(ctx context.Context) error {
+		var err error
+		res, err = m.retentionSweep(ctx, keep)
+		return err
+	})
+	if errors.Is(err, errLeaseLost) {
+		err = fmt.Errorf("stopped: %w; the node that took it goes on with the sweep", err)
+	}
 	fmt.Fprintf(e.stdout, "deleted %d recordings (%d already deleted by another node)\n", res.Deleted, res.Skipped)
 	return err
 }

@@ -361,8 +361,8 @@ func (c *Config) Validate() error {
 	if c.JobInterval < time.Second {
 		return configError("job_interval", fmt.Sprintf("%s is below 1s", c.JobInterval), "e.g. --job-interval 1h")
 	}
-	if c.RetentionRate < 0 {
-		return configError("retention_rate", "must not be negative", "0 means no limit; e.g. --retention-rate 50")
+	if c.RetentionRate < 0 || c.RetentionRate > 100000 {
+		return configError("retention_rate", fmt.Sprintf("%d is out of range 0..100000", c.RetentionRate), "0 means no limit; e.g. --retention-rate 50")
 	}
 	if c.SIP != "" {
 		if _, _, err := net.SplitHostPort(c.SIP); err != nil {

@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/callvault/callvault/internal/retention"
@@ -138,5 +140,60 @@ func (m *Main) runLeased(ctx context.Context, holder string, j job, keep func(co
 		m.Catalogue.ReleaseLease(rctx, j.name, holder)
 		cancel()
 	}()
-	return true, j.run(ctx, keep)
+	err = m.whileLeased(ctx, j.name, keep, func(ctx context.Context) error { return j.run(ctx, keep) })
+	if errors.Is(err, errLeaseLost) {
+		return false, nil
+	}
+	return true, err
+}
+
+// errLeaseLost is whileLeased's error when the lease went to another node during the work.
+var errLeaseLost = errors.New("the job's lease was lost to another node")
+
+// whileLeased runs fn while renewing its lease with keep every lease_ttl/3, so that no batch,
+// however slow (a rate-limited sweep, a slow object store), outlasts the lease. When keep
+// reports the lease taken by another node, or cannot renew it before it would expire, fn's
+// context is cancelled and whileLeased returns errLeaseLost once fn has returned: two nodes never
+// work on one job for longer than a renewal period.
+func (m *Main) whileLeased(ctx context.Context, job string, keep func(context.Context) (bool, error), fn func(context.Context) error) error {
+	ttl := m.Config.LeaseTTL
+	jctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var lost atomic.Bool
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(ttl / 3)
+		defer t.Stop()
+		renewed := time.Now()
+		for {
+			select {
+			case <-jctx.Done():
+				return
+			case <-t.C:
+			}
+			ok, err := keep(jctx)
+			switch {
+			case err == nil && ok:
+				renewed = time.Now()
+				continue
+			case err == nil:
+				m.Logger.Warn("job lease taken by another node; stopping", "job", job)
+			case time.Since(renewed) < ttl-ttl/3:
+				continue // try again; the lease still holds
+			default:
+				m.Logger.Warn("cannot renew job lease before it expires; stopping", "job", job, "err", err)
+			}
+			lost.Store(true)
+			cancel()
+			return
+		}
+	}()
+	err := fn(jctx)
+	cancel()
+	<-done
+	if lost.Load() && ctx.Err() == nil {
+		return errLeaseLost
+	}
+	return err
 }

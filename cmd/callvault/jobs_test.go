@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,7 +13,7 @@ import (
 // schedule lease between runs, so while it lives the job runs once per job_interval in the
 // cluster, not once per node; when the holder stops, the other node takes over and runs it.
 func TestJobRunsOncePerIntervalInCluster(t *testing.T) {
-	m := mainFor(t, "--data", t.TempDir(), "--lease-ttl", "1s", "--job-interval", "1h")
+	m := mainFor(t, "--data", t.TempDir(), "--lease-ttl", "2s", "--job-interval", "1h")
 	var runs atomic.Int64
 	ranBy := make(chan string, 4)
 	var mu sync.Mutex
@@ -87,5 +88,30 @@ func TestJobRunsOncePerIntervalInCluster(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("the other node did not take over the job")
+	}
+}
+
+// TestWhileLeasedRenewsAndStops: a job that outlasts the lease keeps it renewed while it runs
+// (not only between batches), and is cancelled as soon as the lease is taken by another node.
+func TestWhileLeasedRenewsAndStops(t *testing.T) {
+	m := mainFor(t, "--data", t.TempDir(), "--lease-ttl", "1s")
+	var renewals atomic.Int64
+	twice := make(chan struct{})
+	keep := func(context.Context) (bool, error) {
+		switch renewals.Add(1) {
+		case 2:
+			close(twice)
+		case 3:
+			return false, nil // another node has it now
+		}
+		return true, nil
+	}
+	err := m.whileLeased(context.Background(), "test", keep, func(ctx context.Context) error {
+		<-twice // the lease was renewed twice while this batch ran
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	if !errors.Is(err, errLeaseLost) || renewals.Load() != 3 {
+		t.Fatalf("whileLeased = %v after %d renewals, want errLeaseLost after 3", err, renewals.Load())
 	}
 }

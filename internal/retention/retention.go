@@ -39,14 +39,13 @@ type Result struct {
 }
 
 // RunOnce deletes every recording whose RetainUntil has passed, in batches, until none is left,
-// the context is cancelled, or the lease is lost. If it deleted anything and the catalogue is a
-// callvault.Compactor, it compacts the catalogue at the end, so that no copy of a shredded
-// header stays in the database's files.
+// the context is cancelled, or the lease is lost. If the catalogue is a callvault.Compactor, it
+// compacts the catalogue at the end, so that no copy of a shredded header stays in the
+// database's files; it does so even when nothing was deleted, so that a compaction that failed
+// (readers kept the log busy) is retried by the next run.
 func (s *Sweeper) RunOnce(ctx context.Context) (res Result, err error) {
 	defer func() {
-		if res.Deleted > 0 {
-			err = errors.Join(err, s.compact(ctx))
-		}
+		err = errors.Join(err, s.compact(ctx))
 	}()
 	batch := s.Batch
 	if batch <= 0 {

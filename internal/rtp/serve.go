@@ -16,7 +16,9 @@ import (
 // recording or force re-anchors with a foreign SSRC. The port is latched rather than taken from
 // the SDP because a sendonly m-line's port is where the client would receive, and many clients
 // send from another one (symmetric RTP, RFC 4961, is only recommended). New addresses (a
-// re-INVITE moving the media) latch again.
+// re-INVITE moving the media) latch again; so does a new port of an expected address once the
+// latched source has been silent for RelatchAfter (a re-INVITE that moved the media to another
+// port of the same host), never while it is still sending.
 func (s *Stream) ExpectSource(addrs ...netip.Addr) {
 	var want []netip.Addr
 	for _, a := range addrs {
@@ -38,6 +40,10 @@ func (s *Stream) foreign() {
 	s.r.mu.Unlock()
 }
 
+// RelatchAfter is how long the latched source must have been silent before a packet from
+// another port of an expected address takes its place.
+const RelatchAfter = 250 * time.Millisecond
+
 // Serve reads packets from conn into s until conn is closed, calling seen (if not nil) with the
 // arrival time of each packet taken. It is the stream's only writer. Packets from sources
 // other than the stream's (see ExpectSource) are counted as Foreign and discarded.
@@ -46,6 +52,7 @@ func (s *Stream) Serve(conn *net.UDPConn, seen func(time.Time)) {
 	var (
 		want    *[]netip.Addr  // the ExpectSource value the latch belongs to
 		latched netip.AddrPort // the one source taken; invalid until the first packet
+		last    time.Time      // when the latched source last sent
 	)
 	for {
 		n, from, err := conn.ReadFromUDPAddrPort(buf)
@@ -65,11 +72,14 @@ func (s *Stream) Serve(conn *net.UDPConn, seen func(time.Time)) {
 			continue
 		case !latched.IsValid():
 			latched = from
-		case from != latched:
+		case from != latched && (want == nil || len(*want) == 0 || time.Since(last) < RelatchAfter):
 			s.foreign()
 			continue
+		case from != latched:
+			latched = from // the media moved to another port of the same host
 		}
 		now := time.Now()
+		last = now
 		s.Write(buf[:n], now)
 		if seen != nil {
 			seen(now)

@@ -112,3 +112,36 @@ func TestServeTakesSignallingAddressBehindNAT(t *testing.T) {
 		t.Errorf("stats %+v, want the signalling address's packet taken and 127.0.0.2's foreign", st)
 	}
 }
+
+// TestServeRelatchesWhenTheMediaMoves: a re-INVITE moves the media to another port of the same
+// address. While the old port still sends, the new one is foreign (two senders never take turns);
+// once the old port has been silent for RelatchAfter, the new one is taken.
+func TestServeRelatchesWhenTheMediaMoves(t *testing.T) {
+	r, err := NewRecorder(io.Discard, RecorderConfig{SampleRate: 8000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := r.AddStream(Left, pcmu())
+	s.ExpectSource(netip.MustParseAddr("127.0.0.1"))
+	addr, taken := serveStream(t, s)
+	first := sender(t, "127.0.0.1:0", addr)
+	moved := sender(t, "127.0.0.1:0", addr)
+	p := audiotest.MuLawSignal(160, 1)
+	first.Write(packet(t, 0, 1, 160, 1, p))
+	<-taken
+	sent := time.Now()
+	moved.Write(packet(t, 0, 2, 320, 1, p)) // at once: the old port was sending
+	first.Write(packet(t, 0, 2, 320, 1, p))
+	<-taken
+	if time.Since(sent) < RelatchAfter {
+		if st := s.Stats(); st.Foreign != 1 || st.Packets != 2 {
+			t.Errorf("stats %+v, want the new port foreign while the old one sends", st)
+		}
+	}
+	time.Sleep(RelatchAfter + 50*time.Millisecond) // the old port falls silent
+	moved.Write(packet(t, 0, 3, 480, 1, p))
+	<-taken
+	if st := s.Stats(); st.Packets != 3 {
+		t.Errorf("stats %+v, want the new port taken after the old one fell silent", st)
+	}
+}

@@ -144,7 +144,7 @@ func (db *DB) Compact(ctx context.Context) error {
 	}
 	if busy != 0 {
 		return callvault.Errorf(callvault.KindUnavailable,
-			"sqlite: checkpoint the write-ahead log: readers kept it busy (%d of %d frames copied); it is retried after the next deletion", checkpointed, logFrames)
+			"sqlite: checkpoint the write-ahead log: readers kept it busy (%d of %d frames copied); the next retention run retries it", checkpointed, logFrames)
 	}
 	return nil
 }
