@@ -53,9 +53,13 @@ func runAuditVerify(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer m.Close()
+	vaultID, err := audit.VaultID(ctx, m.Catalogue)
+	if err != nil {
+		return err
+	}
 	// Read before the log is walked: every witnessed checkpoint then vouches for an event that
 	// was committed before the walk began.
-	witness, notes, err := readWitnesses(m.Config.WitnessPath(), others)
+	witness, notes, err := readWitnesses(vaultID, m.Config.WitnessPath(), others)
 	if err != nil {
 		return err
 	}
@@ -182,11 +186,14 @@ type fileList []string
 func (l *fileList) String() string     { return strings.Join(*l, ",") }
 func (l *fileList) Set(s string) error { *l = append(*l, s); return nil }
 
-// readWitnesses reads the node's own witness file and the others given. The own file may be
-// missing (a node that has signed no checkpoint yet, or an installation from before witness
-// files): that is a note, since the check it enables cannot be made. A missing file given
-// explicitly is a usage error.
-func readWitnesses(own string, others []string) (cps []*callvault.Checkpoint, notes []string, err error) {
+// readWitnesses reads witness files for a check of the vault whose VaultID is vault ("" when it
+// cannot be told, and then every line counts). The first, own, is the node's own file ("" for
+// none) and may be missing (a node that has signed no checkpoint yet, or an installation from
+// before witness files): that is a note, since the check it enables cannot be made. A missing
+// file among others, given explicitly, is a usage error. Incomplete lines (a write a crash
+// interrupted) and lines of another vault (a key directory used by two vaults) are skipped,
+// each with a note.
+func readWitnesses(vault, own string, others []string) (cps []*callvault.Checkpoint, notes []string, err error) {
 	for i, path := range append([]string{own}, others...) {
 		if path == "" {
 			continue
@@ -203,7 +210,15 @@ func readWitnesses(own string, others []string) (cps []*callvault.Checkpoint, no
 		if w.Incomplete > 0 {
 			notes = append(notes, fmt.Sprintf("%s has %d incomplete line(s), left by a write a crash interrupted; they are skipped", path, w.Incomplete))
 		}
-		cps = append(cps, w.Checkpoints...)
+		mine, foreign := w.Of(vault)
+		if foreign > 0 {
+			notes = append(notes, fmt.Sprintf("%s holds %d checkpoint(s) of another vault (its audit event 1 is not this log's); they are skipped. "+
+				"A key directory also used by another vault explains them; if it was not, this log was rewritten from its first event", path, foreign))
+		}
+		if vault == "" && vaultsNamed(w.Vaults) > 1 {
+			notes = append(notes, fmt.Sprintf("%s holds checkpoints of more than one vault, which cannot be told apart without the log's event 1; all are checked", path))
+		}
+		cps = append(cps, mine...)
 	}
 	return cps, notes, nil
 }
@@ -239,19 +254,13 @@ func runAuditVerifyExport(ctx context.Context, e env, args []string) error {
 		}
 		cps = append(cps, c)
 	}
-	var witness []callvault.Checkpoint
-	var notes []string
-	for _, p := range witnessPaths {
-		w, err := audit.ReadWitness(p)
-		if err != nil {
-			return &usageError{msg: callvault.ErrorMessage(err), hint: "give the checkpoints.jsonl witness file of a callvault node"}
-		}
-		if w.Incomplete > 0 {
-			notes = append(notes, fmt.Sprintf("%s has %d incomplete line(s), left by a write a crash interrupted; they are skipped", p, w.Incomplete))
-		}
-		for _, c := range w.Checkpoints {
-			witness = append(witness, *c)
-		}
+	wcps, notes, err := readWitnesses(exportVault(fs.Arg(0)), "", witnessPaths)
+	if err != nil {
+		return err
+	}
+	witness := make([]callvault.Checkpoint, len(wcps))
+	for i, c := range wcps {
+		witness[i] = *c
 	}
 	f, err := os.Open(fs.Arg(0))
 	if err != nil {
@@ -277,4 +286,30 @@ func runAuditVerifyExport(ctx context.Context, e env, args []string) error {
 	}
 	fmt.Fprintln(e.stdout, "OK: the exported events form an unbroken chain and every checkpoint signature matches them")
 	return nil
+}
+
+// vaultsNamed counts the different vaults witness lines name.
+func vaultsNamed(vaults []string) int {
+	seen := map[string]bool{}
+	for _, v := range vaults {
+		if v != "" {
+			seen[v] = true
+		}
+	}
+	return len(seen)
+}
+
+// exportVault returns the VaultID of the log an export was taken from when the export starts at
+// event 1, and "" otherwise (witness lines are then not told apart by vault).
+func exportVault(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	var ev callvault.AuditEvent
+	if err := json.NewDecoder(f).Decode(&ev); err != nil || ev.Seq != 1 {
+		return ""
+	}
+	return ev.Hash
 }
