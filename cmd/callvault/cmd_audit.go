@@ -30,13 +30,16 @@ func runAudit(ctx context.Context, e env, args []string) error {
 			return runAuditExport(ctx, e, args[1:])
 		case "verify-export":
 			return runAuditVerifyExport(ctx, e, args[1:])
+		case "witness-rotate":
+			return runAuditWitnessRotate(ctx, e, args[1:])
 		case "-h", "--help", "help":
 			fmt.Fprintln(e.stdout, "Usage: callvault audit verify [--witness F] [flags] | audit export --since TIME [--out F] [--checkpoints F] [flags]\n"+
-				"       | audit verify-export EVENTS.jsonl --checkpoints CHECKPOINTS.jsonl --verify-key audit-signing.pub [--witness F]")
+				"       | audit verify-export EVENTS.jsonl --checkpoints CHECKPOINTS.jsonl --verify-key audit-signing.pub [--witness F]\n"+
+				"       | audit witness-rotate --reason TEXT [flags]")
 			return nil
 		}
 	}
-	return &usageError{msg: "audit needs a subcommand: verify or export", hint: "callvault audit verify"}
+	return &usageError{msg: "audit needs a subcommand: verify, export, verify-export or witness-rotate", hint: "callvault audit verify"}
 }
 
 func runAuditVerify(ctx context.Context, e env, args []string) error {
@@ -178,6 +181,50 @@ func writeCheckpoints(ctx context.Context, m *Main, res audit.Exported, path str
 		}
 	}
 	return f.Sync()
+}
+
+// runAuditWitnessRotate archives the node's witness file and starts a new one, audited. It is
+// for a legitimate restore of the catalogue from a backup: the witness then holds checkpoints
+// past the restored log's end, which `audit verify` names and over which the checkpointer
+// (rightly) refuses to sign. The old file is kept, never deleted, as evidence.
+func runAuditWitnessRotate(ctx context.Context, e env, args []string) error {
+	fs := newFlagSet(e, "audit witness-rotate", "audit witness-rotate --reason TEXT [flags]", true)
+	reason := fs.String("reason", "", `why the witness file is archived, recorded in the audit log (e.g. "catalogue restored from the backup of 2026-11-28")`)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if strings.TrimSpace(*reason) == "" {
+		return &usageError{msg: "witness-rotate needs --reason", hint: `callvault audit witness-rotate --reason "catalogue restored from the backup of 2026-11-28"`}
+	}
+	m, err := openMain(ctx, e, fs)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if m.Checkpointer == nil {
+		return &usageError{msg: "this node holds no audit signing key, so it has no witness file", hint: "run it with the vault's key directory (--keys)"}
+	}
+	w := m.Checkpointer.Witness
+	archive := w.Path + "." + time.Now().UTC().Format("20060102T150405.000000000Z") + ".archived"
+	var recordErr error
+	err = w.Rotate(archive, func(sum string, size int64) error {
+		recordErr = m.Catalogue.AppendAudit(ctx, &callvault.AuditEvent{Time: time.Now(), Actor: string(cliActor(e)),
+			Action: callvault.ActionAuditWitnessRotate, Object: "audit:witness", Detail: callvault.AuditDetail(map[string]any{
+				"reason": *reason, "witness": w.Path, "archived_as": archive, "sha256": sum, "size": size})})
+		return recordErr
+	})
+	switch {
+	case err != nil && err == recordErr:
+		return err
+	case callvault.IsKind(err, callvault.KindNotFound):
+		return &usageError{msg: callvault.ErrorMessage(err) + ": nothing to archive", hint: "give the node's witness file with --audit-witness"}
+	case err != nil:
+		return &usageError{msg: callvault.ErrorMessage(err),
+			hint: "an append-only file (chattr +a) cannot be moved: clear the attribute, run this again, and set it on the new file once it exists"}
+	}
+	// The checkpoint signed as this command exits starts the new file.
+	fmt.Fprintf(e.stdout, "archived the witness file %s as %s; the next checkpoint starts a new one\n", w.Path, archive)
+	return nil
 }
 
 // fileList is a repeatable flag of file names.
