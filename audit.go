@@ -33,6 +33,9 @@ const (
 	ActionLoginFailed       = "auth.login_failed"
 	ActionAuditExport       = "audit.export"
 	ActionAuditVerify       = "audit.verify"
+	// ActionAuditWitnessRotate: the witness file was archived and a new one started, for
+	// example after the catalogue was restored from a backup older than its checkpoints.
+	ActionAuditWitnessRotate = "audit.witness_rotate"
 )
 
 // AuditEvent is one entry of the hash-chained audit log. Stores assign Seq, PrevHash and Hash

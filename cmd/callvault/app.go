@@ -92,8 +92,14 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	if sk := m.Keys.SigningKey(); sk != nil {
+		// The witness file belongs to the key directory, which another vault may use too: its
+		// lines name this vault.
+		vaultID, err := audit.VaultID(ctx, m.Catalogue)
+		if err != nil {
+			return err
+		}
 		m.Checkpointer = &audit.Checkpointer{Store: m.Catalogue, Key: sk, Every: cfg.CheckpointEvery,
-			Witness: &audit.Witness{Path: cfg.WitnessPath()}, Logger: m.Logger}
+			Witness: &audit.Witness{Path: cfg.WitnessPath(), Vault: vaultID}, Logger: m.Logger}
 	}
 	m.Archive = &archive.Service{
 		Catalogue:       m.Catalogue,

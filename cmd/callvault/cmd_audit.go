@@ -30,13 +30,16 @@ func runAudit(ctx context.Context, e env, args []string) error {
 			return runAuditExport(ctx, e, args[1:])
 		case "verify-export":
 			return runAuditVerifyExport(ctx, e, args[1:])
+		case "witness-rotate":
+			return runAuditWitnessRotate(ctx, e, args[1:])
 		case "-h", "--help", "help":
 			fmt.Fprintln(e.stdout, "Usage: callvault audit verify [--witness F] [flags] | audit export --since TIME [--out F] [--checkpoints F] [flags]\n"+
-				"       | audit verify-export EVENTS.jsonl --checkpoints CHECKPOINTS.jsonl --verify-key audit-signing.pub [--witness F]")
+				"       | audit verify-export EVENTS.jsonl --checkpoints CHECKPOINTS.jsonl --verify-key audit-signing.pub [--witness F]\n"+
+				"       | audit witness-rotate --reason TEXT [flags]")
 			return nil
 		}
 	}
-	return &usageError{msg: "audit needs a subcommand: verify or export", hint: "callvault audit verify"}
+	return &usageError{msg: "audit needs a subcommand: verify, export, verify-export or witness-rotate", hint: "callvault audit verify"}
 }
 
 func runAuditVerify(ctx context.Context, e env, args []string) error {
@@ -53,9 +56,13 @@ func runAuditVerify(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer m.Close()
+	vaultID, err := audit.VaultID(ctx, m.Catalogue)
+	if err != nil {
+		return err
+	}
 	// Read before the log is walked: every witnessed checkpoint then vouches for an event that
 	// was committed before the walk began.
-	witness, notes, err := readWitnesses(m.Config.WitnessPath(), others)
+	witness, notes, err := readWitnesses(vaultID, m.Config.WitnessPath(), others)
 	if err != nil {
 		return err
 	}
@@ -176,17 +183,64 @@ func writeCheckpoints(ctx context.Context, m *Main, res audit.Exported, path str
 	return f.Sync()
 }
 
+// runAuditWitnessRotate archives the node's witness file and starts a new one, audited. It is
+// for a legitimate restore of the catalogue from a backup: the witness then holds checkpoints
+// past the restored log's end, which `audit verify` names and over which the checkpointer
+// (rightly) refuses to sign. The old file is kept, never deleted, as evidence.
+func runAuditWitnessRotate(ctx context.Context, e env, args []string) error {
+	fs := newFlagSet(e, "audit witness-rotate", "audit witness-rotate --reason TEXT [flags]", true)
+	reason := fs.String("reason", "", `why the witness file is archived, recorded in the audit log (e.g. "catalogue restored from the backup of 2026-11-28")`)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if strings.TrimSpace(*reason) == "" {
+		return &usageError{msg: "witness-rotate needs --reason", hint: `callvault audit witness-rotate --reason "catalogue restored from the backup of 2026-11-28"`}
+	}
+	m, err := openMain(ctx, e, fs)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if m.Checkpointer == nil {
+		return &usageError{msg: "this node holds no audit signing key, so it has no witness file", hint: "run it with the vault's key directory (--keys)"}
+	}
+	w := m.Checkpointer.Witness
+	archive := w.Path + "." + time.Now().UTC().Format("20060102T150405.000000000Z") + ".archived"
+	var recordErr error
+	err = w.Rotate(archive, func(sum string, size int64) error {
+		recordErr = m.Catalogue.AppendAudit(ctx, &callvault.AuditEvent{Time: time.Now(), Actor: string(cliActor(e)),
+			Action: callvault.ActionAuditWitnessRotate, Object: "audit:witness", Detail: callvault.AuditDetail(map[string]any{
+				"reason": *reason, "witness": w.Path, "archived_as": archive, "sha256": sum, "size": size})})
+		return recordErr
+	})
+	switch {
+	case err != nil && err == recordErr:
+		return err
+	case callvault.IsKind(err, callvault.KindNotFound):
+		return &usageError{msg: callvault.ErrorMessage(err) + ": nothing to archive", hint: "give the node's witness file with --audit-witness"}
+	case err != nil:
+		return &usageError{msg: callvault.ErrorMessage(err),
+			hint: "an append-only file (chattr +a) cannot be moved: clear the attribute, run this again, and set it on the new file once it exists"}
+	}
+	// The checkpoint signed as this command exits starts the new file.
+	fmt.Fprintf(e.stdout, "archived the witness file %s as %s; the next checkpoint starts a new one\n", w.Path, archive)
+	return nil
+}
+
 // fileList is a repeatable flag of file names.
 type fileList []string
 
 func (l *fileList) String() string     { return strings.Join(*l, ",") }
 func (l *fileList) Set(s string) error { *l = append(*l, s); return nil }
 
-// readWitnesses reads the node's own witness file and the others given. The own file may be
-// missing (a node that has signed no checkpoint yet, or an installation from before witness
-// files): that is a note, since the check it enables cannot be made. A missing file given
-// explicitly is a usage error.
-func readWitnesses(own string, others []string) (cps []*callvault.Checkpoint, notes []string, err error) {
+// readWitnesses reads witness files for a check of the vault whose VaultID is vault ("" when it
+// cannot be told, and then every line counts). The first, own, is the node's own file ("" for
+// none) and may be missing (a node that has signed no checkpoint yet, or an installation from
+// before witness files): that is a note, since the check it enables cannot be made. A missing
+// file among others, given explicitly, is a usage error. Incomplete lines (a write a crash
+// interrupted) and lines of another vault (a key directory used by two vaults) are skipped,
+// each with a note.
+func readWitnesses(vault, own string, others []string) (cps []*callvault.Checkpoint, notes []string, err error) {
 	for i, path := range append([]string{own}, others...) {
 		if path == "" {
 			continue
@@ -203,7 +257,15 @@ func readWitnesses(own string, others []string) (cps []*callvault.Checkpoint, no
 		if w.Incomplete > 0 {
 			notes = append(notes, fmt.Sprintf("%s has %d incomplete line(s), left by a write a crash interrupted; they are skipped", path, w.Incomplete))
 		}
-		cps = append(cps, w.Checkpoints...)
+		mine, foreign := w.Of(vault)
+		if foreign > 0 {
+			notes = append(notes, fmt.Sprintf("%s holds %d checkpoint(s) of another vault (its audit event 1 is not this log's); they are skipped. "+
+				"A key directory also used by another vault explains them; if it was not, this log was rewritten from its first event", path, foreign))
+		}
+		if vault == "" && vaultsNamed(w.Vaults) > 1 {
+			notes = append(notes, fmt.Sprintf("%s holds checkpoints of more than one vault, which cannot be told apart without the log's event 1; all are checked", path))
+		}
+		cps = append(cps, mine...)
 	}
 	return cps, notes, nil
 }
@@ -239,19 +301,13 @@ func runAuditVerifyExport(ctx context.Context, e env, args []string) error {
 		}
 		cps = append(cps, c)
 	}
-	var witness []callvault.Checkpoint
-	var notes []string
-	for _, p := range witnessPaths {
-		w, err := audit.ReadWitness(p)
-		if err != nil {
-			return &usageError{msg: callvault.ErrorMessage(err), hint: "give the checkpoints.jsonl witness file of a callvault node"}
-		}
-		if w.Incomplete > 0 {
-			notes = append(notes, fmt.Sprintf("%s has %d incomplete line(s), left by a write a crash interrupted; they are skipped", p, w.Incomplete))
-		}
-		for _, c := range w.Checkpoints {
-			witness = append(witness, *c)
-		}
+	wcps, notes, err := readWitnesses(exportVault(fs.Arg(0)), "", witnessPaths)
+	if err != nil {
+		return err
+	}
+	witness := make([]callvault.Checkpoint, len(wcps))
+	for i, c := range wcps {
+		witness[i] = *c
 	}
 	f, err := os.Open(fs.Arg(0))
 	if err != nil {
@@ -277,4 +333,30 @@ func runAuditVerifyExport(ctx context.Context, e env, args []string) error {
 	}
 	fmt.Fprintln(e.stdout, "OK: the exported events form an unbroken chain and every checkpoint signature matches them")
 	return nil
+}
+
+// vaultsNamed counts the different vaults witness lines name.
+func vaultsNamed(vaults []string) int {
+	seen := map[string]bool{}
+	for _, v := range vaults {
+		if v != "" {
+			seen[v] = true
+		}
+	}
+	return len(seen)
+}
+
+// exportVault returns the VaultID of the log an export was taken from when the export starts at
+// event 1, and "" otherwise (witness lines are then not told apart by vault).
+func exportVault(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	var ev callvault.AuditEvent
+	if err := json.NewDecoder(f).Decode(&ev); err != nil || ev.Seq != 1 {
+		return ""
+	}
+	return ev.Hash
 }

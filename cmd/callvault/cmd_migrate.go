@@ -20,6 +20,8 @@ func runMigrate(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet(e, "migrate", "migrate --from DATA_DIR --to-db postgres://... --to-blob s3://... [flags]", false)
 	from := fs.String("from", "", "data directory of the embedded installation to move (SQLite catalogue, local blobs)")
 	fromKeys := fs.String("from-keys", "", "key directory of the installation to move (default <from>/keys); keys are never created there")
+	fromWitness := fs.String("from-witness", "", "the audit witness file of the installation to move (default <from-keys>/"+audit.WitnessFile+
+		"); the target is verified against it")
 	toDB := fs.String("to-db", "", "target catalogue: postgres://...")
 	toBlob := fs.String("to-blob", "", "target blob store: s3://bucket/prefix?endpoint=...")
 	if err := parseFlags(fs, args); err != nil {
@@ -29,7 +31,7 @@ func runMigrate(ctx context.Context, e env, args []string) error {
 		return &usageError{msg: "migrate needs --from, --to-db and --to-blob", hint: "callvault migrate --from ./callvault-data --to-db postgres://callvault@db/callvault --to-blob 's3://recordings/clinic?endpoint=https://s3.example'"}
 	}
 	srcCfg := DefaultConfig()
-	srcCfg.Data, srcCfg.Keys = *from, *fromKeys
+	srcCfg.Data, srcCfg.Keys, srcCfg.AuditWitness = *from, *fromKeys, *fromWitness
 	dstCfg := DefaultConfig()
 	dstCfg.DB, dstCfg.Blob = *toDB, *toBlob
 	for _, c := range []*Config{&srcCfg, &dstCfg} {
@@ -39,6 +41,12 @@ func runMigrate(ctx context.Context, e env, args []string) error {
 	}
 	if _, err := os.Stat(filepath.Join(srcCfg.Data, "catalogue.db")); err != nil {
 		return &usageError{msg: fmt.Sprintf("%s is not a callvault data directory: %v", srcCfg.Data, err), hint: "give the data directory of the embedded installation with --from"}
+	}
+	if *fromWitness != "" {
+		// Checked before the source's checkpointer, which appends to it, would create it.
+		if _, err := os.Stat(*fromWitness); err != nil {
+			return &usageError{msg: fmt.Sprintf("cannot read the source's audit witness file: %v", err), hint: "give the --audit-witness file the installation was run with"}
+		}
 	}
 	// Nothing may change in the source while it is copied: no server, no ingest (both hold the
 	// lock shared), and none starts until the migration ends.
@@ -62,12 +70,16 @@ func runMigrate(ctx context.Context, e env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "migrated %d recordings (%d already there), %d tombstones of deleted recordings, %d audit events, %d checkpoints; every hash verified\n",
 		rep.copied, rep.present, rep.tombstones, rep.events, rep.checkpoints)
-	fmt.Fprintf(e.stdout, "next: copy %s to every node (or point --keys at it) and start them with --db and --blob\n", srcCfg.KeysDir())
+	for _, n := range rep.notes {
+		fmt.Fprintf(e.stdout, "note: %s\n", n)
+	}
+	fmt.Fprintf(e.stdout, "next: copy %s to every node (or point --keys at it) and start them with --db and --blob; each node keeps its own witness file (--audit-witness)\n", srcCfg.KeysDir())
 	return nil
 }
 
 type migrateReport struct {
 	copied, present, tombstones, events, checkpoints int
+	notes                                            []string // about the source's witness file
 }
 
 // migrate copies the record of the vault's keys, every live recording (catalogue row and
@@ -75,8 +87,9 @@ type migrateReport struct {
 // and its checkpoints from src to the stores of dstCfg. It is idempotent, so an interrupted run
 // is resumed by running it again. Before copying anything it checks that the target's audit log
 // is a prefix of the source's (an empty or partly migrated target, not another vault). At the
-// end it verifies the target as `audit verify` would, checks that both sides hold the same
-// recordings and tombstones, and appends a vault.migrate event to both sides.
+// end it verifies the target as `audit verify` would (against the source's witness file),
+// checks that both sides hold the same recordings and tombstones, and appends a vault.migrate
+// event to both sides.
 func migrate(ctx context.Context, src *Main, dstCfg Config, actor callvault.Actor, progress func(done, total int)) (migrateReport, error) {
 	var rep migrateReport
 	dstCat, err := openCatalogue(ctx, &dstCfg)
@@ -169,12 +182,15 @@ func migrate(ctx context.Context, src *Main, dstCfg Config, actor callvault.Acto
 		return rep, err
 	}
 	// The log moved verbatim, so the source's witness file vouches for the target's log too.
-	var witness []*callvault.Checkpoint
-	if w, err := audit.ReadWitness(src.Config.WitnessPath()); err == nil {
-		witness = w.Checkpoints
-	} else if !callvault.IsKind(err, callvault.KindNotFound) {
+	vaultID, err := audit.VaultID(ctx, src.Catalogue)
+	if err != nil {
 		return rep, err
 	}
+	witness, notes, err := readWitnesses(vaultID, src.Config.WitnessPath(), nil)
+	if err != nil {
+		return rep, err
+	}
+	rep.notes = notes
 	vr, err := audit.Verify(ctx, dstCat, dstBlobs, pub, audit.VerifyOptions{Witness: witness})
 	if err != nil {
 		return rep, err

@@ -129,7 +129,7 @@ func settings() []setting {
 		str("blob", "blob store: empty for files in the data directory, or s3://bucket/prefix?endpoint=URL&region=R&path_style=true", func(c *Config) *string { return &c.Blob }),
 		str("keys", "key directory (default <data>/keys)", func(c *Config) *string { return &c.Keys }),
 		str("audit_witness", "file every signed audit checkpoint is also appended to, outside the database (default <keys>/checkpoints.jsonl); "+
-			"put it on separate or WORM storage or ship it off the machine; with several nodes give each its own", func(c *Config) *string { return &c.AuditWitness }),
+			"put it on append-only or WORM storage or ship copies off the machine; nodes may share one (appends are locked) or keep their own", func(c *Config) *string { return &c.AuditWitness }),
 		str("recipient", "recorder-only node: path to the vault's public recipient file (vault.recipient); no private key is held", func(c *Config) *string { return &c.Recipient }),
 		str("region", "default region for phone numbers (ISO 3166 code)", func(c *Config) *string { return &c.Region }),
 		integer("max_upload", "audio upload limit in bytes (suffixes KiB, MiB, GiB)", func(c *Config) *int64 { return &c.MaxUpload }),

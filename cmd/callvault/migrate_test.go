@@ -15,6 +15,7 @@ import (
 
 	"github.com/callvault/callvault"
 	"github.com/callvault/callvault/internal/audio"
+	"github.com/callvault/callvault/internal/audit"
 	"github.com/callvault/callvault/internal/fileblob"
 	"github.com/callvault/callvault/internal/postgres/pgtest"
 	"github.com/callvault/callvault/internal/sqlite"
@@ -264,5 +265,54 @@ func TestMigrationReadsBlobsInLargePieces(t *testing.T) {
 	}
 	if n := dst.reads.Load(); n > 3 {
 		t.Errorf("blobMatches of a 6 MiB blob took %d reads, want at most 3", n)
+	}
+}
+
+// migrate verifies the target against the source's witness file wherever the source kept it
+// (--from-witness): a tail cut together with its checkpoint rows, which only that file shows,
+// stops the migration. The source's checkpoints go on being written there, not to <keys>.
+func TestMigrateFromWitness(t *testing.T) {
+	data := t.TempDir()
+	witness := filepath.Join(t.TempDir(), "witness.jsonl")
+	src := mainFor(t, "--data", data, "--audit-witness", witness, "--checkpoint-every", "2")
+	ingestN(t, src, 3, "from-witness", time.Now().Add(-time.Hour))
+	head, err := src.Catalogue.AuditHead(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 4 { // events after the last ingest, witnessed: cutting them leaves every row explained
+		if err := src.audit(context.Background(), "cli:test", callvault.ActionTokenList, "tokens", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src.Close()
+	defaultWitness := filepath.Join(data, "keys", audit.WitnessFile)
+
+	cut := copyDir(t, data)
+	cutTailWithCheckpoints(t, cut, head.Seq)
+	code, out, errOut := cli(t, "migrate", "--from", cut, "--from-witness", witness, "--to-db", pgtest.NewTestDatabase(t), "--to-blob", "file://"+t.TempDir())
+	if code == 0 || !strings.Contains(errOut, "but the witness file") {
+		t.Fatalf("migrate of a cut source with its witness: exit %d, want a refusal naming the witness:\n%s%s", code, out, errOut)
+	}
+
+	if code, _, errOut := cli(t, "migrate", "--from", data, "--from-witness", filepath.Join(t.TempDir(), "none.jsonl"),
+		"--to-db", "postgres://callvault@127.0.0.1:1/callvault", "--to-blob", "s3://b/p"); code != 2 || !strings.Contains(errOut, "cannot read the source's audit witness file") {
+		t.Errorf("migrate with a missing --from-witness: exit %d %q, want a usage error", code, errOut)
+	}
+
+	before, err := audit.ReadWitness(witness)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = cli(t, "migrate", "--from", data, "--from-witness", witness, "--to-db", pgtest.NewTestDatabase(t), "--to-blob", "file://"+t.TempDir())
+	if code != 0 || strings.Contains(out, "note:") {
+		t.Fatalf("migrate with --from-witness: exit %d:\n%s%s", code, out, errOut)
+	}
+	after, err := audit.ReadWitness(witness)
+	if err != nil || len(after.Checkpoints) <= len(before.Checkpoints) {
+		t.Errorf("the migration's checkpoint was not written to --from-witness (%d lines before, %v)", len(before.Checkpoints), err)
+	}
+	if _, err := os.Stat(defaultWitness); !os.IsNotExist(err) {
+		t.Errorf("migrate wrote a witness file at the default path (%v)", err)
 	}
 }

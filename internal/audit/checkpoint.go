@@ -73,7 +73,7 @@ type Checkpointer struct {
 	Every int64            // events between checkpoints; 0 means DefaultEvery
 	Now   func() time.Time // nil means time.Now
 	// Witness, if set, receives every checkpoint (fsynced) before the database does, and its
-	// checkpoints are anchors like the database's.
+	// checkpoints of this vault (Witness.Vault) are anchors like the database's.
 	Witness *Witness
 	Logger  *slog.Logger // nil means slog.Default()
 
@@ -216,13 +216,16 @@ func (c *Checkpointer) checkSinceAnchor(ctx context.Context) (*callvault.AuditEv
 // returns. c.mu is held.
 func (c *Checkpointer) refuse(reason string) error {
 	c.refused = callvault.WrapError(callvault.KindInternal, ErrRefused, reason)
-	logger := c.Logger
-	if logger == nil {
-		logger = slog.Default()
-	}
-	logger.Error("audit log check failed; refusing to sign checkpoints", "reason", reason,
+	c.logger().Error("audit log check failed; refusing to sign checkpoints", "reason", reason,
 		"hint", "run `callvault audit verify` and investigate before restarting")
 	return c.refused
+}
+
+func (c *Checkpointer) logger() *slog.Logger {
+	if c.Logger != nil {
+		return c.Logger
+	}
+	return slog.Default()
 }
 
 // loadAnchor finds the newest checkpoint signed by c's key, in the database or the witness file.
@@ -244,8 +247,16 @@ func (c *Checkpointer) loadAnchor(ctx context.Context) error {
 			return err
 		}
 		if w != nil {
+			// Lines of another vault (a key directory used by two vaults) vouch for nothing
+			// here; if this log was rewritten from its first event, `audit verify` names them.
+			cps, others := w.Of(c.Witness.Vault)
+			if others > 0 {
+				c.logger().Warn("the audit witness file holds checkpoints of another vault; they are ignored",
+					"file", c.Witness.Path, "checkpoints", others,
+					"hint", "a key directory used by another vault explains them; otherwise run `callvault audit verify`")
+			}
 			// At equal seq the witness wins: the database's user cannot have written it.
-			for _, cp := range w.Checkpoints {
+			for _, cp := range cps {
 				if cp.Seq >= c.anchor.seq && cp.Seq > 0 && VerifyCheckpoint(cp, pub) == nil {
 					c.anchor = anchor{seq: cp.Seq, hash: cp.Hash, source: "the witness file's checkpoint"}
 				}

@@ -30,8 +30,9 @@
 // Checkpointer signs every N events and at shutdown.
 //
 // Checkpoint rows live in the database, so whoever can delete events can delete them too. Each
-// checkpoint is therefore also appended to a witness file outside the database (Witness), and
-// Verify requires the chain to reach and match every witnessed checkpoint. The Checkpointer
+// checkpoint is therefore also appended to a witness file outside the database (Witness), its
+// line naming the vault (VaultID, the hash of event 1), and Verify requires the chain to reach
+// and match every checkpoint the witness holds for this vault. The Checkpointer
 // re-checks the chain from its newest trusted checkpoint before signing and refuses to sign over
 // a log that fails, so that no checkpoint vouches for a cut or rewritten log.
 //

@@ -1,12 +1,12 @@
 package audit
 
 import (
-	"bytes"
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -40,23 +40,47 @@ type ingested struct {
 	header       [32]byte
 	hasHeader    bool
 	hashesBroken bool // the event's detail does not hold the hashes (already reported)
+	listed       bool // its catalogue row was seen (and checked against the event)
+}
+
+// listedRow is what a catalogue row says about its recording, kept for a row whose ingest event
+// the log did not hold yet when the row was listed.
+type listedRow struct {
+	plainSHA256, storedSHA256 string
+	plainSize                 int64
+	header                    [32]byte // SHA-256 of the age header
+}
+
+func rowFacts(r *callvault.Recording) *listedRow {
+	return &listedRow{plainSHA256: r.PlainSHA256, storedSHA256: r.StoredSHA256, plainSize: r.PlainSize, header: sha256.Sum256(r.Header)}
 }
 
 // ledger ties the catalogue to the chain. While the chain is walked it keeps, per recording, the
 // facts of its recording.ingest event and whether a recording.delete event followed; the live
 // catalogue rows are then checked against it, so that a row cannot be added, swapped, edited or
 // removed without an event saying so. Rows are only trusted as far as the chain vouches for them.
+//
+// On a live vault other nodes ingest and delete while the catalogue is listed, so the log is
+// walked to its end once before the listing (up to listedAt) and once more after it. What the
+// listing saw that the first walk did not explain (a row or tombstone without its event) is
+// judged only after the second walk; what the second walk changes (an ingest or delete after
+// listedAt) excuses a row or tombstone the listing could not have seen.
 type ledger struct {
 	rep     *Report
-	live    map[string]*ingested // ingested and not (yet) deleted; removed when its row is seen
+	live    map[string]*ingested // ingested and not (yet) deleted
 	deleted map[string]int64     // recording id -> seq of its recording.delete event
 	// tombstones is set when the catalogue's tombstones were checked; each seen is removed
 	// from deleted, so that finish can name deletions whose tombstone is gone.
 	tombstones bool
+
+	listedAt          int64                 // the last event of the walk before the catalogue was listed
+	pendingRows       map[string]*listedRow // rows listed without an ingest event in the log so far
+	pendingTombstones []string              // tombstones listed without a delete event in the log so far
 }
 
 func newLedger(rep *Report) *ledger {
-	return &ledger{rep: rep, live: map[string]*ingested{}, deleted: map[string]int64{}}
+	return &ledger{rep: rep, live: map[string]*ingested{}, deleted: map[string]int64{}, pendingRows: map[string]*listedRow{},
+		listedAt: math.MaxInt64}
 }
 
 // add reads one event of the chain, in Seq order.
@@ -86,7 +110,14 @@ func (l *ledger) add(ev *callvault.AuditEvent) {
 	} else if seq, ok := l.deleted[id]; ok {
 		l.rep.add(Problem{Kind: ProblemRecording, ID: id, Message: fmt.Sprintf("ingested by event %d after it was deleted by event %d", ev.Seq, seq)})
 	}
-	l.live[id] = l.parseIngest(id, ev)
+	in := l.parseIngest(id, ev)
+	l.live[id] = in
+	// A row listed before this event was read (ingested while the catalogue was listed).
+	if row, ok := l.pendingRows[id]; ok {
+		delete(l.pendingRows, id)
+		in.listed = true
+		l.check(id, in, row)
+	}
 }
 
 func (l *ledger) parseIngest(id string, ev *callvault.AuditEvent) *ingested {
@@ -129,67 +160,94 @@ func decodeHash(s string, out *[32]byte) bool {
 // row checks one live catalogue row against the ingest event of its recording: the row must
 // have one, not be deleted since, and carry the hashes and size (and the age header) the event
 // recorded. A row copied over another, or edited to match a swapped blob, fails here even though
-// its blob matches the row.
+// its blob matches the row. A row the log read so far does not record is judged after the rest
+// of the log is read (see ledger).
 func (l *ledger) row(r *callvault.Recording) {
-	problem := func(format string, args ...any) {
-		l.rep.add(Problem{Kind: ProblemRecording, ID: r.ID, Message: fmt.Sprintf(format, args...)})
-	}
 	in, ok := l.live[r.ID]
 	if !ok {
 		if seq, deleted := l.deleted[r.ID]; deleted {
-			problem("is in the catalogue, but event %d deleted it: the row was restored outside callvault", seq)
+			l.rep.add(Problem{Kind: ProblemRecording, ID: r.ID, Message: fmt.Sprintf(
+				"is in the catalogue, but event %d deleted it: the row was restored outside callvault", seq)})
 		} else {
-			problem("is in the catalogue but no recording.ingest event records it: the row was added outside callvault")
+			l.pendingRows[r.ID] = rowFacts(r)
 		}
 		return
 	}
-	delete(l.live, r.ID)
+	in.listed = true
+	l.check(r.ID, in, rowFacts(r))
+}
+
+// check compares a listed row with the ingest event of its recording.
+func (l *ledger) check(id string, in *ingested, r *listedRow) {
 	if in.hashesBroken {
 		return
 	}
+	problem := func(format string, args ...any) {
+		l.rep.add(Problem{Kind: ProblemRecording, ID: id, Message: fmt.Sprintf(format, args...)})
+	}
 	var plain, stored [32]byte
-	if !decodeHash(r.PlainSHA256, &plain) || plain != in.plain {
+	if !decodeHash(r.plainSHA256, &plain) || plain != in.plain {
 		problem("the catalogue's plain_sha256 %s differs from %s recorded by its recording.ingest event %d: the row was changed or swapped",
-			short(r.PlainSHA256), short(hex.EncodeToString(in.plain[:])), in.seq)
+			short(r.plainSHA256), short(hex.EncodeToString(in.plain[:])), in.seq)
 	}
-	if !decodeHash(r.StoredSHA256, &stored) || stored != in.stored {
+	if !decodeHash(r.storedSHA256, &stored) || stored != in.stored {
 		problem("the catalogue's stored_sha256 %s differs from %s recorded by its recording.ingest event %d: the row was changed or swapped",
-			short(r.StoredSHA256), short(hex.EncodeToString(in.stored[:])), in.seq)
+			short(r.storedSHA256), short(hex.EncodeToString(in.stored[:])), in.seq)
 	}
-	if r.PlainSize != in.plainSize {
+	if r.plainSize != in.plainSize {
 		problem("the catalogue's plain_size %d differs from %d recorded by its recording.ingest event %d: the row was changed or swapped",
-			r.PlainSize, in.plainSize, in.seq)
+			r.plainSize, in.plainSize, in.seq)
 	}
-	if in.hasHeader {
-		if got := sha256.Sum256(r.Header); !bytes.Equal(got[:], in.header[:]) {
-			problem("the SHA-256 of the catalogue's age header (the wrapped file key) %s differs from %s recorded by its recording.ingest event %d: the key was replaced",
-				short(hex.EncodeToString(got[:])), short(hex.EncodeToString(in.header[:])), in.seq)
-		}
+	if in.hasHeader && r.header != in.header {
+		problem("the SHA-256 of the catalogue's age header (the wrapped file key) %s differs from %s recorded by its recording.ingest event %d: the key was replaced",
+			short(hex.EncodeToString(r.header[:])), short(hex.EncodeToString(in.header[:])), in.seq)
 	}
 }
 
 // tombstone checks one tombstone of the catalogue against the chain: a recording.delete event
-// must have deleted it. (A row marked deleted outside callvault is also reported by finish, as a
-// live recording missing from the catalogue.)
+// must have deleted it. One the log read so far does not explain is judged by finish. (A row
+// marked deleted outside callvault is also reported by finish, as a live recording missing from
+// the catalogue.)
 func (l *ledger) tombstone(t *callvault.Tombstone) {
 	if _, ok := l.deleted[t.ID]; ok {
 		delete(l.deleted, t.ID)
 		return
 	}
-	if _, live := l.live[t.ID]; !live {
-		l.rep.add(Problem{Kind: ProblemRecording, ID: t.ID, Message: "has a tombstone in the catalogue but no recording.ingest or recording.delete event records it: the row was added outside callvault"})
-	}
+	l.pendingTombstones = append(l.pendingTombstones, t.ID)
 }
 
-// finish reports the recordings the chain says are live but the catalogue does not hold: rows
-// removed without the recording.delete event every deletion appends; and, when tombstones were
-// checked, deletions whose tombstone is gone (which would free the source id for the same call
-// to be stored again). Call it after every live row and tombstone has been passed.
+// finish reports what the whole log, read to its end after the catalogue was listed, does not
+// explain: rows no ingest event records; tombstones no delete event records; recordings the
+// chain says are live but the catalogue does not hold (rows removed without the
+// recording.delete event every deletion appends); and, when tombstones were checked, deletions
+// whose tombstone is gone (which would free the source id for the same call to be stored
+// again). What happened after the listing began (an ingest or delete after listedAt) may not be
+// in the listing and is not reported. Call it after every live row and tombstone has been passed
+// and the log read to its end.
 func (l *ledger) finish() {
+	rows := make([]string, 0, len(l.pendingRows))
+	for id := range l.pendingRows {
+		rows = append(rows, id)
+	}
+	slices.Sort(rows)
+	for _, id := range rows {
+		l.rep.add(Problem{Kind: ProblemRecording, ID: id, Message: "is in the catalogue but no recording.ingest event records it: the row was added outside callvault"})
+	}
+	for _, id := range l.pendingTombstones {
+		if _, ok := l.deleted[id]; ok { // deleted while the catalogue was listed
+			delete(l.deleted, id)
+			continue
+		}
+		if in, live := l.live[id]; !live || in.listed {
+			l.rep.add(Problem{Kind: ProblemRecording, ID: id, Message: "has a tombstone in the catalogue but no recording.ingest or recording.delete event records it: the row was added outside callvault"})
+		}
+	}
 	if l.tombstones {
 		gone := make([]string, 0, len(l.deleted))
-		for id := range l.deleted {
-			gone = append(gone, id)
+		for id, seq := range l.deleted {
+			if seq <= l.listedAt {
+				gone = append(gone, id)
+			}
 		}
 		slices.SortFunc(gone, func(a, b string) int { return cmp.Compare(l.deleted[a], l.deleted[b]) })
 		for _, id := range gone {
@@ -198,8 +256,10 @@ func (l *ledger) finish() {
 		}
 	}
 	ids := make([]string, 0, len(l.live))
-	for id := range l.live {
-		ids = append(ids, id)
+	for id, in := range l.live {
+		if !in.listed && in.seq <= l.listedAt {
+			ids = append(ids, id)
+		}
 	}
 	slices.SortFunc(ids, func(a, b string) int { return cmp.Compare(l.live[a].seq, l.live[b].seq) })
 	for _, id := range ids {

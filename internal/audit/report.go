@@ -39,8 +39,10 @@ type Report struct {
 	HeadHash     string `json:"head_hash"`               // its hash
 
 	// Problems in the order found: checkpoint signatures, then the chain in Seq order (with
-	// recording events that contradict earlier ones), then catalogue rows in ID order, then
-	// recordings missing from the catalogue in the order they were ingested. Past the limit only
+	// recording events that contradict earlier ones), then catalogue rows in ID order, then the
+	// events appended while the catalogue was listed (with the rows they record), then rows and
+	// tombstones no event records, then recordings missing from the catalogue in the order they
+	// were deleted or ingested. Past the limit only
 	// the first problem of each kind is kept, so the first broken event and the first broken
 	// recording are always named.
 	Problems []Problem `json:"problems"`

@@ -43,6 +43,10 @@ type VerifyOptions struct {
 //     the plain_sha256, stored_sha256, plain_size (and header_sha256, the SHA-256 of the age
 //     header, where the event records it) of that event; every recording the log says was
 //     ingested and not deleted is in the catalogue;
+//   - the catalogue may change while it is listed (other nodes ingesting and deleting): the log
+//     is read again to its end after the listing, and a row or tombstone whose event only that
+//     second read finds is judged by it; a recording ingested or deleted after the listing began
+//     is not required in (or missing from) the listing;
 //   - every live recording's blob has StoredSize bytes whose SHA-256 is StoredSHA256.
 //
 // What it finds wrong goes into the report; the error is for a verification that could not run
@@ -57,9 +61,18 @@ func Verify(ctx context.Context, cat callvault.Catalogue, blobs callvault.BlobSt
 	}
 	rep := newReport(opts.MaxProblems)
 	led := newLedger(rep)
-	if err := verifyLog(ctx, cat, rep, led, append([]ed25519.PublicKey{pub}, opts.TrustedKeys...), opts.Witness); err != nil {
+	ch, err := newLogChain(ctx, cat, rep, append([]ed25519.PublicKey{pub}, opts.TrustedKeys...), opts.Witness)
+	if err != nil {
 		return rep, err
 	}
+	listedAt, err := walkLog(ctx, cat, ch, led, 0)
+	if err != nil {
+		return rep, err
+	}
+	// The catalogue is listed after the log was read, and on a live vault other nodes ingest and
+	// delete meanwhile: what the listing sees is judged against the whole log, read again to its
+	// end afterwards (see ledger).
+	led.listedAt = listedAt
 	if err := verifyRecordings(ctx, cat, blobs, rep, led, opts.SkipBlobs); err != nil {
 		return rep, err
 	}
@@ -68,6 +81,10 @@ func Verify(ctx context.Context, cat callvault.Catalogue, blobs callvault.BlobSt
 			return rep, err
 		}
 	}
+	if _, err := walkLog(ctx, cat, ch, led, listedAt); err != nil {
+		return rep, err
+	}
+	ch.finish()
 	led.finish()
 	return rep, nil
 }
@@ -104,27 +121,33 @@ func newReport(maxProblems int) *Report {
 	return &Report{max: maxProblems, Problems: []Problem{}}
 }
 
-func verifyLog(ctx context.Context, store callvault.AuditStore, rep *Report, led *ledger, trusted []ed25519.PublicKey, witness []*callvault.Checkpoint) error {
-	// Checkpoints are read before the events: each was written after the event it vouches for
-	// committed, so every one of them must be answered by the walk that follows.
+// newLogChain returns the chain checker for a walk of store's log, with its checkpoints and the
+// witness file's. Checkpoints are read before the events: each was written after the event it
+// vouches for committed, so every one of them must be answered by the walk that follows.
+func newLogChain(ctx context.Context, store callvault.AuditStore, rep *Report, trusted []ed25519.PublicKey, witness []*callvault.Checkpoint) (*chain, error) {
 	cps, err := store.Checkpoints(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ch := newChain(rep, true)
 	ch.addCheckpoints(cps, trusted)
 	ch.addWitness(witness, trusted)
-	var after int64
+	return ch, nil
+}
+
+// walkLog passes the events after seq after, to the end of the log, to the chain and the ledger,
+// and returns the seq of the last one (after, when there are none).
+func walkLog(ctx context.Context, store callvault.AuditStore, ch *chain, led *ledger, after int64) (int64, error) {
 	for {
 		if err := ctx.Err(); err != nil {
-			return callvault.WrapError(callvault.KindUnavailable, err, "audit verification cancelled")
+			return after, callvault.WrapError(callvault.KindUnavailable, err, "audit verification cancelled")
 		}
 		page, err := store.AuditEvents(ctx, after, eventPage)
 		if err != nil {
-			return err
+			return after, err
 		}
 		if len(page) == 0 {
-			break
+			return after, nil
 		}
 		for _, ev := range page {
 			ch.add(ev)
@@ -132,13 +155,11 @@ func verifyLog(ctx context.Context, store callvault.AuditStore, rep *Report, led
 		}
 		last := page[len(page)-1].Seq
 		if last <= after {
-			return callvault.Errorf(callvault.KindInternal,
+			return after, callvault.Errorf(callvault.KindInternal,
 				"the audit store returned events up to %d when asked for events after %d", last, after)
 		}
 		after = last
 	}
-	ch.finish()
-	return nil
 }
 
 func verifyRecordings(ctx context.Context, cat callvault.RecordingStore, blobs callvault.BlobStore, rep *Report, led *ledger, skipBlobs bool) error {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"os"
@@ -242,5 +243,144 @@ func TestCheckpointerRefuse(t *testing.T) {
 	other := &Checkpointer{Store: v.cat, Key: v.key, Witness: w}
 	if err := other.Checkpoint(ctx); err != nil || len(readWitness(t, w)) != 1 {
 		t.Errorf("another process: %v", err)
+	}
+}
+
+// TestWitnessCreationIsDurable: whoever creates the witness file, CheckWritable at a server's
+// start or the first Append, fsyncs its directory, so that a checkpoint is never written to a
+// file whose name a crash could lose.
+func TestWitnessCreationIsDurable(t *testing.T) {
+	dir := t.TempDir()
+	var synced []string
+	count := func(d string) error { synced = append(synced, d); return fsyncDir(d) }
+	_, key, _ := ed25519.GenerateKey(nil)
+
+	w := &Witness{Path: filepath.Join(dir, WitnessFile), syncDir: count}
+	if err := w.CheckWritable(); err != nil {
+		t.Fatal(err)
+	}
+	if len(synced) != 1 || synced[0] != dir {
+		t.Fatalf("CheckWritable created the witness file; directory fsyncs %v, want [%s]", synced, dir)
+	}
+	if err := w.CheckWritable(); err != nil || len(synced) != 1 {
+		t.Errorf("CheckWritable of an existing file: %v, fsyncs %v", err, synced)
+	}
+	if err := w.Append(SignCheckpoint(key, 1, callvault.GenesisHash, t0)); err != nil {
+		t.Fatal(err)
+	}
+
+	other := &Witness{Path: filepath.Join(dir, "other.jsonl"), syncDir: count}
+	if err := other.Append(SignCheckpoint(key, 1, callvault.GenesisHash, t0)); err != nil {
+		t.Fatal(err)
+	}
+	if len(synced) != 2 || synced[1] != dir {
+		t.Errorf("Append created the witness file; directory fsyncs %v, want a second one of %s", synced, dir)
+	}
+}
+
+// TestWitnessConcurrentAppends: processes sharing one witness file (one mounted key directory)
+// append whole lines, none lost or torn.
+func TestWitnessConcurrentAppends(t *testing.T) {
+	path := filepath.Join(t.TempDir(), WitnessFile)
+	_, key, _ := ed25519.GenerateKey(nil)
+	const writers, each = 8, 25
+	errs := make(chan error, writers)
+	for i := range writers {
+		go func() {
+			w := &Witness{Path: path, Vault: "vault-a"} // one per process
+			for j := range each {
+				if err := w.Append(SignCheckpoint(key, int64(i*each+j+1), callvault.GenesisHash, t0)); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range writers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := ReadWitness(path)
+	if err != nil || c.Incomplete != 0 || len(c.Checkpoints) != writers*each {
+		t.Fatalf("%d checkpoints, %d incomplete lines (%v); want %d and 0", len(c.Checkpoints), c.Incomplete, err, writers*each)
+	}
+	seen := map[int64]bool{}
+	for _, cp := range c.Checkpoints {
+		if seen[cp.Seq] || VerifyCheckpoint(cp, key.Public().(ed25519.PublicKey)) != nil {
+			t.Fatalf("checkpoint %d duplicated or damaged", cp.Seq)
+		}
+		seen[cp.Seq] = true
+	}
+}
+
+// TestWitnessOfAnotherVault: a key directory used for a second vault holds the first vault's
+// checkpoints in its witness file. Each line names its vault: the second vault's checkpointer
+// ignores the first's lines (it would otherwise refuse forever, its log being shorter), while
+// lines that name no vault (written before lines named theirs) still count as its own.
+func TestWitnessOfAnotherVault(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), WitnessFile)
+	event := func(actor string) *callvault.AuditEvent {
+		return &callvault.AuditEvent{Time: t0, Actor: actor, Action: callvault.ActionRecordingOpen}
+	}
+	// startVault makes a vault whose first event is by actor, with a checkpointer on the shared
+	// witness file and key, as Main.Open does.
+	startVault := func(actor string, key ed25519.PrivateKey) (*testVault, *bytes.Buffer) {
+		v := newTestVault(t, 0, 0)
+		v.key, v.pub = key, key.Public().(ed25519.PublicKey)
+		if err := v.cat.AppendAudit(ctx, event(actor)); err != nil {
+			t.Fatal(err)
+		}
+		id, err := VaultID(ctx, v.cat)
+		if err != nil || id != v.cat.events[0].Hash {
+			t.Fatalf("VaultID = %q, %v; want the hash of event 1", id, err)
+		}
+		var logs bytes.Buffer
+		v.cp = &Checkpointer{Store: v.cat, Key: key, Every: 10, Witness: &Witness{Path: path, Vault: id},
+			Logger: slog.New(slog.NewTextHandler(&logs, nil)), Now: func() time.Time { return t0 }}
+		return v, &logs
+	}
+	_, key, _ := ed25519.GenerateKey(nil)
+	a, _ := startVault("system:a", key)
+	for range 44 {
+		a.append(t, event("system:a"))
+	}
+	b, logs := startVault("system:b", key)
+	for range 14 {
+		b.append(t, event("system:b")) // fails if B's checkpointer refuses over A's checkpoints
+	}
+	c, err := ReadWitness(path)
+	if err != nil || len(c.Checkpoints) != 5 {
+		t.Fatalf("witness: %+v %v; want A's 4 checkpoints and B's 1", c, err)
+	}
+	if c.Vaults[0] != a.cat.events[0].Hash || c.Vaults[4] != b.cat.events[0].Hash {
+		t.Errorf("lines name vaults %v", c.Vaults)
+	}
+	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "checkpoints of another vault") {
+		t.Errorf("ignoring another vault's lines was not logged: %q", logs.String())
+	}
+	mine, others := c.Of(b.cat.events[0].Hash)
+	if len(mine) != 1 || others != 4 {
+		t.Errorf("Of(B) = %d checkpoints and %d others, want 1 and 4", len(mine), others)
+	}
+	if all, others := c.Of(""); len(all) != 5 || others != 0 {
+		t.Errorf("Of(unknown vault) = %d checkpoints and %d others, want every line", len(all), others)
+	}
+	if rep := b.verify(t, VerifyOptions{Witness: mine}); !rep.OK() {
+		t.Errorf("B with its own witness lines:%s", problemsString(rep))
+	}
+
+	// A line naming no vault is this vault's: one far past B's log still stops B's checkpointer.
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.NewEncoder(f).Encode(SignCheckpoint(key, 100, callvault.GenesisHash, t0))
+	f.Close()
+	fresh := &Checkpointer{Store: b.cat, Key: key, Witness: &Witness{Path: path, Vault: b.cat.events[0].Hash}, Logger: slog.New(slog.DiscardHandler)}
+	if err := fresh.Checkpoint(ctx); !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "vouches for event 100") {
+		t.Errorf("a line naming no vault past the log: err = %v, want the refusal", err)
 	}
 }
