@@ -257,15 +257,15 @@ func readWitnesses(vault, own string, others []string) (cps []*callvault.Checkpo
 		if w.Incomplete > 0 {
 			notes = append(notes, fmt.Sprintf("%s has %d incomplete line(s), left by a write a crash interrupted; they are skipped", path, w.Incomplete))
 		}
-		mine, foreign := w.Of(vault)
-		if foreign > 0 {
-			notes = append(notes, fmt.Sprintf("%s holds %d checkpoint(s) of another vault (its audit event 1 is not this log's); they are skipped. "+
-				"A key directory also used by another vault explains them; if it was not, this log was rewritten from its first event", path, foreign))
+		if _, foreign := w.Of(vault); foreign > 0 {
+			notes = append(notes, fmt.Sprintf("%s holds %d checkpoint(s) naming another vault (its audit event 1 is not this log's); they are checked like the others: "+
+				"either this log was rewritten from its first event, or another vault uses this witness file too "+
+				"(then give each vault its own --audit-witness, and archive this file with `callvault audit witness-rotate`)", path, foreign))
 		}
 		if vault == "" && vaultsNamed(w.Vaults) > 1 {
 			notes = append(notes, fmt.Sprintf("%s holds checkpoints of more than one vault, which cannot be told apart without the log's event 1; all are checked", path))
 		}
-		cps = append(cps, mine...)
+		cps = append(cps, w.Checkpoints...)
 	}
 	return cps, notes, nil
 }

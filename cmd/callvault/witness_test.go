@@ -15,40 +15,45 @@ import (
 )
 
 // A key directory used for a second vault holds the first vault's checkpoints in its witness
-// file. Both vaults keep signing; `audit verify` and `audit verify-export` note the other
-// vault's lines and skip them instead of reporting the shorter log as cut.
+// file. From outside the database that cannot be told from the second vault's log having been
+// rewritten from its first event, so the second vault is not trusted over them: its checkpointer
+// refuses to sign and `audit verify` fails, both naming the cure. With a witness file of its own
+// (--audit-witness) the second vault signs and verifies, and so does the first.
 func TestKeyDirectoryOfTwoVaults(t *testing.T) {
 	keys := filepath.Join(t.TempDir(), "keys")
 	first, second := t.TempDir(), t.TempDir()
-	for i, data := range []string{first, first, first, second, second} {
-		code, _, errOut := cli(t, "token", "create", "--role", "recorder", "--name", fmt.Sprint("n", i), "--data", data, "--keys", keys, "--checkpoint-every", "1")
-		if code != 0 || strings.Contains(errOut, "refusing to sign") {
+	token := func(data string, i int, extra ...string) string {
+		t.Helper()
+		args := append([]string{"token", "create", "--role", "recorder", "--name", fmt.Sprint("n", i), "--data", data, "--keys", keys, "--checkpoint-every", "1"}, extra...)
+		code, _, errOut := cli(t, args...)
+		if code != 0 {
 			t.Fatalf("token create in %s: exit %d: %s", data, code, errOut)
 		}
+		return errOut
 	}
-	w, err := audit.ReadWitness(filepath.Join(keys, audit.WitnessFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := vaultsNamed(w.Vaults); n != 2 {
-		t.Fatalf("the shared witness file names %d vaults, want 2: %v", n, w.Vaults)
-	}
-	for _, data := range []string{second, first} {
-		code, out, errOut := cli(t, "audit", "verify", "--data", data, "--keys", keys)
-		if code != 0 || !strings.Contains(out, "checkpoint(s) of another vault") {
-			t.Errorf("audit verify of %s: exit %d, want 0 and a note on the other vault's lines:\n%s%s", data, code, out, errOut)
+	for i := range 3 {
+		if errOut := token(first, i); strings.Contains(errOut, "refusing to sign") {
+			t.Fatalf("the first vault refused to sign: %s", errOut)
 		}
 	}
-
-	dir := t.TempDir()
-	events, cps := filepath.Join(dir, "events.jsonl"), filepath.Join(dir, "cp.jsonl")
-	if code, _, e := cli(t, "audit", "export", "--data", second, "--keys", keys, "--out", events, "--checkpoints", cps); code != 0 {
-		t.Fatalf("export: %s", e)
+	errOut := token(second, 3)
+	if !strings.Contains(errOut, "refusing to sign") || !strings.Contains(errOut, "--audit-witness") {
+		t.Fatalf("the second vault on the first's witness: %s; want a refusal to sign naming --audit-witness", errOut)
 	}
-	code, out, errOut := cli(t, "audit", "verify-export", events, "--checkpoints", cps, "--verify-key", filepath.Join(keys, "audit-signing.pub"),
-		"--witness", filepath.Join(keys, audit.WitnessFile))
-	if code != 0 || !strings.Contains(out, "checkpoint(s) of another vault") {
-		t.Errorf("verify-export with the shared witness: exit %d, want 0 and a note:\n%s%s", code, out, errOut)
+	code, out, _ := cli(t, "audit", "verify", "--data", second, "--keys", keys)
+	if code != 1 || !strings.Contains(out, "naming another vault") || !strings.Contains(out, "witness-rotate") {
+		t.Errorf("audit verify of the second vault on the first's witness: exit %d, want 1 with the note:\n%s", code, out)
+	}
+
+	own := filepath.Join(t.TempDir(), "second-witness.jsonl")
+	if errOut := token(second, 4, "--audit-witness", own); strings.Contains(errOut, "refusing to sign") {
+		t.Fatalf("the second vault with its own witness refused to sign: %s", errOut)
+	}
+	if code, out, errOut := cli(t, "audit", "verify", "--data", second, "--keys", keys, "--audit-witness", own); code != 0 {
+		t.Errorf("audit verify of the second vault with its own witness: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := cli(t, "audit", "verify", "--data", first, "--keys", keys); code != 0 {
+		t.Errorf("audit verify of the first vault: exit %d\n%s%s", code, out, errOut)
 	}
 }
 

@@ -247,13 +247,16 @@ func (c *Checkpointer) loadAnchor(ctx context.Context) error {
 			return err
 		}
 		if w != nil {
-			// Lines of another vault (a key directory used by two vaults) vouch for nothing
-			// here; if this log was rewritten from its first event, `audit verify` names them.
-			cps, others := w.Of(c.Witness.Vault)
-			if others > 0 {
-				c.logger().Warn("the audit witness file holds checkpoints of another vault; they are ignored",
+			// Lines naming another vault are held against this log like the others: from
+			// outside the database, a log rewritten from its first event (new hashes, checkpoint
+			// rows deleted) cannot be told from a key directory that another vault uses too,
+			// and only the first must never be signed over. The operator who knows it is the
+			// second gives each vault its own witness (or archives this one).
+			cps := w.Checkpoints
+			if _, others := w.Of(c.Witness.Vault); others > 0 {
+				c.logger().Warn("the audit witness file holds checkpoints naming another vault; they are checked against this log",
 					"file", c.Witness.Path, "checkpoints", others,
-					"hint", "a key directory used by another vault explains them; otherwise run `callvault audit verify`")
+					"hint", "if another vault uses this key directory, give each vault its own --audit-witness (or archive this file with `callvault audit witness-rotate`); otherwise this log was rewritten: run `callvault audit verify`")
 			}
 			// At equal seq the witness wins: the database's user cannot have written it.
 			for _, cp := range cps {

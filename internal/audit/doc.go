@@ -31,8 +31,8 @@
 //
 // Checkpoint rows live in the database, so whoever can delete events can delete them too. Each
 // checkpoint is therefore also appended to a witness file outside the database (Witness), its
-// line naming the vault (VaultID, the hash of event 1), and Verify requires the chain to reach
-// and match every checkpoint the witness holds for this vault. The Checkpointer
+// line naming the vault (VaultID, the hash of event 1, for diagnosis), and Verify requires the
+// chain to reach and match every checkpoint the witness holds. The Checkpointer
 // re-checks the chain from its newest trusted checkpoint before signing and refuses to sign over
 // a log that fails, so that no checkpoint vouches for a cut or rewritten log.
 //

@@ -28,8 +28,9 @@ const WitnessFile = "checkpoints.jsonl"
 // (each append holds an exclusive flock on Linux).
 //
 // A witness file lives with the keys, not with a vault: a key directory used for a second vault
-// holds the first one's checkpoints. Each line therefore names its vault (VaultID), and readers
-// take only their own vault's lines (WitnessContents.Of).
+// holds the first one's checkpoints. Each line names its vault (VaultID) so that this can be
+// diagnosed (WitnessContents.Of), but every line is held against the log: a log rewritten from
+// event 1 would name another vault too.
 type Witness struct {
 	Path string
 	// Vault is written on every line appended: the VaultID of the log whose checkpoints these
