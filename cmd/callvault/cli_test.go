@@ -19,7 +19,8 @@ func TestHelpAndVersion(t *testing.T) {
 	for _, args := range [][]string{{"help"}, {"--help"}, {"version"}, {"serve", "--help"}, {"ingest", "--help"},
 		{"token", "--help"}, {"token", "create", "--help"}, {"keys", "--help"}, {"audit", "--help"},
 		{"audit", "verify", "--help"}, {"audit", "export", "--help"}, {"help", "serve"},
-		{"migrate", "--help"}, {"retention", "--help"}, {"retention", "run", "--help"}, {"report", "--help"}, {"keys", "show-recipient", "--help"}, {"audit", "verify-export", "--help"}} {
+		{"migrate", "--help"}, {"retention", "--help"}, {"retention", "run", "--help"}, {"report", "--help"}, {"keys", "show-recipient", "--help"}, {"audit", "verify-export", "--help"},
+		{"audit", "witness-rotate", "--help"}, {"token", "list", "--help"}, {"token", "revoke", "--help"}} {
 		code, out, errOut := cli(t, args...)
 		if code != 0 || out == "" {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, out, errOut)
