@@ -22,6 +22,17 @@ type Tombstone struct {
 	DeletedAt    time.Time `json:"deleted_at"`
 }
 
+// Recording returns the catalogue row of a deleted recording: its facts, and nothing of the call
+// (no header, sidecar, parties, numbers, extensions, line or attributes).
+func (t *Tombstone) Recording() *Recording {
+	return &Recording{
+		ID: t.ID, Source: t.Source, SourceID: t.SourceID, StartedAt: t.StartedAt,
+		AnnouncementPlayed: AnnouncementUnknown,
+		PlainSize:          t.PlainSize, StoredSize: t.StoredSize, PlainSHA256: t.PlainSHA256, StoredSHA256: t.StoredSHA256,
+		BlobKey: t.BlobKey, KeyEpoch: t.KeyEpoch, RetainUntil: t.RetainUntil, CreatedAt: t.CreatedAt,
+	}
+}
+
 // Validate returns KindInvalid for a tombstone no catalogue may import: one without an ID, a
 // valid source and source ID, a start time, a RetainUntil or a DeletedAt.
 func (t *Tombstone) Validate() error {

@@ -43,7 +43,7 @@ func (db *DB) ImportTombstone(ctx context.Context, t *callvault.Tombstone) error
 	if err := t.Validate(); err != nil {
 		return prefixed(err, what)
 	}
-	r := tombstoneRow(t)
+	r := t.Recording()
 	args, err := recordingArgs(r)
 	if err != nil {
 		return err
@@ -55,15 +55,4 @@ func (db *DB) ImportTombstone(ctx context.Context, t *callvault.Tombstone) error
 		_, err := tx.Exec(ctx, `UPDATE recordings SET deleted_at = $1 WHERE id = $2`, t.DeletedAt, t.ID)
 		return err
 	})
-}
-
-// tombstoneRow is the recordings row of t: its facts, and nothing of the deleted call (no
-// header, sidecar, parties or numbers).
-func tombstoneRow(t *callvault.Tombstone) *callvault.Recording {
-	return &callvault.Recording{
-		ID: t.ID, Source: t.Source, SourceID: t.SourceID, StartedAt: t.StartedAt,
-		AnnouncementPlayed: callvault.AnnouncementUnknown,
-		PlainSize:          t.PlainSize, StoredSize: t.StoredSize, PlainSHA256: t.PlainSHA256, StoredSHA256: t.StoredSHA256,
-		BlobKey: t.BlobKey, KeyEpoch: t.KeyEpoch, RetainUntil: t.RetainUntil, CreatedAt: t.CreatedAt,
-	}
 }

@@ -28,6 +28,16 @@ func serveStream(t *testing.T, s *Stream) (net.Addr, <-chan struct{}) {
 	return c.LocalAddr(), taken
 }
 
+// discardStream returns a mu-law stream of a recorder that discards its audio.
+func discardStream(t *testing.T) *Stream {
+	t.Helper()
+	r, err := NewRecorder(io.Discard, RecorderConfig{SampleRate: 8000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.AddStream(Left, pcmu())
+}
+
 func sender(t *testing.T, from string, to net.Addr) net.Conn {
 	t.Helper()
 	la, err := net.ResolveUDPAddr("udp", from)
@@ -45,11 +55,7 @@ func sender(t *testing.T, from string, to net.Addr) net.Conn {
 // TestServeLatchesTheFirstSource: without an address from the SDP the first source is taken;
 // packets from any other port are counted as foreign and never reach the recording.
 func TestServeLatchesTheFirstSource(t *testing.T) {
-	r, err := NewRecorder(io.Discard, RecorderConfig{SampleRate: 8000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := r.AddStream(Left, pcmu())
+	s := discardStream(t)
 	addr, taken := serveStream(t, s)
 	a, b := sender(t, "127.0.0.1:0", addr), sender(t, "127.0.0.1:0", addr)
 	p := audiotest.MuLawSignal(160, 1)
@@ -66,11 +72,7 @@ func TestServeLatchesTheFirstSource(t *testing.T) {
 // TestServeLocksToTheOfferedAddress: with the offer's address known, a packet from another
 // address is foreign even if it comes first; a new address (a re-INVITE) is taken again.
 func TestServeLocksToTheOfferedAddress(t *testing.T) {
-	r, err := NewRecorder(io.Discard, RecorderConfig{SampleRate: 8000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := r.AddStream(Left, pcmu())
+	s := discardStream(t)
 	s.ExpectSource(netip.MustParseAddr("127.0.0.1"))
 	addr, taken := serveStream(t, s)
 	other := sender(t, "127.0.0.2:0", addr) // loopback, but not the offered address
@@ -95,11 +97,7 @@ func TestServeLocksToTheOfferedAddress(t *testing.T) {
 // be reached at and sends from its signalling address; media from that address is taken, media
 // from anywhere else is not.
 func TestServeTakesSignallingAddressBehindNAT(t *testing.T) {
-	r, err := NewRecorder(io.Discard, RecorderConfig{SampleRate: 8000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := r.AddStream(Left, pcmu())
+	s := discardStream(t)
 	s.ExpectSource(netip.MustParseAddr("10.1.2.3"), netip.MustParseAddr("127.0.0.1"))
 	addr, taken := serveStream(t, s)
 	other := sender(t, "127.0.0.2:0", addr)
@@ -117,11 +115,7 @@ func TestServeTakesSignallingAddressBehindNAT(t *testing.T) {
 // address. While the old port still sends, the new one is foreign (two senders never take turns);
 // once the old port has been silent for RelatchAfter, the new one is taken.
 func TestServeRelatchesWhenTheMediaMoves(t *testing.T) {
-	r, err := NewRecorder(io.Discard, RecorderConfig{SampleRate: 8000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := r.AddStream(Left, pcmu())
+	s := discardStream(t)
 	s.ExpectSource(netip.MustParseAddr("127.0.0.1"))
 	addr, taken := serveStream(t, s)
 	first := sender(t, "127.0.0.1:0", addr)

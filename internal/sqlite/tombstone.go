@@ -44,21 +44,10 @@ func (db *DB) ImportTombstone(ctx context.Context, t *callvault.Tombstone) error
 		return prefixed(err, "import tombstone")
 	}
 	return db.write(ctx, "import tombstone", func(tx *sql.Tx) error {
-		if err := insertRecording(ctx, tx, tombstoneRow(t)); err != nil {
+		if err := insertRecording(ctx, tx, t.Recording()); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `UPDATE recordings SET deleted_at = ? WHERE id = ?`, micros(t.DeletedAt), t.ID)
 		return err
 	})
-}
-
-// tombstoneRow is the recordings row of t: its facts, and nothing of the deleted call (no
-// header, sidecar, parties or numbers).
-func tombstoneRow(t *callvault.Tombstone) *callvault.Recording {
-	return &callvault.Recording{
-		ID: t.ID, Source: t.Source, SourceID: t.SourceID, StartedAt: t.StartedAt,
-		AnnouncementPlayed: callvault.AnnouncementUnknown,
-		PlainSize:          t.PlainSize, StoredSize: t.StoredSize, PlainSHA256: t.PlainSHA256, StoredSHA256: t.StoredSHA256,
-		BlobKey: t.BlobKey, KeyEpoch: t.KeyEpoch, RetainUntil: t.RetainUntil, CreatedAt: t.CreatedAt,
-	}
 }
