@@ -38,6 +38,9 @@ func FromTime(t time.Time, loc *time.Location) Date {
 func ParseDate(s string) (Date, error) {
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil || len(s) != len(time.DateOnly) {
+		if wellFormed(s) {
+			return Date{}, callvault.Errorf(callvault.KindInvalid, "%q is not a day of the calendar (check the month and the day)", s)
+		}
 		return Date{}, callvault.Errorf(callvault.KindInvalid, "%q is not a date in the form YYYY-MM-DD (for example 2026-09-03)", s)
 	}
 	d := FromTime(t, time.UTC)
@@ -45,6 +48,23 @@ func ParseDate(s string) (Date, error) {
 		return Date{}, callvault.Errorf(callvault.KindInvalid, "%s is out of range: the calendar covers the years %d to %d", s, MinYear, MaxYear)
 	}
 	return d, nil
+}
+
+// wellFormed reports whether s has the shape NNNN-NN-NN.
+func wellFormed(s string) bool {
+	if len(s) != 10 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if i == 4 || i == 7 {
+			if s[i] != '-' {
+				return false
+			}
+		} else if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // String returns the date as YYYY-MM-DD.
