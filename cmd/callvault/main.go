@@ -49,6 +49,7 @@ func commands() []command {
 		{"retention", "delete recordings whose retention period has ended, now", runRetention},
 		{"migrate", "move an embedded installation to PostgreSQL and S3 (resumable, every hash verified)", runMigrate},
 		{"audit", "verify the audit chain and every recording, or export the log", runAudit},
+		{"case", "the DPO's case desk: subject access due dates", runCase},
 		{"version", "print the version", runVersion},
 		{"help", "show help for callvault or a command", nil},
 	}

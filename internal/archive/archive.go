@@ -127,7 +127,7 @@ func (s *Service) Ingest(ctx context.Context, req callvault.IngestRequest) (*cal
 		if months <= 0 {
 			months = 6
 		}
-		rec.RetainUntil = rec.StartedAt.AddDate(0, months, 0)
+		rec.RetainUntil = callvault.RetentionEnd(rec.StartedAt, months, nil) // calendar months in Europe/London, month-end rule
 	}
 	normalizeTimes(&rec)
 	if req.Sidecar != nil {
