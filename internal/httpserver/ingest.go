@@ -51,8 +51,13 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 	}
 
 	maxBody := s.maxUpload + bodyOverhead
-	counted := &countingReader{r: &idleReader{r: r.Body, rc: http.NewResponseController(w),
-		timeout: s.uploadIdleTimeout}}
+	if r.ContentLength > maxBody {
+		// Refused before anything is read: a client waiting for "100 Continue" never gets it.
+		s.rejectUnread(w, r, callvault.Errorf(callvault.KindTooLarge,
+			"the request body is larger than %s (Content-Length %d)", formatBytes(maxBody), r.ContentLength))
+		return
+	}
+	counted := &countingReader{r: &idleReader{g: s.bodyGuard(w, r), timeout: s.uploadIdleTimeout}}
 	r.Body = http.MaxBytesReader(w, counted, maxBody)
 	mr, err := r.MultipartReader()
 	if err != nil {
