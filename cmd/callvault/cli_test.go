@@ -184,7 +184,7 @@ func TestIngestCommand(t *testing.T) {
 	os.WriteFile(epoch, wavs[0], 0o600)
 	os.Chtimes(epoch, time.Unix(0, 0), time.Unix(0, 0))
 	code, _, errOut = cli(t, "ingest", "--data", data, "--dir", src)
-	if code == 0 || !strings.Contains(errOut, "epoch.wav") || !strings.Contains(errOut, "before 1990") || !strings.Contains(errOut, "epoch.json") {
+	if code == 0 || !strings.Contains(errOut, "epoch.wav") || !strings.Contains(errOut, "before 2000-01-01") || !strings.Contains(errOut, "epoch.json") {
 		t.Fatalf("ingest --dir of a 1970 file: exit %d\n%s", code, errOut)
 	}
 	os.Remove(epoch)
@@ -213,7 +213,7 @@ func TestRetentionRun(t *testing.T) {
 	for name, started := range map[string]string{"old": "2020-01-01T10:00:00Z", "new": time.Now().UTC().Format(time.RFC3339)} {
 		wav, _ := makeWAV(t, audio.MuLawFormat(8000, 1), 0.2)
 		os.WriteFile(filepath.Join(src, name+".wav"), wav, 0o600)
-		os.WriteFile(filepath.Join(src, name+".json"), metaJSON("ret-"+name, map[string]any{"started_at": started, "ended_at": nil}), 0o600)
+		os.WriteFile(filepath.Join(src, name+".json"), metaJSON("ret-"+name, map[string]any{"started_at": started, "ended_at": nil, "source": "import"}), 0o600)
 	}
 	if code, out, e := cli(t, "ingest", "--data", data, "--dir", src); code != 0 {
 		t.Fatalf("ingest: %s %s", out, e)
