@@ -23,3 +23,20 @@ func TestAssignSource(t *testing.T) {
 		}
 	}
 }
+
+func TestImportSource(t *testing.T) {
+	r := &Recording{}
+	ImportSource(r)
+	if r.Source != SourceImport || len(r.Attributes) != 0 {
+		t.Errorf("unclaimed: %q %v", r.Source, r.Attributes)
+	}
+	attrs := map[string]string{"x": "y"}
+	r = &Recording{Source: SourceSIPREC, Attributes: attrs}
+	ImportSource(r)
+	if r.Source != SourceImport || r.Attributes[AttrClaimedSource] != "siprec" || r.Attributes["x"] != "y" {
+		t.Errorf("claimed siprec: %q %v", r.Source, r.Attributes)
+	}
+	if len(attrs) != 1 {
+		t.Error("the caller's attribute map was changed")
+	}
+}

@@ -213,7 +213,7 @@ func TestRetentionRun(t *testing.T) {
 	for name, started := range map[string]string{"old": "2020-01-01T10:00:00Z", "new": time.Now().UTC().Format(time.RFC3339)} {
 		wav, _ := makeWAV(t, audio.MuLawFormat(8000, 1), 0.2)
 		os.WriteFile(filepath.Join(src, name+".wav"), wav, 0o600)
-		os.WriteFile(filepath.Join(src, name+".json"), metaJSON("ret-"+name, map[string]any{"started_at": started, "ended_at": nil, "source": "import"}), 0o600)
+		os.WriteFile(filepath.Join(src, name+".json"), metaJSON("ret-"+name, map[string]any{"started_at": started, "ended_at": nil}), 0o600)
 	}
 	if code, out, e := cli(t, "ingest", "--data", data, "--dir", src); code != 0 {
 		t.Fatalf("ingest: %s %s", out, e)

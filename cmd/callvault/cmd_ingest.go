@@ -65,13 +65,10 @@ func readMetaFile(path, region string) (*callvault.Recording, error) {
 	}
 	defer f.Close()
 	rec, err := metadata.Decode(f, region)
-	if err == nil {
-		// An import is source "import" whatever its metadata claims.
-		err = callvault.AssignSource(rec, callvault.SourceImport)
-	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	callvault.ImportSource(rec) // an import is source "import" whatever its metadata claims
 	return rec, nil
 }
 

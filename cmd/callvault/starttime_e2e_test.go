@@ -82,7 +82,8 @@ func TestUploadStartTimes(t *testing.T) {
 }
 
 // TestIngestDirStartTimesAndSource: `callvault ingest --dir` applies the same rule, imports are
-// source "import" whatever their metadata says, and an old file is imported with a warning.
+// source "import" whatever their metadata says (the claim is kept), and an old file is imported
+// with a warning.
 func TestIngestDirStartTimesAndSource(t *testing.T) {
 	data, src := t.TempDir(), t.TempDir()
 	wav, _ := makeWAV(t, audio.PCMFormat(8000, 1), 0.5)
@@ -99,34 +100,36 @@ func TestIngestDirStartTimesAndSource(t *testing.T) {
 		os.WriteFile(filepath.Join(src, name+".json"), metaJSON("dir-"+name, extra), 0o600)
 	}
 	code, out, errOut := cli(t, "ingest", "--data", data, "--dir", src)
-	if code == 0 || !strings.Contains(errOut, "3 of 5") {
+	if code == 0 || !strings.Contains(errOut, "2 of 5") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
 	for _, want := range []string{
 		"epoch.json: started_at 1970-01-01T00:00:00Z is before 2000-01-01",
 		"future.json: started_at",
-		`upload.json: source "upload" is not allowed here: a recording that arrives this way is source "import"`,
 		"old.wav started " + now.AddDate(-2, 0, 0).Format("2006-01-02T15:04:05") + "Z and its retention ended",
 	} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)
 		}
 	}
-	if n := strings.Count(out, "\tstored\t"); n != 2 {
-		t.Errorf("stored %d, want old and unmarked:\n%s", n, out)
+	if n := strings.Count(out, "\tstored\t"); n != 3 {
+		t.Errorf("stored %d, want old, upload and unmarked:\n%s", n, out)
 	}
 	m, err := openMain(context.Background(), testEnv(os.Stdout, os.Stderr), mustFlags(t, "--data", data))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	for _, name := range []string{"old", "unmarked"} {
+	for _, name := range []string{"old", "upload", "unmarked"} {
 		r, err := m.Catalogue.RecordingBySource(context.Background(), callvault.SourceImport, "dir-"+name)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		if got := r.Attributes[callvault.AttrExpiredOnArrival] == "true"; got != (name == "old") {
 			t.Errorf("%s: expired_on_arrival %t", name, got)
+		}
+		if got, want := r.Attributes[callvault.AttrClaimedSource], map[bool]string{true: "upload"}[name == "upload"]; got != want {
+			t.Errorf("%s: claimed source %q, want %q", name, got, want)
 		}
 	}
 }
