@@ -130,3 +130,20 @@ func TestNewCertReloaderNamesFiles(t *testing.T) {
 		t.Fatalf("err = %v, want it to name the certificate file", err)
 	}
 }
+
+// TestTLSHandshakeHasDeadline: a connection to the HTTPS port that never starts its handshake
+// is closed after ReadHeaderTimeout.
+func TestTLSHandshakeHasDeadline(t *testing.T) {
+	dir := t.TempDir()
+	writeCert(t, dir, 1)
+	reloader, err := NewCertReloader(filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t)
+	addr := e.serveWith(func(c *Config) { c.TLS = reloader; c.ReadHeaderTimeout = 200 * time.Millisecond })
+	s := stall(t, addr, "silent TLS client", "", 0)
+	if err := s.awaitClose(30 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
