@@ -45,6 +45,8 @@ type Main struct {
 	NoKeyCreation bool
 	// onJobPoll, if set, is called after each lease poll of a background job (tests).
 	onJobPoll func(job, holder string, held bool)
+	// onCertReload, if set, is called after each SIGHUP reload of the HTTPS certificate (tests).
+	onCertReload func()
 
 	closers []func() error
 	closed  bool // Close ran: a second call (tests close twice) must not checkpoint a closed store

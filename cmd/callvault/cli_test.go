@@ -185,7 +185,7 @@ func TestIngestCommand(t *testing.T) {
 	os.WriteFile(epoch, wavs[0], 0o600)
 	os.Chtimes(epoch, time.Unix(0, 0), time.Unix(0, 0))
 	code, _, errOut = cli(t, "ingest", "--data", data, "--dir", src)
-	if code == 0 || !strings.Contains(errOut, "epoch.wav") || !strings.Contains(errOut, "before 1990") || !strings.Contains(errOut, "epoch.json") {
+	if code == 0 || !strings.Contains(errOut, "epoch.wav") || !strings.Contains(errOut, "before 2000-01-01") || !strings.Contains(errOut, "epoch.json") {
 		t.Fatalf("ingest --dir of a 1970 file: exit %d\n%s", code, errOut)
 	}
 	os.Remove(epoch)

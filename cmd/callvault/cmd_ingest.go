@@ -28,7 +28,7 @@ func runIngest(ctx context.Context, e env, args []string) error {
 		return &usageError{msg: "give either one FILE (with --meta) or --dir DIR", hint: "callvault ingest call.wav --meta call.json"}
 	}
 	if *dir == "" && *metaPath == "" {
-		return &usageError{msg: "--meta is required with a single FILE", hint: "write the metadata as JSON, e.g. {\"started_at\":\"2026-11-20T10:00:00Z\",\"source\":\"import\",\"source_id\":\"pbx-1234\"}"}
+		return &usageError{msg: "--meta is required with a single FILE", hint: "write the metadata as JSON, e.g. {\"started_at\":\"2026-11-20T10:00:00Z\",\"source_id\":\"pbx-1234\"} (the source is always import)"}
 	}
 	m, err := openMain(ctx, e, fset)
 	if err != nil {
@@ -68,6 +68,7 @@ func readMetaFile(path, region string) (*callvault.Recording, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	callvault.ImportSource(rec) // an import is source "import" whatever its metadata claims
 	return rec, nil
 }
 
@@ -90,6 +91,11 @@ func printIngested(e env, path string, r *callvault.Recording, created bool) {
 		state = "already stored"
 	}
 	fmt.Fprintf(e.stdout, "%s\t%s\t%s\tsha256:%s\n", r.ID, state, path, r.PlainSHA256)
+	if r.Attributes[callvault.AttrExpiredOnArrival] == "true" {
+		fmt.Fprintf(e.stderr, "callvault: warning: %s started %s and its retention ended %s, before it arrived: it is stored, "+
+			"and the next retention sweep deletes it unless it is held\n", path,
+			r.StartedAt.Format(time.RFC3339), r.RetainUntil.Format(time.RFC3339))
+	}
 }
 
 func ingestDir(ctx context.Context, e env, m *Main, actor callvault.Actor, dir string) error {

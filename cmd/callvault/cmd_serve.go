@@ -7,6 +7,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -72,10 +75,24 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 		DecodeMetadata: func(r io.Reader) (*callvault.Recording, error) {
 			return metadata.Decode(r, cfg.Region)
 		},
-		MaxUploadBytes: cfg.MaxUpload,
-		OnAuthFailure:  authFails.record,
-		Logger:         m.Logger,
-		Version:        Version,
+		MaxUploadBytes:    cfg.MaxUpload,
+		UploadIdleTimeout: cfg.UploadIdleTimeout,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		BodyTimeout:       cfg.BodyTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		TrustedProxies:    cfg.trustedProxies(),
+		OnAuthFailure:     authFails.record,
+		Logger:            m.Logger,
+		Version:           Version,
+	}
+	if cfg.TLSCert != "" {
+		certs, err := httpserver.NewCertReloader(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return &usageError{msg: err.Error(), hint: "give a PEM certificate (chain first) with --tls-cert and its private key with --tls-key"}
+		}
+		hcfg.TLS = certs
+		stopReload := m.reloadOnSIGHUP(certs)
+		defer stopReload()
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -109,6 +126,9 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 		return &usageError{msg: fmt.Sprintf("cannot listen for HTTP on %s: %v", cfg.HTTP, err), hint: "choose another address with --http, e.g. --http 127.0.0.1:8081"}
 	}
 	url := httpURL(ln.Addr())
+	if hcfg.TLS != nil {
+		url = "https://" + ln.Addr().String()
+	}
 	snapshot := cfg.redacted()
 	if err := m.auditConfigChange(ctx, snapshot); err != nil {
 		ln.Close()
@@ -237,4 +257,37 @@ func (m *Main) checkDeletesAreFinal(ctx context.Context) error {
 		return nil
 	}
 	return err
+}
+
+// reloadOnSIGHUP reloads the HTTPS certificate whenever the process gets SIGHUP, so that a
+// renewed certificate needs no restart; a failed reload is logged and the old certificate stays.
+// The returned function stops listening for the signal.
+func (m *Main) reloadOnSIGHUP(certs *httpserver.CertReloader) (stop func()) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		for {
+			select {
+			case <-hup:
+				if err := certs.Reload(); err != nil {
+					m.Logger.Error("SIGHUP: cannot reload the TLS certificate; the previous one is still served", "err", err)
+				} else {
+					m.Logger.Info("SIGHUP: TLS certificate reloaded")
+				}
+				if m.onCertReload != nil {
+					m.onCertReload()
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(hup)
+		close(done)
+		<-finished
+	}
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/callvault/callvault/internal/audit"
+	"github.com/callvault/callvault/internal/httpserver"
 )
 
 // Config is every setting of callvault. It is filled in four layers, each overriding the one
@@ -32,6 +33,15 @@ type Config struct {
 	Recipient    string `json:"recipient"`     // recorder-only node: seal with this public recipient, hold no private key
 	Region       string `json:"region"`        // default region for phone numbers (ISO 3166 alpha-2)
 	MaxUpload    int64  `json:"max_upload"`    // audio upload limit in bytes
+
+	// HTTP edge: TLS, reverse proxies and the deadline policy of every connection.
+	TLSCert           string        `json:"tls_cert"`            // HTTPS certificate (PEM, chain first); reloaded on SIGHUP
+	TLSKey            string        `json:"tls_key"`             // HTTPS private key (PEM)
+	TrustedProxies    []string      `json:"trusted_proxy"`       // CIDR ranges of reverse proxies whose X-Forwarded-For/-Proto are believed
+	ReadHeaderTimeout time.Duration `json:"http_header_timeout"` // time to send a request's headers (and a TLS handshake)
+	BodyTimeout       time.Duration `json:"http_body_timeout"`   // time to send a request's body (uploads: see UploadIdleTimeout)
+	UploadIdleTimeout time.Duration `json:"upload_idle_timeout"` // an upload sending nothing for this long is cut off
+	IdleTimeout       time.Duration `json:"http_idle_timeout"`   // a kept-alive connection without a request is closed after this
 
 	RetentionMonths int           `json:"retention_months"` // recordings are deleted this many months after they start
 	CheckpointEvery int64         `json:"checkpoint_every"` // sign an audit checkpoint every N events
@@ -63,19 +73,23 @@ const DefaultSIPAddr = "0.0.0.0:5060"
 // DefaultConfig returns the zero-configuration defaults: everything embedded in ./callvault-data.
 func DefaultConfig() Config {
 	return Config{
-		Data:            "callvault-data",
-		HTTP:            "127.0.0.1:8080",
-		Region:          "GB",
-		MaxUpload:       512 << 20,
-		RetentionMonths: 6,
-		CheckpointEvery: 100,
-		OrphanGrace:     -1,
-		JobInterval:     time.Hour,
-		LeaseTTL:        time.Minute,
-		RTPPorts:        "40000-40999",
-		Announcement:    "X-Recording-Announcement",
-		LogLevel:        "info",
-		LogFormat:       "text",
+		Data:              "callvault-data",
+		HTTP:              "127.0.0.1:8080",
+		Region:            "GB",
+		MaxUpload:         512 << 20,
+		ReadHeaderTimeout: httpserver.DefaultReadHeaderTimeout,
+		BodyTimeout:       httpserver.DefaultBodyTimeout,
+		UploadIdleTimeout: httpserver.DefaultUploadIdleTimeout,
+		IdleTimeout:       httpserver.DefaultIdleTimeout,
+		RetentionMonths:   6,
+		CheckpointEvery:   100,
+		OrphanGrace:       -1,
+		JobInterval:       time.Hour,
+		LeaseTTL:          time.Minute,
+		RTPPorts:          "40000-40999",
+		Announcement:      "X-Recording-Announcement",
+		LogLevel:          "info",
+		LogFormat:         "text",
 	}
 }
 
@@ -160,6 +174,13 @@ func settings() []setting {
 			func(c *Config) string { return c.OrphanGrace.String() }},
 		duration("job_interval", "how often background jobs (retention sweep, orphan sweep) run on the node holding their lease", func(c *Config) *time.Duration { return &c.JobInterval }),
 		duration("lease_ttl", "how long a job lease lasts without renewal; another node takes over after it", func(c *Config) *time.Duration { return &c.LeaseTTL }),
+		str("tls_cert", "serve HTTPS with this certificate (PEM, chain first); send SIGHUP to reload a renewed one", func(c *Config) *string { return &c.TLSCert }),
+		str("tls_key", "private key (PEM) of --tls-cert", func(c *Config) *string { return &c.TLSKey }),
+		list("trusted_proxy", "CIDR ranges (or IPs) of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto give the client's address and scheme; repeat the flag or separate with commas (empty: headers ignored)", func(c *Config) *[]string { return &c.TrustedProxies }),
+		duration("http_header_timeout", "time a client has to send a request's headers (and finish a TLS handshake)", func(c *Config) *time.Duration { return &c.ReadHeaderTimeout }),
+		duration("http_body_timeout", "time a client has to send a request body (a refused body is drained only this long); uploads use upload_idle_timeout once authenticated", func(c *Config) *time.Duration { return &c.BodyTimeout }),
+		duration("upload_idle_timeout", "an upload that sends nothing for this long is cut off (there is no limit on an upload's total time)", func(c *Config) *time.Duration { return &c.UploadIdleTimeout }),
+		duration("http_idle_timeout", "a kept-alive HTTP connection without a request is closed after this", func(c *Config) *time.Duration { return &c.IdleTimeout }),
 		integer("retention_rate", "most recordings the retention sweep deletes per second (0: no limit), to spare the object store", func(c *Config) *int64 { return &c.RetentionRate }),
 		{"sip", "SIPREC listen address for UDP and TCP: \"on\" for 0.0.0.0:5060, or host:port; empty or \"off\" disables SIPREC",
 			func(c *Config, v string) error {
@@ -268,13 +289,42 @@ func lookupEnv(getenv func(string) string, key string) (string, bool) {
 
 func flagName(name string) string { return strings.ReplaceAll(name, "_", "-") }
 
+// repeatable lists the list settings whose flag may be given several times (the values add up).
+var repeatable = map[string]bool{"trusted_proxy": true, "sip_allow": true, "unrecorded": true}
+
+// listFlag is a repeatable flag: each use adds comma-separated values.
+type listFlag struct {
+	def  string
+	vals []string
+}
+
+func (l *listFlag) String() string {
+	if l == nil {
+		return ""
+	}
+	if len(l.vals) == 0 {
+		return l.def
+	}
+	return strings.Join(l.vals, ",")
+}
+
+func (l *listFlag) Set(v string) error {
+	l.vals = append(l.vals, v)
+	return nil
+}
+
 // registerConfigFlags adds a flag for every setting, plus --config, to fs. Flag defaults are
 // shown in help but do not override lower layers unless the flag is given.
 func registerConfigFlags(fs *flag.FlagSet) {
 	def := DefaultConfig()
 	fs.String("config", "", "JSON config file (also CALLVAULT_CONFIG)")
 	for _, s := range settings() {
-		fs.String(flagName(s.name), s.get(&def), s.usage+" (env CALLVAULT_"+strings.ToUpper(s.name)+")")
+		usage := s.usage + " (env CALLVAULT_" + strings.ToUpper(s.name) + ")"
+		if repeatable[s.name] {
+			fs.Var(&listFlag{def: s.get(&def)}, flagName(s.name), usage)
+			continue
+		}
+		fs.String(flagName(s.name), s.get(&def), usage)
 	}
 }
 
@@ -349,6 +399,14 @@ func (c *Config) Validate() error {
 	if c.MaxUpload < 1024 {
 		return configError("max_upload", "is below 1KiB", "e.g. --max-upload 512MiB")
 	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return configError("tls_cert", "needs both tls_cert and tls_key", "give --tls-cert and --tls-key PEM files, or neither (plain HTTP, e.g. behind a TLS-terminating proxy)")
+	}
+	for _, p := range c.TrustedProxies {
+		if _, err := parsePrefix(p); err != nil {
+			return configError("trusted_proxy", fmt.Sprintf("%q is not a CIDR prefix or IP", p), "e.g. --trusted-proxy 127.0.0.1/32 --trusted-proxy 10.0.0.0/8")
+		}
+	}
 	if c.RetentionMonths < 1 || c.RetentionMonths > 1200 {
 		return configError("retention_months", fmt.Sprintf("%d is out of range 1..1200", c.RetentionMonths), "the policy's default is 6")
 	}
@@ -422,6 +480,17 @@ func parsePrefix(s string) (netip.Prefix, error) {
 		return netip.Prefix{}, err
 	}
 	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// trustedProxies returns the trusted proxy ranges (checked by Validate).
+func (c *Config) trustedProxies() []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range c.TrustedProxies {
+		if p, err := parsePrefix(s); err == nil {
+			out = append(out, p.Masked())
+		}
+	}
+	return out
 }
 
 // KeysDir is the key directory, <data>/keys unless configured.

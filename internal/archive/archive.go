@@ -130,6 +130,11 @@ func (s *Service) Ingest(ctx context.Context, req callvault.IngestRequest) (*cal
 		rec.RetainUntil = callvault.RetentionEnd(rec.StartedAt, months, nil) // calendar months in Europe/London, month-end rule
 	}
 	normalizeTimes(&rec)
+	expired := flagExpiredOnArrival(&rec, created)
+	if expired {
+		s.logger().Warn("recording expired on arrival: its retention ended before it arrived; it is stored and flagged",
+			"id", id, "source", rec.Source, "started_at", rec.StartedAt, "retain_until", rec.RetainUntil)
+	}
 	if req.Sidecar != nil {
 		if doc := req.Sidecar(); len(doc) > 0 {
 			if rec.Sidecar, err = sealSidecar(stored.fileKey, doc); err != nil {
@@ -139,18 +144,23 @@ func (s *Service) Ingest(ctx context.Context, req callvault.IngestRequest) (*cal
 		}
 	}
 
+	detail := map[string]any{
+		"source": rec.Source, "source_id": rec.SourceID, "plain_sha256": rec.PlainSHA256,
+		"stored_sha256": rec.StoredSHA256, "plain_size": rec.PlainSize, "call_id": rec.Attributes["sip_call_id"],
+		// The wrapped file key: audit verify checks the catalogue's header against it.
+		audit.DetailHeaderSHA256: audit.HeaderSHA256(rec.Header),
+	}
+	if expired {
+		detail[callvault.AttrExpiredOnArrival] = true
+		detail["retain_until"] = rec.RetainUntil.UTC().Format(time.RFC3339)
+	}
 	ev := &callvault.AuditEvent{
 		Time:      s.now(),
 		Actor:     string(req.Actor),
 		RequestID: callvault.RequestIDFrom(ctx),
 		Action:    callvault.ActionRecordingIngest,
 		Object:    "recording:" + id,
-		Detail: callvault.AuditDetail(map[string]any{
-			"source": rec.Source, "source_id": rec.SourceID, "plain_sha256": rec.PlainSHA256,
-			"stored_sha256": rec.StoredSHA256, "plain_size": rec.PlainSize, "call_id": rec.Attributes["sip_call_id"],
-			// The wrapped file key: audit verify checks the catalogue's header against it.
-			audit.DetailHeaderSHA256: audit.HeaderSHA256(rec.Header),
-		}),
+		Detail:    callvault.AuditDetail(detail),
 	}
 	if err := s.commit(ctx, &rec, ev); err != nil {
 		if callvault.IsKind(err, callvault.KindConflict) {
@@ -166,6 +176,23 @@ func (s *Service) Ingest(ctx context.Context, req callvault.IngestRequest) (*cal
 	s.afterAudit(ctx)
 	rec.Sidecar = nil
 	return &rec, true, nil
+}
+
+// flagExpiredOnArrival marks rec (callvault.AttrExpiredOnArrival) when its retention ended
+// before it arrived at now: an old call imported or uploaded late is stored and reported, never
+// silently expired. The retention sweep deletes it like any other expired recording unless it
+// is held. It reports whether rec was flagged.
+func flagExpiredOnArrival(rec *callvault.Recording, now time.Time) bool {
+	if rec.RetainUntil.After(now) {
+		return false
+	}
+	attrs := make(map[string]string, len(rec.Attributes)+1) // the caller's map is not ours to change
+	for k, v := range rec.Attributes {
+		attrs[k] = v
+	}
+	attrs[callvault.AttrExpiredOnArrival] = "true"
+	rec.Attributes = attrs
+	return true
 }
 
 // commitTimeout bounds the catalogue commit of an ingest and the lookups that settle its

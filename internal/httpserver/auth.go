@@ -85,7 +85,7 @@ func (s *Server) protect(route string, h http.HandlerFunc) http.Handler {
 				if err == errBadToken {
 					w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 					if s.onAuthFailure != nil {
-						s.onAuthFailure(r.Context(), r.RemoteAddr)
+						s.onAuthFailure(r.Context(), ClientAddr(r.Context()))
 					}
 				} else {
 					w.Header().Set("WWW-Authenticate", "Bearer")

@@ -15,11 +15,13 @@ import (
 // lingers, which also lets the client read it).
 const maxDrainBytes = 1 << 20
 
-// drainOrClose discards up to maxDrainBytes of r's remaining body. If more remains (or reading
-// fails), it marks the answer "Connection: close". Call it before writing the answer's header.
-// started says whether the handler has read from the body: a client waiting for "100 Continue"
-// has sent no body yet, and is answered without asking for it.
-func drainOrClose(w http.ResponseWriter, r *http.Request, started bool) {
+// drainOrClose discards up to maxDrainBytes of r's remaining body, within the body deadline
+// (BodyTimeout from the request's start, or from now if the body had a longer one, as an
+// upload's idle timeout). If more remains, or reading fails or times out, it marks the answer
+// "Connection: close". Call it before writing the answer's header. started says whether the
+// handler has read from the body: a client waiting for "100 Continue" has sent no body yet, and
+// is answered without asking for it.
+func (s *Server) drainOrClose(w http.ResponseWriter, r *http.Request, started bool) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return
 	}
@@ -27,7 +29,15 @@ func drainOrClose(w http.ResponseWriter, r *http.Request, started bool) {
 		w.Header().Set("Connection", "close")
 		return
 	}
-	n, err := io.CopyN(io.Discard, r.Body, maxDrainBytes+1)
+	body := io.Reader(r.Body)
+	if g := bodyGuardFrom(r.Context()); g != nil {
+		if g.eof {
+			return
+		}
+		g.shorten(time.Now().Add(s.bodyTimeout))
+		body = g // read under the guard's deadline, past any reader that would extend it
+	}
+	n, err := io.CopyN(io.Discard, body, maxDrainBytes+1)
 	if err == io.EOF && n <= maxDrainBytes {
 		return
 	}
@@ -36,44 +46,31 @@ func drainOrClose(w http.ResponseWriter, r *http.Request, started bool) {
 
 // rejectUnread answers err for a request whose body the handler has not started to read.
 func (s *Server) rejectUnread(w http.ResponseWriter, r *http.Request, err error) {
-	drainOrClose(w, r, false)
+	s.drainOrClose(w, r, false)
 	s.fail(w, r, err)
 }
 
 // rejectRead answers err for a request whose body has been partly read.
 func (s *Server) rejectRead(w http.ResponseWriter, r *http.Request, err error) {
-	drainOrClose(w, r, true)
+	s.drainOrClose(w, r, true)
 	s.fail(w, r, err)
 }
 
-// idleReader extends the connection's read deadline before every read, so an upload may take
-// as long as it needs while it makes progress, yet a client that stalls is cut off. It
-// replaces a whole-request ReadTimeout, which would kill long uploads. Once the body has ended
-// it sets no more deadlines: net/http then reads the connection in the background to notice a
-// client going away, and a deadline expiring there would cancel the request's context while
-// the archive is still committing.
+// idleReader renews the body's read deadline before every read, so an authenticated upload may
+// take as long as it needs while it makes progress, yet a client that stalls is cut off. It
+// replaces the body deadline of the deadline policy, which bounds the body's total time. Once
+// the body has ended the guard sets no more deadlines (see bodyGuard).
 type idleReader struct {
-	r       io.ReadCloser
-	rc      *http.ResponseController
+	g       *bodyGuard
 	timeout time.Duration
-	eof     bool
 }
 
 func (ir *idleReader) Read(p []byte) (int, error) {
-	if ir.eof {
-		return 0, io.EOF
-	}
-	// Setting a deadline fails only where the writer cannot reach a connection (tests with a
-	// ResponseRecorder); the read then simply has no deadline.
-	_ = ir.rc.SetReadDeadline(time.Now().Add(ir.timeout))
-	n, err := ir.r.Read(p)
-	if err == io.EOF {
-		ir.eof = true
-	}
-	return n, err
+	ir.g.setDeadline(time.Now().Add(ir.timeout))
+	return ir.g.Read(p)
 }
 
-func (ir *idleReader) Close() error { return ir.r.Close() }
+func (ir *idleReader) Close() error { return ir.g.Close() }
 
 // isTimeout reports whether err is a read deadline expiring.
 func isTimeout(err error) bool {

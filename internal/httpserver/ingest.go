@@ -31,10 +31,14 @@ type ingestResponse struct {
 	SampleRate      int              `json:"sample_rate"`
 	Channels        int              `json:"channels"`
 	Created         bool             `json:"created"`
+	// ExpiredOnArrival is true when the recording's retention had already ended when it
+	// arrived (an old call): it is stored, and the next retention sweep deletes it unless held.
+	ExpiredOnArrival bool `json:"expired_on_arrival"`
 }
 
 // handleIngest is POST /api/v1/recordings: a multipart/form-data body of a "metadata" part
-// (JSON) and an "audio" part (WAV), streamed into the archive as it arrives. It answers 201 for
+// (JSON) and an "audio" part (WAV), streamed into the archive as it arrives. The recording's
+// source is always "upload": metadata naming another source is refused with 400. It answers 201 for
 // a new recording, 200 for a retry of one already stored (same source, source ID and audio), and
 // 409 when a stored source ID comes with other audio.
 func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
@@ -51,8 +55,13 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 	}
 
 	maxBody := s.maxUpload + bodyOverhead
-	counted := &countingReader{r: &idleReader{r: r.Body, rc: http.NewResponseController(w),
-		timeout: s.uploadIdleTimeout}}
+	if r.ContentLength > maxBody {
+		// Refused before anything is read: a client waiting for "100 Continue" never gets it.
+		s.rejectUnread(w, r, callvault.Errorf(callvault.KindTooLarge,
+			"the request body is larger than %s (Content-Length %d)", formatBytes(maxBody), r.ContentLength))
+		return
+	}
+	counted := &countingReader{r: &idleReader{g: s.bodyGuard(w, r), timeout: s.uploadIdleTimeout}}
 	r.Body = http.MaxBytesReader(w, counted, maxBody)
 	mr, err := r.MultipartReader()
 	if err != nil {
@@ -63,6 +72,11 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 	parts := &uploadParts{mr: mr, body: counted, maxBody: maxBody, idleLimit: s.uploadIdleTimeout.String()}
 
 	rec, err := parts.metadata(s.decodeMetadata)
+	if err == nil {
+		// An upload is source "upload" whatever its metadata claims: a recorder token must not
+		// take a SIPREC (or import) source id and block the real recording.
+		err = callvault.AssignSource(rec, callvault.SourceUpload)
+	}
 	if err != nil {
 		s.rejectRead(w, r, err)
 		return
@@ -101,18 +115,19 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Location", "/api/v1/recordings/"+url.PathEscape(rec.ID))
 	writeJSON(w, status, ingestResponse{
-		ID:              rec.ID,
-		Source:          rec.Source,
-		SourceID:        rec.SourceID,
-		PlainSHA256:     rec.PlainSHA256,
-		StoredSHA256:    rec.StoredSHA256,
-		PlainSize:       rec.PlainSize,
-		StoredSize:      rec.StoredSize,
-		DurationSeconds: rec.Duration.Seconds(),
-		Codec:           rec.Codec,
-		SampleRate:      rec.SampleRate,
-		Channels:        rec.Channels,
-		Created:         created,
+		ID:               rec.ID,
+		Source:           rec.Source,
+		SourceID:         rec.SourceID,
+		PlainSHA256:      rec.PlainSHA256,
+		StoredSHA256:     rec.StoredSHA256,
+		PlainSize:        rec.PlainSize,
+		StoredSize:       rec.StoredSize,
+		DurationSeconds:  rec.Duration.Seconds(),
+		Codec:            rec.Codec,
+		SampleRate:       rec.SampleRate,
+		Channels:         rec.Channels,
+		Created:          created,
+		ExpiredOnArrival: rec.Attributes[callvault.AttrExpiredOnArrival] == "true",
 	})
 }
 

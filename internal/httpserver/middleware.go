@@ -56,6 +56,8 @@ func (s *Server) wrap(next http.Handler) http.Handler {
 		}
 		info := &requestInfo{}
 		r = r.WithContext(callvault.WithRequestID(withRequestInfo(r.Context(), info), id))
+		r = s.withClient(r)
+		r = s.guardBody(w, r)
 
 		h := w.Header()
 		h.Set(requestIDHeader, id)

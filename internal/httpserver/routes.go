@@ -15,7 +15,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	// The mux's own answer tells 404 from 405 and carries Allow; capture it, then rewrite it.
 	probe := &probeWriter{header: http.Header{}}
 	h.ServeHTTP(probe, r)
-	drainOrClose(w, r, false)
+	s.drainOrClose(w, r, false)
 	if probe.status == http.StatusMethodNotAllowed {
 		allow := probe.header.Get("Allow")
 		w.Header().Set("Allow", allow)

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/callvault/callvault"
@@ -25,10 +26,8 @@ const (
 	DefaultMaxUploadBytes    = 512 << 20
 	DefaultUploadIdleTimeout = time.Minute
 
-	readHeaderTimeout = 10 * time.Second
-	idleTimeout       = 2 * time.Minute
-	maxHeaderBytes    = 64 << 10
-	readyTimeout      = 5 * time.Second
+	maxHeaderBytes = 64 << 10
+	readyTimeout   = 5 * time.Second
 )
 
 // Config is what the HTTP layer needs. Zero values take the documented defaults.
@@ -45,9 +44,24 @@ type Config struct {
 	// UploadIdleTimeout cuts off an upload that sends nothing for this long; default
 	// DefaultUploadIdleTimeout. There is deliberately no limit on an upload's total time.
 	UploadIdleTimeout time.Duration
+	// ReadHeaderTimeout bounds the reading of a request's headers (and a TLS handshake); default
+	// DefaultReadHeaderTimeout.
+	ReadHeaderTimeout time.Duration
+	// BodyTimeout bounds the reading of any request body from the request's start, unless an
+	// authenticated upload's idle timeout replaces it; a refused body is drained only within it.
+	// Default DefaultBodyTimeout. See deadline.go for the whole policy.
+	BodyTimeout time.Duration
+	// IdleTimeout closes a kept-alive connection with no request for this long; default
+	// DefaultIdleTimeout.
+	IdleTimeout time.Duration
+	// TLS, if set, serves HTTPS with its certificate (reloaded with TLS.Reload).
+	TLS *CertReloader
+	// TrustedProxies are the address ranges of reverse proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed (see ClientAddr and IsSecure). Empty: none.
+	TrustedProxies []netip.Prefix
 	// OnAuthFailure, if set, is told of every request refused for a bad or revoked token
-	// (not for a missing one), with the client's address, so that repeated guessing can be
-	// audited. It must not block.
+	// (not for a missing one), with the client's IP address (ClientAddr), so that repeated
+	// guessing can be audited. It must not block.
 	OnAuthFailure func(ctx context.Context, remoteAddr string)
 	// Live, if set, pauses and resumes calls being recorded (SIPREC), for PBXs that signal
 	// pauses out of band. Without it the live routes answer 404.
@@ -64,6 +78,9 @@ type Server struct {
 	decodeMetadata    func(r io.Reader) (*callvault.Recording, error)
 	maxUpload         int64
 	uploadIdleTimeout time.Duration
+	bodyTimeout       time.Duration
+	tls               *CertReloader
+	proxies           []netip.Prefix
 	onAuthFailure     func(ctx context.Context, remoteAddr string)
 	log               *slog.Logger
 	version           string
@@ -82,6 +99,9 @@ func New(cfg Config) *Server {
 		decodeMetadata:    cfg.DecodeMetadata,
 		maxUpload:         cfg.MaxUploadBytes,
 		uploadIdleTimeout: cfg.UploadIdleTimeout,
+		bodyTimeout:       orDefault(cfg.BodyTimeout, DefaultBodyTimeout),
+		tls:               cfg.TLS,
+		proxies:           cfg.TrustedProxies,
 		log:               cfg.Logger,
 		onAuthFailure:     cfg.OnAuthFailure,
 		version:           cfg.Version,
@@ -108,12 +128,18 @@ func New(cfg Config) *Server {
 
 	s.srv = &http.Server{
 		Handler:           s.handler,
-		ReadHeaderTimeout: readHeaderTimeout,
-		IdleTimeout:       idleTimeout,
+		ReadHeaderTimeout: orDefault(cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout),
+		IdleTimeout:       orDefault(cfg.IdleTimeout, DefaultIdleTimeout),
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		// No ReadTimeout or WriteTimeout: they bound the whole request and would kill long
-		// uploads and downloads. Stalled uploads are cut off by UploadIdleTimeout instead.
+		// uploads and downloads. Bodies are bounded by the deadline policy (deadline.go).
+	}
+	if s.tls != nil {
+		// HTTP/1.1 only: the deadline policy is written and tested for it.
+		s.srv.TLSConfig = s.tls.config()
+		s.srv.Protocols = new(http.Protocols)
+		s.srv.Protocols.SetHTTP1(true)
 	}
 	return s
 }
@@ -124,8 +150,18 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Serve accepts connections on ln until Shutdown, then returns http.ErrServerClosed.
 func (s *Server) Serve(ln net.Listener) error {
 	s.log.Info("http server listening", slog.String("addr", ln.Addr().String()),
-		slog.String("version", s.version))
+		slog.Bool("tls", s.tls != nil), slog.String("version", s.version))
+	if s.tls != nil {
+		return s.srv.ServeTLS(ln, "", "")
+	}
 	return s.srv.Serve(ln)
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
 }
 
 // Shutdown stops accepting connections and waits, until ctx ends, for active requests to finish.

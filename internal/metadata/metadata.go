@@ -27,14 +27,7 @@ const (
 	MaxParties    = 50
 	MaxNumbers    = 20 // external numbers, counting external_number and external_numbers
 	MaxExtensions = 20 // extensions, counting extension and extensions
-
-	// FutureSkew is how far in the future a start or end time may be, for recorders whose
-	// clocks run ahead.
-	FutureSkew = 24 * time.Hour
 )
-
-// Earliest is the earliest start time accepted: older times are a recorder's unset clock.
-var Earliest = time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // fields lists the accepted top-level fields, for the message about an unknown one.
 const fields = "started_at, ended_at, direction, extension, extensions, external_number, external_numbers, " +
@@ -48,7 +41,11 @@ func Decode(r io.Reader, region string) (*callvault.Recording, error) {
 // DecodeAt reads one JSON object of upload metadata from r and returns the Recording it
 // describes, with only the metadata fields set. Numbers are normalised with phone.Normalize in
 // region ("" means phone.DefaultRegion); times become UTC, truncated to microseconds; an absent
-// announcement_played becomes AnnouncementUnknown. now bounds how far in the future times may be.
+// announcement_played becomes AnnouncementUnknown; a time without a zone is read as UTC (and,
+// for started_at, noted in the recording's attributes). Times are checked against now with
+// callvault.StartTimeRule's defaults: a start before its floor or in the future is refused. The
+// source may be left out: the caller assigns the source of its capture path with
+// callvault.AssignSource, which also refuses a different one.
 //
 // Errors: KindTooLarge if r holds more than MaxSize bytes, KindInvalid for anything else wrong
 // with the document, with a message naming the field. An error from r itself is returned as is.
@@ -83,6 +80,7 @@ type decoder struct {
 	dec    *json.Decoder
 	region string
 	now    time.Time
+	rule   callvault.StartTimeRule // bounds of started_at and ended_at (the defaults)
 }
 
 func invalid(format string, args ...any) error {

@@ -95,10 +95,39 @@ func TestDecodeAccepts(t *testing.T) {
 					t.Errorf("got numbers %+v parties %+v", r.ExternalNumbers, r.Parties)
 				}
 			}},
-		{"ended_at equal to started_at, within future skew, whitespace around", " \n{\"started_at\":\"2026-11-21T11:00:00Z\",\"ended_at\":\"2026-11-21T11:00:00Z\",\"source\":\"upload\",\"source_id\":\"x y\"}\n ",
+		{"ended_at equal to started_at, within future skew, whitespace around", " \n{\"started_at\":\"2026-11-20T12:04:00Z\",\"ended_at\":\"2026-11-20T12:04:00Z\",\"source\":\"upload\",\"source_id\":\"x y\"}\n ",
 			func(t *testing.T, r *callvault.Recording) {
 				if !r.EndedAt.Equal(r.StartedAt) || r.SourceID != "x y" {
 					t.Errorf("got %+v", r)
+				}
+			}},
+		{"source left out: the capture path assigns it", `{"started_at":"2026-11-20T10:00:00Z","source_id":"a"}`,
+			func(t *testing.T, r *callvault.Recording) {
+				if r.Source != "" {
+					t.Errorf("source %q, want empty", r.Source)
+				}
+			}},
+		{"started_at without zone is read as UTC and noted", `{"started_at":" 2026-11-20T10:00:00.5","ended_at":"2026-11-20T10:01:00","source":"upload","source_id":"a"}`,
+			func(t *testing.T, r *callvault.Recording) {
+				want := time.Date(2026, 11, 20, 10, 0, 0, 5e8, time.UTC)
+				if !r.StartedAt.Equal(want) || !r.EndedAt.Equal(want.Add(59500*time.Millisecond)) {
+					t.Errorf("times %v - %v, want from %v", r.StartedAt, r.EndedAt, want)
+				}
+				if r.Attributes[callvault.AttrReportedStartTime] != "2026-11-20T10:00:00.5" ||
+					r.Attributes[callvault.AttrStartTimeNote] != "started_at had no zone and was read as UTC" {
+					t.Errorf("attributes %v", r.Attributes)
+				}
+			}},
+		{"started_at with a zone is not noted", `{"started_at":"2026-11-20T10:00:00Z","source":"upload","source_id":"a"}`,
+			func(t *testing.T, r *callvault.Recording) {
+				if len(r.Attributes) != 0 {
+					t.Errorf("attributes %v, want none", r.Attributes)
+				}
+			}},
+		{"started long ago but after the floor", `{"started_at":"2000-01-01T00:00:00Z","source":"import","source_id":"a"}`,
+			func(t *testing.T, r *callvault.Recording) {
+				if r.StartedAt.Year() != 2000 {
+					t.Errorf("started %v", r.StartedAt)
 				}
 			}},
 		{"unicode names and 50 parties", `{"started_at":"2026-11-20T10:00:00Z","source":"upload","source_id":"a","parties":[` +
@@ -147,16 +176,18 @@ func TestDecodeRejects(t *testing.T) {
 		{"field case differs", base(`,"Line":"x"`), `unknown field "Line"`},
 		{"duplicate field", base(`,"source":"siprec"`), `metadata has the field "source" twice`},
 		{"missing started_at", `{"source":"upload","source_id":"a"}`, "started_at is required"},
-		{"missing source", `{"started_at":"2026-11-20T10:00:00Z","source_id":"a"}`, "source is required: upload, siprec or import"},
 		{"missing source_id", `{"started_at":"2026-11-20T10:00:00Z","source":"upload"}`, "source_id is required"},
 		{"started_at not RFC 3339", `{"started_at":"20/11/2026 10:00","source":"upload","source_id":"a"}`,
 			`started_at: "20/11/2026 10:00" is not an RFC 3339 time; use the form 2026-11-20T10:00:00Z`},
-		{"started_at without zone", `{"started_at":"2026-11-20T10:00:00","source":"upload","source_id":"a"}`, "started_at: \"2026-11-20T10:00:00\" is not an RFC 3339 time"},
+		{"started_at a date only", `{"started_at":"2026-11-20","source":"upload","source_id":"a"}`, "started_at: \"2026-11-20\" is not an RFC 3339 time"},
 		{"started_at a number", `{"started_at":1763632800,"source":"upload","source_id":"a"}`, "started_at must be a string"},
 		{"ended_at malformed", base(`,"ended_at":"tomorrow"`), `ended_at: "tomorrow" is not an RFC 3339 time`},
 		{"ended before started", base(`,"ended_at":"2026-11-20T09:59:59Z"`), "ended_at 2026-11-20T09:59:59Z is before started_at 2026-11-20T10:00:00Z"},
-		{"started before 1990", `{"started_at":"1970-01-01T00:00:00Z","source":"upload","source_id":"a"}`, "started_at 1970-01-01T00:00:00Z is before 1990"},
-		{"started in the future", `{"started_at":"2026-11-21T12:00:01Z","source":"upload","source_id":"a"}`, "started_at 2026-11-21T12:00:01Z is more than 24 hours in the future"},
+		{"started in 1970", `{"started_at":"1970-01-01T00:00:00Z","source":"upload","source_id":"a"}`, "started_at 1970-01-01T00:00:00Z is before 2000-01-01"},
+		{"started just before the floor", `{"started_at":"1999-12-31T23:59:59Z","source":"upload","source_id":"a"}`, "started_at 1999-12-31T23:59:59Z is before 2000-01-01"},
+		{"zone-less start in 1970", `{"started_at":"1970-01-01T00:00:00","source":"upload","source_id":"a"}`, "started_at 1970-01-01T00:00:00Z is before 2000-01-01"},
+		{"started in the future", `{"started_at":"2026-11-20T12:05:01Z","source":"upload","source_id":"a"}`, "started_at 2026-11-20T12:05:01Z is 5m1s in the future"},
+		{"ended in the future", `{"started_at":"2026-11-20T12:00:00Z","ended_at":"2026-11-21T12:00:00Z","source":"upload","source_id":"a"}`, "ended_at 2026-11-21T12:00:00Z is 24h0m0s in the future"},
 		{"direction unknown", base(`,"direction":"sideways"`), `direction "sideways" is not allowed; use inbound, outbound or internal`},
 		{"source unknown", `{"started_at":"2026-11-20T10:00:00Z","source":"ftp","source_id":"a"}`, `source "ftp" is not allowed; use upload, siprec or import`},
 		{"announcement unknown", base(`,"announcement_played":"true"`), `announcement_played "true" is not allowed; use yes, no or unknown`},

@@ -74,11 +74,11 @@ func (d *decoder) recording() (*callvault.Recording, error) {
 	if strings.TrimSpace(started) == "" {
 		return nil, invalid("started_at is required: the call's start time in RFC 3339 form, e.g. %s", timeExample)
 	}
-	if rec.StartedAt, err = d.time("started_at", started); err != nil {
+	if err = d.startedAt(rec, started); err != nil {
 		return nil, err
 	}
 	if strings.TrimSpace(ended) != "" {
-		if rec.EndedAt, err = d.time("ended_at", ended); err != nil {
+		if rec.EndedAt, _, err = d.time("ended_at", ended); err != nil {
 			return nil, err
 		}
 		if rec.EndedAt.Before(rec.StartedAt) {

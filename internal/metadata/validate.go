@@ -35,22 +35,52 @@ func text(field, s string, max int) (string, error) {
 	return s, nil
 }
 
-// time parses an RFC 3339 time and checks it is plausible for a call.
-func (d *decoder) time(field, s string) (time.Time, error) {
-	t, err := time.Parse(timeLayout, strings.TrimSpace(s))
+// zonelessLayout is a time as RFC 3339 writes it but without a zone (a fraction of a second may
+// follow the seconds): recorders send it, and it is read as UTC, with a note on the recording.
+const zonelessLayout = "2006-01-02T15:04:05"
+
+// zonelessNote is the recording's AttrStartTimeNote for a start time without a zone.
+const zonelessNote = "started_at had no zone and was read as UTC"
+
+// time parses an RFC 3339 time, or one without a zone (read as UTC; zoneless is then true), and
+// checks it with the start-time rule that every capture path shares (callvault.StartTimeRule):
+// not before the rule's floor, not in the future beyond its skew.
+func (d *decoder) time(field, s string) (t time.Time, zoneless bool, err error) {
+	s = strings.TrimSpace(s)
+	t, err = time.Parse(timeLayout, s)
 	if err != nil {
-		return time.Time{}, invalid("%s: %s is not an RFC 3339 time; use the form %s (UTC) or 2026-11-20T10:00:00+01:00",
-			field, quote(s), timeExample)
+		if t, err = time.Parse(zonelessLayout, s); err != nil {
+			return time.Time{}, false, invalid("%s: %s is not an RFC 3339 time; use the form %s (UTC) or 2026-11-20T10:00:00+01:00",
+				field, quote(s), timeExample)
+		}
+		zoneless = true
 	}
 	t = t.UTC().Truncate(time.Microsecond)
-	if t.Before(Earliest) {
-		return time.Time{}, invalid("%s %s is before %d; check the recorder's clock", field, t.Format(timeLayout), Earliest.Year())
+	if err := d.rule.Check(d.now, t); err != nil {
+		if field != "started_at" {
+			return time.Time{}, false, invalid("%s", strings.Replace(callvault.ErrorMessage(err), "started_at", field, 1))
+		}
+		return time.Time{}, false, err
 	}
-	if t.After(d.now.Add(FutureSkew)) {
-		return time.Time{}, invalid("%s %s is more than %d hours in the future; check the recorder's clock",
-			field, t.Format(timeLayout), int(FutureSkew.Hours()))
+	return t, zoneless, nil
+}
+
+// startedAt sets rec.StartedAt from the started_at text s. A time without a zone is read as UTC
+// and noted on the recording (AttrReportedStartTime keeps the text as sent).
+func (d *decoder) startedAt(rec *callvault.Recording, s string) error {
+	t, zoneless, err := d.time("started_at", s)
+	if err != nil {
+		return err
 	}
-	return t, nil
+	rec.StartedAt = t
+	if zoneless {
+		if rec.Attributes == nil {
+			rec.Attributes = map[string]string{}
+		}
+		rec.Attributes[callvault.AttrReportedStartTime] = strings.TrimSpace(s)
+		rec.Attributes[callvault.AttrStartTimeNote] = zonelessNote
+	}
+	return nil
 }
 
 // oneOf lists allowed values for a message: "a, b or c".
@@ -78,12 +108,14 @@ func direction(s string) (callvault.Direction, error) {
 	return d, nil
 }
 
+// sourceOf checks the source the metadata claims. It may be left out (""): the source of a
+// recording is the path it came through, which the caller assigns with callvault.AssignSource.
 func sourceOf(s string) (callvault.Source, error) {
 	allowed := oneOf(callvault.SourceUpload, callvault.SourceSIPREC, callvault.SourceImport)
 	src := callvault.Source(strings.TrimSpace(s))
 	switch {
 	case src == "":
-		return "", invalid("source is required: %s", allowed)
+		return "", nil
 	case !src.Valid():
 		return "", invalid("source %s is not allowed; use %s", quote(s), allowed)
 	}
