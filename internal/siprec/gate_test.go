@@ -283,23 +283,7 @@ func TestStalledTCPConnectionsAreClosed(t *testing.T) {
 	}
 
 	// A real call over TCP, while the stalled connections are open.
-	tc := dial("127.0.0.1")
-	defer tc.Close()
-	sc := &sipConn{t: t, c: tc, r: bufio.NewReader(tc), local: tc.LocalAddr().String()}
-	uri := "sip:srs@" + addr
-	body := multipartBody(crlf(sdpOffer("sendonly", "96", "97")), string(readTestdata(t, "rfc7865.xml")))
-	common := func(cseq string) []string {
-		return []string{"Via: SIP/2.0/TCP " + sc.local + ";branch=z9hG4bK" + callvault.NewID()[:12],
-			"From: <sip:src@" + sc.local + ">;tag=tcp1", "Call-ID: tcp-real-1", "CSeq: " + cseq, "Max-Forwards: 70"}
-	}
-	sc.send("INVITE "+uri+" SIP/2.0", append(common("1 INVITE"), "To: <"+uri+">", "Contact: <sip:src@"+sc.local+";transport=tcp>;+sip.src",
-		"Require: siprec", "Content-Type: multipart/mixed;boundary=b"), []byte(body))
-	res := sc.response()
-	if res.code != 200 {
-		t.Fatalf("INVITE over TCP: %d, want 200", res.code)
-	}
-	to := res.header.Get("To")
-	sc.send("ACK "+uri+" SIP/2.0", append(common("1 ACK"), "To: "+to), nil)
+	call := startTCPCall(t, h, dial("127.0.0.1"), "tcp-real-1")
 	a := waitSession(t, h)
 	sendRTP(t, a.ports, [][]byte{make([]byte, 160*10), make([]byte, 160*10)}, nil, never)
 
@@ -313,15 +297,93 @@ func TestStalledTCPConnectionsAreClosed(t *testing.T) {
 		t.Errorf("stalled connections closed after %v, want about %v", d, timeout)
 	}
 	// The real call's connection outlived them: its BYE comes over it.
-	sc.send("BYE "+uri+" SIP/2.0", append(common("2 BYE"), "To: "+to), nil)
-	if res := sc.response(); res.code != 200 {
-		t.Fatalf("BYE over TCP: %d, want 200", res.code)
-	}
+	call.bye()
 	if st := waitStored(t, h); st.rec.Attributes["sip_call_id"] != "tcp-real-1" {
 		t.Errorf("stored %v, want the TCP call", st.rec.Attributes)
 	}
 	if h.errorCount(t, errConnTimeout) < 50 {
 		t.Errorf("errors_total{kind=conn_timeout} = %v, want 50", h.errorCount(t, errConnTimeout))
+	}
+}
+
+// tcpCall is a recording session set up over one TCP connection.
+type tcpCall struct {
+	sc      *sipConn
+	uri, to string
+	common  func(cseq string) []string
+}
+
+// startTCPCall sends an INVITE over c, checks the 200 OK and acknowledges it.
+func startTCPCall(t *testing.T, h *harness, c net.Conn, callID string) *tcpCall {
+	t.Helper()
+	sc := &sipConn{t: t, c: c, r: bufio.NewReader(c), local: c.LocalAddr().String()}
+	call := &tcpCall{sc: sc, uri: "sip:srs@" + h.srv.TCPAddr().String()}
+	call.common = func(cseq string) []string {
+		return []string{"Via: SIP/2.0/TCP " + sc.local + ";branch=z9hG4bK" + callvault.NewID()[:12],
+			"From: <sip:src@" + sc.local + ">;tag=tcp1", "Call-ID: " + callID, "CSeq: " + cseq, "Max-Forwards: 70"}
+	}
+	body := multipartBody(crlf(sdpOffer("sendonly", "96", "97")), string(readTestdata(t, "rfc7865.xml")))
+	sc.send("INVITE "+call.uri+" SIP/2.0", append(call.common("1 INVITE"), "To: <"+call.uri+">", "Contact: <sip:src@"+sc.local+";transport=tcp>;+sip.src",
+		"Require: siprec", "Content-Type: multipart/mixed;boundary=b"), []byte(body))
+	res := sc.response()
+	if res.code != 200 {
+		t.Fatalf("INVITE over TCP: %d, want 200", res.code)
+	}
+	call.to = res.header.Get("To")
+	sc.send("ACK "+call.uri+" SIP/2.0", append(call.common("1 ACK"), "To: "+call.to), nil)
+	return call
+}
+
+// bye ends the call over its connection and checks the 200 OK.
+func (c *tcpCall) bye() {
+	c.sc.t.Helper()
+	c.sc.send("BYE "+c.uri+" SIP/2.0", append(c.common("2 BYE"), "To: "+c.to), nil)
+	if res := c.sc.response(); res.code != 200 {
+		c.sc.t.Fatalf("BYE over TCP: %d, want 200", res.code)
+	}
+}
+
+// TestIdleTCPConnectionKeptForItsDialog: IdleTimeout closes a connection without a live
+// dialog, but not the one a live call was set up over: its in-dialog requests must come over
+// it (over another connection they get 403).
+func TestIdleTCPConnectionKeptForItsDialog(t *testing.T) {
+	h := startHarness(t, func(c *Config) { c.IdleTimeout = 200 * time.Millisecond })
+	addr := h.srv.TCPAddr().String()
+	callConn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer callConn.Close()
+	call := startTCPCall(t, h, callConn, "tcp-idle-1")
+	a := waitSession(t, h)
+	sendRTP(t, a.ports, [][]byte{make([]byte, 160*10), make([]byte, 160*10)}, nil, never)
+	// Another connection, opened after the call's last message, sends one and falls idle: once
+	// the server has closed it, the call's connection has been idle longer than IdleTimeout.
+	other, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	fmt.Fprintf(other, "OPTIONS sip:srs@%s SIP/2.0\r\nVia: SIP/2.0/TCP %s;branch=z9hG4bKidle\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:srs@x>\r\nCall-ID: idle-1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n", addr, other.LocalAddr())
+	other.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if got, err := io.ReadAll(other); err != nil || !strings.HasPrefix(string(got), "SIP/2.0 200") {
+		t.Fatalf("idle connection: read %q, %v; want the OPTIONS answered, then closed", got, err)
+	}
+	waitErrors(t, h, errConnTimeout, 1)
+	// The dialog's BYE over another connection from the same address is refused.
+	second, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	sc2 := &sipConn{t: t, c: second, r: bufio.NewReader(second), local: second.LocalAddr().String()}
+	sc2.send("BYE "+call.uri+" SIP/2.0", append(call.common("2 BYE"), "To: "+call.to), nil)
+	if res := sc2.response(); res.code != 403 {
+		t.Errorf("the dialog's BYE over another connection: %d, want 403", res.code)
+	}
+	call.bye()
+	if st := waitStored(t, h); st.rec.Attributes["end_reason"] != endBYE {
+		t.Errorf("attributes %v, want end_reason bye", st.rec.Attributes)
 	}
 }
 
