@@ -119,10 +119,7 @@ func (c *gatedPacketConn) ReadFrom(b []byte) (int, net.Addr, error) {
 			c.s.refused("siprec: datagram from a source not allowed", addr.String(), n, "not in the allow-list")
 			continue
 		}
-		reply := func(res []byte) {
-			c.PacketConn.SetWriteDeadline(time.Now().Add(c.s.cfg.MessageTimeout))
-			c.PacketConn.WriteTo(res, addr)
-		}
+		reply := func(res []byte) { c.PacketConn.WriteTo(res, addr) } // (a datagram's write does not block)
 		if c.s.admit(b[:n], addr.String(), reply) {
 			return n, addr, nil
 		}
