@@ -3,6 +3,7 @@ package siprec
 import (
 	"bytes"
 	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -80,6 +81,44 @@ func FuzzStatelessResponse(f *testing.F) {
 			case name != "Via" && name != "From" && name != "To" && name != "Call-ID" && name != "CSeq" && name != "Warning" && name != "Content-Length":
 				t.Fatalf("header %q copied into %q", name, s)
 			}
+		}
+	})
+}
+
+// BenchmarkGate measures what the gate adds per message: its parse and checks of an INVITE
+// of a recording session, against sipgo's own parse of it (which follows in any case).
+func BenchmarkGate(b *testing.B) {
+	srv, err := New(Config{Archive: newFakeArchive(), UDPAddr: "127.0.0.1:0", MediaIP: "127.0.0.1"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := multipartBody(crlf(sdpOffer("sendonly", "96", "97")), string(readTestdata(b, "rfc7865.xml")))
+	msg := []byte("INVITE sip:srs@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\n" +
+		"To: <sip:srs@x>\r\nCall-ID: c1\r\nCSeq: 1 INVITE\r\nContact: <sip:a@127.0.0.1>;+sip.src\r\nRequire: siprec\r\n" +
+		"Content-Type: multipart/mixed;boundary=b\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body)
+	b.Run("baseline sipgo parse", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := srv.parser.ParseSIP(msg); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("gate admit", func(b *testing.B) {
+		for b.Loop() {
+			if !srv.admit(msg, "127.0.0.1:5060", nil) {
+				b.Fatal("refused")
+			}
+		}
+	})
+	b.Run("gate framing (TCP) and admit", func(b *testing.B) {
+		l := srv.gateListener(nil, nil)
+		c := &gatedConn{Conn: discardConn{}, l: l, remote: "127.0.0.1:5060", first: true, msgStart: time.Now()}
+		for b.Loop() {
+			c.frame(msg)
+			if len(c.out) != 1 {
+				b.Fatal("not framed")
+			}
+			c.out = c.out[:0]
 		}
 	})
 }
