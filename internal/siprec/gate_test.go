@@ -3,6 +3,7 @@ package siprec
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -463,4 +464,28 @@ func TestLargeUDPMessage(t *testing.T) {
 	if got := sendRaw(t, c, msg, 5*time.Second); got != 200 {
 		t.Errorf("INVITE of %d bytes over UDP: %d, want 200", len(msg), got)
 	}
+}
+
+// TestStalledTLSHandshakeIsClosed: a connection to the TLS port that starts a handshake and
+// stalls is closed after MessageTimeout.
+func TestStalledTLSHandshakeIsClosed(t *testing.T) {
+	cert, _ := selfSigned(t)
+	h := startHarness(t, func(c *Config) {
+		c.UDPAddr, c.TCPAddr = "", ""
+		c.TLSAddr = "127.0.0.1:0"
+		c.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		c.MessageTimeout = 300 * time.Millisecond
+	})
+	c, err := net.Dial("tcp", h.srv.TLSAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write([]byte{0x16, 0x03, 0x01, 0x02}) // the start of a ClientHello record
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_, err = io.Copy(io.Discard, c)
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Fatal("a stalled TLS handshake was kept open for 10 s")
+	}
+	waitErrors(t, h, errConnTimeout, 1)
 }
