@@ -161,7 +161,7 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		// The same INVITE again (a retransmission on a new transaction): repeat the answer,
 		// but only to the dialog's own client.
 		existing.mu.Lock()
-		answer, tag, same := existing.answer, existing.localTag, fromTag(req) == existing.remoteTag
+		answer, tag, same := existing.answer, existing.localTag, fromTag(req) == existing.remoteTag && existing.sameOrigin(req)
 		existing.mu.Unlock()
 		if !same {
 			s.reject(tx, req, 400, "Bad Request", errBadRequest, sip.NewHeader("Warning", `399 callvault "Call-ID in use by another dialog"`))

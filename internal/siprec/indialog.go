@@ -12,10 +12,10 @@ import (
 
 // inDialog returns the session of an in-dialog request (re-INVITE, UPDATE, BYE, CANCEL), or
 // answers the request and returns nil. The Call-ID alone is no proof: the request must come
-// from an allowed address, and from where the dialog was set up (403, see sameOrigin), and
-// carry the dialog's tags (481), and a request with a CSeq
-// below the dialog's last one is out of order (500, RFC 3261 section 12.2.2). Without these,
-// anyone who learnt a Call-ID could end, pause or rewrite the metadata of a recording.
+// from an allowed address and from where the dialog was set up (403, see sameOrigin), and
+// carry the dialog's tags (481); a request with a CSeq below the dialog's last one is out of
+// order (500, RFC 3261 section 12.2.2). Without these, anyone who learnt a Call-ID could end,
+// pause or rewrite the metadata of a recording.
 func (s *Server) inDialog(req *sip.Request, tx sip.ServerTransaction) *session {
 	ss := s.session(req)
 	switch {

@@ -70,10 +70,14 @@ func (s *Server) refused(msg, source string, size int, reason string, attrs ...a
 
 // quietHandler is the handler of sipgo's own logger. sipgo logs a message it cannot parse
 // whole, at ERROR, with the message's text (names, numbers, metadata) in the "data" attribute.
-// Messages reach sipgo only after the gate has parsed them (see gate), so this is a second
-// line of defence: every "data" attribute is dropped, and errors of single connections (a
+// Messages reach sipgo only after the gate has parsed them (see admit), so this is a second
+// line of defence: attributes that may quote a message are dropped, and errors of single connections (a
 // peer's timeout or reset) are debug lines.
 type quietHandler struct{ slog.Handler }
+
+// quietKeys are the attributes of sipgo's log records that may quote a message: the whole of
+// it, or its start line (whose Request-URI may be a phone number).
+var quietKeys = map[string]bool{"data": true, "msg": true, "req": true, "res": true}
 
 func (h quietHandler) Handle(ctx context.Context, r slog.Record) error {
 	level := r.Level
@@ -82,7 +86,7 @@ func (h quietHandler) Handle(ctx context.Context, r slog.Record) error {
 	}
 	out := slog.NewRecord(r.Time, level, "sipgo: "+r.Message, r.PC)
 	r.Attrs(func(a slog.Attr) bool {
-		if a.Key != "data" && a.Key != "msg" {
+		if !quietKeys[a.Key] {
 			out.AddAttrs(a)
 		}
 		return true
@@ -96,7 +100,7 @@ func (h quietHandler) Handle(ctx context.Context, r slog.Record) error {
 func (h quietHandler) WithAttrs(as []slog.Attr) slog.Handler {
 	keep := make([]slog.Attr, 0, len(as))
 	for _, a := range as {
-		if a.Key != "data" && a.Key != "msg" {
+		if !quietKeys[a.Key] {
 			keep = append(keep, a)
 		}
 	}

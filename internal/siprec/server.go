@@ -75,7 +75,11 @@ func New(cfg Config) (*Server, error) {
 	quiet := slog.New(quietHandler{cfg.Logger.Handler()})
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent("callvault"), sipgo.WithUserAgentParser(parser),
 		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(quiet)),
-		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(quiet)))
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(quiet),
+			// (sipgo's default logs the response to slog's default logger)
+			sip.WithTransactionLayerUnhandledResponseHandler(func(r *sip.Response) {
+				quiet.Debug("response matching no transaction (a retransmission)", "status", r.StatusCode)
+			})))
 	if err != nil {
 		return nil, callvault.WrapError(callvault.KindInternal, err, "siprec: cannot create the SIP user agent")
 	}
