@@ -17,6 +17,7 @@ import (
 
 	"github.com/callvault/callvault/internal/audit"
 	"github.com/callvault/callvault/internal/httpserver"
+	"github.com/callvault/callvault/internal/siprec"
 )
 
 // Config is every setting of callvault. It is filled in four layers, each overriding the one
@@ -60,6 +61,12 @@ type Config struct {
 	Unrecorded   []string `json:"unrecorded"`          // extensions, numbers, SIP URIs never recorded (payment lines)
 	Announcement string   `json:"announcement_header"` // SIP header carrying announcement evidence
 
+	SIPIdleTimeout    time.Duration `json:"sip_idle_timeout"`    // close an idle SIP TCP/TLS connection without a live dialog
+	SIPMessageTimeout time.Duration `json:"sip_message_timeout"` // a SIP message must arrive whole this soon after its first byte
+	SIPMaxConns       int64         `json:"sip_max_conns"`       // SIP TCP/TLS connections open at once per source address
+	SIPAckTimeout     time.Duration `json:"sip_ack_timeout"`     // release a new session whose 200 OK is not acknowledged
+	SIPMaxPending     int64         `json:"sip_max_pending"`     // sessions per source address awaiting their ACK
+
 	Metrics   string `json:"metrics"`    // Prometheus metrics listen address; "" = off
 	LogLevel  string `json:"log_level"`  // debug, info, warn, error
 	LogFormat string `json:"log_format"` // text or json
@@ -88,6 +95,12 @@ func DefaultConfig() Config {
 		LeaseTTL:          time.Minute,
 		RTPPorts:          "40000-40999",
 		Announcement:      "X-Recording-Announcement",
+
+		SIPIdleTimeout:    siprec.DefaultIdleTimeout,
+		SIPMessageTimeout: siprec.DefaultMessageTimeout,
+		SIPMaxConns:       siprec.DefaultMaxConnsPerSource,
+		SIPAckTimeout:     siprec.DefaultAckTimeout,
+		SIPMaxPending:     siprec.DefaultMaxPendingPerSource,
 		LogLevel:          "info",
 		LogFormat:         "text",
 	}
@@ -200,9 +213,14 @@ func settings() []setting {
 		str("sip_key", "TLS private key (PEM) for SIPREC over TLS", func(c *Config) *string { return &c.SIPKey }),
 		str("media_ip", "IP address for RTP media (default: the SIP listen address, or 127.0.0.1)", func(c *Config) *string { return &c.MediaIP }),
 		str("rtp_ports", "RTP port range min-max", func(c *Config) *string { return &c.RTPPorts }),
-		list("sip_allow", "comma-separated CIDR prefixes allowed to send SIPREC sessions (empty: any)", func(c *Config) *[]string { return &c.SIPAllow }),
+		list("sip_allow", "comma-separated CIDR prefixes allowed to send SIPREC sessions; set it to the SBCs' addresses in production (empty: any host)", func(c *Config) *[]string { return &c.SIPAllow }),
 		list("unrecorded", "comma-separated extensions, numbers and SIP URIs that are never recorded (payment lines)", func(c *Config) *[]string { return &c.Unrecorded }),
 		str("announcement_header", "SIP header that carries announcement evidence", func(c *Config) *string { return &c.Announcement }),
+		duration("sip_idle_timeout", "close a SIP TCP/TLS connection idle this long (one that carries a live call stays open)", func(c *Config) *time.Duration { return &c.SIPIdleTimeout }),
+		duration("sip_message_timeout", "a SIP message (and a TLS handshake) must arrive whole this soon after its first byte, or its connection is closed; also each write's deadline", func(c *Config) *time.Duration { return &c.SIPMessageTimeout }),
+		integer("sip_max_conns", "SIP TCP/TLS connections open at once from one address; more are closed on arrival", func(c *Config) *int64 { return &c.SIPMaxConns }),
+		duration("sip_ack_timeout", "release a new recording session (and its RTP ports) whose 200 OK is not acknowledged this soon", func(c *Config) *time.Duration { return &c.SIPAckTimeout }),
+		integer("sip_max_pending", "recording sessions from one address answered and not yet acknowledged; more INVITEs get 503", func(c *Config) *int64 { return &c.SIPMaxPending }),
 		str("metrics", "listen address for Prometheus metrics at /metrics (keep it on a private network); empty disables", func(c *Config) *string { return &c.Metrics }),
 		str("log_level", "log level: debug, info, warn, error", func(c *Config) *string { return &c.LogLevel }),
 		str("log_format", "log format: text or json", func(c *Config) *string { return &c.LogFormat }),
@@ -437,6 +455,12 @@ func (c *Config) Validate() error {
 		if _, err := netip.ParseAddr(c.MediaIP); err != nil {
 			return configError("media_ip", fmt.Sprintf("%q is not an IP address", c.MediaIP), "e.g. --media-ip 192.0.2.10")
 		}
+	}
+	if c.SIPMaxConns < 1 || c.SIPMaxConns > 1<<20 {
+		return configError("sip_max_conns", fmt.Sprintf("%d is out of range 1..1048576", c.SIPMaxConns), "e.g. --sip-max-conns 32")
+	}
+	if c.SIPMaxPending < 1 || c.SIPMaxPending > 1<<20 {
+		return configError("sip_max_pending", fmt.Sprintf("%d is out of range 1..1048576", c.SIPMaxPending), "e.g. --sip-max-pending 16")
 	}
 	for _, p := range c.SIPAllow {
 		if _, err := parsePrefix(p); err != nil {

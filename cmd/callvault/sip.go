@@ -26,19 +26,24 @@ func (m *Main) startSIP(ctx context.Context, reg prometheus.Registerer) (*siprec
 		allow = append(allow, pfx)
 	}
 	sc := siprec.Config{
-		Archive:            m.Archive,
-		UDPAddr:            cfg.SIP,
-		TCPAddr:            cfg.SIP,
-		TLSAddr:            cfg.SIPTLS,
-		MediaIP:            cfg.MediaIP,
-		RTPPortMin:         lo,
-		RTPPortMax:         hi,
-		AllowFrom:          allow,
-		Unrecorded:         cfg.Unrecorded,
-		AnnouncementHeader: cfg.Announcement,
-		Region:             cfg.Region,
-		Logger:             m.Logger.With("component", "siprec"),
-		Metrics:            reg,
+		Archive:             m.Archive,
+		UDPAddr:             cfg.SIP,
+		TCPAddr:             cfg.SIP,
+		TLSAddr:             cfg.SIPTLS,
+		MediaIP:             cfg.MediaIP,
+		RTPPortMin:          lo,
+		RTPPortMax:          hi,
+		AllowFrom:           allow,
+		Unrecorded:          cfg.Unrecorded,
+		AnnouncementHeader:  cfg.Announcement,
+		Region:              cfg.Region,
+		IdleTimeout:         cfg.SIPIdleTimeout,
+		MessageTimeout:      cfg.SIPMessageTimeout,
+		MaxConnsPerSource:   int(cfg.SIPMaxConns),
+		AckTimeout:          cfg.SIPAckTimeout,
+		MaxPendingPerSource: int(cfg.SIPMaxPending),
+		Logger:              m.Logger.With("component", "siprec"),
+		Metrics:             reg,
 		OnEvent: func(ctx context.Context, ev callvault.AuditEvent) {
 			if err := m.Catalogue.AppendAudit(ctx, &ev); err != nil {
 				m.Logger.Error("cannot audit a SIPREC event", "action", ev.Action, "object", ev.Object, "err", err)

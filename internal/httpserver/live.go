@@ -9,7 +9,8 @@ import (
 
 // LiveControl pauses and resumes the recording of a call in progress. session is the SIP Call-ID
 // or the recording session id. Errors: KindNotFound for no such live session, KindConflict when
-// it is already in that state.
+// it is already in that state or when a recording session id is shared by several live calls
+// (the message names their Call-IDs, so that the caller can choose; 409).
 type LiveControl interface {
 	Pause(ctx context.Context, session string, actor callvault.Actor) error
 	Resume(ctx context.Context, session string, actor callvault.Actor) error

@@ -21,6 +21,12 @@ const (
 	DefaultRegion             = "GB"
 	DefaultRTPPortMin         = 20000
 	DefaultRTPPortMax         = 29999
+
+	DefaultIdleTimeout         = 2 * time.Minute
+	DefaultMessageTimeout      = 10 * time.Second
+	DefaultMaxConnsPerSource   = 32
+	DefaultAckTimeout          = 5 * time.Second
+	DefaultMaxPendingPerSource = 16
 )
 
 // Config configures a Server. Archive and at least one of UDPAddr, TCPAddr and TLSAddr are
@@ -42,6 +48,13 @@ type Config struct {
 	RTPTimeout         time.Duration // end a call after this long without media (never while paused)
 	MaxBodyBytes       int           // largest SIP body accepted; default 64 KiB
 	Region             string        // region for numbers without a country code; default GB
+
+	// Limits that keep one peer from holding what others need (defaults in brackets).
+	IdleTimeout         time.Duration // close a TCP/TLS connection idle this long, unless a live dialog uses it [2m]
+	MessageTimeout      time.Duration // a message (and a TLS handshake) must arrive whole this soon after its first byte; also each write's deadline [10s]
+	MaxConnsPerSource   int           // TCP/TLS connections open at once from one address [32]
+	AckTimeout          time.Duration // end a new session whose 200 OK is not acknowledged this soon, releasing its ports [5s]
+	MaxPendingPerSource int           // sessions from one address answered and not yet acknowledged; more get 503 [16]
 
 	Logger  *slog.Logger
 	Metrics prometheus.Registerer // may be nil
@@ -71,6 +84,21 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = DefaultIdleTimeout
+	}
+	if c.MessageTimeout <= 0 {
+		c.MessageTimeout = DefaultMessageTimeout
+	}
+	if c.MaxConnsPerSource <= 0 {
+		c.MaxConnsPerSource = DefaultMaxConnsPerSource
+	}
+	if c.AckTimeout <= 0 {
+		c.AckTimeout = DefaultAckTimeout
+	}
+	if c.MaxPendingPerSource <= 0 {
+		c.MaxPendingPerSource = DefaultMaxPendingPerSource
 	}
 	if c.Region == "" {
 		c.Region = DefaultRegion

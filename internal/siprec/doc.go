@@ -29,7 +29,9 @@
 //
 // Timers: over UDP the 200 OK of an INVITE or re-INVITE is retransmitted from T1 (500 ms),
 // doubling up to T2 (4 s), until the ACK arrives (RFC 3261 section 13.3.1.4). Without an ACK
-// after 64*T1 the session ends (a new session stores nothing) and the client gets a BYE. A call
+// the session ends (a new session stores nothing) and the client gets a BYE: a new session
+// after Config.AckTimeout (5 s), releasing its RTP ports, a re-INVITE after 64*T1. One address
+// may have Config.MaxPendingPerSource new sessions awaiting their ACK; more INVITEs get 503. A call
 // without media for Config.RTPTimeout (never while paused or on hold) is finalised, audited
 // (action "recording.ended", detail reason "rtp_timeout") and ended with a BYE carrying a
 // Reason header.
@@ -39,8 +41,9 @@
 // recorder takes) pauses the recording; the next offer that sends resumes it. The API
 // (Server.Pause, Resume) pauses independently; the recording goes on once neither holds it.
 //
-// In-dialog requests (re-INVITE, UPDATE, BYE, CANCEL, ACK) are taken only from an allowed
-// address and with the dialog's From and To tags (else 403 or 481), and in CSeq order (a lower
+// In-dialog requests (re-INVITE, UPDATE, BYE, CANCEL, ACK) are taken only from the address
+// (over TCP and TLS, the connection) that set the dialog up and with the dialog's From and To
+// tags (else 403 or 481), and in CSeq order (a lower
 // CSeq gets 500, RFC 3261 section 12.2.2). Each media stream takes packets from the offer's
 // connection address or the address the INVITE came from (an SBC behind NAT) only, the port of
 // the first packet then latched, or from the first source when neither is known; others are
@@ -55,6 +58,13 @@
 // so the cut is never earlier than that. Everything after the cut is discarded. The session is
 // no longer counted as active; it answers the client's requests (declining the streams) until
 // RTPTimeout has passed, and then ends with a BYE.
+//
+// The gate (listen.go) meets every datagram and connection before sipgo does: sources outside
+// Config.AllowFrom are dropped unread; TCP and TLS connections are capped per address and have
+// deadlines on every read and write (a message must arrive whole within MessageTimeout, an
+// idle connection without a live dialog lasts IdleTimeout); messages are framed and parsed, a
+// malformed request is answered 400 and an oversized one 513 statelessly; refusals are logged
+// as rate-limited lines with source, size and reason, never the message.
 //
 // A recording the archive refuses or fails to store is audited (recording.failed) as well as
 // logged and counted.

@@ -29,11 +29,11 @@ var errIngestReturned = errors.New("siprec: the archive stopped reading the reco
 // reject answers a request that cannot be served, counting it by kind.
 func (s *Server) reject(tx sip.ServerTransaction, req *sip.Request, code int, reason, kind string, hdrs ...sip.Header) {
 	s.metrics.error(kind)
-	s.log.Info("siprec: request rejected", "method", req.Method, "call_id", callID(req), "status", code, "reason", reason, "source", req.Source())
+	s.refused("siprec: request rejected", req.Source(), len(req.Body()), reason, "method", req.Method, "call_id", callID(req), "status", code)
 	s.respond(tx, req, code, reason, nil, hdrs...)
 }
 
-// rejectErr maps a parsing error to a SIP status: unsupported media 415 or 488, too large 413,
+// rejectErr maps a parsing error to a SIP status: unsupported media 415 or 488, too large 513,
 // anything else 400.
 func (s *Server) rejectErr(tx sip.ServerTransaction, req *sip.Request, err error, sdpStage bool) {
 	msg := callvault.ErrorMessage(err)
@@ -46,7 +46,7 @@ func (s *Server) rejectErr(tx sip.ServerTransaction, req *sip.Request, err error
 		s.reject(tx, req, 415, "Unsupported Media Type", errUnsupported,
 			sip.NewHeader("Accept", "application/sdp, application/rs-metadata+xml, multipart/mixed"))
 	case callvault.KindTooLarge:
-		s.reject(tx, req, 413, "Request Entity Too Large", errBadRequest)
+		s.reject(tx, req, 513, "Message Too Large", errBadRequest)
 	default:
 		s.reject(tx, req, 400, "Bad Request", errBadRequest, sip.NewHeader("Warning", `399 callvault "`+sanitize(msg)+`"`))
 	}
@@ -95,26 +95,15 @@ func requireOptions(req *sip.Request) []string {
 	return out
 }
 
-// allowed reports whether the request's source address may send recordings.
+// allowed reports whether the request's source address may send recordings. (The gate has
+// checked it already when the datagram or connection arrived; this guards requests that reach
+// the handlers by another way.)
 func (s *Server) allowed(req *sip.Request) bool {
-	if len(s.cfg.AllowFrom) == 0 {
-		return true
-	}
-	host, _, err := net.SplitHostPort(req.Source())
+	ap, err := netip.ParseAddrPort(req.Source())
 	if err != nil {
-		return false
+		return len(s.cfg.AllowFrom) == 0 && req.Source() == ""
 	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		return false
-	}
-	ip = ip.Unmap()
-	for _, p := range s.cfg.AllowFrom {
-		if p.Contains(ip) {
-			return true
-		}
-	}
-	return false
+	return s.allowedAddr(ap.Addr().Unmap())
 }
 
 // contact returns the Contact header of the server's responses for req's transport.
@@ -165,11 +154,14 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	case !s.allowed(req):
 		s.reject(tx, req, 403, "Forbidden", errForbidden)
 		return
+	case fromTag(req) == "":
+		s.reject(tx, req, 400, "Bad Request", errBadRequest, sip.NewHeader("Warning", `399 callvault "From without a tag"`))
+		return
 	case existing != nil:
 		// The same INVITE again (a retransmission on a new transaction): repeat the answer,
 		// but only to the dialog's own client.
 		existing.mu.Lock()
-		answer, tag, same := existing.answer, existing.localTag, fromTag(req) == existing.remoteTag
+		answer, tag, same := existing.answer, existing.localTag, fromTag(req) == existing.remoteTag && existing.sameOrigin(req)
 		existing.mu.Unlock()
 		if !same {
 			s.reject(tx, req, 400, "Bad Request", errBadRequest, sip.NewHeader("Warning", `399 callvault "Call-ID in use by another dialog"`))
@@ -228,6 +220,12 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 			s.respond(tx, req, 603, "Decline", nil)
 			return
 		}
+	}
+	if ap, err := netip.ParseAddrPort(req.Source()); err == nil && s.pendingFrom(ap.Addr().Unmap()) >= s.cfg.MaxPendingPerSource {
+		s.metrics.error(errTooMany)
+		s.refused("siprec: INVITE refused", req.Source(), len(req.Body()), "too many sessions awaiting their ACK from this address", "limit", s.cfg.MaxPendingPerSource)
+		s.respond(tx, req, 503, "Service Unavailable", nil, sip.NewHeader("Retry-After", "5"))
+		return
 	}
 	ss, err := s.newSession(req, offer, meta, b.metadata)
 	if err != nil {
@@ -392,6 +390,7 @@ func (s *Server) newSession(req *sip.Request, offer []*offerStream, meta *Metada
 		return nil, callvault.Errorf(callvault.KindUnavailable, "siprec: server is closing")
 	}
 	s.sessions[id] = ss
+	s.pending[id] = ss.peer
 	s.metrics.active.Inc()
 	ss.counted.Store(true)
 	ss.ingesting = true

@@ -1,6 +1,8 @@
 package siprec
 
 import (
+	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
@@ -10,9 +12,10 @@ import (
 
 // inDialog returns the session of an in-dialog request (re-INVITE, UPDATE, BYE, CANCEL), or
 // answers the request and returns nil. The Call-ID alone is no proof: the request must come
-// from an allowed address (403) and carry the dialog's tags (481), and a request with a CSeq
-// below the dialog's last one is out of order (500, RFC 3261 section 12.2.2). Without these,
-// anyone who learnt a Call-ID could end, pause or rewrite the metadata of a recording.
+// from an allowed address and from where the dialog was set up (403, see sameOrigin), and
+// carry the dialog's tags (481); a request with a CSeq below the dialog's last one is out of
+// order (500, RFC 3261 section 12.2.2). Without these, anyone who learnt a Call-ID could end,
+// pause or rewrite the metadata of a recording.
 func (s *Server) inDialog(req *sip.Request, tx sip.ServerTransaction) *session {
 	ss := s.session(req)
 	switch {
@@ -24,6 +27,11 @@ func (s *Server) inDialog(req *sip.Request, tx sip.ServerTransaction) *session {
 		return nil
 	}
 	ss.mu.Lock()
+	if !ss.sameOrigin(req) {
+		ss.mu.Unlock()
+		s.reject(tx, req, 403, "Forbidden", errForbidden, sip.NewHeader("Warning", `399 callvault "in-dialog request from another address or connection than the dialog's"`))
+		return nil
+	}
 	ok, inOrder := ss.matches(req), true
 	if ok && !req.IsCancel() {
 		seq := req.CSeq().SeqNo
@@ -43,6 +51,21 @@ func (s *Server) inDialog(req *sip.Request, tx sip.ServerTransaction) *session {
 		return nil
 	}
 	return ss
+}
+
+// sameOrigin reports whether req comes from where the dialog was set up: over UDP from the
+// INVITE's address, over TCP or TLS over the INVITE's connection. Call-ID and tags travel in
+// clear text (and in logs); without this anyone who learnt them could end a recording or move
+// its media. The caller holds mu.
+func (ss *session) sameOrigin(req *sip.Request) bool {
+	if !strings.EqualFold(req.Transport(), ss.dlg.transport) {
+		return false
+	}
+	if sip.IsReliable(req.Transport()) {
+		return req.Source() == ss.dlg.source
+	}
+	ap, err := netip.ParseAddrPort(req.Source())
+	return err == nil && ap.Addr().Unmap() == ss.peer
 }
 
 // matches reports whether req carries the dialog's tags: the client's in From, the server's in
@@ -174,10 +197,16 @@ func (s *Server) onAck(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	ss.mu.Lock()
-	if cseq := req.CSeq(); cseq != nil && ss.matches(req) {
+	if cseq := req.CSeq(); cseq != nil && ss.matches(req) && ss.sameOrigin(req) {
 		ss.gotAck(cseq.SeqNo)
 	}
+	acked := ss.acked
 	ss.mu.Unlock()
+	if acked {
+		s.mu.Lock()
+		delete(s.pending, ss.callID)
+		s.mu.Unlock()
+	}
 }
 
 func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {

@@ -58,6 +58,9 @@ const (
 	errNoSession   = "no_session"
 	errGlare       = "glare"
 	errAborted     = "aborted"
+	errMalformed   = "malformed"    // refused by the gate before sipgo (see admit)
+	errTooMany     = "too_many"     // a per-source limit: connections or unacknowledged sessions
+	errConnTimeout = "conn_timeout" // a connection closed idle or with a message not complete in time
 )
 
 func (m *metrics) error(kind string) { m.errors.WithLabelValues(kind).Inc() }

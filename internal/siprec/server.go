@@ -2,10 +2,11 @@ package siprec
 
 import (
 	"context"
-	"crypto/tls"
 	"log/slog"
 	"net"
 	"net/netip"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -24,6 +25,10 @@ type Server struct {
 	ports   *rtp.PortPool
 	unrec   *unrecorded
 	mediaIP netip.Addr
+
+	parser   *sip.Parser           // the gate's (see admit)
+	logLimit *logLimiter           // refusals' log lines
+	pending  map[string]netip.Addr // Call-IDs of new sessions awaiting their ACK, with their source; under mu
 
 	ua     *sipgo.UserAgent
 	sip    *sipgo.Server
@@ -65,7 +70,16 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, callvault.WrapError(callvault.KindInternal, err, "siprec: cannot register metrics")
 	}
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent("callvault"))
+	parser := sip.NewParser()
+	parser.MaxMessageLength = maxHeaderBytes + cfg.MaxBodyBytes
+	quiet := slog.New(quietHandler{cfg.Logger.Handler()})
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent("callvault"), sipgo.WithUserAgentParser(parser),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(quiet)),
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(quiet),
+			// (sipgo's default logs the response to slog's default logger)
+			sip.WithTransactionLayerUnhandledResponseHandler(func(r *sip.Response) {
+				quiet.Debug("response matching no transaction (a retransmission)", "status", r.StatusCode)
+			})))
 	if err != nil {
 		return nil, callvault.WrapError(callvault.KindInternal, err, "siprec: cannot create the SIP user agent")
 	}
@@ -82,6 +96,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg: cfg, log: cfg.Logger, metrics: m, ports: ports, unrec: newUnrecorded(cfg.Unrecorded, cfg.Region),
 		mediaIP: ip, ua: ua, sip: srv, client: client, sessions: map[string]*session{},
+		parser: parser, logLimit: newLogLimiter(time.Now), pending: map[string]netip.Addr{},
 		t1: defaultT1, t2: defaultT2,
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
@@ -113,7 +128,7 @@ func (s *Server) Start(ctx context.Context) error {
 			return fail(err, "UDP "+a)
 		}
 		s.udp = c
-		s.serve(func() error { return s.sip.ServeUDP(c) })
+		s.serve(func() error { return s.sip.ServeUDP(&gatedPacketConn{PacketConn: c, s: s}) })
 	}
 	if a := s.cfg.TCPAddr; a != "" {
 		l, err := net.Listen("tcp", a)
@@ -121,15 +136,20 @@ func (s *Server) Start(ctx context.Context) error {
 			return fail(err, "TCP "+a)
 		}
 		s.tcp = l
-		s.serve(func() error { return s.sip.ServeTCP(l) })
+		gl := s.gateListener(l, nil)
+		s.serve(func() error { return s.sip.ServeTCP(gl) })
 	}
 	if a := s.cfg.TLSAddr; a != "" {
-		l, err := tls.Listen("tcp", a, s.cfg.TLSConfig)
+		l, err := net.Listen("tcp", a)
 		if err != nil {
 			return fail(err, "TLS "+a)
 		}
 		s.tls = l
-		s.serve(func() error { return s.sip.ServeTLS(l) })
+		gl := s.gateListener(l, s.cfg.TLSConfig)
+		s.serve(func() error { return s.sip.ServeTLS(gl) })
+	}
+	if len(s.cfg.AllowFrom) == 0 {
+		s.log.Warn("siprec: no allow-list: any host that reaches the SIP port may start recordings; set --sip-allow to the SBCs' addresses")
 	}
 	s.janitorStop = make(chan struct{})
 	s.wg.Add(1)
@@ -251,7 +271,7 @@ func (s *Server) cancelJanitor() {
 // sessions whose INVITE was never acknowledged.
 func (s *Server) janitor(stop chan struct{}) {
 	defer s.wg.Done()
-	t := time.NewTicker(janitorInterval(s.cfg.RTPTimeout))
+	t := time.NewTicker(janitorInterval(min(s.cfg.RTPTimeout, s.cfg.AckTimeout)))
 	defer t.Stop()
 	for {
 		select {
@@ -267,8 +287,8 @@ func janitorInterval(timeout time.Duration) time.Duration {
 	return min(max(timeout/4, 10*time.Millisecond), time.Second)
 }
 
-// sweep applies the timeouts once: a session whose INVITE (or re-INVITE) was answered 64*T1
-// ago without an ACK ends (a new session stores nothing), and so does one without media for
+// sweep applies the timeouts once: a session whose INVITE (or re-INVITE) was answered without
+// an ACK ends after ackTimeout (a new session stores nothing), and so does one without media for
 // RTPTimeout while not paused; so does, RTPTimeout after its recording stopped, a session kept
 // up after a transfer to an unrecorded line. The client gets a BYE in each case.
 func (s *Server) sweep(now time.Time) {
@@ -285,7 +305,7 @@ func (s *Server) sweep(now time.Time) {
 		case ss.finished && ss.pciStopped && now.Sub(ss.finishedAt) > s.cfg.RTPTimeout:
 			reason = "recording stopped: an unrecorded line joined"
 		case ss.finished:
-		case !ss.invitePend.IsZero() && now.Sub(ss.invitePend) > 64*s.t1:
+		case !ss.invitePend.IsZero() && now.Sub(ss.invitePend) > s.ackTimeout(ss):
 			s.metrics.error(errAborted)
 			reason = "no ACK for the 200 OK"
 			var abort error
@@ -310,13 +330,58 @@ func (s *Server) sweep(now time.Time) {
 	}
 }
 
+// ackTimeout is how long the ACK of a session's answered INVITE may take: 64*T1 for a
+// re-INVITE (RFC 3261 section 13.3.1.4), but only AckTimeout for a new session, which holds
+// RTP ports that a flood of unacknowledged INVITEs would otherwise keep from real calls. The
+// caller holds ss.mu.
+func (s *Server) ackTimeout(ss *session) time.Duration {
+	if ss.acked {
+		return 64 * s.t1
+	}
+	return min(64*s.t1, s.cfg.AckTimeout)
+}
+
 // forget removes a finished session from the table (a later BYE gets 481).
 func (s *Server) forget(ss *session) {
 	s.mu.Lock()
 	if s.sessions[ss.callID] == ss {
 		delete(s.sessions, ss.callID)
+		delete(s.pending, ss.callID)
 	}
 	s.mu.Unlock()
+}
+
+// pendingFrom returns how many new sessions from ip await their ACK.
+func (s *Server) pendingFrom(ip netip.Addr) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, a := range s.pending {
+		if a == ip {
+			n++
+		}
+	}
+	return n
+}
+
+// dialogOn reports whether a live session's dialog was set up over the connection from
+// remote on transport (its in-dialog requests must come over it; see sameOrigin).
+func (s *Server) dialogOn(transport, remote string) bool {
+	s.mu.Lock()
+	active := make([]*session, 0, len(s.sessions))
+	for _, ss := range s.sessions {
+		active = append(active, ss)
+	}
+	s.mu.Unlock()
+	for _, ss := range active {
+		ss.mu.Lock()
+		on := !ss.finished && ss.dlg.source == remote && strings.EqualFold(ss.dlg.transport, transport)
+		ss.mu.Unlock()
+		if on {
+			return true
+		}
+	}
+	return false
 }
 
 // LiveSession is a recording session in progress.
@@ -355,33 +420,60 @@ func (s *Server) Live() []LiveSession {
 	return out
 }
 
-// lookup returns the active session whose Call-ID or RFC 7865 session id is id.
+// lookup returns the active session whose Call-ID or RFC 7865 session id is id, or nil.
+// A Call-ID is unique; a session id may be shared by several live calls (a retried session,
+// two SBC legs of one call), and then the result is nil and candidates lists their Call-IDs,
+// sorted: a caller acting on a recording must not pick one at random.
 func (s *Server) lookup(id string) *session {
+	ss, _ := s.lookupAll(id)
+	return ss
+}
+
+func (s *Server) lookupAll(id string) (*session, []string) {
 	s.mu.Lock()
 	if ss := s.sessions[id]; ss != nil {
 		s.mu.Unlock()
-		return ss
+		return ss, nil
 	}
 	active := make([]*session, 0, len(s.sessions))
 	for _, ss := range s.sessions {
 		active = append(active, ss)
 	}
 	s.mu.Unlock()
+	var found, ended []*session
 	for _, ss := range active {
 		ss.mu.Lock()
-		match := ss.sessionID() == id
+		match, finished := ss.sessionID() == id, ss.finished
 		ss.mu.Unlock()
-		if match {
-			return ss
+		switch {
+		case match && finished:
+			ended = append(ended, ss)
+		case match:
+			found = append(found, ss)
 		}
 	}
-	return nil
+	switch len(found) {
+	case 0:
+		if len(ended) > 0 {
+			return ended[0], nil // reported as ended
+		}
+		return nil, nil
+	case 1:
+		return found[0], nil
+	}
+	ids := make([]string, len(found))
+	for i, ss := range found {
+		ids[i] = ss.callID
+	}
+	slices.Sort(ids)
+	return nil, ids
 }
 
 // Pause stops keeping audio of the session (Call-ID or RFC 7865 session id) until Resume; the
 // interval is stored as silence and listed in the recording's "pauses" attribute. It returns
-// KindNotFound for an unknown session, and KindConflict for one that has ended or that the API
-// has paused already. A pause by the client's offer (a=inactive) is the client's own: the API
+// KindNotFound for an unknown session, and KindConflict for one that has ended, that the API
+// has paused already, or for a session id that several live calls share (the message names
+// their Call-IDs; nothing is paused). A pause by the client's offer (a=inactive) is the client's own: the API
 // may pause such a session too, and the recording goes on only once both have resumed.
 func (s *Server) Pause(ctx context.Context, session string, actor callvault.Actor) error {
 	return s.setPause(session, true, actor)
@@ -394,7 +486,11 @@ func (s *Server) Resume(ctx context.Context, session string, actor callvault.Act
 }
 
 func (s *Server) setPause(id string, on bool, actor callvault.Actor) error {
-	ss := s.lookup(id)
+	ss, candidates := s.lookupAll(id)
+	if len(candidates) > 0 {
+		return callvault.Errorf(callvault.KindConflict, "recording session id %q is shared by %d live calls; name one by its SIP Call-ID: %s",
+			id, len(candidates), strings.Join(candidates, ", "))
+	}
 	if ss == nil {
 		return callvault.Errorf(callvault.KindNotFound, "no active recording session %q", id)
 	}
