@@ -12,7 +12,7 @@ import (
 // module), a c= line only per m-line, LF-only line ends, trailing or doubled spaces, unknown
 // line types and attributes. The recorder needs only the m-lines, the connection addresses,
 // the directions, the rtpmaps and the labels, so it reads just those and ignores the rest. It
-// refuses only what leaves nothing to record: no m-line at all, or too many of them.
+// refuses only what leaves nothing to record: no readable m-line at all, or too many of them.
 
 // maxSDPLines bounds the lines of an offer: a recording session's offer has a few dozen.
 const maxSDPLines = 1000
@@ -51,7 +51,7 @@ func attribute(attrs []sdpAttr, key string) (string, bool) {
 }
 
 // readSDP reads an SDP body leniently (see above). It returns KindInvalid only for a body with
-// no m-line or with more than maxMediaLines.
+// no readable m-line, or with more than maxMediaLines or maxSDPLines.
 func readSDP(b []byte) (*sdpDesc, error) {
 	d := &sdpDesc{}
 	var cur *sdpMedia
@@ -100,7 +100,12 @@ func readSDP(b []byte) (*sdpDesc, error) {
 	if len(d.media) == 0 {
 		return nil, callvault.Errorf(callvault.KindInvalid, "SDP offer has no m-line")
 	}
-	return d, nil
+	for _, m := range d.media {
+		if m.media != "" {
+			return d, nil
+		}
+	}
+	return nil, callvault.Errorf(callvault.KindInvalid, "no m-line of the SDP offer reads as \"m=<media> <port> <proto> <formats>\"")
 }
 
 // readMediaLine reads "audio 49170[/2] RTP/AVP 0 8 101". An unreadable line gives an m-line with
