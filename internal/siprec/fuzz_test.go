@@ -3,10 +3,13 @@ package siprec
 import (
 	"strings"
 	"testing"
+
+	"github.com/callvault/callvault"
 )
 
 func FuzzParseMetadata(f *testing.F) {
-	for _, name := range []string{"rfc7865.xml", "legacy_oracle.xml", "sonus.xml", "broadworks.xml", "mixed.xml", "rfc7865_transfer_partial.xml"} {
+	for _, name := range []string{"rfc7865.xml", "legacy_oracle.xml", "sonus.xml", "broadworks.xml", "mixed.xml", "rfc7865_transfer_partial.xml",
+		"webex_broadworks.xml", "metaswitch.xml", "oracle_avaya.xml"} {
 		f.Add(readTestdata(f, name))
 	}
 	f.Add([]byte(`<recording xmlns="urn:ietf:params:xml:ns:recording:1"><participant/><stream/></recording>`))
@@ -19,6 +22,12 @@ func FuzzParseMetadata(f *testing.F) {
 		var base Metadata
 		base.Merge(m)
 		m.channelFor("1")
+		var rec callvault.Recording
+		m.applyTo(&rec, "GB")
+		if !rec.Direction.Valid() {
+			t.Fatalf("applyTo gave direction %q", rec.Direction)
+		}
+		rec.Subjects()
 		newUnrecorded([]string{"4999"}, "GB").matchMetadata(m, "GB")
 	})
 }
