@@ -154,3 +154,19 @@ func TestExtensionFactsSurvivePartialUpdates(t *testing.T) {
 		t.Errorf("after a partial update: direction %q parties %+v", rec.Direction, rec.Parties)
 	}
 }
+
+// TestUnrecordedByExtensionNumber: an unrecorded line that appears only through the number a
+// BroadWorks extension gives a participant (a Webex user known by an opaque id) is recognised.
+func TestUnrecordedByExtensionNumber(t *testing.T) {
+	m, err := ParseMetadata(readTestdata(t, "webex_broadworks.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	line, p, ok := newUnrecorded([]string{"020 7946 0123"}, "GB").matchMetadata(m, "GB")
+	if !ok || line != "+442079460123" || p.ID != "urn:uuid:11111111-2222-4333-8444-555555555555" {
+		t.Errorf("matchMetadata = %q, %+v, %v; want the recorded user on +442079460123", line, p, ok)
+	}
+	if _, _, ok := newUnrecorded([]string{"020 7946 0999"}, "GB").matchMetadata(m, "GB"); ok {
+		t.Error("another line matched")
+	}
+}
