@@ -93,10 +93,9 @@ func parseOffer(b []byte) ([]*offerStream, error) {
 func acceptFormats(o *offerStream, md *sdpMedia) {
 	names := map[string]string{}
 	for _, a := range md.attrs {
-		if a.key == "rtpmap" {
-			pt, name, _ := strings.Cut(a.value, " ")
-			if _, dup := names[pt]; !dup {
-				names[pt] = strings.TrimSpace(name)
+		if f := strings.Fields(a.value); a.key == "rtpmap" && len(f) >= 2 {
+			if _, dup := names[f[0]]; !dup {
+				names[f[0]] = f[1]
 			}
 		}
 	}

@@ -91,7 +91,7 @@ func TestLenientSDP(t *testing.T) {
 			name: "LF line ends, extra spaces, unknown lines and attributes",
 			sdp: "v=0\no=SBC 2 2 IN IP4 192.0.2.20  \ns=Session SIP/SDP\n\n  c=IN  IP4   192.0.2.20 \nb=AS:64\nt=0 0\nz=0 0\n" +
 				"m=audio   30000  RTP/AVP   0   18  101\n a=rtpmap:0 PCMU/8000 \na=rtpmap:18 G729/8000\na=fmtp:18 annexb=no\n" +
-				"a=rtpmap:101 telephone-event/8000\na=ptime:20\na=x-vendor-thing:42\na=label: 7 \na=sendonly\nx=whatever\n",
+				"a=rtpmap:101\ttelephone-event/8000\na=ptime:20\na=x-vendor-thing:42\na=label: 7 \na=sendonly\nx=whatever\n",
 			addrs: []string{"192.0.2.20"}, inactive: []bool{false}, accept: []string{"0 101"}, labels: []string{"7"},
 		},
 		{
