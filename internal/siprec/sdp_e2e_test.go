@@ -6,15 +6,17 @@ import (
 )
 
 // TestOfferWithoutTimingIsRecorded: an offer as the OpenSIPS siprec module sends it (no t=
-// line, c= only per m-line) with LF-only line ends, trailing spaces and unknown attributes is
-// answered 200 and its audio is recorded on the channels the metadata gives.
+// line, c= only per m-line), with LF-only line ends in the SDP and the multipart body, trailing
+// spaces and unknown attributes, is answered 200 (audio codec first) and its audio is recorded
+// on the channels the metadata gives.
 func TestOfferWithoutTimingIsRecorded(t *testing.T) {
 	h := startHarness(t, nil)
 	u := newUAC(t, h, "no-timing-1")
 	sdp := "v=0\no=- 3912 3912 IN IP4 127.0.0.1 \ns=siprec\n" +
 		"m=audio 30000 RTP/AVP 0 101 \nc=IN IP4 127.0.0.1\na=rtpmap:101 telephone-event/8000\na=x-opensips:1\na=sendonly\na=label:1\n" +
 		"m=audio 30002 RTP/AVP 0 101\nc=IN IP4 127.0.0.1\na=rtpmap:101 telephone-event/8000\na=sendonly\na=label:2\n"
-	u.send("INVITE", 1, "", "", "multipart/mixed;boundary=b", multipartBody(sdp, string(readTestdata(t, "legacy_oracle.xml"))))
+	body := strings.ReplaceAll(multipartBody(sdp, string(readTestdata(t, "legacy_oracle.xml"))), "\r\n", "\n") // LF-only throughout
+	u.send("INVITE", 1, "", "", "multipart/mixed;boundary=b", body)
 	code, m := u.final("INVITE", 1)
 	if code != 200 {
 		t.Fatalf("INVITE without t= and with only media-level c=: %d, want 200", code)
