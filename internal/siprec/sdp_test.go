@@ -155,6 +155,7 @@ func TestSDPRefused(t *testing.T) {
 		{"no readable m-line", "v=0\r\nm=audio", callvault.KindInvalid},
 		{"no m-line", "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n", callvault.KindInvalid},
 		{"too many m-lines", "v=0\r\n" + strings.Repeat("m=audio 30000 RTP/AVP 0\r\n", maxMediaLines+1), callvault.KindInvalid},
+		{"too many lines", "v=0\r\nm=audio 30000 RTP/AVP 0\r\n" + strings.Repeat("a=x\r\n", maxSDPLines), callvault.KindInvalid},
 		{"no codec the recorder takes", "v=0\r\nm=audio 30000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\n", callvault.KindUnsupported},
 		{"events alone", "v=0\r\nm=audio 30000 RTP/AVP 101\r\na=rtpmap:101 telephone-event/8000\r\n", callvault.KindUnsupported},
 		{"encrypted media", "v=0\r\nc=IN IP4 192.0.2.1\r\nm=audio 30000 RTP/SAVP 0\r\n", callvault.KindUnsupported},
