@@ -3,6 +3,9 @@ package callvault
 import (
 	"strings"
 	"time"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Direction of a call as seen from the organisation.
@@ -153,7 +156,7 @@ type Recording struct {
 // (kind, value, started_at).
 type Subject struct {
 	Kind  SubjectKind
-	Value string // normalised with NormalizeSubject
+	Value string // folded as Normalized does
 }
 
 // SubjectKind says what a Subject's value is.
@@ -166,9 +169,23 @@ const (
 	SubjectURI       SubjectKind = "uri"       // SIP URI, lower-cased
 )
 
-// NormalizeName folds a person's name for matching: lower case, single spaces, trimmed.
+// NormalizeName folds a person's name for matching, so that what looks alike is found alike:
+// format characters (Unicode category Cf: zero-width spaces and joiners, soft hyphens, byte
+// order marks, bidirectional marks) are removed, compatibility forms are unified (NFKC:
+// fullwidth "Ｊａｎｅ" is "Jane", a letter followed by a combining accent is the accented
+// letter), then the name is lower-cased with single spaces and trimmed. Stores index names
+// folded this way and fold the names searched for alike (Subject.Normalized), so a name written
+// with invisible characters cannot escape a subject access search. The raw name stays in
+// Party.Name. The fold is idempotent.
 func NormalizeName(s string) string {
-	return strings.Join(strings.Fields(strings.ToLower(s)), " ")
+	s = strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Cf, r) {
+			return -1
+		}
+		return r
+	}, s)
+	s = strings.ToLower(norm.NFKC.String(s))
+	return norm.NFKC.String(strings.Join(strings.Fields(s), " "))
 }
 
 // Normalized returns s with its value folded the way stores index it: names with NormalizeName,

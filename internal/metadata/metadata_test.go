@@ -88,6 +88,18 @@ func TestDecodeAccepts(t *testing.T) {
 					t.Errorf("Parties = %+v", r.Parties)
 				}
 			}},
+		{"international form without '+', region GB: the valid international reading, raw kept", `{"started_at":"2026-11-20T10:00:00Z","source":"upload","source_id":"a",
+			"external_number":"33187164021","parties":[{"number":"33 1 87 16 40 21"},{"number":"2079460000"}]}`,
+			func(t *testing.T, r *callvault.Recording) {
+				want := []callvault.Number{{E164: "+33187164021", Raw: "33187164021"}}
+				if diff := cmp.Diff(want, r.ExternalNumbers); diff != "" {
+					t.Errorf("ExternalNumbers: %s", diff)
+				}
+				if len(r.Parties) != 2 || r.Parties[0].Number != (callvault.Number{E164: "+33187164021", Raw: "33 1 87 16 40 21"}) ||
+					r.Parties[1].Number != (callvault.Number{E164: "+442079460000", Raw: "2079460000"}) {
+					t.Errorf("Parties = %+v", r.Parties)
+				}
+			}},
 		{"numbers as people write them: extensions, short codes, keypad codes, separators", `{"started_at":"2026-11-20T10:00:00Z","source":"upload","source_id":"a",
 			"external_numbers":["999","*67 0207 946 0000","+44 (0)20 7946-0000","020.7946.0000","0207/9460000","101#"],"parties":[{"number":"2001"}]}`,
 			func(t *testing.T, r *callvault.Recording) {

@@ -21,6 +21,12 @@ const maxRaw = 64
 // space); E164 is set only when raw, or the user part of a tel:/sip: URI in it, parses as a
 // possible telephone number in defaultRegion ("" means DefaultRegion). Extensions, names,
 // vanity numbers ("0800 FLOWERS") and anything else give an empty E164.
+//
+// A number written without '+' can be national or international: SBCs relaying some PBXs
+// (Oracle relaying Avaya) send "33187164021" for +33 1 87 16 40 21. The national reading is
+// taken when it is a valid number of the region; otherwise the international one when that is
+// valid; otherwise the national one if merely possible (a short or unallocated number keeps the
+// form the region gives it).
 func Normalize(raw, defaultRegion string) callvault.Number {
 	raw = strings.TrimSpace(raw)
 	n := callvault.Number{Raw: raw}
@@ -33,7 +39,13 @@ func Normalize(raw, defaultRegion string) callvault.Number {
 		return n
 	}
 	num, err := phonenumbers.Parse(digits, region)
-	if err != nil || !phonenumbers.IsPossibleNumber(num) {
+	national := err == nil && phonenumbers.IsPossibleNumber(num)
+	if digits[0] != '+' && !(national && phonenumbers.IsValidNumber(num)) {
+		if intl, err := phonenumbers.Parse("+"+digits, region); err == nil && phonenumbers.IsValidNumber(intl) {
+			num, national = intl, true
+		}
+	}
+	if !national {
 		return n
 	}
 	n.E164 = phonenumbers.Format(num, phonenumbers.E164)

@@ -24,6 +24,18 @@ func TestNormalize(t *testing.T) {
 		{"sip:+447700900123@host;user=phone", "GB", callvault.Number{E164: "+447700900123", Raw: "sip:+447700900123@host;user=phone"}},
 		{"SIPS:07700900123@pbx.example.com:5061", "GB", callvault.Number{E164: "+447700900123", Raw: "SIPS:07700900123@pbx.example.com:5061"}},
 		{`"Jane Doe" <sip:%2B447700900123@host>`, "GB", callvault.Number{E164: "+447700900123", Raw: `"Jane Doe" <sip:%2B447700900123@host>`}},
+		// International form without '+' (an Oracle SBC relaying Avaya): the national reading is
+		// not a valid GB number, the international one is a valid French one.
+		{"33187164021", "GB", callvault.Number{E164: "+33187164021", Raw: "33187164021"}},
+		{"sip:33187164021@10.0.0.1;user=phone", "GB", callvault.Number{E164: "+33187164021", Raw: "sip:33187164021@10.0.0.1;user=phone"}},
+		{"12025550143", "GB", callvault.Number{E164: "+12025550143", Raw: "12025550143"}},
+		{"4930901820", "GB", callvault.Number{E164: "+4930901820", Raw: "4930901820"}},
+		// A valid national reading wins over a valid international one: 2079460000 is London
+		// without its trunk 0 (and +20 79460000 would be Egypt).
+		{"2079460000", "GB", callvault.Number{E164: "+442079460000", Raw: "2079460000"}},
+		{"7700900123", "GB", callvault.Number{E164: "+447700900123", Raw: "7700900123"}},
+		// Neither reading valid: the possible national one, as before.
+		{"1234567", "GB", callvault.Number{E164: "+441234567", Raw: "1234567"}},
 		{"201", "GB", callvault.Number{Raw: "201"}},
 		{"sip:201@pbx.example.com", "GB", callvault.Number{Raw: "sip:201@pbx.example.com"}},
 		{"sip:jane@example.com", "GB", callvault.Number{Raw: "sip:jane@example.com"}},

@@ -52,6 +52,9 @@ func (db *DB) migrate(ctx context.Context) error {
 			if _, err := tx.Exec(ctx, m.SQL); err != nil {
 				return fmt.Errorf("migration %s: %w", m.Name, err)
 			}
+			if err := afterMigration(ctx, tx, m.Name); err != nil {
+				return fmt.Errorf("migration %s: %w", m.Name, err)
+			}
 			if _, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", m.Version, m.Name); err != nil {
 				return err
 			}

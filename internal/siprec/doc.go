@@ -11,11 +11,17 @@
 // draft namespace used by Oracle/Acme Packet and Sonus/Ribbon (urn:ietf:params:xml:ns:recording,
 // id/session attributes, send/recv inside participant), and the BroadWorks form
 // (urn:ietf:params:xml:ns:siprec, root recording_metadata, with its broadWorksRecordingMetadata
-// extension naming the calling and called party).
+// extension naming the recorded user and the calling and called party, whose numbers go to the
+// participants they belong to: Webex Calling users appear only by an opaque id). Extensions
+// read in any dialect: Metaswitch's metaswitchRecordingMetadata (call type and recorded party
+// give direction and caller) and Oracle/Acme's apkt:callingParty (marks the caller).
+//
+// SDP is read leniently (sdpread.go): no t= line, c= only per m-line, LF-only line ends, extra
+// spaces and unknown lines are accepted; only an offer with nothing to record is refused.
 //
 // Codecs: G.711 mu-law (PT 0) and A-law (PT 8) and G.722 (PT 9, or a dynamic type mapped to
 // G722/8000), with telephone events and comfort noise; the answer offers back every accepted
-// type in the offer's order. A call whose streams prefer G.722 is recorded at 16 kHz (G.711
+// type, the audio codecs first in the offer's order, then telephone events and comfort noise. A call whose streams prefer G.722 is recorded at 16 kHz (G.711
 // streams in it are upsampled), any other at 8 kHz (see internal/rtp).
 //
 // Announcement evidence: Recording.AnnouncementPlayed is "unknown" unless the client says

@@ -39,10 +39,13 @@ type Metadata struct {
 	Participants []Participant // in document order
 	Streams      []Stream
 
-	// From a dialect extension (BroadWorks callType): the calling and called party, and
-	// whether the recorded user originated the call.
+	// From dialect extensions: the calling and called party (BroadWorks callingPartyNumber
+	// and calledPartyNumber), whether the recorded user originated the call (BroadWorks
+	// origCall/termCall, Metaswitch call type), and who the recorded user is (BroadWorks userID,
+	// Metaswitch recorded party), as an address or a number.
 	CallingParty, CalledParty string
 	Originated                *bool
+	RecordedUser              string
 
 	// Announcement is the recording announcement evidence found in an extension element.
 	Announcement callvault.Announcement
@@ -56,6 +59,7 @@ type Participant struct {
 	Send, Recv     []string // stream ids
 	AssociatedAt   time.Time
 	DisassociateAt time.Time
+	Calling        *bool // Oracle/Acme apkt:callingParty: whether this participant placed the call
 }
 
 // Stream is one media stream of the communication session.
@@ -148,6 +152,9 @@ func (m *Metadata) Merge(u *Metadata) {
 		p.Recv = appendNew(p.Recv, up.Recv...)
 		setTime(&p.AssociatedAt, up.AssociatedAt)
 		setTime(&p.DisassociateAt, up.DisassociateAt)
+		if up.Calling != nil {
+			p.Calling = up.Calling
+		}
 	}
 	for _, us := range u.Streams {
 		found := false
@@ -164,6 +171,7 @@ func (m *Metadata) Merge(u *Metadata) {
 	}
 	setStr(&m.CallingParty, u.CallingParty)
 	setStr(&m.CalledParty, u.CalledParty)
+	setStr(&m.RecordedUser, u.RecordedUser)
 	if u.Originated != nil {
 		m.Originated = u.Originated
 	}
@@ -229,6 +237,13 @@ func ParseMetadata(b []byte) (*Metadata, error) {
 			})
 		}
 	}
+	for _, n := range root.kids { // <extensiondata parent="participant id"> beside the participants
+		if strings.EqualFold(n.local, "extensiondata") {
+			if p := m.Participant(n.attr("parent")); p != nil && p.Calling == nil {
+				p.Calling = callingParty(n)
+			}
+		}
+	}
 	root.walk(func(n *xnode) { parseExtension(m, n) })
 	return m, nil
 }
@@ -284,7 +299,24 @@ func parseParticipant(n *xnode) Participant {
 	p.Recv = streamRefs(n, "recv")
 	p.AssociatedAt = parseTime(n.childText("associate-time"))
 	p.DisassociateAt = parseTime(n.childText("disassociate-time"))
+	p.Calling = callingParty(n)
 	return p
+}
+
+// callingParty returns the value of an Oracle/Acme <apkt:callingParty> below n (in the
+// participant's extension data), or nil if there is none or it is neither true nor false.
+func callingParty(n *xnode) *bool {
+	c := n.descendant("callingParty")
+	if c == nil {
+		return nil
+	}
+	switch strings.ToLower(strings.TrimSpace(c.text)) {
+	case "true", "1", "yes":
+		return new(true)
+	case "false", "0", "no":
+		return new(false)
+	}
+	return nil
 }
 
 // streamRefs returns the stream ids of the children named name: either their text
@@ -307,7 +339,8 @@ func streamRefs(n *xnode, name string) []string {
 }
 
 // parseExtension picks up facts from extension elements anywhere in the document: the
-// BroadWorks call type and recording announcement evidence.
+// BroadWorks call type, parties and recorded user, the Metaswitch call type and recorded
+// party, and recording announcement evidence.
 func parseExtension(m *Metadata, n *xnode) {
 	switch strings.ToLower(n.local) {
 	case "origcall", "termcall":
@@ -315,9 +348,38 @@ func parseExtension(m *Metadata, n *xnode) {
 		m.Originated = &orig
 		m.CallingParty = n.childText("callingPartyNumber")
 		m.CalledParty = n.childText("calledPartyNumber")
+	case "broadworksrecordingmetadata":
+		if u := n.childText("userID", "userId"); u != "" {
+			m.RecordedUser = u
+		}
+	case "metaswitchrecordingmetadata":
+		parseMetaswitch(m, n)
 	case "announcement", "recording-announcement", "recordingannouncement", "announcementplayed", "announcement-played":
 		if a := parseAnnouncement(n.text); a != callvault.AnnouncementUnknown {
 			m.Announcement = a
+		}
+	}
+}
+
+// parseMetaswitch reads a Metaswitch <metaswitchRecordingMetadata> extension: the call type
+// as seen by the recorded subscriber (originating: they called; terminating: they were called)
+// and the recorded party (their number or address).
+func parseMetaswitch(m *Metadata, n *xnode) {
+	if c := n.descendant("callType", "call-type", "callDirection", "call-direction", "direction"); c != nil {
+		v := c.deepText()
+		if v == "" && len(c.kids) > 0 {
+			v = c.kids[0].local // <callType><terminating/></callType>
+		}
+		switch strings.ToLower(v) {
+		case "originating", "orig", "origcall", "outgoing", "outbound", "mo":
+			m.Originated = new(true)
+		case "terminating", "term", "termcall", "incoming", "inbound", "mt":
+			m.Originated = new(false)
+		}
+	}
+	if r := n.descendant("recordedParty", "recorded-party", "recordedUser", "recordedSubscriber", "recordedDN", "recordedNumber"); r != nil {
+		if v := r.deepText(); v != "" {
+			m.RecordedUser = v
 		}
 	}
 }

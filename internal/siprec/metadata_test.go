@@ -67,6 +67,33 @@ func TestParseMetadataDialects(t *testing.T) {
 			announcement: callvault.AnnouncementUnknown,
 		},
 		{
+			// Webex Calling: the recorded user appears by an opaque id; termCall gives their number.
+			file: "webex_broadworks.xml", dialect: DialectBroadWorks, session: "urn:uuid:9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a",
+			start: time.Date(2026, 3, 2, 15, 40, 11, 0, time.UTC),
+			aors:  []string{"sip:c0ffee42-a1b2-4c3d-8e4f-5a6b7c8d9e0f@cust7.calling.webex.example", "sip:+441632960777@pstn-gw.webex.example;user=phone"},
+			names: []string{"", ""}, left: "97", right: "96",
+			direction: callvault.DirectionInbound, external: []string{"+442079460123", "+441632960777"},
+			announcement: callvault.AnnouncementUnknown,
+		},
+		{
+			// Metaswitch: the recorded subscriber is listed first, but the call is terminating.
+			file: "metaswitch.xml", dialect: DialectRFC7865, session: "TWV0YXN3aXRjaFNlc3Npb24x",
+			start: time.Date(2026, 3, 2, 14, 5, 0, 0, time.UTC),
+			aors:  []string{"sip:+442079460456@cfs.metaswitch.example", "sip:+441632960888@cfs.metaswitch.example"},
+			names: []string{"Recorded Subscriber", "Remote Caller"}, left: "97", right: "96",
+			direction: callvault.DirectionInbound, external: []string{"+442079460456", "+441632960888"},
+			announcement: callvault.AnnouncementUnknown,
+		},
+		{
+			// Oracle relaying Avaya: apkt:callingParty marks the second participant as the caller.
+			file: "oracle_avaya.xml", dialect: DialectLegacy, session: "T3JhY2xlQXZheWFDYWxs",
+			start: time.Date(2026, 3, 2, 13, 20, 0, 0, time.UTC),
+			aors:  []string{"sip:4012@10.20.30.40", "sip:33187164021@10.20.30.50;user=phone"},
+			names: []string{"Agent 4012", "Paris Caller"}, left: "97", right: "96",
+			direction: callvault.DirectionInbound, extensions: []string{"4012"}, external: []string{"+33187164021"},
+			announcement: callvault.AnnouncementUnknown,
+		},
+		{
 			file: "mixed.xml", dialect: DialectRFC7865, session: "bWl4ZWQtc2Vzc2lvbg==",
 			start:     time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC),
 			aors:      []string{"sip:01632960001@sbc.example.net", "sip:2100@pbx.example.com"},

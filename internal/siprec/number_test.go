@@ -17,7 +17,8 @@ func TestNormalizeNumber(t *testing.T) {
 		{"02079460000", callvault.Number{Raw: "02079460000", E164: "+442079460000"}},
 		{"00447700900123", callvault.Number{Raw: "00447700900123", E164: "+447700900123"}},
 		{"+12025550143", callvault.Number{Raw: "+12025550143", E164: "+12025550143"}},
-		{"+4420", callvault.Number{Raw: "+4420"}}, // '+' is never an extension; too short to be a number
+		{"+4420", callvault.Number{Raw: "+4420"}},                                   // '+' is never an extension; too short to be a number
+		{"33187164021", callvault.Number{Raw: "33187164021", E164: "+33187164021"}}, // Oracle relaying Avaya: international without '+'
 		{"anonymous", callvault.Number{Raw: "anonymous"}},
 	}
 	for _, tt := range tests {

@@ -16,10 +16,26 @@ const (
 	channelBoth                 // a mixed stream carrying both directions
 )
 
-// callerID returns the id of the participant who placed the call: the calling party named by
-// a dialect extension (BroadWorks) if it matches a participant, else the first participant in
-// document order (what RFC 7865 clients send, and what SBCs do in practice).
+// callerID returns the id of the participant who placed the call: the one an Oracle/Acme
+// apkt:callingParty marks; else, when a dialect extension gives the call type (BroadWorks,
+// Metaswitch), the recorded user if they originated the call and the remote party if not;
+// else the calling party named by an extension if it matches a participant; else the first
+// participant in document order (what RFC 7865 clients send, and what SBCs do in practice).
 func (m *Metadata) callerID() string {
+	for _, p := range m.Participants {
+		if p.Calling != nil && *p.Calling {
+			return p.ID
+		}
+	}
+	if m.Originated != nil {
+		user, remote := m.userAndRemote()
+		if *m.Originated && user != "" {
+			return user
+		}
+		if !*m.Originated && remote != "" {
+			return remote
+		}
+	}
 	if m.CallingParty != "" {
 		want := uriUser(m.CallingParty)
 		for _, p := range m.Participants {
@@ -32,6 +48,83 @@ func (m *Metadata) callerID() string {
 		return m.Participants[0].ID
 	}
 	return ""
+}
+
+// userAndRemote returns the ids of the recorded user's participant and of the remote party's,
+// as far as dialect extensions tell them: the recorded user is the participant whose address
+// is the extension's recorded user (BroadWorks userID, Metaswitch recorded party) or the
+// user's own number (the calling number of an originating call, the called number of a
+// terminating one); the remote party is the participant with the other number. Of two
+// participants, knowing one gives the other.
+func (m *Metadata) userAndRemote() (user, remote string) {
+	var userNum, remoteNum string
+	if m.Originated != nil {
+		userNum, remoteNum = m.CalledParty, m.CallingParty
+		if *m.Originated {
+			userNum, remoteNum = m.CallingParty, m.CalledParty
+		}
+	}
+	for _, p := range m.Participants {
+		if user == "" && (addressedBy(p.AoR, m.RecordedUser) || addressedBy(p.AoR, userNum)) {
+			user = p.ID
+		}
+	}
+	for _, p := range m.Participants {
+		if remote == "" && p.ID != user && addressedBy(p.AoR, remoteNum) {
+			remote = p.ID
+		}
+	}
+	if len(m.Participants) == 2 {
+		a, b := m.Participants[0].ID, m.Participants[1].ID
+		other := map[string]string{a: b, b: a}
+		switch {
+		case user == "" && remote != "":
+			user = other[remote]
+		case remote == "" && user != "":
+			remote = other[user]
+		}
+	}
+	return user, remote
+}
+
+// addressedBy reports whether the address of record aor and who (an address or a number from
+// an extension) name the same party.
+func addressedBy(aor, who string) bool {
+	if aor == "" || who == "" {
+		return false
+	}
+	return canonicalURI(aor) == canonicalURI(who) || sameParty(uriUser(aor), uriUser(who))
+}
+
+// extensionNumbers returns the numbers dialect extensions give to participants whose address
+// of record carries none (Webex Calling users appear by an opaque user id): the recorded
+// user's own number and the remote party's, by participant id.
+func (m *Metadata) extensionNumbers() map[string]string {
+	if m.Originated == nil {
+		return nil
+	}
+	user, remote := m.userAndRemote()
+	userNum, remoteNum := m.CalledParty, m.CallingParty
+	if *m.Originated {
+		userNum, remoteNum = m.CallingParty, m.CalledParty
+	}
+	out := map[string]string{}
+	for id, num := range map[string]string{user: userNum, remote: remoteNum} {
+		if u := uriUser(num); id != "" && dialString(u) != "" {
+			out[id] = u
+		}
+	}
+	return out
+}
+
+// userPart returns the user part that stands for p's number: that of its address of record, or,
+// when that carries no number, the one a dialect extension gives it.
+func userPart(p *Participant, extra map[string]string) string {
+	user := uriUser(p.AoR)
+	if dialString(user) == "" && extra[p.ID] != "" {
+		return extra[p.ID]
+	}
+	return user
 }
 
 // sameParty compares two user parts, ignoring separators and a leading + or national prefix.
@@ -79,8 +172,9 @@ func (m *Metadata) applyTo(rec *callvault.Recording, region string) {
 	rec.ExternalNumbers = rec.ExternalNumbers[:0]
 	var callerExt, calleeExt, calleeSeen bool
 	var calleeKnown bool
+	extra := m.extensionNumbers()
 	for _, p := range m.Participants {
-		user := uriUser(p.AoR)
+		user := userPart(&p, extra)
 		party := callvault.Party{Name: p.Name, URI: p.AoR, Role: callvault.RoleCallee}
 		if p.ID == caller {
 			party.Role = callvault.RoleCaller
@@ -109,7 +203,8 @@ func (m *Metadata) applyTo(rec *callvault.Recording, region string) {
 	}
 	callerKnown := false
 	if p := m.Participant(caller); p != nil {
-		callerKnown = isExtension(uriUser(p.AoR)) || dialString(uriUser(p.AoR)) != ""
+		user := userPart(p, extra)
+		callerKnown = isExtension(user) || dialString(user) != ""
 	}
 	rec.Direction = callvault.DirectionUnknown
 	switch {

@@ -3,11 +3,8 @@ package siprec
 import (
 	"fmt"
 	"net/netip"
-	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/pion/sdp/v3"
 
 	"github.com/callvault/callvault"
 	"github.com/callvault/callvault/internal/rtp"
@@ -47,43 +44,36 @@ func (o *offerStream) wideband() bool {
 // usable reports whether the server can record the stream.
 func (o *offerStream) usable() bool { return len(o.accept) > 0 }
 
-// parseOffer parses an SDP offer. It returns KindInvalid for SDP it cannot read, and
-// KindUnsupported (488) when no m-line has a codec the recorder takes.
+// parseOffer reads an SDP offer with the lenient reader (readSDP). It returns KindInvalid for
+// a body without m-lines, and KindUnsupported (488) when no m-line has a codec the recorder
+// takes.
 func parseOffer(b []byte) ([]*offerStream, error) {
-	var sd sdp.SessionDescription
-	if err := sd.Unmarshal(b); err != nil {
-		return nil, callvault.Errorf(callvault.KindInvalid, "malformed SDP offer: %w", err)
+	sd, err := readSDP(b)
+	if err != nil {
+		return nil, err
 	}
-	if len(sd.MediaDescriptions) == 0 {
-		return nil, callvault.Errorf(callvault.KindInvalid, "SDP offer has no m-line")
-	}
-	if len(sd.MediaDescriptions) > maxMediaLines {
-		return nil, callvault.Errorf(callvault.KindInvalid, "SDP offer has %d m-lines; at most %d are accepted", len(sd.MediaDescriptions), maxMediaLines)
-	}
-	sessDir := direction(sd.Attributes)
-	sessZero := sd.ConnectionInformation != nil && zeroAddr(sd.ConnectionInformation)
-	sessAddr := connAddr(sd.ConnectionInformation)
+	sessDir := direction(sd.attrs)
 	var out []*offerStream
 	usable := false
-	for _, md := range sd.MediaDescriptions {
+	for _, md := range sd.media {
 		o := &offerStream{
-			media:   md.MediaName.Media,
-			port:    md.MediaName.Port.Value,
-			proto:   strings.Join(md.MediaName.Protos, "/"),
-			formats: md.MediaName.Formats,
+			media:   md.media,
+			port:    md.port,
+			proto:   md.proto,
+			formats: md.formats,
 		}
-		o.label, _ = md.Attribute("label")
-		dir := direction(md.Attributes)
+		o.label, _ = attribute(md.attrs, "label")
+		dir := direction(md.attrs)
 		if dir == "" {
 			dir = sessDir
 		}
-		zero, addr := sessZero, sessAddr
-		if md.ConnectionInformation != nil {
-			zero, addr = zeroAddr(md.ConnectionInformation), connAddr(md.ConnectionInformation)
+		conn := sd.conn
+		if md.conn != nil {
+			conn = md.conn
 		}
-		o.addr = addr
-		o.inactive = dir == "inactive" || dir == "recvonly" || zero || o.port == 0
-		if o.media == "audio" && o.proto == "RTP/AVP" && o.port != 0 {
+		o.addr = connAddr(conn)
+		o.inactive = dir == "inactive" || dir == "recvonly" || zeroAddr(conn) || o.port == 0
+		if o.media == "audio" && strings.EqualFold(o.proto, "RTP/AVP") && o.port != 0 {
 			acceptFormats(o, md)
 		}
 		usable = usable || o.usable()
@@ -96,18 +86,25 @@ func parseOffer(b []byte) ([]*offerStream, error) {
 	return out, nil
 }
 
-func acceptFormats(o *offerStream, md *sdp.MediaDescription) {
+// acceptFormats sets what the answer accepts of the m-line: the payload types the recorder
+// decodes, the audio codecs first (in the offer's order of preference) and then telephone
+// events and comfort noise, so that a client that reads the answer's first format as the codec
+// to send never picks telephone-event.
+func acceptFormats(o *offerStream, md *sdpMedia) {
 	names := map[string]string{}
-	for _, a := range md.Attributes {
-		if a.Key == "rtpmap" {
-			pt, name, _ := strings.Cut(a.Value, " ")
-			names[pt] = name
+	for _, a := range md.attrs {
+		if f := strings.Fields(a.value); a.key == "rtpmap" && len(f) >= 2 {
+			if _, dup := names[f[0]]; !dup {
+				names[f[0]] = f[1]
+			}
 		}
 	}
-	audio := false
+	o.payloads = rtp.PayloadMap{}
+	var audio, other []string // payload types
+	maps := map[string]string{}
 	for _, f := range o.formats {
 		pt, err := strconv.Atoi(f)
-		if err != nil || pt < 0 || pt > 127 {
+		if _, seen := maps[f]; err != nil || pt < 0 || pt > 127 || seen || f != strconv.Itoa(pt) {
 			continue
 		}
 		enc := rtp.StaticEncoding(pt)
@@ -115,44 +112,53 @@ func acceptFormats(o *offerStream, md *sdp.MediaDescription) {
 		if mapped {
 			enc = rtp.EncodingByName(name)
 		}
-		if enc == rtp.EncodingNone || slices.Contains(o.accept, f) {
+		if enc == rtp.EncodingNone {
 			continue
 		}
 		if !mapped {
 			name = map[rtp.Encoding]string{rtp.EncodingPCMU: "PCMU/8000", rtp.EncodingPCMA: "PCMA/8000",
 				rtp.EncodingG722: "G722/8000", rtp.EncodingComfortNoise: "CN/8000"}[enc]
 		}
-		o.accept = append(o.accept, f)
-		o.rtpmaps = append(o.rtpmaps, f+" "+name)
+		maps[f] = name
 		o.payloads[pt] = enc
-		audio = audio || enc.Audio()
+		if enc.Audio() {
+			audio = append(audio, f)
+		} else {
+			other = append(other, f)
+		}
 	}
-	if !audio { // events or comfort noise alone are no recording
+	if len(audio) == 0 { // events or comfort noise alone are no recording
 		o.accept, o.rtpmaps, o.payloads = nil, nil, rtp.PayloadMap{}
+		return
+	}
+	o.accept = append(audio, other...)
+	o.rtpmaps = nil
+	for _, f := range o.accept {
+		o.rtpmaps = append(o.rtpmaps, f+" "+maps[f])
 	}
 }
 
-func direction(attrs []sdp.Attribute) string {
+func direction(attrs []sdpAttr) string {
 	for _, a := range attrs {
-		switch a.Key {
+		switch a.key {
 		case "sendonly", "recvonly", "sendrecv", "inactive":
-			return a.Key
+			return a.key
 		}
 	}
 	return ""
 }
 
-func zeroAddr(c *sdp.ConnectionInformation) bool {
-	return c.Address != nil && (c.Address.Address == "0.0.0.0" || c.Address.Address == "::")
+func zeroAddr(c *sdpConn) bool {
+	return c != nil && (c.addr == "0.0.0.0" || c.addr == "::")
 }
 
 // connAddr returns the IP address of a c= line, or an invalid address for none, a host name,
 // an unspecified or a multicast address (media cannot be tied to those).
-func connAddr(c *sdp.ConnectionInformation) netip.Addr {
-	if c == nil || c.Address == nil {
+func connAddr(c *sdpConn) netip.Addr {
+	if c == nil {
 		return netip.Addr{}
 	}
-	a, err := netip.ParseAddr(c.Address.Address)
+	a, err := netip.ParseAddr(c.addr)
 	if err != nil || a.IsUnspecified() || a.IsMulticast() {
 		return netip.Addr{}
 	}

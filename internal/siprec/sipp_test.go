@@ -438,6 +438,9 @@ func TestSIPRECDialects(t *testing.T) {
 		{"sonus.xml", []string{"1", "2"}, 0, []string{"WIRELESS CALLER", ""}, []string{"+12025550143", "+442079460000"}, DialectLegacy},
 		{"broadworks.xml", []string{"1", "2"}, 1, []string{"", ""}, []string{"+441133023237"}, DialectBroadWorks},
 		{"mixed.xml", []string{"mixed"}, -1, []string{"Carol", "Dave"}, []string{"+441632960001"}, DialectRFC7865},
+		{"webex_broadworks.xml", []string{"96", "97"}, 1, []string{"", ""}, []string{"+442079460123", "+441632960777"}, DialectBroadWorks},
+		{"metaswitch.xml", []string{"96", "97"}, 1, []string{"Recorded Subscriber", "Remote Caller"}, []string{"+442079460456", "+441632960888"}, DialectRFC7865},
+		{"oracle_avaya.xml", []string{"96", "97"}, 1, []string{"Agent 4012", "Paris Caller"}, []string{"+33187164021"}, DialectLegacy},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

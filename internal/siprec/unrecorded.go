@@ -66,13 +66,19 @@ func (u *unrecorded) match(aor, region string) (string, bool) {
 	return "", false
 }
 
-// matchMetadata returns the first participant of m on an unrecorded line, and the line.
+// matchMetadata returns the first participant of m on an unrecorded line, and the line. A
+// participant is matched by its address of record and by the number a dialect extension gives
+// it (a Webex Calling user known only by an opaque id).
 func (u *unrecorded) matchMetadata(m *Metadata, region string) (string, *Participant, bool) {
-	if m == nil {
+	if m == nil || u.empty() {
 		return "", nil, false
 	}
+	extra := m.extensionNumbers()
 	for i, p := range m.Participants {
 		if line, ok := u.match(p.AoR, region); ok {
+			return line, &m.Participants[i], true
+		}
+		if line, ok := u.match(extra[p.ID], region); ok {
 			return line, &m.Participants[i], true
 		}
 	}

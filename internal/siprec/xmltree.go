@@ -58,6 +58,35 @@ func (n *xnode) childText(names ...string) string {
 	return ""
 }
 
+// descendant returns the first node below n (depth first, n excluded) with one of the local
+// names, compared without case, or nil.
+func (n *xnode) descendant(names ...string) *xnode {
+	for _, k := range n.kids {
+		for _, name := range names {
+			if strings.EqualFold(k.local, name) {
+				return k
+			}
+		}
+		if d := k.descendant(names...); d != nil {
+			return d
+		}
+	}
+	return nil
+}
+
+// deepText returns the trimmed text of n, or if it has none the first non-empty text below it.
+func (n *xnode) deepText() string {
+	if t := strings.TrimSpace(n.text); t != "" {
+		return t
+	}
+	for _, k := range n.kids {
+		if t := k.deepText(); t != "" {
+			return t
+		}
+	}
+	return ""
+}
+
 // walk calls fn for n and every element below it, depth first, in document order.
 func (n *xnode) walk(fn func(*xnode)) {
 	fn(n)

@@ -62,6 +62,9 @@ func migrate(ctx context.Context, w *sql.DB) error {
 		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 			return callvault.WrapError(callvault.KindInternal, err, "sqlite: apply migration "+m.Name)
 		}
+		if err := afterMigration(ctx, tx, m.Name); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
 			m.Version, m.Name, time.Now().UnixMicro()); err != nil {
 			return translate(err, "record migration "+m.Name)

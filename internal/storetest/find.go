@@ -96,6 +96,40 @@ func testFind(t *testing.T, open Opener) {
 		}
 	})
 
+	// Names are indexed and searched folded (callvault.NormalizeName): invisible format
+	// characters, compatibility forms and decomposed accents cannot hide a recording from a
+	// subject search by the name as people type it, and the raw name is kept.
+	t.Run("FoldedNames", func(t *testing.T) {
+		cat := open(t)
+		raw := []string{
+			"Jane\u200bDoe Zero\u200dWidth",      // zero-width space and joiner
+			"Ｊａｎｅ　Ｆｕｌｌｗｉｄｔｈ",                     // fullwidth letters and ideographic space
+			"Zoe\u0308 Mu\u0308ller",             // combining diaeresis
+			"\ufeff\u00adBom \u200eMarked\u202c", // byte order mark, soft hyphen, bidi marks
+		}
+		var recs []*callvault.Recording
+		for i, name := range raw {
+			r := newRecording(i)
+			r.Parties = []callvault.Party{{Name: name, Role: callvault.RoleCaller}}
+			r.Extensions, r.ExternalNumbers = nil, nil
+			create(t, cat, r)
+			recs = append(recs, r)
+		}
+		for i, plain := range []string{"janedoe zerowidth", "JANE fullwidth", "Zoë Müller", "bom marked"} {
+			got := find(t, cat, callvault.RecordingFilter{Subjects: []callvault.Subject{subj(callvault.SubjectName, plain)}})
+			if diff := cmp.Diff([]string{recs[i].ID}, got, cmpOpts); diff != "" {
+				t.Errorf("search for %q, indexed as %q (-want +got):\n%s", plain, raw[i], diff)
+			}
+			r, err := cat.Recording(ctx(), recs[i].ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Parties[0].Name != raw[i] {
+				t.Errorf("party name %q, want the raw %q", r.Parties[0].Name, raw[i])
+			}
+		}
+	})
+
 	t.Run("TimeRange", func(t *testing.T) {
 		cat := open(t)
 		var rs []*callvault.Recording
