@@ -287,7 +287,7 @@ func testMailConcurrentClaims(t *testing.T, s MailCatalogue) {
 		mu   sync.Mutex
 		seen = map[string]string{}
 		wg   sync.WaitGroup
-		errs = make(chan error, claimers)
+		errs = make(chan error, n*claimers)
 	)
 	for c := range claimers {
 		wg.Add(1)
@@ -307,13 +307,18 @@ func testMailConcurrentClaims(t *testing.T, s MailCatalogue) {
 					return
 				}
 				mu.Lock()
+				dup := false
 				for _, m := range ms {
-					if prev, dup := seen[m.ID]; dup {
+					if prev, ok := seen[m.ID]; ok {
 						errs <- fmt.Errorf("message %s claimed by %s and %s", m.ID, prev, holder)
+						dup = true
 					}
 					seen[m.ID] = holder
 				}
 				mu.Unlock()
+				if dup {
+					return // a store that hands out held messages would never run dry
+				}
 			}
 		}()
 	}
