@@ -56,6 +56,8 @@ type MailMessage struct {
 	Subject     string    `json:"subject"`
 	Body        string    `json:"body"` // plain text
 	Kind        MailKind  `json:"kind"`
+	Reference   string    `json:"reference"` // what the message is about: a request, case or recording reference
+	Link        string    `json:"link"`      // where in callvault to look; the body names nothing else
 	CreatedAt   time.Time `json:"created_at"`
 	Attempts    int       `json:"attempts"`        // delivery attempts that ended (failed or sent)
 	NextAttempt time.Time `json:"next_attempt_at"` // not claimed before this time
@@ -77,6 +79,10 @@ func (m *MailMessage) Validate() error {
 		return Errorf(KindInvalid, "mail: id %q is not a callvault ID", m.ID)
 	case !m.Kind.Valid():
 		return Errorf(KindInvalid, "mail: unknown kind %q", m.Kind)
+	case m.Reference == "" || len(m.Reference) > 64 || !ascii(m.Reference):
+		return Errorf(KindInvalid, "mail: the reference must be 1 to 64 printable ASCII characters")
+	case len(m.Link) > 512 || !ascii(m.Link):
+		return Errorf(KindInvalid, "mail: the link must be at most 512 printable ASCII characters")
 	case len(m.To) == 0 || len(m.To) > MaxMailRecipients:
 		return Errorf(KindInvalid, "mail: %d recipients; want 1 to %d", len(m.To), MaxMailRecipients)
 	case m.Subject == "" || len(m.Subject) > maxMailSubject || !utf8.ValidString(m.Subject) ||

@@ -14,7 +14,7 @@ import (
 
 var _ callvault.MailStore = (*DB)(nil)
 
-const mailColumns = `id, recipients, subject, body, kind, created_at, attempts, next_attempt_at, sent_at, last_error`
+const mailColumns = `id, recipients, subject, body, kind, reference, link, created_at, attempts, next_attempt_at, sent_at, last_error`
 
 // EnqueueMail stores m and appends ev atomically; KindConflict if m.ID exists.
 func (db *DB) EnqueueMail(ctx context.Context, m *callvault.MailMessage, ev *callvault.AuditEvent) error {
@@ -31,8 +31,9 @@ func (db *DB) EnqueueMail(ctx context.Context, m *callvault.MailMessage, ev *cal
 	}
 	var sealed *callvault.AuditEvent
 	err := db.inTx(ctx, what, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO mail_outbox (id, recipients, subject, body, kind, created_at, next_attempt_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, m.ID, m.To, m.Subject, m.Body, string(m.Kind),
+		_, err := tx.Exec(ctx, `INSERT INTO mail_outbox (id, recipients, subject, body, kind, reference, link,
+			created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			m.ID, m.To, m.Subject, m.Body, string(m.Kind), m.Reference, m.Link,
 			m.CreatedAt.UTC().Truncate(time.Microsecond), next.UTC().Truncate(time.Microsecond))
 		if err != nil {
 			return err
@@ -175,7 +176,7 @@ func scanMail(row pgx.Row) (*callvault.MailMessage, error) {
 		kind string
 		sent *time.Time
 	)
-	if err := row.Scan(&m.ID, &m.To, &m.Subject, &m.Body, &kind, &m.CreatedAt, &m.Attempts, &m.NextAttempt, &sent, &m.LastError); err != nil {
+	if err := row.Scan(&m.ID, &m.To, &m.Subject, &m.Body, &kind, &m.Reference, &m.Link, &m.CreatedAt, &m.Attempts, &m.NextAttempt, &sent, &m.LastError); err != nil {
 		return nil, err
 	}
 	m.Kind = callvault.MailKind(kind)

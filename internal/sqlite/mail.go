@@ -12,7 +12,7 @@ import (
 
 var _ callvault.MailStore = (*DB)(nil)
 
-const mailColumns = `id, recipients, subject, body, kind, created_at, attempts, next_attempt_at, sent_at, last_error`
+const mailColumns = `id, recipients, subject, body, kind, reference, link, created_at, attempts, next_attempt_at, sent_at, last_error`
 
 // EnqueueMail stores m and appends ev in one transaction; KindConflict if m.ID exists.
 func (db *DB) EnqueueMail(ctx context.Context, m *callvault.MailMessage, ev *callvault.AuditEvent) error {
@@ -31,8 +31,9 @@ func (db *DB) EnqueueMail(ctx context.Context, m *callvault.MailMessage, ev *cal
 		next = m.CreatedAt
 	}
 	return db.appendWith(ctx, "enqueue mail", ev, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO mail_outbox (id, recipients, subject, body, kind, created_at, next_attempt_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, m.ID, string(to), m.Subject, m.Body, string(m.Kind), micros(m.CreatedAt), micros(next))
+		_, err := tx.ExecContext(ctx, `INSERT INTO mail_outbox (id, recipients, subject, body, kind, reference, link,
+			created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			m.ID, string(to), m.Subject, m.Body, string(m.Kind), m.Reference, m.Link, micros(m.CreatedAt), micros(next))
 		if callvault.IsKind(translate(err, ""), callvault.KindConflict) {
 			return callvault.WrapError(callvault.KindConflict, err, "sqlite: a message with this ID is queued already")
 		}
@@ -165,7 +166,7 @@ func scanMail(s scanner) (*callvault.MailMessage, error) {
 		created, next int64
 		sent          sql.NullInt64
 	)
-	if err := s.Scan(&m.ID, &to, &m.Subject, &m.Body, &m.Kind, &created, &m.Attempts, &next, &sent, &m.LastError); err != nil {
+	if err := s.Scan(&m.ID, &to, &m.Subject, &m.Body, &m.Kind, &m.Reference, &m.Link, &created, &m.Attempts, &next, &sent, &m.LastError); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(to), &m.To); err != nil {

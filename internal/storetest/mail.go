@@ -39,6 +39,8 @@ func newMail(n int) *callvault.MailMessage {
 		Subject:   fmt.Sprintf("callvault: case C-%d opened \u00e9", n),
 		Body:      fmt.Sprintf("Case C-%d was opened.\nhttps://vault.example.org/cases/%d\n", n, n),
 		Kind:      callvault.MailCaseOpened,
+		Reference: fmt.Sprintf("C-%d", n),
+		Link:      fmt.Sprintf("https://vault.example.org/cases/%d", n),
 		CreatedAt: base.Add(time.Duration(n) * time.Minute),
 	}
 }

@@ -7,6 +7,8 @@ CREATE TABLE mail_outbox (
 	subject         text        NOT NULL,
 	body            text        NOT NULL,
 	kind            text        NOT NULL,
+	reference       text        NOT NULL,
+	link            text        NOT NULL,
 	created_at      timestamptz NOT NULL,
 	attempts        integer     NOT NULL DEFAULT 0,
 	next_attempt_at timestamptz NOT NULL,

@@ -7,6 +7,8 @@ CREATE TABLE mail_outbox (
 	subject         TEXT    NOT NULL,
 	body            TEXT    NOT NULL,
 	kind            TEXT    NOT NULL,
+	reference       TEXT    NOT NULL,
+	link            TEXT    NOT NULL,
 	created_at      INTEGER NOT NULL,
 	attempts        INTEGER NOT NULL DEFAULT 0,
 	next_attempt_at INTEGER NOT NULL,
