@@ -15,7 +15,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/callvault/callvault"
 	"github.com/callvault/callvault/internal/audit"
+	"github.com/callvault/callvault/internal/mail"
 )
 
 // Config is every setting of callvault. It is filled in four layers, each overriding the one
@@ -49,6 +51,8 @@ type Config struct {
 	SIPAllow     []string `json:"sip_allow"`           // CIDR prefixes allowed to send recordings; empty = any
 	Unrecorded   []string `json:"unrecorded"`          // extensions, numbers, SIP URIs never recorded (payment lines)
 	Announcement string   `json:"announcement_header"` // SIP header carrying announcement evidence
+
+	SMTP string `json:"smtp"` // outgoing mail: smtp://user:pass@host:port?from=addr; "" = mail stays queued
 
 	Metrics   string `json:"metrics"`    // Prometheus metrics listen address; "" = off
 	LogLevel  string `json:"log_level"`  // debug, info, warn, error
@@ -182,6 +186,8 @@ func settings() []setting {
 		list("sip_allow", "comma-separated CIDR prefixes allowed to send SIPREC sessions (empty: any)", func(c *Config) *[]string { return &c.SIPAllow }),
 		list("unrecorded", "comma-separated extensions, numbers and SIP URIs that are never recorded (payment lines)", func(c *Config) *[]string { return &c.Unrecorded }),
 		str("announcement_header", "SIP header that carries announcement evidence", func(c *Config) *string { return &c.Announcement }),
+		str("smtp", "outgoing mail server: smtp://user:password@host:587?from=callvault@example.org (STARTTLS when offered; "+
+			"&require_tls=true to insist) or smtps://...:465; empty keeps mail queued in the catalogue until a node has it", func(c *Config) *string { return &c.SMTP }),
 		str("metrics", "listen address for Prometheus metrics at /metrics (keep it on a private network); empty disables", func(c *Config) *string { return &c.Metrics }),
 		str("log_level", "log level: debug, info, warn, error", func(c *Config) *string { return &c.LogLevel }),
 		str("log_format", "log format: text or json", func(c *Config) *string { return &c.LogFormat }),
@@ -385,6 +391,11 @@ func (c *Config) Validate() error {
 			return configError("sip_allow", fmt.Sprintf("%q is not a CIDR prefix or IP", p), "e.g. --sip-allow 192.0.2.0/24,198.51.100.7")
 		}
 	}
+	if c.SMTP != "" {
+		if _, err := mail.ParseURL(c.SMTP); err != nil {
+			return configError("smtp", callvault.ErrorMessage(err), "e.g. --smtp 'smtp://callvault:PASSWORD@mail.example.org:587?from=callvault@example.org'")
+		}
+	}
 	if c.Metrics != "" {
 		if _, _, err := net.SplitHostPort(c.Metrics); err != nil {
 			return configError("metrics", fmt.Sprintf("%q is not host:port", c.Metrics), "e.g. --metrics 127.0.0.1:9464")
@@ -463,7 +474,7 @@ func (c *Config) redacted() map[string]any {
 	out := map[string]any{}
 	for _, s := range settings() {
 		v := s.get(c)
-		if s.name == "db" || s.name == "blob" {
+		if s.name == "db" || s.name == "blob" || s.name == "smtp" {
 			v = redactURL(v)
 		}
 		out[s.name] = v
