@@ -121,3 +121,35 @@ func TestSMTPSettingIsValidated(t *testing.T) {
 		}
 	}
 }
+
+func TestMailStatusAndSendCommands(t *testing.T) {
+	mp := mailtest.New(t, mailtest.Options{})
+	data := t.TempDir()
+	msg := enqueueCaseMail(t, data, "SAR-2026-0200")
+
+	code, out, errOut := cli(t, "mail", "status", "--data", data)
+	if code != 0 || !strings.Contains(out, msg.ID) || !strings.Contains(out, "SAR-2026-0200") || !strings.Contains(out, "1 messages waiting") {
+		t.Fatalf("mail status = %d\n%s%s", code, out, errOut)
+	}
+	if code, _, errOut := cli(t, "mail", "send", "--data", data); code == 0 || !strings.Contains(errOut, "--smtp") {
+		t.Fatalf("mail send without --smtp = %d, %s; want an error with a hint about --smtp", code, errOut)
+	}
+	code, out, errOut = cli(t, "mail", "send", "--data", data, "--smtp", "smtp://"+mp.SMTPAddr+"?from=callvault@vault.example.org")
+	if code != 0 || !strings.Contains(out, "sent 1, failed 0") {
+		t.Fatalf("mail send = %d\n%s%s", code, out, errOut)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if got, err := mp.WaitMessages(ctx, 1); err != nil || got[0].MessageID != msg.ID+"@vault.example.org" {
+		t.Fatalf("mailpit: %v, %v", got, err)
+	}
+	if code, out, _ := cli(t, "mail", "status", "--data", data); code != 0 || !strings.Contains(out, "0 messages waiting") {
+		t.Errorf("mail status after send = %d\n%s", code, out)
+	}
+	if code, out, _ := cli(t, "mail", "status", "--all", "--data", data); code != 0 || !strings.Contains(out, "sent ") || !strings.Contains(out, msg.ID) {
+		t.Errorf("mail status --all = %d\n%s", code, out)
+	}
+	if code, _, errOut := cli(t, "mail", "bogus"); code == 0 || !strings.Contains(errOut, "status or send") {
+		t.Errorf("mail bogus = %d, %s", code, errOut)
+	}
+}
