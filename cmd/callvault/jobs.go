@@ -90,6 +90,14 @@ func (m *Main) runJobs(ctx context.Context) (wait func()) {
 	return wg.Wait
 }
 
+// wakeMail makes the mail sender look at the outbox now; workflows call it after enqueueing
+// mail (without it the sender still finds the mail within its poll interval).
+func (m *Main) wakeMail() {
+	if m.Mail != nil {
+		m.Mail.Wake()
+	}
+}
+
 // mailSender returns the sender of the outbox, or nil when --smtp is not set (mail then stays
 // queued: a warning says so when some is waiting).
 func (m *Main) mailSender(ctx context.Context, holder string) *mail.Sender {

@@ -105,6 +105,10 @@ func TestServeSendsQueuedMailOnce(t *testing.T) {
 	if !strings.Contains(logs.String(), "mail sent") {
 		t.Errorf("no delivery was logged:\n%s", logs.String())
 	}
+	m.Close()
+	if code, out, e := cli(t, "audit", "verify", "--data", data); code != 0 {
+		t.Errorf("audit verify after mail was sent = %d\n%s%s", code, out, e)
+	}
 }
 
 func TestSMTPSettingIsValidated(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/callvault/callvault"
@@ -35,7 +36,8 @@ type Sender struct {
 	// AfterAudit, if set, is called after a mail.sent event was appended (checkpoints).
 	AfterAudit func(context.Context)
 
-	wake chan struct{}
+	wakeOnce sync.Once
+	wake     chan struct{}
 }
 
 // Result counts what one RunOnce did.
@@ -86,9 +88,7 @@ func (s *Sender) Wake() {
 }
 
 func (s *Sender) init() {
-	if s.wake == nil {
-		s.wake = make(chan struct{}, 1)
-	}
+	s.wakeOnce.Do(func() { s.wake = make(chan struct{}, 1) })
 }
 
 // Run calls RunOnce until ctx ends, every Poll or when woken. A delivery in progress when ctx

@@ -247,3 +247,24 @@ func TestHandWrittenMailIsRefused(t *testing.T) {
 		t.Fatalf("pending = %+v, want the hand-written message, refused", p)
 	}
 }
+
+// Run sends at start, then sleeps for Poll unless woken: Wake after enqueueing sends at once.
+func TestRunSendsWhenWoken(t *testing.T) {
+	mp := mailtest.New(t, mailtest.Options{})
+	db, _ := tempCatalogue(t)
+	enqueue(t, db, caseMail(t, "C-60", "dpo@example.org"))
+	s := newSender(db, smtpTo(t, mp), "node", nil)
+	s.Poll = time.Hour
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); s.Run(ctx) }()
+	received(t, mp, 1)
+	enqueue(t, db, caseMail(t, "C-61", "dpo@example.org"))
+	s.Wake()
+	received(t, mp, 2)
+	cancel()
+	<-done
+	if p := outbox(t, db, true); len(p) != 0 {
+		t.Errorf("%d messages pending after Run stopped", len(p))
+	}
+}
