@@ -29,7 +29,7 @@ func format(m *callvault.MailMessage, from, fromDomain string) []byte {
 		b.WriteString("\r\n")
 	}
 	header("From", from)
-	header("To", strings.Join(m.To, ", "))
+	header("To", strings.Join(m.To, ",\r\n ")) // folded: lines stay under RFC 5322's 998 characters
 	header("Subject", mime.QEncoding.Encode("utf-8", m.Subject))
 	header("Date", m.CreatedAt.UTC().Format(time.RFC1123Z))
 	header("Message-ID", MessageID(m, fromDomain))

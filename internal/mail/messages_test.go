@@ -101,15 +101,15 @@ func TestFormatCannotInjectHeaders(t *testing.T) {
 		t.Fatalf("no header/body separator in %q", raw)
 	}
 	for _, want := range []string{
-		"From: cv@example.org", "To: dpo@example.org, deputy@example.org", "Subject: =?utf-8?q?",
+		"From: cv@example.org", "To: dpo@example.org,\r\n deputy@example.org", "Subject: =?utf-8?q?",
 		"Message-ID: <" + m.ID + "@example.org>", "Content-Transfer-Encoding: quoted-printable",
 	} {
 		if !strings.Contains(head, want+"") {
 			t.Errorf("headers lack %q:\n%s", want, head)
 		}
 	}
-	if strings.Count(head, "\r\n") != 8 {
-		t.Errorf("want 9 header lines, got:\n%s", head)
+	if strings.Count(head, "\r\n") != 9 {
+		t.Errorf("want 9 header lines (To folded once), got:\n%s", head)
 	}
 	if strings.Contains(strings.ReplaceAll(body, "\r\n", ""), "\n") {
 		t.Errorf("bare LF in the body: %q", body)

@@ -2,6 +2,7 @@ package mail_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -266,5 +267,30 @@ func TestRunSendsWhenWoken(t *testing.T) {
 	<-done
 	if p := outbox(t, db, true); len(p) != 0 {
 		t.Errorf("%d messages pending after Run stopped", len(p))
+	}
+}
+
+// The largest message (MaxMailRecipients recipients, a folded To header) arrives whole.
+func TestMostRecipients(t *testing.T) {
+	mp := mailtest.New(t, mailtest.Options{})
+	db, _ := tempCatalogue(t)
+	var to []string
+	for i := range callvault.MaxMailRecipients {
+		to = append(to, fmt.Sprintf("staff-member-%03d@departments.example.org", i))
+	}
+	m, err := mail.NewStaffNoticeMail(to, "3", "https://vault.example.org/notice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	enqueue(t, db, m)
+	if res := runOnce(t, newSender(db, smtpTo(t, mp), "node", nil)); res.Sent != 1 {
+		t.Fatalf("RunOnce = %+v, want 1 sent", res)
+	}
+	got := received(t, mp, 1)
+	if diff := cmp.Diff(sorted(to), sorted(got[0].Recipients())); diff != "" {
+		t.Errorf("recipients (-want +got):\n%s", diff)
+	}
+	if len(got[0].To) != len(to) {
+		t.Errorf("the To header names %d addresses, want %d", len(got[0].To), len(to))
 	}
 }

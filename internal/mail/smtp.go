@@ -62,7 +62,7 @@ func (s *SMTP) Send(ctx context.Context, m *callvault.MailMessage) error {
 	if s.Config.Password != "" {
 		msg = strings.ReplaceAll(msg, s.Config.Password, "REDACTED")
 	}
-	return callvault.WrapError(callvault.KindUnavailable, errors.New(msg), "smtp "+s.Config.Addr()+": "+msg)
+	return callvault.Errorf(callvault.KindUnavailable, "smtp %s: %s", s.Config.Addr(), msg)
 }
 
 func (s *SMTP) send(ctx context.Context, m *callvault.MailMessage) error {
