@@ -118,7 +118,7 @@ func validHost(h string) bool {
 func (c *Config) Addr() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.Port)) }
 
 // String is the URL with the password left out, for logs and audit details.
-func (c *Config) String() string {
+func (c Config) String() string {
 	u := url.URL{Scheme: "smtp", Host: c.Addr()}
 	if c.ImplicitTLS {
 		u.Scheme = "smtps"

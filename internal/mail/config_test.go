@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -66,6 +67,11 @@ func TestConfigStringHidesPassword(t *testing.T) {
 	s := c.String()
 	if strings.Contains(s, "s3cret-pw") {
 		t.Fatalf("String() = %q shows the password", s)
+	}
+	for _, shown := range []string{fmt.Sprint(c), fmt.Sprintf("%+v", *c), fmt.Sprintf("%v", c)} {
+		if strings.Contains(shown, "s3cret-pw") {
+			t.Errorf("formatting the config shows the password: %s", shown)
+		}
 	}
 	back, err := ParseURL(s)
 	if err != nil {
