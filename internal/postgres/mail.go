@@ -25,19 +25,12 @@ func (db *DB) EnqueueMail(ctx context.Context, m *callvault.MailMessage, ev *cal
 	if err := checkEvent(ev, what); err != nil {
 		return err
 	}
-	next := m.NextAttempt
-	if next.IsZero() {
-		next = m.CreatedAt
-	}
 	var sealed *callvault.AuditEvent
 	err := db.inTx(ctx, what, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO mail_outbox (id, recipients, subject, body, kind, reference, link,
-			created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			m.ID, m.To, m.Subject, m.Body, string(m.Kind), m.Reference, m.Link,
-			m.CreatedAt.UTC().Truncate(time.Microsecond), next.UTC().Truncate(time.Microsecond))
-		if err != nil {
+		if err := insertMail(ctx, tx, m); err != nil {
 			return err
 		}
+		var err error
 		sealed, err = db.appendAudit(ctx, tx, ev)
 		return err
 	})
@@ -46,6 +39,21 @@ func (db *DB) EnqueueMail(ctx context.Context, m *callvault.MailMessage, ev *cal
 	}
 	*ev = *sealed
 	return nil
+}
+
+// insertMail adds m (validated by the caller) to the outbox inside tx. Stores whose changes
+// cause mail (a request that must be decided, a case the DPO must hear of) call it in their own
+// transaction, so that the change, its audit event and its mail commit together.
+func insertMail(ctx context.Context, tx pgx.Tx, m *callvault.MailMessage) error {
+	next := m.NextAttempt
+	if next.IsZero() {
+		next = m.CreatedAt
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO mail_outbox (id, recipients, subject, body, kind, reference, link,
+		created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		m.ID, m.To, m.Subject, m.Body, string(m.Kind), m.Reference, m.Link,
+		m.CreatedAt.UTC().Truncate(time.Microsecond), next.UTC().Truncate(time.Microsecond))
+	return err
 }
 
 // ClaimMail claims up to limit due, unheld, unsent messages for holder until until. Rows that

@@ -22,6 +22,13 @@ func (db *DB) EnqueueMail(ctx context.Context, m *callvault.MailMessage, ev *cal
 	if ev == nil {
 		return callvault.Errorf(callvault.KindInvalid, "sqlite: enqueue mail: an audit event is required")
 	}
+	return db.appendWith(ctx, "enqueue mail", ev, func(tx *sql.Tx) error { return insertMail(ctx, tx, m) })
+}
+
+// insertMail adds m (validated by the caller) to the outbox inside tx. Stores whose changes
+// cause mail (a request that must be decided, a case the DPO must hear of) call it in their own
+// transaction, so that the change, its audit event and its mail commit together.
+func insertMail(ctx context.Context, tx *sql.Tx, m *callvault.MailMessage) error {
 	to, err := json.Marshal(m.To)
 	if err != nil {
 		return callvault.WrapError(callvault.KindInternal, err, "sqlite: enqueue mail: encode recipients")
@@ -30,15 +37,13 @@ func (db *DB) EnqueueMail(ctx context.Context, m *callvault.MailMessage, ev *cal
 	if next.IsZero() {
 		next = m.CreatedAt
 	}
-	return db.appendWith(ctx, "enqueue mail", ev, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO mail_outbox (id, recipients, subject, body, kind, reference, link,
-			created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			m.ID, string(to), m.Subject, m.Body, string(m.Kind), m.Reference, m.Link, micros(m.CreatedAt), micros(next))
-		if callvault.IsKind(translate(err, ""), callvault.KindConflict) {
-			return callvault.WrapError(callvault.KindConflict, err, "sqlite: a message with this ID is queued already")
-		}
-		return err
-	})
+	_, err = tx.ExecContext(ctx, `INSERT INTO mail_outbox (id, recipients, subject, body, kind, reference, link,
+		created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.ID, string(to), m.Subject, m.Body, string(m.Kind), m.Reference, m.Link, micros(m.CreatedAt), micros(next))
+	if callvault.IsKind(translate(err, ""), callvault.KindConflict) {
+		return callvault.WrapError(callvault.KindConflict, err, "sqlite: a message with this ID is queued already")
+	}
+	return err
 }
 
 // ClaimMail claims up to limit due, unheld, unsent messages for holder until until. The claim
