@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs callvault's whole test suite on a fresh machine: installs what the tests need (sipp, sox,
-# versitygw), starts PostgreSQL if it is stopped, then runs gofmt, go vet, every test (the
-# PostgreSQL, S3 and SIP suites included: they fail instead of skipping here), the concurrent
+# versitygw, mailpit), starts PostgreSQL if it is stopped, then runs gofmt, go vet, every test (the
+# PostgreSQL, S3, SIP and mail suites included: they fail instead of skipping here), the concurrent
 # packages again under the race detector, and a short run of every fuzz target.
 # Usage: scripts/test.sh [extra go test flags]
 set -euo pipefail
@@ -54,6 +54,14 @@ if [ ! -x "$VGW" ] || ! go version -m "$VGW" 2>/dev/null | grep -q 'versity/vers
   go install github.com/versity/versitygw/cmd/versitygw@v1.8.0
 fi
 export CALLVAULT_TEST_VERSITYGW="$VGW"
+
+# --- SMTP server (mailpit) -------------------------------------------------------------------
+MAILPIT="$(go env GOPATH)/bin/mailpit"
+if [ ! -x "$MAILPIT" ] || ! go version -m "$MAILPIT" 2>/dev/null | grep -q 'axllent/mailpit[[:space:]]*v1\.33\.1'; then
+  log "installing mailpit v1.33.1 (a real SMTP server with an API, for the mail tests)"
+  CGO_ENABLED=0 go install github.com/axllent/mailpit@v1.33.1
+fi
+export CALLVAULT_TEST_MAILPIT="$MAILPIT"
 export CALLVAULT_TEST_SIPP="$(command -v sipp)"
 export CALLVAULT_TEST_REQUIRE_EXTERNAL=1
 
@@ -75,7 +83,7 @@ rm -f "$out"
 
 log "go test -race (the packages with concurrency of their own)"
 go test -race -count=1 -timeout 15m ./internal/rtp/... ./internal/siprec/... ./internal/archive/... \
-  ./internal/audit/... ./internal/retention/... ./internal/fileblob/... ./internal/httpserver/...
+  ./internal/audit/... ./internal/retention/... ./internal/fileblob/... ./internal/httpserver/... ./internal/mail/...
 
 log "fuzz targets (${FUZZTIME} each)"
 for f in $(grep -rl --include='*_test.go' '^func Fuzz' . | sort); do

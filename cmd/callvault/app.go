@@ -16,6 +16,7 @@ import (
 	"github.com/callvault/callvault/internal/archive"
 	"github.com/callvault/callvault/internal/audit"
 	"github.com/callvault/callvault/internal/fileblob"
+	"github.com/callvault/callvault/internal/mail"
 	"github.com/callvault/callvault/internal/postgres"
 	"github.com/callvault/callvault/internal/s3blob"
 	"github.com/callvault/callvault/internal/siprec"
@@ -37,6 +38,7 @@ type Main struct {
 	Checkpointer *audit.Checkpointer
 	SIP          *siprec.Server // set by Serve when SIPREC is enabled
 	MetricsURL   string         // set by Serve when metrics are enabled
+	Mail         *mail.Sender   // set by Serve when --smtp is given; Wake it after enqueueing mail
 
 	// OnRetentionDelete, if set, is called after the retention sweep deletes a recording.
 	OnRetentionDelete func(id string)

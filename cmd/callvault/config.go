@@ -15,8 +15,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/callvault/callvault"
 	"github.com/callvault/callvault/internal/audit"
 	"github.com/callvault/callvault/internal/httpserver"
+	"github.com/callvault/callvault/internal/mail"
 	"github.com/callvault/callvault/internal/siprec"
 )
 
@@ -66,6 +68,7 @@ type Config struct {
 	SIPMaxConns       int64         `json:"sip_max_conns"`       // SIP TCP/TLS connections open at once per source address
 	SIPAckTimeout     time.Duration `json:"sip_ack_timeout"`     // release a new session whose 200 OK is not acknowledged
 	SIPMaxPending     int64         `json:"sip_max_pending"`     // sessions per source address awaiting their ACK
+	SMTP              string        `json:"smtp"`                // outgoing mail: smtp://user:pass@host:port?from=addr; "" = mail stays queued
 
 	Metrics   string `json:"metrics"`    // Prometheus metrics listen address; "" = off
 	LogLevel  string `json:"log_level"`  // debug, info, warn, error
@@ -221,6 +224,8 @@ func settings() []setting {
 		integer("sip_max_conns", "SIP TCP/TLS connections open at once from one address; more are closed on arrival", func(c *Config) *int64 { return &c.SIPMaxConns }),
 		duration("sip_ack_timeout", "release a new recording session (and its RTP ports) whose 200 OK is not acknowledged this soon", func(c *Config) *time.Duration { return &c.SIPAckTimeout }),
 		integer("sip_max_pending", "recording sessions from one address answered and not yet acknowledged; more INVITEs get 503", func(c *Config) *int64 { return &c.SIPMaxPending }),
+		str("smtp", "outgoing mail server: smtp://user:password@host:587?from=callvault@example.org (STARTTLS when offered; "+
+			"&require_tls=true to insist) or smtps://...:465; empty keeps mail queued in the catalogue until a node has it", func(c *Config) *string { return &c.SMTP }),
 		str("metrics", "listen address for Prometheus metrics at /metrics (keep it on a private network); empty disables", func(c *Config) *string { return &c.Metrics }),
 		str("log_level", "log level: debug, info, warn, error", func(c *Config) *string { return &c.LogLevel }),
 		str("log_format", "log format: text or json", func(c *Config) *string { return &c.LogFormat }),
@@ -467,6 +472,11 @@ func (c *Config) Validate() error {
 			return configError("sip_allow", fmt.Sprintf("%q is not a CIDR prefix or IP", p), "e.g. --sip-allow 192.0.2.0/24,198.51.100.7")
 		}
 	}
+	if c.SMTP != "" {
+		if _, err := mail.ParseURL(c.SMTP); err != nil {
+			return configError("smtp", callvault.ErrorMessage(err), "e.g. --smtp 'smtp://callvault:PASSWORD@mail.example.org:587?from=callvault@example.org'")
+		}
+	}
 	if c.Metrics != "" {
 		if _, _, err := net.SplitHostPort(c.Metrics); err != nil {
 			return configError("metrics", fmt.Sprintf("%q is not host:port", c.Metrics), "e.g. --metrics 127.0.0.1:9464")
@@ -556,7 +566,7 @@ func (c *Config) redacted() map[string]any {
 	out := map[string]any{}
 	for _, s := range settings() {
 		v := s.get(c)
-		if s.name == "db" || s.name == "blob" {
+		if s.name == "db" || s.name == "blob" || s.name == "smtp" {
 			v = redactURL(v)
 		}
 		out[s.name] = v

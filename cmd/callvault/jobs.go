@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/mail"
 	"github.com/callvault/callvault/internal/retention"
 )
 
@@ -75,7 +77,53 @@ func (m *Main) runJobs(ctx context.Context) (wait func()) {
 			m.jobLoop(ctx, holder, j)
 		}(j)
 	}
+	// The mail sender runs on every node: claims, not a job lease, keep nodes from sending one
+	// message twice, and mail goes out within seconds rather than once per job_interval.
+	if s := m.mailSender(ctx, holder); s != nil {
+		m.Mail = s
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.Run(ctx)
+		}()
+	}
 	return wg.Wait
+}
+
+// wakeMail makes the mail sender look at the outbox now; workflows call it after enqueueing
+// mail (without it the sender still finds the mail within its poll interval).
+func (m *Main) wakeMail() {
+	if m.Mail != nil {
+		m.Mail.Wake()
+	}
+}
+
+// mailSender returns the sender of the outbox, or nil when --smtp is not set (mail then stays
+// queued: a warning says so when some is waiting).
+func (m *Main) mailSender(ctx context.Context, holder string) *mail.Sender {
+	store, ok := m.Catalogue.(callvault.MailStore)
+	if !ok {
+		return nil
+	}
+	if m.Config.SMTP == "" {
+		if waiting, err := store.MailMessages(ctx, true, "", 1); err == nil && len(waiting) > 0 {
+			m.Logger.Warn("mail is queued but no --smtp server is set; it is kept until a node with --smtp runs")
+		}
+		return nil
+	}
+	cfg, err := mail.ParseURL(m.Config.SMTP) // validated with the configuration
+	if err != nil {
+		m.Logger.Error("bad --smtp setting; mail stays queued", "err", err)
+		return nil
+	}
+	m.Logger.Info("sending mail", "smtp", cfg.String())
+	return &mail.Sender{
+		Store:      store,
+		Transport:  &mail.SMTP{Config: cfg},
+		Holder:     holder,
+		Logger:     m.Logger,
+		AfterAudit: m.afterAudit,
+	}
 }
 
 // scheduleLease names the lease of a job's scheduler.

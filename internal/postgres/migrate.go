@@ -36,9 +36,19 @@ func (db *DB) migrate(ctx context.Context) error {
 		)`); err != nil {
 			return err
 		}
-		var current int
-		if err := tx.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&current); err != nil {
+		// Versions need not be contiguous (work on separate branches takes separate ranges),
+		// so every migration not recorded is applied, not only those above the highest.
+		rows, err := tx.Query(ctx, "SELECT version FROM schema_migrations")
+		if err != nil {
 			return err
+		}
+		versions, err := pgx.CollectRows(rows, pgx.RowTo[int])
+		if err != nil {
+			return err
+		}
+		applied, current := map[int]bool{}, 0
+		for _, v := range versions {
+			applied[v], current = true, max(current, v)
 		}
 		if current > migrations.Latest(ms) {
 			return callvault.Errorf(callvault.KindInternal,
@@ -46,7 +56,7 @@ func (db *DB) migrate(ctx context.Context) error {
 				current, migrations.Latest(ms))
 		}
 		for _, m := range ms {
-			if m.Version <= current {
+			if applied[m.Version] {
 				continue
 			}
 			if _, err := tx.Exec(ctx, m.SQL); err != nil {

@@ -19,10 +19,10 @@ func TestMigrationsEmbedded(t *testing.T) {
 	if len(ms) == 0 {
 		t.Fatal("no migrations embedded")
 	}
-	for i, m := range ms {
-		if m.Version != i+1 {
-			t.Errorf("migration %s has version %d, want %d (versions count up from 1)", m.Name, m.Version, i+1)
-		}
+	// Versions increase from 1 (Load orders them and refuses duplicates); gaps are allowed, so
+	// that parallel work can take separate ranges (0010_..., 0020_...).
+	if ms[0].Version != 1 {
+		t.Errorf("the first migration is %s, want version 1", ms[0].Name)
 	}
 }
 

@@ -1,5 +1,5 @@
 // Package testenv gives tests the external components that the project's test script provides
-// (PostgreSQL, an S3 server, sipp) through environment variables, with one rule: a test whose
+// (PostgreSQL, an S3 server, sipp, an SMTP server) through environment variables, with one rule: a test whose
 // component is not configured is skipped, unless CALLVAULT_TEST_REQUIRE_EXTERNAL=1, in which case
 // it fails, so that CI can never pass by skipping.
 package testenv
@@ -14,6 +14,7 @@ const (
 	Postgres        = "CALLVAULT_TEST_PG"        // a PostgreSQL URL; tests create their own databases there
 	VersityGW       = "CALLVAULT_TEST_VERSITYGW" // path of a versitygw binary (S3 server)
 	Sipp            = "CALLVAULT_TEST_SIPP"      // path of sipp
+	Mailpit         = "CALLVAULT_TEST_MAILPIT"   // path of a mailpit binary (SMTP server with an API)
 	RequireExternal = "CALLVAULT_TEST_REQUIRE_EXTERNAL"
 )
 

@@ -1,0 +1,197 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/callvault/callvault"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+var _ callvault.MailStore = (*DB)(nil)
+
+const mailColumns = `id, recipients, subject, body, kind, reference, link, created_at, attempts, next_attempt_at, sent_at, last_error`
+
+// EnqueueMail stores m and appends ev atomically; KindConflict if m.ID exists.
+func (db *DB) EnqueueMail(ctx context.Context, m *callvault.MailMessage, ev *callvault.AuditEvent) error {
+	const what = "postgres: enqueue mail"
+	if err := m.Validate(); err != nil {
+		return callvault.PrefixError(err, what)
+	}
+	if err := checkEvent(ev, what); err != nil {
+		return err
+	}
+	var sealed *callvault.AuditEvent
+	err := db.inTx(ctx, what, func(tx pgx.Tx) error {
+		if err := insertMail(ctx, tx, m); err != nil {
+			return err
+		}
+		var err error
+		sealed, err = db.appendAudit(ctx, tx, ev)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	*ev = *sealed
+	return nil
+}
+
+// insertMail adds m (validated by the caller) to the outbox inside tx. Stores whose changes
+// cause mail (a request that must be decided, a case the DPO must hear of) call it in their own
+// transaction, so that the change, its audit event and its mail commit together.
+func insertMail(ctx context.Context, tx pgx.Tx, m *callvault.MailMessage) error {
+	next := m.NextAttempt
+	if next.IsZero() {
+		next = m.CreatedAt
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO mail_outbox (id, recipients, subject, body, kind, reference, link,
+		created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		m.ID, m.To, m.Subject, m.Body, string(m.Kind), m.Reference, m.Link,
+		m.CreatedAt.UTC().Truncate(time.Microsecond), next.UTC().Truncate(time.Microsecond))
+	return err
+}
+
+// ClaimMail claims up to limit due, unheld, unsent messages for holder until until. Rows that
+// a concurrent claimer has locked are skipped, so claimers on several nodes never wait for each
+// other nor take the same message.
+func (db *DB) ClaimMail(ctx context.Context, holder string, now, until time.Time, limit int) ([]*callvault.MailMessage, error) {
+	const what = "postgres: claim mail"
+	if holder == "" || !until.After(now) {
+		return nil, callvault.Errorf(callvault.KindInvalid, "%s: a holder and a claim that ends after now are required", what)
+	}
+	var out []*callvault.MailMessage
+	err := db.inTx(ctx, what, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `UPDATE mail_outbox SET claimed_by = $1, claimed_until = $2
+			WHERE id IN (SELECT id FROM mail_outbox
+				WHERE sent_at IS NULL AND next_attempt_at <= $3 AND (claimed_until IS NULL OR claimed_until <= $3)
+				ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)
+			RETURNING `+mailColumns, holder, until, now, callvault.PageLimit(limit))
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*callvault.MailMessage, error) {
+			return scanMail(row)
+		})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	sortMail(out)
+	return out, nil
+}
+
+// sortMail orders claimed messages as the claim chose them (RETURNING keeps no order).
+func sortMail(ms []*callvault.MailMessage) {
+	slices.SortFunc(ms, func(a, b *callvault.MailMessage) int {
+		if c := a.NextAttempt.Compare(b.NextAttempt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+}
+
+// MarkMailSent records the delivery of a message holder holds and appends ev, atomically.
+func (db *DB) MarkMailSent(ctx context.Context, id, holder string, sentAt time.Time, ev *callvault.AuditEvent) error {
+	const what = "postgres: mark mail sent"
+	if sentAt.IsZero() {
+		return callvault.Errorf(callvault.KindInvalid, "%s: the time of sending is required", what)
+	}
+	if err := checkEvent(ev, what); err != nil {
+		return err
+	}
+	var sealed *callvault.AuditEvent
+	err := db.inTx(ctx, what, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE mail_outbox SET sent_at = $1, attempts = attempts + 1,
+			claimed_by = NULL, claimed_until = NULL WHERE id = $2 AND claimed_by = $3 AND sent_at IS NULL`,
+			sentAt, id, holder)
+		if err := heldOne(ctx, tx, tag, err, id, what); err != nil {
+			return err
+		}
+		sealed, err = db.appendAudit(ctx, tx, ev)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	*ev = *sealed
+	return nil
+}
+
+// MarkMailFailed records a failed attempt of holder's claim and when to try again.
+func (db *DB) MarkMailFailed(ctx context.Context, id, holder string, next time.Time, lastError string) error {
+	const what = "postgres: mark mail failed"
+	if next.IsZero() {
+		return callvault.Errorf(callvault.KindInvalid, "%s: the next attempt's time is required", what)
+	}
+	return db.inTx(ctx, what, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = $1,
+			last_error = $2, claimed_by = NULL, claimed_until = NULL WHERE id = $3 AND claimed_by = $4 AND sent_at IS NULL`,
+			next, callvault.TruncateMailError(lastError), id, holder)
+		return heldOne(ctx, tx, tag, err, id, what)
+	})
+}
+
+// heldOne turns the result of a conditional update of one held message into the MailStore
+// errors: KindNotFound if there is no message id, KindConflict if it was not held.
+func heldOne(ctx context.Context, tx pgx.Tx, tag pgconn.CommandTag, err error, id, what string) error {
+	if err != nil || tag.RowsAffected() == 1 {
+		return err
+	}
+	var one int
+	err = tx.QueryRow(ctx, `SELECT 1 FROM mail_outbox WHERE id = $1`, id).Scan(&one)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return callvault.Errorf(callvault.KindNotFound, "%s: no queued message with that ID", what)
+	}
+	if err != nil {
+		return err
+	}
+	return callvault.Errorf(callvault.KindConflict, "%s: message %s is not held by this sender (sent, or claimed by another)", what, id)
+}
+
+// ReleaseMail clears holder's claim on the message, if it holds it.
+func (db *DB) ReleaseMail(ctx context.Context, id, holder string) error {
+	_, err := db.pool.Exec(ctx, `UPDATE mail_outbox SET claimed_by = NULL, claimed_until = NULL
+		WHERE id = $1 AND claimed_by = $2`, id, holder)
+	return translate(err, "postgres: release mail")
+}
+
+// MailMessages returns a page of the outbox in ID order, only unsent messages if pending.
+func (db *DB) MailMessages(ctx context.Context, pending bool, afterID string, limit int) ([]*callvault.MailMessage, error) {
+	const what = "postgres: list mail"
+	q := `SELECT ` + mailColumns + ` FROM mail_outbox WHERE id > $1`
+	if pending {
+		q += ` AND sent_at IS NULL`
+	}
+	rows, err := db.pool.Query(ctx, q+` ORDER BY id LIMIT $2`, afterID, callvault.PageLimit(limit))
+	if err != nil {
+		return nil, translate(err, what)
+	}
+	ms, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*callvault.MailMessage, error) {
+		return scanMail(row)
+	})
+	return ms, translate(err, what)
+}
+
+func scanMail(row pgx.Row) (*callvault.MailMessage, error) {
+	var (
+		m    callvault.MailMessage
+		kind string
+		sent *time.Time
+	)
+	if err := row.Scan(&m.ID, &m.To, &m.Subject, &m.Body, &kind, &m.Reference, &m.Link, &m.CreatedAt, &m.Attempts, &m.NextAttempt, &sent, &m.LastError); err != nil {
+		return nil, err
+	}
+	m.Kind = callvault.MailKind(kind)
+	m.CreatedAt = m.CreatedAt.UTC()
+	m.NextAttempt = m.NextAttempt.UTC()
+	if sent != nil {
+		m.SentAt = sent.UTC()
+	}
+	return &m, nil
+}
