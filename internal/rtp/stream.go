@@ -181,7 +181,9 @@ func (s *Stream) Write(b []byte, arrival time.Time) {
 		s.advance(d)
 		pos -= d
 	}
-	s.countSeq(h.SequenceNumber)
+	if !s.countSeq(h.SequenceNumber) {
+		return // a duplicate: its audio is in already, and mixing it again would double it
+	}
 	switch r.put(s.ch, pos, pcm) {
 	case late:
 		s.stats.Late++
@@ -213,8 +215,9 @@ func (s *Stream) anchor(h *pionrtp.Header, pos int64) {
 	}
 }
 
-// countSeq updates the loss statistics with a sequence number (RFC 3550 A.1, simplified).
-func (s *Stream) countSeq(seq uint16) {
+// countSeq updates the loss statistics with a sequence number (RFC 3550 A.1, simplified). It
+// returns false for a duplicate (a sequence number received already, within the last 64).
+func (s *Stream) countSeq(seq uint16) bool {
 	if !s.seqInit {
 		s.seqInit = true
 		s.baseSeq, s.maxSeq, s.lastSeq, s.seenSeq = int64(seq), int64(seq), seq, 0
@@ -233,11 +236,12 @@ func (s *Stream) countSeq(seq uint16) {
 		bit := uint64(1) << uint(-d)
 		if s.seenSeq&bit != 0 {
 			s.stats.Duplicate++
-			return
+			return false
 		}
 		s.seenSeq |= bit
 	}
 	s.received++
+	return true
 }
 
 // decode returns the payload as 16-bit PCM at the recorder's rate, in a scratch buffer.

@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,6 +33,7 @@ const (
 	benchSenderEnv = "CALLVAULT_BENCH_SENDER_PORTS" // comma-separated RTP ports; set only in the child
 	benchSecsEnv   = "CALLVAULT_BENCH_SECONDS"      // the measured window (default 10)
 	benchCallsEnv  = "CALLVAULT_BENCH_CALLS"        // concurrent calls (default 200)
+	benchHeapEnv   = "CALLVAULT_BENCH_HEAPPROFILE"  // if set, a heap profile taken while every call is up
 )
 
 func benchEnvInt(name string, def int) int {
@@ -266,8 +269,9 @@ func BenchmarkConcurrentCalls(b *testing.B) {
 	defer conn.Close()
 	sc := &sipClient{c: conn, server: srv.UDPAddr()}
 	var mem0, mem1 runtime.MemStats
-	runtime.GC()
+	debug.FreeOSMemory()
 	runtime.ReadMemStats(&mem0)
+	rss0 := rssKiB(b)
 	sdp := strings.ReplaceAll(sdpOffer("sendonly", "1", "2"), "\n", "\r\n")
 	body := multipartBody(sdp, string(readTestdata(b, "legacy_oracle.xml")))
 	tags := make([]string, calls)
@@ -289,6 +293,10 @@ func BenchmarkConcurrentCalls(b *testing.B) {
 	// Memory held while every call is still up (after a GC: what stays, not what churns).
 	runtime.GC()
 	runtime.ReadMemStats(&mem1)
+	rss1 := rssKiB(b)
+	if path := os.Getenv(benchHeapEnv); path != "" {
+		writeHeapProfile(b, path)
+	}
 
 	for i := range calls {
 		cid := fmt.Sprintf("bench-%d", i)
@@ -321,6 +329,35 @@ func BenchmarkConcurrentCalls(b *testing.B) {
 	b.ReportMetric(cpu.Seconds()/wall.Seconds()*100, "cpu%")
 	b.ReportMetric(float64(late), "late_pkts")
 	b.ReportMetric((float64(mem1.HeapInuse)-float64(mem0.HeapInuse))/1024/float64(calls), "heap-KiB/call")
+	b.ReportMetric(float64(rss1)/1024, "rss-MiB")
+	b.ReportMetric(float64(rss1-rss0)/float64(calls), "rss-KiB/call")
+}
+
+func writeHeapProfile(tb testing.TB, path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// rssKiB returns the resident set size of this process (Linux; 0 elsewhere).
+func rssKiB(tb testing.TB) int64 {
+	tb.Helper()
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return n
+		}
+	}
+	return 0
 }
 
 // BenchmarkBareUDPReceive is the floor for BenchmarkConcurrentCalls, measured the same way:

@@ -42,6 +42,10 @@ type Config struct {
 	RTPTimeout         time.Duration // end a call after this long without media (never while paused)
 	MaxBodyBytes       int           // largest SIP body accepted; default 64 KiB
 	Region             string        // region for numbers without a country code; default GB
+	// StartWindow is how long before the INVITE's arrival a call may have begun for the
+	// metadata's start time to be believed as the call's start (callvault.StartTimeRule.Window);
+	// default callvault.DefaultStartWindow. The recording's own start is always its arrival.
+	StartWindow time.Duration
 
 	Logger  *slog.Logger
 	Metrics prometheus.Registerer // may be nil
@@ -71,6 +75,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.StartWindow < 0 {
+		return c, callvault.Errorf(callvault.KindInvalid, "siprec: StartWindow %s is negative", c.StartWindow)
+	}
+	if c.StartWindow == 0 {
+		c.StartWindow = callvault.DefaultStartWindow
 	}
 	if c.Region == "" {
 		c.Region = DefaultRegion
