@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/callvault/callvault"
 	"github.com/callvault/callvault/internal/audit"
 )
 
@@ -49,6 +50,9 @@ type Config struct {
 	SIPAllow     []string `json:"sip_allow"`           // CIDR prefixes allowed to send recordings; empty = any
 	Unrecorded   []string `json:"unrecorded"`          // extensions, numbers, SIP URIs never recorded (payment lines)
 	Announcement string   `json:"announcement_header"` // SIP header carrying announcement evidence
+	// SIPStartWindow: how long before a SIPREC session's arrival the call may have begun for
+	// the metadata's start-time to be taken as the call's start (never as the recording's).
+	SIPStartWindow time.Duration `json:"sip_start_window"`
 
 	Metrics   string `json:"metrics"`    // Prometheus metrics listen address; "" = off
 	LogLevel  string `json:"log_level"`  // debug, info, warn, error
@@ -74,6 +78,7 @@ func DefaultConfig() Config {
 		LeaseTTL:        time.Minute,
 		RTPPorts:        "40000-40999",
 		Announcement:    "X-Recording-Announcement",
+		SIPStartWindow:  callvault.DefaultStartWindow,
 		LogLevel:        "info",
 		LogFormat:       "text",
 	}
@@ -182,6 +187,7 @@ func settings() []setting {
 		list("sip_allow", "comma-separated CIDR prefixes allowed to send SIPREC sessions (empty: any)", func(c *Config) *[]string { return &c.SIPAllow }),
 		list("unrecorded", "comma-separated extensions, numbers and SIP URIs that are never recorded (payment lines)", func(c *Config) *[]string { return &c.Unrecorded }),
 		str("announcement_header", "SIP header that carries announcement evidence", func(c *Config) *string { return &c.Announcement }),
+		duration("sip_start_window", "how long before a SIPREC session arrives its call may have begun for the metadata's start-time to be believed (kept as reported either way; the recording starts at its arrival)", func(c *Config) *time.Duration { return &c.SIPStartWindow }),
 		str("metrics", "listen address for Prometheus metrics at /metrics (keep it on a private network); empty disables", func(c *Config) *string { return &c.Metrics }),
 		str("log_level", "log level: debug, info, warn, error", func(c *Config) *string { return &c.LogLevel }),
 		str("log_format", "log format: text or json", func(c *Config) *string { return &c.LogFormat }),
@@ -357,6 +363,9 @@ func (c *Config) Validate() error {
 	}
 	if c.LeaseTTL < time.Second {
 		return configError("lease_ttl", fmt.Sprintf("%s is below 1s", c.LeaseTTL), "e.g. --lease-ttl 1m; a node renews its leases every third of it")
+	}
+	if c.SIPStartWindow <= 0 {
+		return configError("sip_start_window", fmt.Sprintf("%s is not positive", c.SIPStartWindow), "e.g. --sip-start-window 1h")
 	}
 	if c.JobInterval < time.Second {
 		return configError("job_interval", fmt.Sprintf("%s is below 1s", c.JobInterval), "e.g. --job-interval 1h")

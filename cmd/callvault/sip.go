@@ -37,6 +37,7 @@ func (m *Main) startSIP(ctx context.Context, reg prometheus.Registerer) (*siprec
 		Unrecorded:         cfg.Unrecorded,
 		AnnouncementHeader: cfg.Announcement,
 		Region:             cfg.Region,
+		StartWindow:        cfg.SIPStartWindow,
 		Logger:             m.Logger.With("component", "siprec"),
 		Metrics:            reg,
 		OnEvent: func(ctx context.Context, ev callvault.AuditEvent) {
