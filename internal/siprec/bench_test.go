@@ -241,10 +241,13 @@ func (sc *sipClient) request(method, callID string, cseq int, toTag, extra, body
 // BenchmarkConcurrentCalls runs CALLVAULT_BENCH_CALLS (200) recorded calls at once through the
 // real SIP server for CALLVAULT_BENCH_SECONDS (10 s): two G.711 streams each at 50 packets/s,
 // sent from a child process, every recording sealed with age as it streams. It checks that no
-// packet was lost and reports calls_per_core = calls / (recorder CPU seconds / wall seconds)
-// and the recorder's CPU per 1,000 packets. Run it alone:
+// packet was lost and reports calls_per_core = calls / (recorder CPU seconds / wall seconds),
+// the recorder's CPU per 1,000 packets, and memory while every call is up: the process's
+// resident set (rss-MiB), its growth per call over the idle server (rss-KiB/call) and the Go
+// heap per call. Run it alone (CALLVAULT_BENCH_HEAPPROFILE=file also writes a heap profile
+// taken while the calls are up):
 //
-//	go test -run '^$' -bench BenchmarkConcurrentCalls -benchtime 1x ./internal/siprec/
+//	CALLVAULT_BENCH_CALLS=400 go test -run '^$' -bench BenchmarkConcurrentCalls -benchtime 1x ./internal/siprec/
 func BenchmarkConcurrentCalls(b *testing.B) {
 	calls := benchEnvInt(benchCallsEnv, 200)
 	id, err := age.GenerateHybridIdentity()
@@ -308,6 +311,9 @@ func BenchmarkConcurrentCalls(b *testing.B) {
 	case <-time.After(30 * time.Second):
 		b.Fatalf("%d of %d recordings committed", arch.n.Load(), calls)
 	}
+	// Logged as well as reported: the memory is worth seeing even if packets were lost.
+	b.Logf("%d calls: rss %d MiB (%d KiB/call over the idle server), heap %.1f KiB/call", calls, rss1/1024,
+		(rss1-rss0)/int64(calls), (float64(mem1.HeapInuse)-float64(mem0.HeapInuse))/1024/float64(calls))
 	arch.mu.Lock()
 	defer arch.mu.Unlock()
 	if len(arch.errs) > 0 {
