@@ -67,7 +67,7 @@ type session struct {
 	finishedAt time.Time
 	endReason  string
 	remoteCSeq uint32                 // the highest CSeq of the client's requests (RFC 3261 12.2.2)
-	ingesting  bool                   // the archive has been handed the recording (see applyMetadata)
+	ingesting  bool                   // the archive has been handed the recording
 	events     []callvault.AuditEvent // queued under mu, sent by unlock
 
 	rec      *callvault.Recording
