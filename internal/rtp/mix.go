@@ -6,7 +6,10 @@ import "math"
 // stream on both channels beside a one-sided one) their audio is summed, never overwritten:
 // each frame of the ring starts as silence and every source adds itself to it. A sum beyond
 // the 16-bit range saturates rather than wrapping round (which would be a loud click). A channel
-// with a single source therefore holds exactly what that source sent.
+// with a single source therefore holds exactly what that source sent. Saturation applies at
+// each addition (the ring holds 16-bit frames, to keep memory per call small), so where three
+// or more sources are loud enough for a partial sum to clip, the result can depend on the
+// order in which their packets arrived; speech at sane levels never gets there.
 
 // mixSample returns a+b saturated to the int16 range.
 func mixSample(a, b int16) int16 {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callvault/callvault/internal/audio"
 	"github.com/callvault/callvault/internal/audio/audiotest"
 )
 
@@ -170,5 +171,68 @@ func TestRecorderRingGrowsOnlyWhenNeeded(t *testing.T) {
 	}
 	if got := len(r16.ring[0]); got != 8192 {
 		t.Errorf("16 kHz ring %d frames, want 8192", got)
+	}
+}
+
+// TestRecorderMixesSourcesOfOneStream: four senders multiplexed on one stream (their own SSRCs,
+// timestamps and sequence numbers, packets interleaved and jittered) are each placed by their
+// own anchor and summed on the stream's channel, with no loss counted; the caller's channel is untouched.
+func TestRecorderMixesSourcesOfOneStream(t *testing.T) {
+	const n, senders = 50, 4
+	var buf bytes.Buffer
+	r := newTestRecorder(t, &buf)
+	r.Start(t0)
+	caller := r.AddStream(Left, pcmu())
+	others := r.AddStream(Right, pcmu())
+	sc := audiotest.MuLawSignal(n*160, 80)
+	sigs := make([][]byte, senders)
+	for k := range sigs {
+		// At an eighth of full scale, so that no partial sum saturates: the sum is then the
+		// same in any order of arrival (saturation applies at each addition).
+		sigs[k] = audiotest.MuLawSignal(n*160, uint32(81+k))
+		for i, c := range sigs[k] {
+			sigs[k][i] = audio.MuLawEncode(audio.MuLawDecode(c) / 8)
+		}
+	}
+	var as []arrival
+	for i := range n {
+		at := t0.Add(time.Duration(i) * ptime)
+		as = append(as, arrival{caller, packet(t, 0, uint16(i), uint32(160*i), 1, sc[i*160:(i+1)*160]), at, i})
+		for k, sig := range sigs {
+			seq, ts := uint16(1000*k+i), uint32(123456*k+160*i)
+			// Network jitter of up to 9 ms (none on the first packet, which anchors each
+			// source): the audio goes where its timestamps put it, not where it arrived.
+			jitter := time.Duration((i*7+k*3)%10) * time.Millisecond
+			if i == 0 {
+				jitter = 0
+			}
+			as = append(as, arrival{others, packet(t, 0, seq, ts, uint32(100+k), sig[i*160:(i+1)*160]), at.Add(jitter), i})
+		}
+	}
+	sortArrivals(as)
+	play(r, as)
+	if err := r.Close(t0.Add(n * ptime)); err != nil {
+		t.Fatal(err)
+	}
+	left, right := readStereo(t, buf.Bytes())
+	if len(left) != n*160 || !equalPCM(left, decodeMuLaw(sc)) {
+		t.Fatalf("the caller's channel (%d frames) differs from what the caller sent", len(left))
+	}
+	want := make([]int16, n*160)
+	for _, sig := range sigs {
+		for i, v := range decodeMuLaw(sig) {
+			want[i] = mixSample(want[i], v)
+		}
+	}
+	if len(right) != len(want) {
+		t.Fatalf("right channel %d frames, want %d", len(right), len(want))
+	}
+	for i := range want {
+		if right[i] != want[i] {
+			t.Fatalf("right frame %d (packet %d) = %d, want the four senders' sum %d", i, i/160, right[i], want[i])
+		}
+	}
+	if st := others.Stats(); st.Lost != 0 || st.Late != 0 || st.Reanchor != 0 || st.Duplicate != 0 {
+		t.Errorf("stats %+v: want no loss, lateness, re-anchor or duplicate", st)
 	}
 }

@@ -178,7 +178,7 @@ func (r *Recorder) Resume(now time.Time) {
 	r.floor = r.wallPos(now)
 	r.maxPos = max(r.maxPos, r.floor)
 	for _, s := range r.streams {
-		s.anchored = false
+		s.unanchor()
 	}
 }
 

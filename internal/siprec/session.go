@@ -242,10 +242,11 @@ func (s *session) finishLocked(reason string, now time.Time, abort error) {
 	}
 	s.rec.EndedAt = now.UTC() // until the recorder says where the audio ends (closeStream)
 	s.rec.Attributes["end_reason"] = reason
-	if reason == endBYE || reason == endShutdown {
-		// The call lasted until now even if its media stopped earlier: the recording is
-		// padded with silence to its end, as gaps are. (Without media for RTPTimeout, or
-		// never acknowledged, the call is taken to have ended with its last audio.)
+	if reason == endBYE || reason == endShutdown || reason == endPCI {
+		// The call lasted until now (or was recorded until the PCI stop) even if its media
+		// stopped earlier: the recording is padded with silence to its end, as gaps are.
+		// (Without media for RTPTimeout, or never acknowledged, the call is taken to have
+		// ended with its last audio.)
 		s.recorder.PadTo(now)
 	}
 	s.rec.Attributes["channel_layout"] = s.channelLayout()
