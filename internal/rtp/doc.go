@@ -19,7 +19,8 @@
 //
 // Memory per call is one ring buffer: half a second of both channels at first (16 KiB at
 // 8 kHz), doubling up to about two seconds (64 KiB) only when audio arrives beyond it (the
-// writer fell behind, a sender runs ahead); audio leaves it for the writer (the archive's
+// writer fell behind, a sender runs ahead), and back once the writer has kept up for a few
+// seconds; audio leaves it for the writer (the archive's
 // encrypting stream) a fixed jitter delay after it was due. A recording may be padded to a
 // given end (PadTo: the call's BYE) when its media stopped earlier.
 // Silence is never buffered: a gap in the media of any length (media starting long after the

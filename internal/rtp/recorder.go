@@ -36,6 +36,9 @@ const (
 	ringSlackMillis = 250
 	// flushFrames is the most audio handed to the writer in one Write.
 	flushFrames = 1024
+	// shrinkAfter is how many flushes in a row (about 3 s) must find little audio waiting
+	// before a ring that grew goes back to its first size.
+	shrinkAfter = 30
 )
 
 // RecorderConfig configures a Recorder.
@@ -59,6 +62,8 @@ type Recorder struct {
 	ring    [2][]int16
 	mask    int64
 	maxRing int64 // the size the ring may grow to (a power of two)
+	minRing int64 // its first size
+	calm    int   // flushes in a row that found at most half the first size waiting
 	started bool
 	origin  time.Time
 	// The ring holds the timeline from flushed on. Frames before flushed have been taken for
@@ -101,7 +106,7 @@ func NewRecorder(w io.Writer, cfg RecorderConfig) (*Recorder, error) {
 	size := min(pow2(int64(cfg.SampleRate)*ringSlackMillis/1000+r.jitter), r.maxRing)
 	r.ring[0] = make([]int16, size)
 	r.ring[1] = make([]int16, size)
-	r.mask = size - 1
+	r.mask, r.minRing = size-1, size
 	return r, nil
 }
 
@@ -121,11 +126,30 @@ func (r *Recorder) growRing(end int64) {
 	if end-r.flushed <= size || size >= r.maxRing {
 		return
 	}
-	n := min(pow2(end-r.flushed), r.maxRing)
+	r.resize(min(pow2(end-r.flushed), r.maxRing), size)
+}
+
+// shrinkRing returns a ring that grew to its first size once the writer has kept up for
+// shrinkAfter flushes in a row, so that a burst of load does not cost the full ring for the
+// rest of the call. The caller holds mu.
+func (r *Recorder) shrinkRing() {
+	if r.mask+1 <= r.minRing || r.maxPos-r.flushed > r.minRing/2 {
+		r.calm = 0
+		return
+	}
+	if r.calm++; r.calm >= shrinkAfter {
+		r.calm = 0
+		r.resize(r.minRing, max(r.maxPos-r.flushed, 0))
+	}
+}
+
+// resize moves the ring to n frames, copying the keep frames from flushed on. The caller
+// holds mu.
+func (r *Recorder) resize(n, keep int64) {
 	mask := n - 1
 	for c := range r.ring {
 		ring := make([]int16, n)
-		for p := r.flushed; p < r.flushed+size; p++ {
+		for p := r.flushed; p < r.flushed+keep; p++ {
 			ring[p&mask] = r.ring[c][p&r.mask]
 		}
 		r.ring[c] = ring
@@ -364,6 +388,7 @@ func (r *Recorder) flushTo(target int64) error {
 			inc(r.metrics.Bytes, float64(len(b)))
 		}
 	}
+	r.shrinkRing()
 	err := r.err
 	r.mu.Unlock()
 	return err
