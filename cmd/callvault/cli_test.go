@@ -94,6 +94,7 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		{[]string{"--retention-months", "0"}, nil, "retention_months"},
 		{[]string{"--rtp-ports", "5-3"}, nil, "rtp_ports"},
 		{[]string{"--sip-allow", "10.0.0.0/99"}, nil, "sip_allow"},
+		{[]string{"--sip-start-window", "0s"}, nil, "sip_start_window"},
 		{[]string{"--log-level", "loud"}, nil, "log_level"},
 		{[]string{"--orphan-grace", "soon"}, nil, "orphan_grace"},
 		{nil, map[string]string{"CALLVAULT_MAX_UPLOAD": "-5"}, "max_upload"},

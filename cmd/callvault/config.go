@@ -62,6 +62,9 @@ type Config struct {
 	SIPAllow     []string `json:"sip_allow"`           // CIDR prefixes allowed to send recordings; empty = any
 	Unrecorded   []string `json:"unrecorded"`          // extensions, numbers, SIP URIs never recorded (payment lines)
 	Announcement string   `json:"announcement_header"` // SIP header carrying announcement evidence
+	// SIPStartWindow: how long before a SIPREC session's arrival the call may have begun for
+	// the metadata's start-time to be taken as the call's start (never as the recording's).
+	SIPStartWindow time.Duration `json:"sip_start_window"`
 
 	SIPIdleTimeout    time.Duration `json:"sip_idle_timeout"`    // close an idle SIP TCP/TLS connection without a live dialog
 	SIPMessageTimeout time.Duration `json:"sip_message_timeout"` // a SIP message must arrive whole this soon after its first byte
@@ -104,6 +107,7 @@ func DefaultConfig() Config {
 		SIPMaxConns:       siprec.DefaultMaxConnsPerSource,
 		SIPAckTimeout:     siprec.DefaultAckTimeout,
 		SIPMaxPending:     siprec.DefaultMaxPendingPerSource,
+		SIPStartWindow:    callvault.DefaultStartWindow,
 		LogLevel:          "info",
 		LogFormat:         "text",
 	}
@@ -226,6 +230,7 @@ func settings() []setting {
 		integer("sip_max_pending", "recording sessions from one address answered and not yet acknowledged; more INVITEs get 503", func(c *Config) *int64 { return &c.SIPMaxPending }),
 		str("smtp", "outgoing mail server: smtp://user:password@host:587?from=callvault@example.org (STARTTLS when offered; "+
 			"&require_tls=true to insist) or smtps://...:465; empty keeps mail queued in the catalogue until a node has it", func(c *Config) *string { return &c.SMTP }),
+		duration("sip_start_window", "how long before a SIPREC session arrives its call may have begun for the metadata's start-time to be believed (kept as reported either way; the recording starts at its arrival)", func(c *Config) *time.Duration { return &c.SIPStartWindow }),
 		str("metrics", "listen address for Prometheus metrics at /metrics (keep it on a private network); empty disables", func(c *Config) *string { return &c.Metrics }),
 		str("log_level", "log level: debug, info, warn, error", func(c *Config) *string { return &c.LogLevel }),
 		str("log_format", "log format: text or json", func(c *Config) *string { return &c.LogFormat }),
@@ -438,6 +443,9 @@ func (c *Config) Validate() error {
 	}
 	if c.LeaseTTL < time.Second {
 		return configError("lease_ttl", fmt.Sprintf("%s is below 1s", c.LeaseTTL), "e.g. --lease-ttl 1m; a node renews its leases every third of it")
+	}
+	if c.SIPStartWindow <= 0 {
+		return configError("sip_start_window", fmt.Sprintf("%s is not positive", c.SIPStartWindow), "e.g. --sip-start-window 1h")
 	}
 	if c.JobInterval < time.Second {
 		return configError("job_interval", fmt.Sprintf("%s is below 1s", c.JobInterval), "e.g. --job-interval 1h")

@@ -171,6 +171,7 @@ func TestSIPRECEndToEnd(t *testing.T) {
 	call := waitLive(t, s.main.SIP)
 	sendMedia(t, call.Ports, sent, nil)
 	wait()
+	byeBy := time.Now()
 
 	// The recording is committed at BYE, exactly like an upload, and found by the number.
 	ctx := context.Background()
@@ -194,7 +195,7 @@ func TestSIPRECEndToEnd(t *testing.T) {
 		t.Error("sidecar does not hold the metadata XML")
 	}
 	// The recording follows wall-clock time from the answer: silence until the first packet,
-	// then the audio, ending within one packet time of the last one sent.
+	// then the audio, then silence until the BYE (sipp sends it 3 s after its ACK).
 	lead := len(ch[0])
 	for _, c := range ch {
 		for i, v := range c {
@@ -204,8 +205,17 @@ func TestSIPRECEndToEnd(t *testing.T) {
 			}
 		}
 	}
-	if d := len(ch[0]) - lead - packets*160; d < 0 || d > 160 {
-		t.Errorf("recording has %d frames after %d frames of lead-in, want %d within one packet time", len(ch[0])-lead, lead, packets*160)
+	if d := len(ch[0]) - lead - packets*160; d < 0 {
+		t.Errorf("recording has %d frames after %d frames of lead-in, want at least %d", len(ch[0])-lead, lead, packets*160)
+	}
+	for _, c := range ch {
+		if tail := lead + (packets+1)*160; tail < len(c) && slices.ContainsFunc(c[tail:], func(v int16) bool { return v != 0 }) {
+			t.Error("audio after the last packet sent: want silence to the BYE")
+		}
+	}
+	length := time.Duration(len(ch[0])) * time.Second / 8000
+	if end := rec.StartedAt.Add(length); end.Before(rec.StartedAt.Add(3*time.Second)) || end.After(byeBy) || rec.EndedAt.Sub(end).Abs() > time.Millisecond {
+		t.Errorf("recording of %v from %v ends at %v (ended_at %v): want it to last until the BYE, before %v", length, rec.StartedAt, end, rec.EndedAt, byeBy)
 	}
 	for k, stream := range sent {
 		want := make([]int16, len(stream))

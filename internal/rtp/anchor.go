@@ -7,12 +7,13 @@ package rtp
 // packet that arrives before the time its timestamp gives shows the anchor was late by the
 // difference, and the run's audio is moved earlier by it. This is done only while none of the
 // run's audio has been written (the jitter delay after the anchor), and only for a stream that
-// is alone on its channels; later drift is the business of the drift limit.
+// is alone on its channels and has one source; later drift is the business of the drift limit.
 
-// canAdvance reports whether the current run can move d frames earlier. The caller holds r.mu.
-func (s *Stream) canAdvance(d int64) bool {
+// canAdvance reports whether src's current run can move d frames earlier. The caller holds
+// r.mu.
+func (s *Stream) canAdvance(src *source, d int64) bool {
 	r := s.r
-	if s.runStart-d < r.flushed || s.runEnd-s.runStart+d > r.mask+1 {
+	if len(s.srcs) != 1 || src.runStart-d < r.flushed || src.runEnd-src.runStart+d > r.mask+1 {
 		return false
 	}
 	for _, o := range r.streams {
@@ -23,9 +24,9 @@ func (s *Stream) canAdvance(d int64) bool {
 	return true
 }
 
-// advance moves the current run d frames earlier on the timeline. The caller holds r.mu and
-// has checked canAdvance.
-func (s *Stream) advance(d int64) {
+// advance moves src's current run d frames earlier on the timeline. The caller holds r.mu and
+// has checked canAdvance (so src is the stream's only source).
+func (s *Stream) advance(src *source, d int64) {
 	r := s.r
 	var chans [][]int16
 	switch s.ch {
@@ -37,17 +38,17 @@ func (s *Stream) advance(d int64) {
 		chans = [][]int16{r.ring[0], r.ring[1]}
 	}
 	for _, ring := range chans {
-		for p := s.runStart; p < s.runEnd; p++ {
+		for p := src.runStart; p < src.runEnd; p++ {
 			ring[(p-d)&r.mask] = ring[p&r.mask]
 		}
-		for p := max(s.runStart, s.runEnd-d); p < s.runEnd; p++ {
+		for p := max(src.runStart, src.runEnd-d); p < src.runEnd; p++ {
 			ring[p&r.mask] = 0
 		}
 	}
-	s.basePos -= d
-	s.runStart -= d
-	s.runEnd -= d
-	s.end = max(s.prevEnd, s.runEnd)
+	src.basePos -= d
+	src.runStart -= d
+	src.runEnd -= d
+	s.end = max(src.prevEnd, src.runEnd)
 	// The recording's end may have been this run's end.
 	r.maxPos = r.floor
 	for _, o := range r.streams {

@@ -12,8 +12,17 @@
 // than half a second (driftLimit) from its arrival time (a hold, a restarted sender), so that a
 // minute of wall-clock time is a minute of recording.
 //
-// Memory per call is one fixed ring buffer (about two seconds of both channels); audio leaves
-// it for the writer (the archive's encrypting stream) a fixed jitter delay after it was due.
+// Where two sources meet on a channel (several streams for one side of the call, a mixed
+// stream on both channels) their audio is summed with saturation by one mixer (mix.go), never
+// overwritten; a channel with one source holds exactly what it sent, and a duplicate packet is
+// not added twice.
+//
+// Memory per call is one ring buffer: half a second of both channels at first (16 KiB at
+// 8 kHz), doubling up to about two seconds (64 KiB) only when audio arrives beyond it (the
+// writer fell behind, a sender runs ahead), and back once the writer has kept up for a few
+// seconds; audio leaves it for the writer (the archive's
+// encrypting stream) a fixed jitter delay after it was due. A recording may be padded to a
+// given end (PadTo: the call's BYE) when its media stopped earlier.
 // Silence is never buffered: a gap in the media of any length (media starting long after the
 // call, both directions silent on hold) is owed to the writer as a count of silent frames. Only
 // when the writer itself falls behind by more than the ring holds is audio discarded, and then

@@ -28,6 +28,17 @@ const (
 	driftLimit = 500 * time.Millisecond
 	// ringSeconds bounds the audio held per call (both channels) before it is written.
 	ringSeconds = 2
+	// ringSlackMillis is what the ring holds at first beyond the jitter delay: the flush
+	// interval, a packet and some scheduling delay (the first ring is the jitter delay plus
+	// this, rounded up to a power of two: 0.5 s at 200 ms). It doubles, up to ringSeconds, only
+	// when audio arrives beyond it (a writer that fell behind, a sender running ahead of the
+	// clock), so that a call costs a quarter of the full ring unless it needs more.
+	ringSlackMillis = 250
+	// flushFrames is the most audio handed to the writer in one Write.
+	flushFrames = 1024
+	// shrinkAfter is how many flushes in a row (about 3 s) must find little audio waiting
+	// before a ring that grew goes back to its first size.
+	shrinkAfter = 30
 )
 
 // RecorderConfig configures a Recorder.
@@ -50,6 +61,9 @@ type Recorder struct {
 	mu      sync.Mutex
 	ring    [2][]int16
 	mask    int64
+	maxRing int64 // the size the ring may grow to (a power of two)
+	minRing int64 // its first size
+	calm    int   // flushes in a row that found at most half the first size waiting
 	started bool
 	origin  time.Time
 	// The ring holds the timeline from flushed on. Frames before flushed have been taken for
@@ -80,26 +94,71 @@ func NewRecorder(w io.Writer, cfg RecorderConfig) (*Recorder, error) {
 	if cfg.JitterDelay <= 0 {
 		cfg.JitterDelay = DefaultJitterDelay
 	}
-	size := int64(1)
-	for size < int64(cfg.SampleRate*ringSeconds) {
-		size <<= 1
-	}
 	r := &Recorder{
 		w: w, rate: cfg.SampleRate, metrics: cfg.Metrics,
-		jitter: frames(cfg.JitterDelay, cfg.SampleRate),
-		drift:  frames(driftLimit, cfg.SampleRate),
-		mask:   size - 1,
+		jitter:  frames(cfg.JitterDelay, cfg.SampleRate),
+		drift:   frames(driftLimit, cfg.SampleRate),
+		maxRing: pow2(int64(cfg.SampleRate * ringSeconds)),
 	}
 	if r.metrics == nil {
 		r.metrics = &Metrics{}
 	}
+	size := min(pow2(int64(cfg.SampleRate)*ringSlackMillis/1000+r.jitter), r.maxRing)
 	r.ring[0] = make([]int16, size)
 	r.ring[1] = make([]int16, size)
+	r.mask, r.minRing = size-1, size
 	return r, nil
 }
 
+// pow2 returns the smallest power of two >= n.
+func pow2(n int64) int64 {
+	size := int64(1)
+	for size < n {
+		size <<= 1
+	}
+	return size
+}
+
+// growRing enlarges the ring so that it holds [flushed, end), up to maxRing. The caller holds
+// mu.
+func (r *Recorder) growRing(end int64) {
+	size := r.mask + 1
+	if end-r.flushed <= size || size >= r.maxRing {
+		return
+	}
+	r.resize(min(pow2(end-r.flushed), r.maxRing), size)
+}
+
+// shrinkRing returns a ring that grew to its first size once the writer has kept up for
+// shrinkAfter flushes in a row, so that a burst of load does not cost the full ring for the
+// rest of the call. The caller holds mu.
+func (r *Recorder) shrinkRing() {
+	if r.mask+1 <= r.minRing || r.maxPos-r.flushed > r.minRing/2 {
+		r.calm = 0
+		return
+	}
+	if r.calm++; r.calm >= shrinkAfter {
+		r.calm = 0
+		r.resize(r.minRing, max(r.maxPos-r.flushed, 0))
+	}
+}
+
+// resize moves the ring to n frames, copying the keep frames from flushed on. The caller
+// holds mu.
+func (r *Recorder) resize(n, keep int64) {
+	mask := n - 1
+	for c := range r.ring {
+		ring := make([]int16, n)
+		for p := r.flushed; p < r.flushed+keep; p++ {
+			ring[p&mask] = r.ring[c][p&r.mask]
+		}
+		r.ring[c] = ring
+	}
+	r.mask = mask
+}
+
 // zeros is the silence written for frames the ring never held.
-var zeros [4096 * 4]byte
+var zeros [flushFrames * 4]byte
 
 func frames(d time.Duration, rate int) int64 { return int64(d) * int64(rate) / int64(time.Second) }
 
@@ -143,8 +202,34 @@ func (r *Recorder) Resume(now time.Time) {
 	r.floor = r.wallPos(now)
 	r.maxPos = max(r.maxPos, r.floor)
 	for _, s := range r.streams {
-		s.anchored = false
+		s.unanchor()
 	}
+}
+
+// PadTo makes the recording last at least until t: a call whose media stopped before it ended
+// (BYE) is padded with silence to its end, as gaps are, so that the recording's length stays
+// the call's wall-clock length.
+func (r *Recorder) PadTo(t time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.floor = max(r.floor, r.wallPos(t))
+	r.maxPos = max(r.maxPos, r.floor)
+}
+
+// Origin returns the time of the recording's first frame (zero before Start or the first
+// packet).
+func (r *Recorder) Origin() time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.origin
+}
+
+// End returns the time just after the last frame handed to the writer: after Close, the
+// recording's end, so that End - Origin is exactly its length.
+func (r *Recorder) End() time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.origin.Add(time.Duration(r.emitted) * time.Second / time.Duration(r.rate))
 }
 
 // Paused reports whether the recorder is paused.
@@ -163,7 +248,7 @@ const (
 	dropped                  // some samples were beyond what the ring holds: the writer fell behind
 )
 
-// put writes samples at pos into the channel(s). The caller holds mu.
+// put mixes samples at pos into the channel(s) (see mix.go). The caller holds mu.
 func (r *Recorder) put(ch Channel, pos int64, pcm []int16) placement {
 	n := int64(len(pcm))
 	if pos+n <= r.flushed {
@@ -182,6 +267,8 @@ func (r *Recorder) put(ch Channel, pos int64, pcm []int16) placement {
 		// other direction up to the jitter delay earlier still find their place.
 		r.flushed = max(r.flushed, pos-r.jitter)
 	}
+	r.growRing(pos + n)
+	size = r.mask + 1
 	how := placed
 	if pos+n > r.flushed+size {
 		// Audio still waits for the writer, which has fallen behind (a slow archive): the
@@ -193,17 +280,11 @@ func (r *Recorder) put(ch Channel, pos int64, pcm []int16) placement {
 		pcm = pcm[:r.flushed+size-pos]
 		n = int64(len(pcm))
 	}
-	for i, v := range pcm {
-		idx := (pos + int64(i)) & r.mask
-		switch ch {
-		case Left:
-			r.ring[0][idx] = v
-		case Right:
-			r.ring[1][idx] = v
-		default:
-			r.ring[0][idx] = v
-			r.ring[1][idx] = v
-		}
+	if ch != Right {
+		mixInto(r.ring[0], r.mask, pos, pcm)
+	}
+	if ch != Left {
+		mixInto(r.ring[1], r.mask, pos, pcm)
 	}
 	if pos+n > r.maxPos {
 		r.maxPos = pos + n
@@ -282,7 +363,7 @@ func (r *Recorder) flushTo(target int64) error {
 			n := min(r.flushed, end) - r.emitted
 			b = zeros[:min(n, int64(len(zeros)/4))*4]
 		} else {
-			n := min(end-r.flushed, r.mask+1, 4096)
+			n := min(end-r.flushed, r.mask+1, flushFrames)
 			need := int(n) * 4
 			if cap(r.out) < need {
 				r.out = make([]byte, need)
@@ -307,6 +388,7 @@ func (r *Recorder) flushTo(target int64) error {
 			inc(r.metrics.Bytes, float64(len(b)))
 		}
 	}
+	r.shrinkRing()
 	err := r.err
 	r.mu.Unlock()
 	return err

@@ -250,7 +250,8 @@ func (w *gateWriter) Write(b []byte) (int, error) {
 }
 
 // TestRecorderBoundedWhenWriterStalls: the writer (the archive) blocks for 3 s, longer than
-// the ring holds. Memory stays one ring; the audio that could not be held is counted as
+// the ring holds. Memory stays one ring (grown to 2 s, and back to 0.5 s once the writer has
+// kept up for a while); the audio that could not be held is counted as
 // dropped, packet for packet, and everything else is in the recording, in place, which still
 // lasts the call's wall-clock time.
 func TestRecorderBoundedWhenWriterStalls(t *testing.T) {
@@ -285,6 +286,9 @@ func TestRecorderBoundedWhenWriterStalls(t *testing.T) {
 	if err := <-flushed; err != nil {
 		t.Fatal(err)
 	}
+	if got := len(r.ring[0]); got != 16384 {
+		t.Errorf("during the stall the ring held %d frames, want it grown to 16384 (2 s)", got)
+	}
 	for i := 200; i < n; i++ {
 		if i%5 == 0 {
 			r.Flush(at(i))
@@ -294,8 +298,8 @@ func TestRecorderBoundedWhenWriterStalls(t *testing.T) {
 	if err := r.Close(at(n)); err != nil {
 		t.Fatal(err)
 	}
-	if got := len(r.ring[0]); got != 16384 {
-		t.Errorf("ring holds %d frames, want 16384", got)
+	if got := len(r.ring[0]); got != 4096 {
+		t.Errorf("4 s after the stall the ring holds %d frames, want it back to 4096", got)
 	}
 	got, _ := readStereo(t, w.buf.Bytes())
 	if len(got) != n*160 {

@@ -29,8 +29,13 @@ type Stats struct {
 	Duplicate int64
 }
 
-// Stream is one direction of media (one m-line) feeding a Recorder. Write may be called from
-// one goroutine at a time (the stream's socket reader).
+// Stream is one m-line of media feeding a Recorder: one direction of the call, or a mix. Write
+// may be called from one goroutine at a time (the stream's socket reader).
+//
+// A stream may carry several RTP sources (SSRCs): a sender that changed its SSRC, or several
+// senders multiplexed on one m-line (conference legs, a user's devices). Each source is placed
+// on the timeline by its own anchor, sequence numbers and decoder (see source), and where their
+// audio meets it is mixed, never overwritten.
 type Stream struct {
 	r        *Recorder
 	ch       Channel
@@ -38,30 +43,41 @@ type Stream struct {
 	expect   atomic.Pointer[[]netip.Addr] // the addresses media may come from; see ExpectSource
 
 	// Guarded by r.mu.
-	anchored    bool
-	ssrc        uint32
-	baseExt     int64 // extended timestamp at the anchor
-	basePos     int64 // timeline position at the anchor
-	runStart    int64 // where the audio of the current run (since the anchor) starts
-	runEnd      int64 // where it ends
-	prevEnd     int64 // end of the audio of earlier runs
-	end         int64 // end of all the stream's audio
-	extTS       int64 // extended timestamp of the newest packet
-	lastTS      uint32
-	seqInit     bool
-	maxSeq      int64
-	baseSeq     int64
-	lastSeq     uint16
-	seenSeq     uint64 // bit i: sequence number lastSeq-i was received
-	received    int64
-	lostBefore  int64 // losses of earlier runs (before a re-anchor)
-	lostCounted int64 // losses already added to the metrics
+	srcs        []*source // at most maxSources; the least recently heard one gives way
+	last        *source   // the source of the newest audio packet
+	end         int64     // end of all the stream's audio
+	lostGone    int64     // losses of sources that gave way to new ones
+	lostCounted int64     // losses already added to the metrics
 	lastEvent   uint32
 	stats       Stats
 	pcm         []int16
-	wide        []int16       // G.722 output at 16 kHz, before decimation to an 8 kHz recording
-	g722        *g722.Decoder // created at the first G.722 packet; reset when the SSRC changes
+	wide        []int16 // G.722 output at 16 kHz, before decimation to an 8 kHz recording
 	pkt         pionrtp.Packet
+}
+
+// maxSources bounds the RTP sources a stream tracks at once.
+const maxSources = 8
+
+// source is one RTP source (SSRC) of a stream. Guarded by r.mu.
+type source struct {
+	ssrc       uint32
+	anchored   bool
+	baseExt    int64 // extended timestamp at the anchor
+	basePos    int64 // timeline position at the anchor
+	runStart   int64 // where the audio of the current run (since the anchor) starts
+	runEnd     int64 // where it ends
+	prevEnd    int64 // end of the stream's audio when this run was anchored
+	extTS      int64 // extended timestamp of the newest packet
+	lastTS     uint32
+	seqInit    bool
+	maxSeq     int64
+	baseSeq    int64
+	lastSeq    uint16
+	seenSeq    uint64 // bit i: sequence number lastSeq-i was received
+	received   int64
+	lostBefore int64         // losses of earlier runs (before a re-anchor)
+	heard      int64         // timeline position of its newest audio packet
+	g722       *g722.Decoder // created at the first G.722 packet: each source adapts on its own
 }
 
 // AddStream adds a stream whose audio goes to ch, decoding the payload types in pm.
@@ -82,24 +98,73 @@ func (s *Stream) Stats() Stats {
 	s.r.mu.Lock()
 	defer s.r.mu.Unlock()
 	st := s.stats
-	st.Lost = s.lostBefore + s.lost()
+	st.Lost = s.totalLost()
 	return st
 }
 
-func (s *Stream) lost() int64 {
-	if !s.seqInit {
+// totalLost returns the losses of every source, past and present. The caller holds r.mu.
+func (s *Stream) totalLost() int64 {
+	n := s.lostGone
+	for _, src := range s.srcs {
+		n += src.lostBefore + src.lost()
+	}
+	return n
+}
+
+func (src *source) lost() int64 {
+	if !src.seqInit {
 		return 0
 	}
-	return max(0, s.maxSeq-s.baseSeq+1-s.received)
+	return max(0, src.maxSeq-src.baseSeq+1-src.received)
 }
 
 // finish counts the stream's losses into the metrics. The caller holds r.mu.
 func (s *Stream) finish() {
-	s.lostBefore += s.lost()
-	s.seqInit = false
-	s.received = 0
-	inc(s.r.metrics.Lost, float64(s.lostBefore-s.lostCounted))
-	s.lostCounted = s.lostBefore
+	for _, src := range s.srcs {
+		src.lostBefore += src.lost()
+		src.seqInit = false
+		src.received = 0
+	}
+	total := s.totalLost()
+	inc(s.r.metrics.Lost, float64(total-s.lostCounted))
+	s.lostCounted = total
+}
+
+// unanchor makes every source anchor again at its next packet (after a pause). The caller
+// holds r.mu.
+func (s *Stream) unanchor() {
+	for _, src := range s.srcs {
+		src.anchored = false
+	}
+}
+
+// find returns the source with the given SSRC, or nil. The caller holds r.mu.
+func (s *Stream) find(ssrc uint32) *source {
+	for _, src := range s.srcs {
+		if src.ssrc == ssrc {
+			return src
+		}
+	}
+	return nil
+}
+
+// add returns a new source for ssrc, in place of the least recently heard one if the stream
+// has maxSources already. The caller holds r.mu.
+func (s *Stream) add(ssrc uint32) *source {
+	src := &source{ssrc: ssrc}
+	if len(s.srcs) < maxSources {
+		s.srcs = append(s.srcs, src)
+		return src
+	}
+	old := 0
+	for i, o := range s.srcs {
+		if o.heard < s.srcs[old].heard {
+			old = i
+		}
+	}
+	s.lostGone += s.srcs[old].lostBefore + s.srcs[old].lost()
+	s.srcs[old] = src
+	return src
 }
 
 // Write handles one RTP packet (the raw UDP payload) that arrived at arrival.
@@ -124,7 +189,7 @@ func (s *Stream) Write(b []byte, arrival time.Time) {
 		case EncodingComfortNoise:
 			s.stats.Comfort++ // silence is what the timeline holds anyway
 		case EncodingTelephoneEvent:
-			if !s.anchored || h.Timestamp != s.lastEvent {
+			if src := s.find(h.SSRC); src == nil || !src.anchored || h.Timestamp != s.lastEvent {
 				s.lastEvent = h.Timestamp
 				s.stats.Events++
 			}
@@ -133,8 +198,8 @@ func (s *Stream) Write(b []byte, arrival time.Time) {
 		}
 		// Events and comfort noise take sequence numbers from the same space as the audio
 		// they replace (RFC 4733, RFC 3389): they are not lost packets.
-		if s.anchored && h.SSRC == s.ssrc && !r.paused {
-			s.countSeq(h.SequenceNumber)
+		if src := s.find(h.SSRC); src != nil && src.anchored && !r.paused {
+			src.countSeq(&s.stats, h.SequenceNumber)
 		}
 		return
 	}
@@ -143,45 +208,49 @@ func (s *Stream) Write(b []byte, arrival time.Time) {
 		return
 	}
 	now := r.wallPos(arrival)
-	if s.anchored && h.SSRC != s.ssrc {
+	src := s.find(h.SSRC)
+	if src == nil {
+		src = s.add(h.SSRC)
+	}
+	if s.last != nil && s.last != src {
 		s.stats.SSRCs++
-		s.anchored = false
-		if s.g722 != nil {
-			s.g722.Reset() // a new source starts its own adaptation
-		}
 	}
-	if !s.anchored {
-		s.anchor(h, now)
+	s.last = src
+	src.heard = now
+	if !src.anchored {
+		s.anchor(src, h, now)
 	}
-	ext := s.extTS + int64(int32(h.Timestamp-s.lastTS))
+	ext := src.extTS + int64(int32(h.Timestamp-src.lastTS))
 	// A packet older than the newest one, by timestamp and by sequence number, is a late
 	// arrival: it goes where its timestamp puts it, or nowhere, and never moves the anchor
 	// (which would misplace the audio that follows). A timestamp that goes back while the
 	// sequence number goes on is the sender's clock jumping: the drift check below handles it.
-	old := ext < s.extTS && s.seqInit && int16(h.SequenceNumber-s.lastSeq) < 0
+	old := ext < src.extTS && src.seqInit && int16(h.SequenceNumber-src.lastSeq) < 0
 	if !old {
-		s.extTS, s.lastTS = ext, h.Timestamp
+		src.extTS, src.lastTS = ext, h.Timestamp
 	}
-	pcm := s.decode(enc, s.pkt.Payload)
+	pcm := s.decode(src, enc, s.pkt.Payload)
 	if len(pcm) == 0 {
 		return
 	}
 	k := int64(r.rate / 8000) // every codec here has an 8 kHz RTP clock (G.722 included)
-	pos := s.basePos + (ext-s.baseExt)*k
+	pos := src.basePos + (ext-src.baseExt)*k
 	switch d := pos - now; {
 	case old:
 	case d > r.drift || d < -r.drift-int64(len(pcm)):
 		// The sender's clock left the wall clock (hold, restart, burst): start over here.
 		s.stats.Reanchor++
-		s.anchor(h, now)
+		s.anchor(src, h, now)
 		pos = now
-	case d > 0 && s.canAdvance(d):
+	case d > 0 && s.canAdvance(src, d):
 		// The packet arrived earlier than the anchor predicts: the anchoring packet was
 		// delayed (network or scheduling). Move the run to where it belongs.
-		s.advance(d)
+		s.advance(src, d)
 		pos -= d
 	}
-	s.countSeq(h.SequenceNumber)
+	if !src.countSeq(&s.stats, h.SequenceNumber) {
+		return // a duplicate: its audio is in already, and mixing it again would double it
+	}
 	switch r.put(s.ch, pos, pcm) {
 	case late:
 		s.stats.Late++
@@ -191,30 +260,32 @@ func (s *Stream) Write(b []byte, arrival time.Time) {
 		s.stats.Dropped++
 		inc(r.metrics.Dropped, 1)
 	}
-	s.runEnd = max(s.runEnd, pos+int64(len(pcm)))
-	s.end = max(s.prevEnd, s.runEnd)
+	src.runEnd = max(src.runEnd, pos+int64(len(pcm)))
+	s.end = max(s.end, src.runEnd)
 }
 
-// anchor ties the packet's timestamp to timeline position pos. The caller holds r.mu.
-func (s *Stream) anchor(h *pionrtp.Header, pos int64) {
-	s.anchored = true
-	s.ssrc = h.SSRC
-	s.lastTS = h.Timestamp
-	s.extTS = int64(h.Timestamp)
-	s.baseExt = s.extTS
-	s.basePos = max(pos, 0)
-	s.prevEnd = s.end
-	s.runStart, s.runEnd = s.basePos, s.basePos
+// anchor ties the packet's timestamp to timeline position pos, for the packet's source. The
+// caller holds r.mu.
+func (s *Stream) anchor(src *source, h *pionrtp.Header, pos int64) {
+	src.anchored = true
+	src.lastTS = h.Timestamp
+	src.extTS = int64(h.Timestamp)
+	src.baseExt = src.extTS
+	src.basePos = max(pos, 0)
+	src.prevEnd = s.end
+	src.runStart, src.runEnd = src.basePos, src.basePos
 	// Loss is counted per run of sequence numbers: a new anchor starts a new run.
-	if s.seqInit {
-		s.lostBefore += s.lost()
-		s.seqInit = false
-		s.received = 0
+	if src.seqInit {
+		src.lostBefore += src.lost()
+		src.seqInit = false
+		src.received = 0
 	}
 }
 
-// countSeq updates the loss statistics with a sequence number (RFC 3550 A.1, simplified).
-func (s *Stream) countSeq(seq uint16) {
+// countSeq updates the loss statistics with a sequence number (RFC 3550 A.1, simplified). It
+// returns false for a duplicate (a sequence number received already, within the last 64),
+// counted in st.
+func (s *source) countSeq(st *Stats, seq uint16) bool {
 	if !s.seqInit {
 		s.seqInit = true
 		s.baseSeq, s.maxSeq, s.lastSeq, s.seenSeq = int64(seq), int64(seq), seq, 0
@@ -232,16 +303,18 @@ func (s *Stream) countSeq(seq uint16) {
 	case -d < 64:
 		bit := uint64(1) << uint(-d)
 		if s.seenSeq&bit != 0 {
-			s.stats.Duplicate++
-			return
+			st.Duplicate++
+			return false
 		}
 		s.seenSeq |= bit
 	}
 	s.received++
+	return true
 }
 
-// decode returns the payload as 16-bit PCM at the recorder's rate, in a scratch buffer.
-func (s *Stream) decode(enc Encoding, p []byte) []int16 {
+// decode returns the payload as 16-bit PCM at the recorder's rate, in a scratch buffer, with
+// src's decoder state.
+func (s *Stream) decode(src *source, enc Encoding, p []byte) []int16 {
 	rate := s.r.rate
 	switch enc {
 	case EncodingPCMU, EncodingPCMA:
@@ -263,16 +336,16 @@ func (s *Stream) decode(enc Encoding, p []byte) []int16 {
 		}
 		return s.pcm
 	case EncodingG722:
-		if s.g722 == nil {
-			s.g722 = g722.NewDecoder()
+		if src.g722 == nil {
+			src.g722 = g722.NewDecoder()
 		}
 		if rate == 16000 {
-			s.pcm = s.g722.Decode(s.pcm[:0], p)
+			s.pcm = src.g722.Decode(s.pcm[:0], p)
 			return s.pcm
 		}
 		// An 8 kHz recording (the call was set up with G.711 and switched codecs): average
 		// each pair of samples, a crude low-pass before dropping every other one.
-		s.wide = s.g722.Decode(s.wide[:0], p)
+		s.wide = src.g722.Decode(s.wide[:0], p)
 		s.pcm = grow(s.pcm, len(s.wide)/2)
 		for i := range s.pcm {
 			s.pcm[i] = int16((int32(s.wide[2*i]) + int32(s.wide[2*i+1])) >> 1)

@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,6 +33,7 @@ const (
 	benchSenderEnv = "CALLVAULT_BENCH_SENDER_PORTS" // comma-separated RTP ports; set only in the child
 	benchSecsEnv   = "CALLVAULT_BENCH_SECONDS"      // the measured window (default 10)
 	benchCallsEnv  = "CALLVAULT_BENCH_CALLS"        // concurrent calls (default 200)
+	benchHeapEnv   = "CALLVAULT_BENCH_HEAPPROFILE"  // if set, a heap profile taken while every call is up
 )
 
 func benchEnvInt(name string, def int) int {
@@ -238,10 +241,13 @@ func (sc *sipClient) request(method, callID string, cseq int, toTag, extra, body
 // BenchmarkConcurrentCalls runs CALLVAULT_BENCH_CALLS (200) recorded calls at once through the
 // real SIP server for CALLVAULT_BENCH_SECONDS (10 s): two G.711 streams each at 50 packets/s,
 // sent from a child process, every recording sealed with age as it streams. It checks that no
-// packet was lost and reports calls_per_core = calls / (recorder CPU seconds / wall seconds)
-// and the recorder's CPU per 1,000 packets. Run it alone:
+// packet was lost and reports calls_per_core = calls / (recorder CPU seconds / wall seconds),
+// the recorder's CPU per 1,000 packets, and memory while every call is up: the process's
+// resident set (rss-MiB), its growth per call over the idle server (rss-KiB/call) and the Go
+// heap per call. Run it alone (CALLVAULT_BENCH_HEAPPROFILE=file also writes a heap profile
+// taken while the calls are up):
 //
-//	go test -run '^$' -bench BenchmarkConcurrentCalls -benchtime 1x ./internal/siprec/
+//	CALLVAULT_BENCH_CALLS=400 go test -run '^$' -bench BenchmarkConcurrentCalls -benchtime 1x ./internal/siprec/
 func BenchmarkConcurrentCalls(b *testing.B) {
 	calls := benchEnvInt(benchCallsEnv, 200)
 	id, err := age.GenerateHybridIdentity()
@@ -266,8 +272,9 @@ func BenchmarkConcurrentCalls(b *testing.B) {
 	defer conn.Close()
 	sc := &sipClient{c: conn, server: srv.UDPAddr()}
 	var mem0, mem1 runtime.MemStats
-	runtime.GC()
+	debug.FreeOSMemory()
 	runtime.ReadMemStats(&mem0)
+	rss0 := rssKiB(b)
 	sdp := strings.ReplaceAll(sdpOffer("sendonly", "1", "2"), "\n", "\r\n")
 	body := multipartBody(sdp, string(readTestdata(b, "legacy_oracle.xml")))
 	tags := make([]string, calls)
@@ -289,6 +296,10 @@ func BenchmarkConcurrentCalls(b *testing.B) {
 	// Memory held while every call is still up (after a GC: what stays, not what churns).
 	runtime.GC()
 	runtime.ReadMemStats(&mem1)
+	rss1 := rssKiB(b)
+	if path := os.Getenv(benchHeapEnv); path != "" {
+		writeHeapProfile(b, path)
+	}
 
 	for i := range calls {
 		cid := fmt.Sprintf("bench-%d", i)
@@ -300,6 +311,9 @@ func BenchmarkConcurrentCalls(b *testing.B) {
 	case <-time.After(30 * time.Second):
 		b.Fatalf("%d of %d recordings committed", arch.n.Load(), calls)
 	}
+	// Logged as well as reported: the memory is worth seeing even if packets were lost.
+	b.Logf("%d calls: rss %d MiB (%d KiB/call over the idle server), heap %.1f KiB/call", calls, rss1/1024,
+		(rss1-rss0)/int64(calls), (float64(mem1.HeapInuse)-float64(mem0.HeapInuse))/1024/float64(calls))
 	arch.mu.Lock()
 	defer arch.mu.Unlock()
 	if len(arch.errs) > 0 {
@@ -321,6 +335,35 @@ func BenchmarkConcurrentCalls(b *testing.B) {
 	b.ReportMetric(cpu.Seconds()/wall.Seconds()*100, "cpu%")
 	b.ReportMetric(float64(late), "late_pkts")
 	b.ReportMetric((float64(mem1.HeapInuse)-float64(mem0.HeapInuse))/1024/float64(calls), "heap-KiB/call")
+	b.ReportMetric(float64(rss1)/1024, "rss-MiB")
+	b.ReportMetric(float64(rss1-rss0)/float64(calls), "rss-KiB/call")
+}
+
+func writeHeapProfile(tb testing.TB, path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// rssKiB returns the resident set size of this process (Linux; 0 elsewhere).
+func rssKiB(tb testing.TB) int64 {
+	tb.Helper()
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return n
+		}
+	}
+	return 0
 }
 
 // BenchmarkBareUDPReceive is the floor for BenchmarkConcurrentCalls, measured the same way:

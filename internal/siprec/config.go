@@ -48,6 +48,10 @@ type Config struct {
 	RTPTimeout         time.Duration // end a call after this long without media (never while paused)
 	MaxBodyBytes       int           // largest SIP body accepted; default 64 KiB
 	Region             string        // region for numbers without a country code; default GB
+	// StartWindow is how long before the INVITE's arrival a call may have begun for the
+	// metadata's start time to be believed as the call's start (callvault.StartTimeRule.Window);
+	// default callvault.DefaultStartWindow. The recording's own start is always its arrival.
+	StartWindow time.Duration
 
 	// Limits that keep one peer from holding what others need (defaults in brackets).
 	IdleTimeout         time.Duration // close a TCP/TLS connection idle this long, unless a live dialog uses it [2m]
@@ -99,6 +103,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaxPendingPerSource <= 0 {
 		c.MaxPendingPerSource = DefaultMaxPendingPerSource
+	}
+	if c.StartWindow < 0 {
+		return c, callvault.Errorf(callvault.KindInvalid, "siprec: StartWindow %s is negative", c.StartWindow)
+	}
+	if c.StartWindow == 0 {
+		c.StartWindow = callvault.DefaultStartWindow
 	}
 	if c.Region == "" {
 		c.Region = DefaultRegion

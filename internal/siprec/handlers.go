@@ -348,6 +348,7 @@ func (s *Server) newSession(req *sip.Request, offer []*offerStream, meta *Metada
 		return nil, err
 	}
 	ss.recorder, ss.pw = recorder, pw
+	recorder.Start(now) // the recording's origin is its StartedAt, whatever packet comes first
 	ss.rec = &callvault.Recording{
 		Source: callvault.SourceSIPREC, StartedAt: now.UTC(), AnnouncementPlayed: callvault.AnnouncementUnknown,
 		Attributes: map[string]string{"sip_call_id": id},
@@ -380,7 +381,6 @@ func (s *Server) newSession(req *sip.Request, offer []*offerStream, meta *Metada
 	}
 	ss.offer = offer
 	ss.answer = ss.buildAnswer()
-	recorder.Start(now)
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()

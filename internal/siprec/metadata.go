@@ -35,6 +35,11 @@ type Metadata struct {
 	SIPSessionIDs []string // sipSessionID values (RFC 7474 Session-ID of the CS)
 	StartTime     time.Time
 	StopTime      time.Time
+	// StartTimeText is the start time exactly as the document gave it, and StartTimeZoneless
+	// says it had no zone (StartTime then reads it as UTC). See callvault.StartTimeRule: the
+	// session's start time is reported, never trusted.
+	StartTimeText     string
+	StartTimeZoneless bool
 
 	Participants []Participant // in document order
 	Streams      []Stream
@@ -138,7 +143,9 @@ func (m *Metadata) Merge(u *Metadata) {
 			m.SIPSessionIDs = append(m.SIPSessionIDs, s)
 		}
 	}
-	setTime(&m.StartTime, u.StartTime)
+	if !u.StartTime.IsZero() {
+		m.StartTime, m.StartTimeText, m.StartTimeZoneless = u.StartTime, u.StartTimeText, u.StartTimeZoneless
+	}
 	setTime(&m.StopTime, u.StopTime)
 	for _, up := range u.Participants {
 		p := m.Participant(up.ID)
@@ -270,7 +277,9 @@ func parseSession(m *Metadata, n *xnode) {
 		case "sipsessionid":
 			m.SIPSessionIDs = appendNew(m.SIPSessionIDs, strings.TrimSpace(k.text))
 		case "start-time", "associate-time":
-			m.StartTime = orTime(m.StartTime, parseTime(k.text))
+			if t, zoneless := parseReportedTime(k.text); m.StartTime.IsZero() && !t.IsZero() {
+				m.StartTime, m.StartTimeText, m.StartTimeZoneless = t, strings.TrimSpace(k.text), zoneless
+			}
 		case "stop-time", "disassociate-time":
 			m.StopTime = orTime(m.StopTime, parseTime(k.text))
 		}
@@ -399,16 +408,30 @@ func parseAnnouncement(s string) callvault.Announcement {
 // parseTime accepts RFC 3339 and the zone-less form some SBCs send (taken as UTC); anything
 // else is the zero time.
 func parseTime(s string) time.Time {
+	t, _ := parseReportedTime(s)
+	return t
+}
+
+// parseReportedTime parses a time as parseTime does and also reports whether it had no zone
+// (it is then read as UTC, which the caller must note: see callvault.StartTimeRule).
+func parseReportedTime(s string) (t time.Time, zoneless bool) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return time.Time{}
+		return time.Time{}, false
 	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05"} {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), false
+	}
+	// RFC 3339 with a lower-case t or z, or a space for the T (RFC 3339 section 5.6 allows both).
+	if t, err := time.Parse(time.RFC3339Nano, strings.Replace(strings.ToUpper(s), " ", "T", 1)); err == nil {
+		return t.UTC(), false
+	}
+	for _, layout := range []string{"2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999", "2006-01-02T15:04"} {
 		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC()
+			return t.UTC(), true
 		}
 	}
-	return time.Time{}
+	return time.Time{}, false
 }
 
 func orTime(a, b time.Time) time.Time {

@@ -1,6 +1,7 @@
 package siprec
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/callvault/callvault"
@@ -153,18 +154,34 @@ func (m *Metadata) channelFor(label string) channel {
 	if active := activeOnly(senders); len(active) > 0 {
 		senders = active
 	}
-	switch {
-	case len(senders) == 0:
+	if len(senders) == 0 {
 		return channelNone
-	case len(senders) > 1:
+	}
+	// A stream is a mix of the call (both channels) when a sender also receives it, or when it
+	// is the only stream of a single participant: a mixed recording. Several senders that
+	// include the caller are a mix too; several others (a conference, BroadWorks' client
+	// devices) are the other side, mixed on the right channel, never over the caller's audio.
+	caller := m.callerID()
+	hasCaller := false
+	for _, p := range senders {
+		hasCaller = hasCaller || p.ID == caller
+		if slices.Contains(p.Recv, s.ID) {
+			return channelBoth
+		}
+	}
+	switch {
+	case len(m.Streams) == 1 && len(m.Participants) == 1:
 		return channelBoth
-	case senders[0].ID == m.callerID():
+	case hasCaller && len(senders) > 1:
+		return channelBoth
+	case hasCaller:
 		return channelLeft
 	}
 	return channelRight
 }
 
-// applyTo fills rec's parties, numbers, extensions, direction and start time from m.
+// applyTo fills rec's parties, numbers, extensions and direction from m. The start time is
+// not its to set: see session.applyStartTime.
 func (m *Metadata) applyTo(rec *callvault.Recording, region string) {
 	caller := m.callerID()
 	rec.Parties = rec.Parties[:0]
@@ -224,9 +241,6 @@ func (m *Metadata) applyTo(rec *callvault.Recording, region string) {
 		rec.Direction = callvault.DirectionOutbound
 	case callerKnown && calleeKnown && calleeExt:
 		rec.Direction = callvault.DirectionInbound
-	}
-	if !m.StartTime.IsZero() {
-		rec.StartedAt = m.StartTime
 	}
 	if m.Announcement == callvault.AnnouncementYes || m.Announcement == callvault.AnnouncementNo {
 		rec.AnnouncementPlayed = m.Announcement

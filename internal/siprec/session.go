@@ -67,7 +67,7 @@ type session struct {
 	finishedAt time.Time
 	endReason  string
 	remoteCSeq uint32                 // the highest CSeq of the client's requests (RFC 3261 12.2.2)
-	ingesting  bool                   // the archive has been handed the recording (see applyMetadata)
+	ingesting  bool                   // the archive has been handed the recording
 	events     []callvault.AuditEvent // queued under mu, sent by unlock
 
 	rec      *callvault.Recording
@@ -174,17 +174,37 @@ func (s *session) applyMetadata(m *Metadata, raw []byte, method string, now time
 		return
 	}
 	if !s.pciStopped {
-		started := s.rec.StartedAt
 		s.meta.applyTo(s.rec, s.srv.cfg.Region)
-		if s.rec.StartedAt.IsZero() || s.ingesting {
-			// Once the archive has the recording it may read StartedAt at any moment (its
-			// duplicate check), so it is fixed from then on: the INVITE's metadata sets it.
-			s.rec.StartedAt = started
-		}
+		s.applyStartTime()
 		if id := s.meta.SessionID; id != "" {
 			s.rec.Attributes["siprec_session_id"] = id
 		}
 		s.rec.Attributes["metadata_dialect"] = string(s.meta.Dialect)
+	}
+}
+
+// applyStartTime records when the call began, by callvault.StartTimeRule. The recording's
+// StartedAt is never the metadata's: it is the INVITE's arrival, where the recording's audio
+// starts (so that EndedAt - StartedAt is the audio's length), and no clock of the client's can
+// move it (a 1970 date would set retention in the past and the next sweep would delete the
+// call). The metadata's start-time is kept as reported and, when plausible, is the call's
+// start; otherwise the arrival is, and a note says why. The caller holds mu.
+func (s *session) applyStartTime() {
+	a := s.rec.Attributes
+	var reported time.Time
+	var zoneless bool
+	if s.meta != nil {
+		reported, zoneless = s.meta.StartTime, s.meta.StartTimeZoneless
+	}
+	st := callvault.StartTimeRule{Window: s.srv.cfg.StartWindow}.Resolve(s.created, reported, zoneless)
+	a[callvault.AttrCallStartedAt] = st.At.Format(time.RFC3339Nano)
+	delete(a, callvault.AttrReportedStartTime)
+	delete(a, callvault.AttrStartTimeNote)
+	if !st.Reported.IsZero() {
+		a[callvault.AttrReportedStartTime] = s.meta.StartTimeText
+		if st.Note != "" {
+			a[callvault.AttrStartTimeNote] = st.Note
+		}
 	}
 }
 
@@ -220,8 +240,16 @@ func (s *session) finishLocked(reason string, now time.Time, abort error) {
 		}
 		s.writePauses()
 	}
-	s.rec.EndedAt = now.UTC()
+	s.rec.EndedAt = now.UTC() // until the recorder says where the audio ends (closeStream)
 	s.rec.Attributes["end_reason"] = reason
+	if reason == endBYE || reason == endShutdown || reason == endPCI {
+		// The call lasted until now (or was recorded until the PCI stop) even if its media
+		// stopped earlier: the recording is padded with silence to its end, as gaps are.
+		// (Without media for RTPTimeout, or never acknowledged, the call is taken to have
+		// ended with its last audio.)
+		s.recorder.PadTo(now)
+	}
+	s.rec.Attributes["channel_layout"] = s.channelLayout()
 	var st rtp.Stats
 	for _, m := range s.media {
 		if m.pair != nil {
@@ -288,5 +316,44 @@ func (s *session) closeStream(now time.Time) {
 		s.pw.CloseWithError(err)
 		return
 	}
+	// The archive reads the recording again once the audio has ended: EndedAt - StartedAt is
+	// then exactly the length of the audio (StartedAt is the recorder's origin, the INVITE's
+	// arrival).
+	s.mu.Lock()
+	s.rec.EndedAt = s.recorder.End().UTC()
+	s.mu.Unlock()
 	s.pw.Close()
+}
+
+// Values of Recording.Attributes["channel_layout"]: what the two channels of the recording
+// hold.
+const (
+	layoutSplit = "split" // left: the caller; right: the other parties (either may be silent)
+	layoutMixed = "mixed" // one mixed stream of the whole call, the same audio on both channels
+	// layoutMixedSplit: a mixed stream on both channels, and besides it audio of one side.
+	layoutMixedSplit = "mixed+split"
+)
+
+// channelLayout says what the recording's channels hold, from the channels of its streams.
+// The caller holds mu.
+func (s *session) channelLayout() string {
+	var both, side bool
+	for _, m := range s.media {
+		if m.stream == nil {
+			continue
+		}
+		switch m.ch {
+		case channelBoth:
+			both = true
+		case channelLeft, channelRight:
+			side = true
+		}
+	}
+	switch {
+	case both && side:
+		return layoutMixedSplit
+	case both:
+		return layoutMixed
+	}
+	return layoutSplit
 }
