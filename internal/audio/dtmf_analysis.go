@@ -1,0 +1,240 @@
+package audio
+
+import (
+	"math"
+	"math/cmplx"
+)
+
+// dtmfFilters is the number of Goertzel filters: 8 DTMF frequencies, then their second harmonics.
+const dtmfFilters = 16
+
+// dtmfBlock is what one block leaves for the decisions: the complex DFT of each filter (phase
+// relative to the block's first sample) and the block's windowed energy.
+type dtmfBlock struct {
+	x [dtmfFilters]complex128
+	e float64
+}
+
+// dtmfAnalyser runs the Goertzel filters over blocks and judges windows of blocks.
+type dtmfAnalyser struct {
+	rate   float64
+	m      int       // block length
+	win    []float64 // Hann window
+	sumW   float64   // Σ w
+	sumW2  float64   // Σ w²
+	omega  [dtmfFilters]float64
+	coef   [dtmfFilters]float64    // 2 cos ω
+	back   [dtmfFilters]complex128 // e^{-jω}
+	s1, s2 [dtmfFilters]float64
+	n      int     // samples in the current block
+	e      float64 // windowed energy of the current block
+	blocks [dtmfWindowBlocks]dtmfBlock
+	count  int64 // blocks completed
+
+	minPower float64 // squared amplitude of a tone at the minimum level
+}
+
+func (a *dtmfAnalyser) init(rate float64) {
+	a.rate = rate
+	a.m = int(math.Round(rate * dtmfBlockMs / 1000))
+	a.win = make([]float64, a.m)
+	for n := range a.win {
+		w := 0.5 - 0.5*math.Cos(2*math.Pi*(float64(n)+0.5)/float64(a.m))
+		a.win[n] = w
+		a.sumW += w
+		a.sumW2 += w * w
+	}
+	for i := range dtmfFilters {
+		f := dtmfFreq(i % 8)
+		if i >= 8 {
+			f *= 2
+		}
+		w := 2 * math.Pi * f / rate
+		a.omega[i] = w
+		a.coef[i] = 2 * math.Cos(w)
+		a.back[i] = cmplx.Exp(complex(0, -w))
+	}
+	amp := dtmfZeroDBm0 * math.Pow(10, dtmfMinLevelDBm0/20)
+	a.minPower = amp * amp
+}
+
+// dtmfFreq returns the frequency of filter i (0-3 rows, 4-7 columns).
+func dtmfFreq(i int) float64 {
+	if i < 4 {
+		return dtmfRows[i]
+	}
+	return dtmfCols[i-4]
+}
+
+// feed runs the filters over samples until the current block is complete. It returns how many
+// samples it used and whether a block was completed.
+func (a *dtmfAnalyser) feed(samples []int16) (int, bool) {
+	n := min(len(samples), a.m-a.n)
+	win := a.win[a.n : a.n+n]
+	s1, s2 := a.s1, a.s2
+	e := a.e
+	for k, x := range samples[:n] {
+		v := win[k] * float64(x)
+		e += v * v
+		for i := range dtmfFilters {
+			s := v + a.coef[i]*s1[i] - s2[i]
+			s2[i] = s1[i]
+			s1[i] = s
+		}
+	}
+	a.s1, a.s2, a.e = s1, s2, e
+	a.n += n
+	if a.n < a.m {
+		return n, false
+	}
+	b := &a.blocks[a.count%dtmfWindowBlocks]
+	for i := range dtmfFilters {
+		b.x[i] = complex(a.s1[i], 0) - a.back[i]*complex(a.s2[i], 0)
+	}
+	b.e = a.e
+	a.s1, a.s2, a.e, a.n = [dtmfFilters]float64{}, [dtmfFilters]float64{}, 0, 0
+	a.count++
+	return n, true
+}
+
+// windowSpan returns the analysis-stream samples covered by the current window.
+func (a *dtmfAnalyser) windowSpan() (start, end int64) {
+	return (a.count - dtmfWindowBlocks) * int64(a.m), a.count * int64(a.m)
+}
+
+// window returns the blocks of the current window, oldest first.
+func (a *dtmfAnalyser) window() [dtmfWindowBlocks]*dtmfBlock {
+	var w [dtmfWindowBlocks]*dtmfBlock
+	for k := range dtmfWindowBlocks {
+		w[k] = &a.blocks[(a.count-dtmfWindowBlocks+int64(k))%dtmfWindowBlocks]
+	}
+	return w
+}
+
+// judge decides whether the current window holds one DTMF digit under every rule.
+func (a *dtmfAnalyser) judge() (byte, bool) {
+	if a.count < dtmfWindowBlocks {
+		return 0, false
+	}
+	w := a.window()
+	var total float64
+	var power [8]float64
+	for _, b := range w {
+		total += b.e
+		for i := range 8 {
+			power[i] += real(b.x[i])*real(b.x[i]) + imag(b.x[i])*imag(b.x[i])
+		}
+	}
+	// Cheap test first: two tones at the minimum level have at least this much energy.
+	if total < a.minPower*a.sumW2*dtmfWindowBlocks {
+		return 0, false
+	}
+	r, c := 0, 4
+	for i := 1; i < 4; i++ {
+		if power[i] > power[r] {
+			r = i
+		}
+		if power[4+i] > power[c] {
+			c = 4 + i
+		}
+	}
+	ampR, okR := a.tone(w, r, power[r])
+	ampC, okC := a.tone(w, c, power[c])
+	if !okR || !okC || ampR < a.minPower || ampC < a.minPower {
+		return 0, false
+	}
+	twist := 10 * math.Log10(ampC/ampR)
+	if twist > dtmfMaxReverse || twist < -dtmfMaxNormal {
+		return 0, false
+	}
+	// Energy of a tone of squared amplitude A² in the window: A²/2 Σw² per block.
+	toneEnergy := (ampR + ampC) / 2 * a.sumW2 * dtmfWindowBlocks
+	if toneEnergy < dtmfMinPurity*total {
+		return 0, false
+	}
+	if !a.harmonicOK(w, r, c, power[r]) || !a.harmonicOK(w, c, r, power[c]) {
+		return 0, false
+	}
+	return dtmfKeypad[r][c-4], true
+}
+
+// tone measures filter i's tone in the window: it estimates the tone's frequency from the
+// phase advance between blocks, rejects it beyond the frequency tolerance or when its level
+// is not steady, and returns its squared amplitude corrected for the frequency offset.
+func (a *dtmfAnalyser) tone(w [dtmfWindowBlocks]*dtmfBlock, i int, power float64) (float64, bool) {
+	var z1 complex128
+	peak := 0.0
+	for k, b := range w {
+		p := real(b.x[i])*real(b.x[i]) + imag(b.x[i])*imag(b.x[i])
+		peak = max(peak, p)
+		if k > 0 {
+			z1 += b.x[i] * cmplx.Conj(w[k-1].x[i])
+		}
+	}
+	for _, b := range w {
+		p := real(b.x[i])*real(b.x[i]) + imag(b.x[i])*imag(b.x[i])
+		if p < dtmfSteadiness*peak {
+			return 0, false
+		}
+	}
+	m := float64(a.m)
+	om := a.omega[i]
+	// Coarse offset from the advance over one block (unambiguous within ±rate/2m), refined
+	// by the advance over the whole window.
+	coarse := wrapPhase(cmplx.Phase(z1)-om*m) / m
+	lag := float64(dtmfWindowBlocks-1) * m
+	z := w[dtmfWindowBlocks-1].x[i] * cmplx.Conj(w[0].x[i])
+	fine := wrapPhase(cmplx.Phase(z) - om*lag)
+	best := coarse
+	bestDist := math.Inf(1)
+	for n := -2.0; n <= 2; n++ {
+		d := (fine + 2*math.Pi*n) / lag
+		if dist := math.Abs(d - coarse); dist < bestDist {
+			best, bestDist = d, dist
+		}
+	}
+	if math.Abs(best/om) > dtmfMaxOffset {
+		return 0, false
+	}
+	g := a.hannGain(best)
+	// |X| = A/2 Σw g for a tone of amplitude A; average over the blocks.
+	amp2 := 4 * power / (a.sumW * a.sumW * g * g * dtmfWindowBlocks)
+	return amp2, true
+}
+
+// harmonicOK reports whether the second harmonic of tone i is weak enough. A harmonic that
+// falls within two bins of the other tone cannot be told apart from it in an 8 ms block (the
+// second harmonics of 697, 770 and 852 Hz lie near 1336 to 1633 Hz); the purity rule covers it.
+func (a *dtmfAnalyser) harmonicOK(w [dtmfWindowBlocks]*dtmfBlock, i, other int, power float64) bool {
+	bin := a.rate / float64(a.m)
+	if math.Abs(2*dtmfFreq(i)-dtmfFreq(other)) < 2*bin {
+		return true
+	}
+	var h float64
+	for _, b := range w {
+		x := b.x[8+i]
+		h += real(x)*real(x) + imag(x)*imag(x)
+	}
+	return h <= power*math.Pow(10, dtmfMaxHarmonic/10)
+}
+
+// hannGain is the window's gain for a tone d radians per sample off the filter's frequency.
+func (a *dtmfAnalyser) hannGain(d float64) float64 {
+	var s complex128
+	step := cmplx.Exp(complex(0, d))
+	ph := complex(1, 0)
+	for _, w := range a.win {
+		s += complex(w, 0) * ph
+		ph *= step
+	}
+	return cmplx.Abs(s) / a.sumW
+}
+
+// wrapPhase returns p in (-π, π].
+func wrapPhase(p float64) float64 {
+	p = math.Mod(p+math.Pi, 2*math.Pi)
+	if p < 0 {
+		p += 2 * math.Pi
+	}
+	return p - math.Pi
+}

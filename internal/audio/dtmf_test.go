@@ -1,0 +1,142 @@
+package audio
+
+import (
+	"fmt"
+	"testing"
+)
+
+const allDigits = "0123456789*#ABCD"
+
+// codec turns linear samples into what a receiver sees after a channel.
+type codec struct {
+	name string
+	via  func([]int16) []int16
+}
+
+var (
+	linear   = codec{"linear", func(s []int16) []int16 { return s }}
+	muLawRT  = codec{"mu-law", func(s []int16) []int16 { return roundTrip(s, MuLawEncode, MuLawDecode) }}
+	aLawRT   = codec{"A-law", func(s []int16) []int16 { return roundTrip(s, ALawEncode, ALawDecode) }}
+	channels = []codec{linear, muLawRT, aLawRT}
+)
+
+func roundTrip(s []int16, enc func(int16) byte, dec func(byte) int16) []int16 {
+	out := make([]int16, len(s))
+	for i, v := range s {
+		out[i] = dec(enc(v))
+	}
+	return out
+}
+
+// TestDTMFAcceptance keys every digit at the edges of the Q.24 acceptance rules, at 8 kHz
+// through linear, mu-law and A-law channels and at 16 kHz, and expects each tone to be found
+// exactly once or not at all, as the rules say.
+func TestDTMFAcceptance(t *testing.T) {
+	nominal := toneSpec{ms: 60, lowDBm0: -10, highDBm0: -10}
+	with := func(f func(*toneSpec)) toneSpec { s := nominal; f(&s); return s }
+	cases := []struct {
+		name  string
+		tone  toneSpec
+		noise float64 // dBm0 of white noise over the whole signal; 0 for none
+		found bool
+	}{
+		{"nominal", nominal, 0, true},
+		{"both +1.5%", with(func(s *toneSpec) { s.lowOff, s.highOff = 0.015, 0.015 }), 0, true},
+		{"both -1.5%", with(func(s *toneSpec) { s.lowOff, s.highOff = -0.015, -0.015 }), 0, true},
+		{"low +1.5% high -1.5%", with(func(s *toneSpec) { s.lowOff, s.highOff = 0.015, -0.015 }), 0, true},
+		{"low +3.5%", with(func(s *toneSpec) { s.lowOff = 0.035 }), 0, false},
+		{"low -3.5%", with(func(s *toneSpec) { s.lowOff = -0.035 }), 0, false},
+		{"high +3.5%", with(func(s *toneSpec) { s.highOff = 0.035 }), 0, false},
+		{"high -3.5%", with(func(s *toneSpec) { s.highOff = -0.035 }), 0, false},
+		{"40 ms", with(func(s *toneSpec) { s.ms = 40 }), 0, true},
+		{"23 ms", with(func(s *toneSpec) { s.ms = 22.9 }), 0, false},
+		{"15 ms", with(func(s *toneSpec) { s.ms = 15 }), 0, false},
+		{"normal twist 8 dB", with(func(s *toneSpec) { s.lowDBm0, s.highDBm0 = -6, -14 }), 0, true},
+		{"reverse twist 4 dB", with(func(s *toneSpec) { s.lowDBm0, s.highDBm0 = -12, -8 }), 0, true},
+		{"normal twist 11 dB", with(func(s *toneSpec) { s.lowDBm0, s.highDBm0 = -5, -16 }), 0, false},
+		{"reverse twist 8 dB", with(func(s *toneSpec) { s.lowDBm0, s.highDBm0 = -14, -6 }), 0, false},
+		{"level -3 dBm0", with(func(s *toneSpec) { s.lowDBm0, s.highDBm0 = -3, -3 }), 0, true},
+		{"level -30 dBm0", with(func(s *toneSpec) { s.lowDBm0, s.highDBm0 = -30, -30 }), 0, true},
+		{"level -36 dBm0", with(func(s *toneSpec) { s.lowDBm0, s.highDBm0 = -36, -36 }), 0, false},
+		{"one tone -40 dBm0", with(func(s *toneSpec) { s.highDBm0 = -40 }), 0, false},
+		{"noise 15 dB below each tone", nominal, -25, true},
+		{"noise 3 dB above each tone", with(func(s *toneSpec) { s.lowDBm0, s.highDBm0 = -20, -20 }), -17, false},
+	}
+	for _, rate := range []int{8000, 16000} {
+		for _, ch := range channels {
+			if rate != 8000 && ch.name != "linear" {
+				continue
+			}
+			for _, c := range cases {
+				t.Run(fmt.Sprintf("%d/%s/%s", rate, ch.name, c.name), func(t *testing.T) {
+					for _, d := range []byte(allDigits) {
+						s := newSignal(rate).silence(50)
+						spec := c.tone
+						spec.digit = d
+						a, b := s.tone(spec)
+						s.silence(100)
+						if c.noise != 0 {
+							s.noise(c.noise, uint64(d))
+						}
+						tones := detect(t, rate, ch.via(s.pcm()), 160)
+						switch {
+						case !c.found && len(tones) > 0:
+							t.Errorf("digit %c: found %q, want nothing", d, digitsOf(tones))
+						case c.found && (len(tones) != 1 || tones[0].Digit != d):
+							t.Errorf("digit %c: found %q, want it once", d, digitsOf(tones))
+						case c.found:
+							// The reported span is the tone's give or take one 8 ms block
+							// (plus the decimation filter's delay) at each end.
+							slack := int64(rate * 9 / 1000)
+							if tn := tones[0]; abs(tn.Start-int64(a)) > slack || abs(tn.End-int64(b)) > slack {
+								t.Errorf("digit %c: span [%d,%d), tone [%d,%d)", d, tn.Start, tn.End, a, b)
+							}
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestDTMFTiming checks the pause and interruption rules: a 10 ms break does not split a tone,
+// a 40 ms pause separates two tones of the same digit.
+func TestDTMFTiming(t *testing.T) {
+	for _, rate := range []int{8000, 16000} {
+		for _, d := range []byte(allDigits) {
+			spec := toneSpec{digit: d, ms: 50, lowDBm0: -10, highDBm0: -10}
+			for _, offset := range []float64{0, 3, 5.5} { // shift against the block grid
+				s := newSignal(rate).silence(50 + offset)
+				s.tone(spec)
+				s.silence(10)
+				s.tone(spec)
+				s.silence(150)
+				s.tone(spec)
+				s.silence(40)
+				s.tone(spec)
+				s.silence(100)
+				if got, want := digitsOf(detect(t, rate, s.pcm(), 97)), string([]byte{d, d, d}); got != want {
+					t.Errorf("%d Hz, digit %c, offset %.1f ms: found %q, want %q", rate, d, offset, got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestDTMFSequence keys a card number and every digit in a row with short pauses, fed in
+// chunks of several sizes, one sample at a time included.
+func TestDTMFSequence(t *testing.T) {
+	const digits = "4111111111111111" + allDigits
+	for _, rate := range []int{8000, 16000, 48000} {
+		s := newSignal(rate).silence(100)
+		s.keyed(digits, 50, 45)
+		s.silence(100)
+		for _, chunk := range []int{1, 7, 160, 1 << 20} {
+			if got := digitsOf(detect(t, rate, s.pcm(), chunk)); got != digits {
+				t.Errorf("%d Hz in chunks of %d: found %q, want %q", rate, chunk, got, digits)
+			}
+		}
+	}
+}
+
+func abs(x int64) int64 { return max(x, -x) }
