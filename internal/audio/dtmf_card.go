@@ -23,7 +23,7 @@ type keyedDigit struct {
 // and checks each run for a 13-19 digit sequence that passes the Luhn check.
 type cardWatch struct {
 	runGap int64
-	dedup  int64 // a digit overlapping an identical one within this many frames is the same key
+	dedup  int64 // a digit overlapping an identical one, or within this many frames of it, is the same key
 
 	head    []keyedDigit // the first cardMaxDigits digits of the current run
 	tail    []keyedDigit // the last cardMaxDigits digits of the current run (a ring)
@@ -101,8 +101,10 @@ func (c *cardWatch) add(d keyedDigit) bool {
 	return true
 }
 
-// endRun checks the run that ends: the whole run, or for a run longer than a card number its
-// sequences that begin where it begins or end where it ends.
+// endRun checks the run that ends: its sequences of 13 to 19 digits that begin where it begins
+// or end where it ends (a menu choice may come just before a card number, a hash just after).
+// A sequence in the middle of a longer run is not checked: most runs of 20 and more digits
+// would hold one that passes the Luhn check by chance.
 func (c *cardWatch) endRun() {
 	defer c.forget()
 	n := c.runLen
@@ -115,9 +117,6 @@ func (c *cardWatch) endRun() {
 	}
 	defer clear(tail)
 	for l := cardMinDigits; l <= min(n, cardMaxDigits); l++ {
-		if l != n && n <= cardMaxDigits {
-			continue
-		}
 		for _, seq := range [][]keyedDigit{c.head[:l], tail[len(tail)-l:]} {
 			if luhn(seq) {
 				c.spans = append(c.spans, Span{Start: seq[0].start, End: seq[len(seq)-1].end})

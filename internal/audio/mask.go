@@ -103,7 +103,7 @@ func NewMasker(w io.Writer, f Format, opts MaskOptions) (*Masker, error) {
 		w: w, f: f, opts: opts,
 		margin: frames(opts.Margin),
 		delay:  frames(opts.Lookahead),
-		card:   newCardWatch(frames(opts.RunGap), frames(60*time.Millisecond)),
+		card:   newCardWatch(frames(opts.RunGap), 0),
 	}
 	m.silence = make([]byte, f.BlockAlign)
 	switch f.Codec {
