@@ -18,7 +18,8 @@ import (
 //   - signal to noise: accepted at 15 dB; the two tones must carry at least 80% of the energy
 //     (about 6 dB), which also rejects speech and music whose other partials carry energy;
 //   - second harmonics at least 10 dB below their fundamentals, so that voiced speech, whose
-//     harmonics are strong, does not pass as a tone.
+//     harmonics are strong, does not pass as a tone; and the high tone must not be the low
+//     one's second harmonic (a ratio of 2 ± 0.015, which digits within ±1.5% never reach).
 //
 // The analysis runs at about 8 kHz: higher rates are first decimated by an integer factor. It
 // works on non-overlapping blocks of about 8 ms (64 samples at 8 kHz), Hann-windowed, with one
@@ -55,17 +56,18 @@ var (
 
 // Detection thresholds (see the rules above).
 const (
-	dtmfZeroDBm0     = 22300.0 // peak of a 0 dBm0 sine in 16-bit linear G.711 scale
-	dtmfMinLevelDBm0 = -33.0
-	dtmfMaxOffset    = 0.025 // relative frequency offset
-	dtmfMaxReverse   = 6.0   // dB the high tone may exceed the low one
-	dtmfMaxNormal    = 9.0   // dB the low tone may exceed the high one
-	dtmfMinPurity    = 0.80  // share of the window's energy in the two tones
-	dtmfMaxHarmonic  = -10.0 // dB of a second harmonic relative to its fundamental
-	dtmfSteadiness   = 0.70  // each block's tone power relative to the window's strongest block
-	dtmfBlockMs      = 8     // block length
-	dtmfWindowBlocks = 4     // blocks per decision (32 ms)
-	dtmfEndMisses    = 7     // failed decisions that end a tone (a 40 ms pause always gives 7)
+	dtmfZeroDBm0      = 22300.0 // peak of a 0 dBm0 sine in 16-bit linear G.711 scale
+	dtmfMinLevelDBm0  = -33.0
+	dtmfMaxOffset     = 0.025 // relative frequency offset
+	dtmfMaxReverse    = 6.0   // dB the high tone may exceed the low one
+	dtmfMaxNormal     = 9.0   // dB the low tone may exceed the high one
+	dtmfMinPurity     = 0.80  // share of the window's energy in the two tones
+	dtmfMaxHarmonic   = -10.0 // dB of a second harmonic relative to its fundamental
+	dtmfHarmonicRatio = 0.015 // a high tone within this of twice the low one is its harmonic
+	dtmfSteadiness    = 0.70  // each block's tone power relative to the window's strongest block
+	dtmfBlockMs       = 8     // block length
+	dtmfWindowBlocks  = 4     // blocks per decision (32 ms)
+	dtmfEndMisses     = 7     // failed decisions that end a tone (a 40 ms pause always gives 7)
 )
 
 // DTMFDetector finds DTMF tones in one channel of linear samples. It is a streaming detector:

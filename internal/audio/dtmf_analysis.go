@@ -9,16 +9,19 @@ import (
 const dtmfFilters = 16
 
 // dtmfBlock is what one block leaves for the decisions: the complex DFT of each filter (phase
-// relative to the block's first sample) and the block's windowed energy.
+// relative to the block's first sample), the block's windowed energy, and the DFT of the DTMF
+// filters over the block that starts half a block later (the overlapping block).
 type dtmfBlock struct {
-	x [dtmfFilters]complex128
-	e float64
+	x    [dtmfFilters]complex128
+	e    float64
+	next [8]complex128
 }
 
 // dtmfAnalyser runs the Goertzel filters over blocks and judges windows of blocks.
 type dtmfAnalyser struct {
 	rate   float64
 	m      int       // block length
+	h      int       // half a block: the overlapping blocks start h samples later
 	win    []float64 // Hann window
 	sumW   float64   // Σ w
 	sumW2  float64   // Σ w²
@@ -26,8 +29,9 @@ type dtmfAnalyser struct {
 	coef   [dtmfFilters]float64    // 2 cos ω
 	back   [dtmfFilters]complex128 // e^{-jω}
 	s1, s2 [dtmfFilters]float64
-	n      int     // samples in the current block
-	e      float64 // windowed energy of the current block
+	o1, o2 [8]float64 // the DTMF filters over the overlapping block
+	n      int        // samples in the current block
+	e      float64    // windowed energy of the current block
 	blocks [dtmfWindowBlocks]dtmfBlock
 	count  int64 // blocks completed
 
@@ -37,6 +41,7 @@ type dtmfAnalyser struct {
 func (a *dtmfAnalyser) init(rate float64) {
 	a.rate = rate
 	a.m = int(math.Round(rate * dtmfBlockMs / 1000))
+	a.h = a.m / 2
 	a.win = make([]float64, a.m)
 	for n := range a.win {
 		w := 0.5 - 0.5*math.Cos(2*math.Pi*(float64(n)+0.5)/float64(a.m))
@@ -69,9 +74,14 @@ func dtmfFreq(i int) float64 {
 // feed runs the filters over samples until the current block is complete. It returns how many
 // samples it used and whether a block was completed.
 func (a *dtmfAnalyser) feed(samples []int16) (int, bool) {
-	n := min(len(samples), a.m-a.n)
+	end, off := a.h, a.h // off: index in the overlapping block of the block's sample 0
+	if a.n >= a.h {
+		end, off = a.m, -a.h
+	}
+	n := min(len(samples), end-a.n)
 	win := a.win[a.n : a.n+n]
-	s1, s2 := a.s1, a.s2
+	winO := a.win[a.n+off : a.n+off+n]
+	s1, s2, o1, o2 := a.s1, a.s2, a.o1, a.o2
 	e := a.e
 	for k, x := range samples[:n] {
 		v := win[k] * float64(x)
@@ -81,9 +91,23 @@ func (a *dtmfAnalyser) feed(samples []int16) (int, bool) {
 			s2[i] = s1[i]
 			s1[i] = s
 		}
+		v = winO[k] * float64(x)
+		for i := range 8 {
+			s := v + a.coef[i]*o1[i] - o2[i]
+			o2[i] = o1[i]
+			o1[i] = s
+		}
 	}
-	a.s1, a.s2, a.e = s1, s2, e
+	a.s1, a.s2, a.o1, a.o2, a.e = s1, s2, o1, o2, e
 	a.n += n
+	if a.n == a.h {
+		// The overlapping block that started half-way through the previous block is complete.
+		prev := &a.blocks[(a.count+dtmfWindowBlocks-1)%dtmfWindowBlocks]
+		for i := range 8 {
+			prev.next[i] = complex(a.o1[i], 0) - a.back[i]*complex(a.o2[i], 0)
+		}
+		a.o1, a.o2 = [8]float64{}, [8]float64{}
+	}
 	if a.n < a.m {
 		return n, false
 	}
@@ -138,9 +162,14 @@ func (a *dtmfAnalyser) judge() (byte, bool) {
 			c = 4 + i
 		}
 	}
-	ampR, okR := a.tone(w, r, power[r])
-	ampC, okC := a.tone(w, c, power[c])
+	ampR, freqR, okR := a.tone(w, r, power[r])
+	ampC, freqC, okC := a.tone(w, c, power[c])
 	if !okR || !okC || ampR < a.minPower || ampC < a.minPower {
+		return 0, false
+	}
+	// A high tone at twice the low one is its harmonic: a voice or an instrument. Real digits
+	// within ±1.5% never come closer to that ratio than 1.978 (852 and 1633 Hz).
+	if ratio := freqC / freqR; ratio > 2-dtmfHarmonicRatio && ratio < 2+dtmfHarmonicRatio {
 		return 0, false
 	}
 	twist := 10 * math.Log10(ampC/ampR)
@@ -160,46 +189,46 @@ func (a *dtmfAnalyser) judge() (byte, bool) {
 
 // tone measures filter i's tone in the window: it estimates the tone's frequency from the
 // phase advance between blocks, rejects it beyond the frequency tolerance or when its level
-// is not steady, and returns its squared amplitude corrected for the frequency offset.
-func (a *dtmfAnalyser) tone(w [dtmfWindowBlocks]*dtmfBlock, i int, power float64) (float64, bool) {
-	var z1 complex128
+// is not steady, and returns its squared amplitude corrected for the frequency offset and
+// its frequency in Hz.
+func (a *dtmfAnalyser) tone(w [dtmfWindowBlocks]*dtmfBlock, i int, power float64) (float64, float64, bool) {
+	var z1, za, zb complex128
 	peak := 0.0
 	for k, b := range w {
 		p := real(b.x[i])*real(b.x[i]) + imag(b.x[i])*imag(b.x[i])
 		peak = max(peak, p)
 		if k > 0 {
-			z1 += b.x[i] * cmplx.Conj(w[k-1].x[i])
+			prev := w[k-1]
+			z1 += b.x[i] * cmplx.Conj(prev.x[i])
+			// Half a block apart: the block, the overlapping block, the next block.
+			za += prev.next[i] * cmplx.Conj(prev.x[i])
+			zb += b.x[i] * cmplx.Conj(prev.next[i])
 		}
 	}
 	for _, b := range w {
 		p := real(b.x[i])*real(b.x[i]) + imag(b.x[i])*imag(b.x[i])
 		if p < dtmfSteadiness*peak {
-			return 0, false
+			return 0, 0, false
 		}
 	}
 	m := float64(a.m)
 	om := a.omega[i]
-	// Coarse offset from the advance over one block (unambiguous within ±rate/2m), refined
-	// by the advance over the whole window.
-	coarse := wrapPhase(cmplx.Phase(z1)-om*m) / m
+	// The offset from the phase advance over half a block (unambiguous within ±rate/m, 125 Hz
+	// at 8 kHz: a tone further off would be attenuated too much to pass), then over a block
+	// and over the whole window, each more precise and resolved by the one before.
+	ha, hb := float64(a.h), float64(a.m-a.h) // equal unless m is odd
+	rough := (wrapPhase(cmplx.Phase(za)-om*ha) + wrapPhase(cmplx.Phase(zb)-om*hb)) / (ha + hb)
+	coarse := nearest(wrapPhase(cmplx.Phase(z1)-om*m)/m, 2*math.Pi/m, rough)
 	lag := float64(dtmfWindowBlocks-1) * m
 	z := w[dtmfWindowBlocks-1].x[i] * cmplx.Conj(w[0].x[i])
-	fine := wrapPhase(cmplx.Phase(z) - om*lag)
-	best := coarse
-	bestDist := math.Inf(1)
-	for n := -2.0; n <= 2; n++ {
-		d := (fine + 2*math.Pi*n) / lag
-		if dist := math.Abs(d - coarse); dist < bestDist {
-			best, bestDist = d, dist
-		}
-	}
+	best := nearest(wrapPhase(cmplx.Phase(z)-om*lag)/lag, 2*math.Pi/lag, coarse)
 	if math.Abs(best/om) > dtmfMaxOffset {
-		return 0, false
+		return 0, 0, false
 	}
 	g := a.hannGain(best)
 	// |X| = A/2 Σw g for a tone of amplitude A; average over the blocks.
 	amp2 := 4 * power / (a.sumW * a.sumW * g * g * dtmfWindowBlocks)
-	return amp2, true
+	return amp2, (om + best) * a.rate / (2 * math.Pi), true
 }
 
 // harmonicOK reports whether the second harmonic of tone i is weak enough. A harmonic that
@@ -228,6 +257,11 @@ func (a *dtmfAnalyser) hannGain(d float64) float64 {
 		ph *= step
 	}
 	return cmplx.Abs(s) / a.sumW
+}
+
+// nearest returns the value of d + n·period (n an integer) nearest to target.
+func nearest(d, period, target float64) float64 {
+	return d + period*math.Round((target-d)/period)
 }
 
 // wrapPhase returns p in (-π, π].
