@@ -186,3 +186,49 @@ func covered(spans []Span, start, end int64) bool {
 	}
 	return false
 }
+
+// TestMaskerCoversEdgeTones: tones at the edges of acceptance (shortest, weakest, most
+// twisted, furthest off, noisiest), fed in small and large chunks, are silenced over their
+// whole span: the look-ahead is long enough for the slowest confirmation.
+func TestMaskerCoversEdgeTones(t *testing.T) {
+	specs := []toneSpec{
+		{ms: 40, lowDBm0: -10, highDBm0: -10},
+		{ms: 40, lowDBm0: -30, highDBm0: -30, lowOff: 0.015, highOff: -0.015},
+		{ms: 40, lowDBm0: -6, highDBm0: -14, lowOff: -0.015, highOff: 0.015},
+		{ms: 45, lowDBm0: -12, highDBm0: -8},
+	}
+	for _, f := range []Format{MuLawFormat(8000, 1), PCMFormat(16000, 2)} {
+		for _, chunk := range []int{20, 4000} {
+			for _, d := range []byte(allDigits) {
+				s := newSignal(f.SampleRate).silence(30)
+				var spans [][2]int
+				for _, spec := range specs {
+					spec.digit = d
+					a, b := s.tone(spec)
+					spans = append(spans, [2]int{a, b})
+					s.silence(60)
+				}
+				s.noise(-45, uint64(d))
+				orig := encode(f, repeat(s.pcm(), f.Channels)...)
+				masked, rep := mask(t, f, orig, MaskOptions{}, chunk)
+				if rep.InBand != len(specs) {
+					t.Errorf("%s digit %c: %d tones found, want %d", f, d, rep.InBand, len(specs))
+				}
+				ba := f.BlockAlign
+				for _, sp := range spans {
+					if !covered(rep.Masked, int64(sp[0]), int64(sp[1])) {
+						t.Errorf("%s digit %c: tone [%d,%d) not inside the masked spans %v", f, d, sp[0], sp[1], rep.Masked)
+					}
+					for i := sp[0] * ba; i < sp[1]*ba; i++ {
+						if masked[i] != orig[i] {
+							continue
+						}
+						if (f.Codec == "pcm_mulaw" && masked[i] != 0xFF) || (f.Codec == "pcm_s16le" && masked[i] != 0) {
+							t.Fatalf("%s digit %c: byte %d of a tone was written unmasked", f, d, i)
+						}
+					}
+				}
+			}
+		}
+	}
+}
