@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/callvault/callvault/internal/audio"
 	"github.com/callvault/callvault/internal/audit"
 )
 
@@ -49,6 +50,7 @@ type Config struct {
 	SIPAllow     []string `json:"sip_allow"`           // CIDR prefixes allowed to send recordings; empty = any
 	Unrecorded   []string `json:"unrecorded"`          // extensions, numbers, SIP URIs never recorded (payment lines)
 	Announcement string   `json:"announcement_header"` // SIP header carrying announcement evidence
+	DTMFMask     string   `json:"dtmf_mask"`           // off, all or card: silence keyed digits before storing (PCI DSS)
 
 	Metrics   string `json:"metrics"`    // Prometheus metrics listen address; "" = off
 	LogLevel  string `json:"log_level"`  // debug, info, warn, error
@@ -74,6 +76,7 @@ func DefaultConfig() Config {
 		LeaseTTL:        time.Minute,
 		RTPPorts:        "40000-40999",
 		Announcement:    "X-Recording-Announcement",
+		DTMFMask:        "off",
 		LogLevel:        "info",
 		LogFormat:       "text",
 	}
@@ -182,6 +185,8 @@ func settings() []setting {
 		list("sip_allow", "comma-separated CIDR prefixes allowed to send SIPREC sessions (empty: any)", func(c *Config) *[]string { return &c.SIPAllow }),
 		list("unrecorded", "comma-separated extensions, numbers and SIP URIs that are never recorded (payment lines)", func(c *Config) *[]string { return &c.Unrecorded }),
 		str("announcement_header", "SIP header that carries announcement evidence", func(c *Config) *string { return &c.Announcement }),
+		str("dtmf_mask", "silence keyed digits (DTMF tones) in the audio before it is stored, for PCI DSS: off (store audio as received), "+
+			"all (every tone), or card (keep the first six digits of each run of keys, mask the rest and everything after a long run)", func(c *Config) *string { return &c.DTMFMask }),
 		str("metrics", "listen address for Prometheus metrics at /metrics (keep it on a private network); empty disables", func(c *Config) *string { return &c.Metrics }),
 		str("log_level", "log level: debug, info, warn, error", func(c *Config) *string { return &c.LogLevel }),
 		str("log_format", "log format: text or json", func(c *Config) *string { return &c.LogFormat }),
@@ -331,6 +336,9 @@ func (c *Config) loadFile(path string) error {
 
 // Validate checks every field and returns an error naming the first bad one and its fix.
 func (c *Config) Validate() error {
+	if _, err := c.maskOptions(); err != nil {
+		return err
+	}
 	if strings.TrimSpace(c.Data) == "" {
 		return configError("data", "is empty", "give a directory, e.g. --data ./callvault-data")
 	}
@@ -497,4 +505,17 @@ func redactURL(raw string) string {
 	}
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// maskOptions returns the DTMF masking the dtmf_mask setting asks for; nil for none.
+func (c *Config) maskOptions() (*audio.MaskOptions, error) {
+	switch strings.ToLower(strings.TrimSpace(c.DTMFMask)) {
+	case "", "off":
+		return nil, nil
+	case "all":
+		return &audio.MaskOptions{}, nil
+	case "card":
+		return &audio.MaskOptions{KeepShortRuns: true}, nil
+	}
+	return nil, configError("dtmf_mask", fmt.Sprintf("unknown value %q", c.DTMFMask), "use off, all or card")
 }

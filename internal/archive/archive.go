@@ -152,7 +152,7 @@ func (s *Service) Ingest(ctx context.Context, req callvault.IngestRequest) (*cal
 		Detail: callvault.AuditDetail(map[string]any{
 			"source": rec.Source, "source_id": rec.SourceID, "plain_sha256": rec.PlainSHA256,
 			"stored_sha256": rec.StoredSHA256, "plain_size": rec.PlainSize, "call_id": rec.Attributes["sip_call_id"],
-			AttrDTMFMasked: maskedCount(stored.mask), AttrCardDataKeyed: cardDataKeyed(stored.mask),
+			callvault.AttrDTMFMasked: maskedCount(stored.mask), callvault.AttrCardDataKeyed: cardDataKeyed(stored.mask),
 			// The wrapped file key: audit verify checks the catalogue's header against it.
 			audit.DetailHeaderSHA256: audit.HeaderSHA256(rec.Header),
 		}),

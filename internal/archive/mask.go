@@ -14,15 +14,7 @@ import (
 // the audio passes through an audio.WAVMasker before it is hashed and encrypted, so the
 // unmasked tones never reach the blob store and the stored hashes are of the masked audio.
 // The recording's attributes say what was masked; the digits are never known outside the
-// masker.
-
-// Recording attributes written by masking (see Recording.Attributes).
-const (
-	AttrDTMFMasked      = "dtmf_masked"       // number of masked spans; "0" when masking found nothing
-	AttrDTMFMaskedSpans = "dtmf_masked_spans" // JSON [[start_ms, end_ms], ...] of the silenced audio
-	AttrDTMFKept        = "dtmf_kept"         // tones left audible (masking of card-like sequences only)
-	AttrCardDataKeyed   = "card_data_keyed"   // "true" when a card-like number was keyed
-)
+// masker. The attributes are callvault.AttrDTMFMasked and its siblings.
 
 // maskWriter puts a WAVMasker in front of dst when masking is on.
 func (s *Service) maskWriter(dst io.Writer, wav *audio.WAVReader) (io.Writer, *audio.WAVMasker, error) {
@@ -78,20 +70,20 @@ func maskAttributes(r *callvault.Recording, rep *audio.MaskReport, rate int) {
 	if r.Attributes == nil {
 		r.Attributes = map[string]string{}
 	}
-	r.Attributes[AttrDTMFMasked] = strconv.Itoa(len(rep.Masked))
+	r.Attributes[callvault.AttrDTMFMasked] = strconv.Itoa(len(rep.Masked))
 	if len(rep.Masked) > 0 {
 		spans := make([][2]int64, len(rep.Masked))
 		for i, sp := range rep.Masked {
 			spans[i] = [2]int64{sp.Start * 1000 / int64(rate), (sp.End*1000 + int64(rate) - 1) / int64(rate)}
 		}
 		b, _ := json.Marshal(spans)
-		r.Attributes[AttrDTMFMaskedSpans] = string(b)
+		r.Attributes[callvault.AttrDTMFMaskedSpans] = string(b)
 	}
 	if rep.Kept > 0 {
-		r.Attributes[AttrDTMFKept] = strconv.Itoa(rep.Kept)
+		r.Attributes[callvault.AttrDTMFKept] = strconv.Itoa(rep.Kept)
 	}
 	if len(rep.CardLike) > 0 {
-		r.Attributes[AttrCardDataKeyed] = "true"
+		r.Attributes[callvault.AttrCardDataKeyed] = "true"
 	}
 }
 

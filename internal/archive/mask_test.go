@@ -13,7 +13,6 @@ import (
 	"testing"
 
 	"github.com/callvault/callvault"
-	"github.com/callvault/callvault/internal/archive"
 	"github.com/callvault/callvault/internal/audio"
 )
 
@@ -89,18 +88,18 @@ func TestIngestMasksKeyedDigits(t *testing.T) {
 	if r.PlainSHA256 != hex.EncodeToString(sum[:]) {
 		t.Error("the plain SHA-256 is not that of the masked audio")
 	}
-	if r.Attributes[archive.AttrDTMFMasked] != "16" || r.Attributes[archive.AttrCardDataKeyed] != "true" {
+	if r.Attributes[callvault.AttrDTMFMasked] != "16" || r.Attributes[callvault.AttrCardDataKeyed] != "true" {
 		t.Errorf("attributes %v: want 16 masked spans and card data keyed", r.Attributes)
 	}
 	var msSpans [][2]int64
-	if err := json.Unmarshal([]byte(r.Attributes[archive.AttrDTMFMaskedSpans]), &msSpans); err != nil || len(msSpans) != 16 {
-		t.Fatalf("masked spans %q: %v", r.Attributes[archive.AttrDTMFMaskedSpans], err)
+	if err := json.Unmarshal([]byte(r.Attributes[callvault.AttrDTMFMaskedSpans]), &msSpans); err != nil || len(msSpans) != 16 {
+		t.Fatalf("masked spans %q: %v", r.Attributes[callvault.AttrDTMFMaskedSpans], err)
 	}
 	if s := msSpans[0]; s[0] > int64(spans[0][0]/8) || s[1] < int64(spans[0][1]/8) {
 		t.Errorf("first masked span %v ms does not cover the first tone [%d,%d) ms", s, spans[0][0]/8, spans[0][1]/8)
 	}
 	got, err := f.db.Recording(ctx, r.ID)
-	if err != nil || got.Attributes[archive.AttrCardDataKeyed] != "true" {
+	if err != nil || got.Attributes[callvault.AttrCardDataKeyed] != "true" {
 		t.Fatalf("catalogue attributes %v, %v", got.Attributes, err)
 	}
 
@@ -143,7 +142,7 @@ func TestIngestMaskingOffKeepsAudio(t *testing.T) {
 		t.Fatal(err)
 	}
 	sum := sha256.Sum256(in)
-	if r.PlainSHA256 != hex.EncodeToString(sum[:]) || r.Attributes[archive.AttrDTMFMasked] != "" {
+	if r.PlainSHA256 != hex.EncodeToString(sum[:]) || r.Attributes[callvault.AttrDTMFMasked] != "" {
 		t.Errorf("masking off changed the audio or noted masking: %v", r.Attributes)
 	}
 }
