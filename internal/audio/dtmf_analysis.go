@@ -19,29 +19,34 @@ type dtmfBlock struct {
 
 // dtmfAnalyser runs the Goertzel filters over blocks and judges windows of blocks.
 type dtmfAnalyser struct {
-	rate   float64
-	m      int       // block length
-	h      int       // half a block: the overlapping blocks start h samples later
-	win    []float64 // Hann window
-	sumW   float64   // Σ w
-	sumW2  float64   // Σ w²
-	omega  [dtmfFilters]float64
-	coef   [dtmfFilters]float64    // 2 cos ω
-	back   [dtmfFilters]complex128 // e^{-jω}
-	s1, s2 [dtmfFilters]float64
-	o1, o2 [8]float64 // the DTMF filters over the overlapping block
-	n      int        // samples in the current block
-	e      float64    // windowed energy of the current block
+	rate  float64
+	m     int       // block length
+	h     int       // half a block: the overlapping blocks start h samples later
+	p     int       // m - h, the length of a block's second half
+	win   []float64 // Hann window
+	sumW  float64   // Σ w
+	sumW2 float64   // Σ w²
+	omega [dtmfFilters]float64
+	coef  [dtmfFilters]float64    // 2 cos ω
+	back  [dtmfFilters]complex128 // e^{-jω}
+
+	buf    []float64 // the previous block's second half, then the current block's samples
+	tmp    []float64 // one windowed block
+	n      int       // samples in the current block
 	blocks [dtmfWindowBlocks]dtmfBlock
 	count  int64 // blocks completed
 
 	minPower float64 // squared amplitude of a tone at the minimum level
+	gate     float64 // windowed energy under which a block cannot be part of a tone
 }
 
 func (a *dtmfAnalyser) init(rate float64) {
 	a.rate = rate
 	a.m = int(math.Round(rate * dtmfBlockMs / 1000))
 	a.h = a.m / 2
+	a.p = a.m - a.h
+	a.buf = make([]float64, a.p+a.m)
+	a.tmp = make([]float64, a.m)
 	a.win = make([]float64, a.m)
 	for n := range a.win {
 		w := 0.5 - 0.5*math.Cos(2*math.Pi*(float64(n)+0.5)/float64(a.m))
@@ -61,6 +66,10 @@ func (a *dtmfAnalyser) init(rate float64) {
 	}
 	amp := dtmfZeroDBm0 * math.Pow(10, dtmfMinLevelDBm0/20)
 	a.minPower = amp * amp
+	// A window passes only if each of its blocks holds both tones, each at 70% of its peak
+	// power or more, and their average at the minimum level: a block has at least about
+	// 0.7·minPower·Σw² of energy. The gate is a quarter of that, to stay clear of rounding.
+	a.gate = 0.25 * a.minPower * a.sumW2
 }
 
 // dtmfFreq returns the frequency of filter i (0-3 rows, 4-7 columns).
@@ -71,54 +80,66 @@ func dtmfFreq(i int) float64 {
 	return dtmfCols[i-4]
 }
 
-// feed runs the filters over samples until the current block is complete. It returns how many
-// samples it used and whether a block was completed.
+// feed takes samples until the current block is complete and then runs the filters over it.
+// It returns how many samples it used and whether a block was completed.
 func (a *dtmfAnalyser) feed(samples []int16) (int, bool) {
-	end, off := a.h, a.h // off: index in the overlapping block of the block's sample 0
-	if a.n >= a.h {
-		end, off = a.m, -a.h
+	end := a.m
+	if a.n < a.h {
+		end = a.h
 	}
 	n := min(len(samples), end-a.n)
-	win := a.win[a.n : a.n+n]
-	winO := a.win[a.n+off : a.n+off+n]
-	s1, s2, o1, o2 := a.s1, a.s2, a.o1, a.o2
-	e := a.e
+	dst := a.buf[a.p+a.n : a.p+a.n+n]
 	for k, x := range samples[:n] {
-		v := win[k] * float64(x)
-		e += v * v
-		for i := range dtmfFilters {
-			s := v + a.coef[i]*s1[i] - s2[i]
-			s2[i] = s1[i]
-			s1[i] = s
-		}
-		v = winO[k] * float64(x)
-		for i := range 8 {
-			s := v + a.coef[i]*o1[i] - o2[i]
-			o2[i] = o1[i]
-			o1[i] = s
-		}
+		dst[k] = float64(x)
 	}
-	a.s1, a.s2, a.o1, a.o2, a.e = s1, s2, o1, o2, e
 	a.n += n
 	if a.n == a.h {
-		// The overlapping block that started half-way through the previous block is complete.
+		// The overlapping block, the previous block's second half and this one's first, is
+		// complete.
 		prev := &a.blocks[(a.count+dtmfWindowBlocks-1)%dtmfWindowBlocks]
-		for i := range 8 {
-			prev.next[i] = complex(a.o1[i], 0) - a.back[i]*complex(a.o2[i], 0)
-		}
-		a.o1, a.o2 = [8]float64{}, [8]float64{}
+		a.analyse(a.buf[:a.m], prev.next[:])
 	}
 	if a.n < a.m {
 		return n, false
 	}
 	b := &a.blocks[a.count%dtmfWindowBlocks]
-	for i := range dtmfFilters {
-		b.x[i] = complex(a.s1[i], 0) - a.back[i]*complex(a.s2[i], 0)
-	}
-	b.e = a.e
-	a.s1, a.s2, a.e, a.n = [dtmfFilters]float64{}, [dtmfFilters]float64{}, 0, 0
+	b.e = a.analyse(a.buf[a.p:], b.x[:])
+	copy(a.buf[:a.p], a.buf[a.p+a.h:])
+	a.n = 0
 	a.count++
 	return n, true
+}
+
+// analyse windows a block of samples and returns its energy; unless the block is too quiet
+// to be part of a tone it runs the first len(out) filters over it (len(out) a multiple of 4).
+func (a *dtmfAnalyser) analyse(block []float64, out []complex128) float64 {
+	var e float64
+	v := a.tmp
+	for i, x := range block[:len(v)] {
+		x *= a.win[i]
+		v[i] = x
+		e += x * x
+	}
+	if e < a.gate {
+		clear(out)
+		return e
+	}
+	// Four filters at a time: independent recurrences keep the processor's pipelines full.
+	for i := 0; i < len(out); i += 4 {
+		c0, c1, c2, c3 := a.coef[i], a.coef[i+1], a.coef[i+2], a.coef[i+3]
+		var p0, p1, p2, p3, q0, q1, q2, q3 float64
+		for _, x := range v {
+			p0, q0 = x+c0*p0-q0, p0
+			p1, q1 = x+c1*p1-q1, p1
+			p2, q2 = x+c2*p2-q2, p2
+			p3, q3 = x+c3*p3-q3, p3
+		}
+		out[i] = complex(p0, 0) - a.back[i]*complex(q0, 0)
+		out[i+1] = complex(p1, 0) - a.back[i+1]*complex(q1, 0)
+		out[i+2] = complex(p2, 0) - a.back[i+2]*complex(q2, 0)
+		out[i+3] = complex(p3, 0) - a.back[i+3]*complex(q3, 0)
+	}
+	return e
 }
 
 // windowSpan returns the analysis-stream samples covered by the current window.
@@ -144,6 +165,9 @@ func (a *dtmfAnalyser) judge() (byte, bool) {
 	var total float64
 	var power [8]float64
 	for _, b := range w {
+		if b.e < a.gate {
+			return 0, false
+		}
 		total += b.e
 		for i := range 8 {
 			power[i] += real(b.x[i])*real(b.x[i]) + imag(b.x[i])*imag(b.x[i])
