@@ -5,14 +5,17 @@ import (
 	"math/cmplx"
 )
 
-// dtmfFilters is the number of Goertzel filters: 8 DTMF frequencies, then their second harmonics.
+// dtmfFilters is the number of Goertzel filters: 8 DTMF frequencies, then their second
+// harmonics. The harmonics' filters run only when a window is judged that far.
 const dtmfFilters = 16
 
-// dtmfBlock is what one block leaves for the decisions: the complex DFT of each filter (phase
-// relative to the block's first sample), the block's windowed energy, and the DFT of the DTMF
-// filters over the block that starts half a block later (the overlapping block).
+// dtmfBlock is what one block leaves for the decisions: the complex DFT of each DTMF filter
+// (phase relative to the block's first sample), the block's windowed samples and energy, and
+// the DFT of the DTMF filters over the block that starts half a block later (the overlapping
+// block).
 type dtmfBlock struct {
-	x    [dtmfFilters]complex128
+	x    [8]complex128
+	v    []float64
 	e    float64
 	next [8]complex128
 }
@@ -104,6 +107,10 @@ func (a *dtmfAnalyser) feed(samples []int16) (int, bool) {
 	}
 	b := &a.blocks[a.count%dtmfWindowBlocks]
 	b.e = a.analyse(a.buf[a.p:], b.x[:])
+	if b.v == nil {
+		b.v = make([]float64, a.m)
+	}
+	copy(b.v, a.tmp)
 	copy(a.buf[:a.p], a.buf[a.p+a.h:])
 	a.n = 0
 	a.count++
@@ -264,8 +271,13 @@ func (a *dtmfAnalyser) harmonicOK(w [dtmfWindowBlocks]*dtmfBlock, i, other int, 
 		return true
 	}
 	var h float64
+	c, back := a.coef[8+i], a.back[8+i]
 	for _, b := range w {
-		x := b.x[8+i]
+		var s1, s2 float64
+		for _, x := range b.v {
+			s1, s2 = x+c*s1-s2, s1
+		}
+		x := complex(s1, 0) - back*complex(s2, 0)
 		h += real(x)*real(x) + imag(x)*imag(x)
 	}
 	return h <= power*math.Pow(10, dtmfMaxHarmonic/10)
