@@ -15,3 +15,10 @@ const (
 	// check) was keyed during the recording.
 	AttrCardDataKeyed = "card_data_keyed"
 )
+
+// SignalledDigit is a digit signalled out of band during a recording (an RFC 4733
+// telephone-event), located in the recording's audio by frame: [Start, End).
+type SignalledDigit struct {
+	Digit      byte
+	Start, End int64
+}

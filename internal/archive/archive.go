@@ -329,7 +329,7 @@ func (s *Service) store(ctx context.Context, key string, req callvault.IngestReq
 	if err != nil {
 		return nil, err
 	}
-	dst, masker, err := s.maskWriter(io.MultiWriter(enc, plain), wav)
+	dst, masker, err := s.maskWriter(io.MultiWriter(enc, plain), wav, req.Digits)
 	if err != nil {
 		return nil, err
 	}

@@ -16,8 +16,9 @@ import (
 // The recording's attributes say what was masked; the digits are never known outside the
 // masker. The attributes are callvault.AttrDTMFMasked and its siblings.
 
-// maskWriter puts a WAVMasker in front of dst when masking is on.
-func (s *Service) maskWriter(dst io.Writer, wav *audio.WAVReader) (io.Writer, *audio.WAVMasker, error) {
+// maskWriter puts a WAVMasker in front of dst when masking is on; digits, if set, gives it the
+// digits signalled out of band before each write.
+func (s *Service) maskWriter(dst io.Writer, wav *audio.WAVReader, digits func() []callvault.SignalledDigit) (io.Writer, *audio.WAVMasker, error) {
 	if s.MaskDTMF == nil {
 		return dst, nil, nil
 	}
@@ -25,7 +26,23 @@ func (s *Service) maskWriter(dst io.Writer, wav *audio.WAVReader) (io.Writer, *a
 	if err != nil {
 		return nil, nil, err
 	}
+	if digits != nil {
+		return &signalledWriter{m: m, digits: digits}, m, nil
+	}
 	return m, m, nil
+}
+
+// signalledWriter passes the digits signalled so far to the masker before each write.
+type signalledWriter struct {
+	m      *audio.WAVMasker
+	digits func() []callvault.SignalledDigit
+}
+
+func (w *signalledWriter) Write(p []byte) (int, error) {
+	for _, d := range w.digits() {
+		w.m.Signal(d.Digit, d.Start, d.End)
+	}
+	return w.m.Write(p)
 }
 
 // finishMask flushes the masker and returns its report (nil when masking is off).
@@ -50,7 +67,7 @@ func (s *Service) maskedHash(h io.Writer, r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	dst, m, err := s.maskWriter(h, wav)
+	dst, m, err := s.maskWriter(h, wav, nil)
 	if err != nil {
 		return err
 	}

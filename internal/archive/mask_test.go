@@ -146,3 +146,51 @@ func TestIngestMaskingOffKeepsAudio(t *testing.T) {
 		t.Errorf("masking off changed the audio or noted masking: %v", r.Attributes)
 	}
 }
+
+// TestIngestMasksSignalledDigits: digits signalled out of band only (RFC 4733), handed to the
+// archive while the audio streams in, are masked in the stored audio and flagged as card data.
+func TestIngestMasksSignalledDigits(t *testing.T) {
+	f := newFixture(t)
+	f.svc.MaskDTMF = &audio.MaskOptions{}
+	ctx := context.Background()
+	in := wav(t, 6) // random audio: no tones in it
+	var events []callvault.SignalledDigit
+	at := int64(4000)
+	for i, d := range []byte("4111111111111111") {
+		events = append(events, callvault.SignalledDigit{Digit: d, Start: at, End: at + 640})
+		at += 1280
+		if i%4 == 3 {
+			at += 4000
+		}
+	}
+	polled := false
+	digits := func() []callvault.SignalledDigit {
+		if polled {
+			return nil
+		}
+		polled = true
+		return events
+	}
+	// Small reads, as from a live capture.
+	audioIn := io.MultiReader(bytes.NewReader(in[:1000]), bytes.NewReader(in[1000:]))
+	r, _, err := f.svc.Ingest(ctx, callvault.IngestRequest{Actor: "test", Recording: rec("signalled"), Audio: audioIn, Digits: digits})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Attributes[callvault.AttrDTMFMasked] != "16" || r.Attributes[callvault.AttrCardDataKeyed] != "true" {
+		t.Errorf("attributes %v: want 16 masked spans and card data keyed", r.Attributes)
+	}
+	a, err := f.svc.Open(ctx, "reader", r.ID, "check")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, _ := io.ReadAll(io.NewSectionReader(a, 0, a.Size()))
+	a.Close()
+	for _, e := range events {
+		for i := e.Start; i < e.End; i++ {
+			if stored[44+i] != 0xFF {
+				t.Fatalf("frame %d of a signalled digit is not silent", i)
+			}
+		}
+	}
+}

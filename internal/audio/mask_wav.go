@@ -72,3 +72,7 @@ func (x *WAVMasker) Close() error {
 
 // Report says what was masked; after Close it is complete.
 func (x *WAVMasker) Report() MaskReport { return x.m.Report() }
+
+// Signal notes a digit signalled out of band over frames [start, end) of the audio (see
+// Masker.Signal).
+func (x *WAVMasker) Signal(digit byte, start, end int64) { x.m.Signal(digit, start, end) }
