@@ -35,6 +35,10 @@ type IngestRequest struct {
 	// Sidecar, if set, is called after Audio's EOF; the document it returns (for SIPREC, the raw
 	// metadata XML) is sealed with the recording's file key and stored with it.
 	Sidecar func() []byte
+	// Digits, if set, is called as the audio streams in and returns the digits signalled out
+	// of band since its last call. With DTMF masking on they are masked like keyed tones, as
+	// long as they arrive before their audio has passed the masker's look-ahead (100 ms).
+	Digits func() []SignalledDigit
 }
 
 // Audio is an opened recording's plaintext.

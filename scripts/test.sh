@@ -15,6 +15,8 @@ log() { printf '\n== %s\n' "$*"; }
 need=()
 command -v sipp >/dev/null || need+=(sip-tester)
 command -v sox >/dev/null || need+=(sox)
+command -v multimon-ng >/dev/null || need+=(multimon-ng) # independent DTMF decoder (masking tests)
+command -v espeak-ng >/dev/null || need+=(espeak-ng)     # speech for the DTMF false-positive test
 command -v psql >/dev/null || need+=(postgresql)
 command -v gcc >/dev/null || need+=(gcc libc6-dev) # the race detector needs cgo
 if [ ${#need[@]} -gt 0 ]; then

@@ -105,11 +105,16 @@ func (m *Main) Open(ctx context.Context) error {
 		m.Checkpointer = &audit.Checkpointer{Store: m.Catalogue, Key: sk, Every: cfg.CheckpointEvery,
 			Witness: &audit.Witness{Path: cfg.WitnessPath(), Vault: vaultID}, Logger: m.Logger}
 	}
+	mask, err := cfg.maskOptions()
+	if err != nil {
+		return err
+	}
 	m.Archive = &archive.Service{
 		Catalogue:       m.Catalogue,
 		Blobs:           m.Blobs,
 		Keys:            m.Keys,
 		RetentionMonths: cfg.RetentionMonths,
+		MaskDTMF:        mask,
 		Logger:          m.Logger,
 		AfterAudit:      m.afterAudit,
 	}

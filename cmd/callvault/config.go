@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/audio"
 	"github.com/callvault/callvault/internal/audit"
 	"github.com/callvault/callvault/internal/httpserver"
 	"github.com/callvault/callvault/internal/mail"
@@ -72,6 +73,7 @@ type Config struct {
 	SIPAckTimeout     time.Duration `json:"sip_ack_timeout"`     // release a new session whose 200 OK is not acknowledged
 	SIPMaxPending     int64         `json:"sip_max_pending"`     // sessions per source address awaiting their ACK
 	SMTP              string        `json:"smtp"`                // outgoing mail: smtp://user:pass@host:port?from=addr; "" = mail stays queued
+	DTMFMask          string        `json:"dtmf_mask"`           // off, all or card: silence keyed digits before storing (PCI DSS)
 
 	Metrics   string `json:"metrics"`    // Prometheus metrics listen address; "" = off
 	LogLevel  string `json:"log_level"`  // debug, info, warn, error
@@ -108,6 +110,7 @@ func DefaultConfig() Config {
 		SIPAckTimeout:     siprec.DefaultAckTimeout,
 		SIPMaxPending:     siprec.DefaultMaxPendingPerSource,
 		SIPStartWindow:    callvault.DefaultStartWindow,
+		DTMFMask:          "all",
 		LogLevel:          "info",
 		LogFormat:         "text",
 	}
@@ -231,6 +234,8 @@ func settings() []setting {
 		str("smtp", "outgoing mail server: smtp://user:password@host:587?from=callvault@example.org (STARTTLS when offered; "+
 			"&require_tls=true to insist) or smtps://...:465; empty keeps mail queued in the catalogue until a node has it", func(c *Config) *string { return &c.SMTP }),
 		duration("sip_start_window", "how long before a SIPREC session arrives its call may have begun for the metadata's start-time to be believed (kept as reported either way; the recording starts at its arrival)", func(c *Config) *time.Duration { return &c.SIPStartWindow }),
+		str("dtmf_mask", "silence keyed digits (DTMF tones) in the audio before it is stored, for PCI DSS: off (store audio as received), "+
+			"all (every tone), or card (keep the first six digits of each run of keys, mask the rest and everything after a long run)", func(c *Config) *string { return &c.DTMFMask }),
 		str("metrics", "listen address for Prometheus metrics at /metrics (keep it on a private network); empty disables", func(c *Config) *string { return &c.Metrics }),
 		str("log_level", "log level: debug, info, warn, error", func(c *Config) *string { return &c.LogLevel }),
 		str("log_format", "log format: text or json", func(c *Config) *string { return &c.LogFormat }),
@@ -409,6 +414,9 @@ func (c *Config) loadFile(path string) error {
 
 // Validate checks every field and returns an error naming the first bad one and its fix.
 func (c *Config) Validate() error {
+	if _, err := c.maskOptions(); err != nil {
+		return err
+	}
 	if strings.TrimSpace(c.Data) == "" {
 		return configError("data", "is empty", "give a directory, e.g. --data ./callvault-data")
 	}
@@ -608,4 +616,17 @@ func redactURL(raw string) string {
 	}
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// maskOptions returns the DTMF masking the dtmf_mask setting asks for; nil for none.
+func (c *Config) maskOptions() (*audio.MaskOptions, error) {
+	switch strings.ToLower(strings.TrimSpace(c.DTMFMask)) {
+	case "", "off":
+		return nil, nil
+	case "all":
+		return &audio.MaskOptions{}, nil
+	case "card":
+		return &audio.MaskOptions{KeepShortRuns: true}, nil
+	}
+	return nil, configError("dtmf_mask", fmt.Sprintf("unknown value %q", c.DTMFMask), "use off, all or card")
 }

@@ -27,6 +27,9 @@ type Service struct {
 	Keys      *vault.Keys
 	// RetentionMonths sets RetainUntil = StartedAt + RetentionMonths when the caller left it zero.
 	RetentionMonths int
+	// MaskDTMF, if set, silences keyed digits (DTMF tones) in the audio before it is hashed
+	// and encrypted (see mask.go); nil stores the audio exactly as received.
+	MaskDTMF *audio.MaskOptions
 	// AfterAudit, if set, is called after every committed audit event (for checkpointing).
 	AfterAudit func(ctx context.Context)
 	Logger     *slog.Logger
@@ -116,6 +119,7 @@ func (s *Service) Ingest(ctx context.Context, req callvault.IngestRequest) (*cal
 	rec.KeyEpoch = vault.VaultEpoch
 	rec.CreatedAt = created.Truncate(time.Microsecond)
 	stored.fill(&rec)
+	maskAttributes(&rec, stored.mask, stored.format.SampleRate)
 	if rec.AnnouncementPlayed == "" {
 		rec.AnnouncementPlayed = callvault.AnnouncementUnknown
 	}
@@ -149,6 +153,7 @@ func (s *Service) Ingest(ctx context.Context, req callvault.IngestRequest) (*cal
 		"stored_sha256": rec.StoredSHA256, "plain_size": rec.PlainSize, "call_id": rec.Attributes["sip_call_id"],
 		// The wrapped file key: audit verify checks the catalogue's header against it.
 		audit.DetailHeaderSHA256: audit.HeaderSHA256(rec.Header),
+		callvault.AttrDTMFMasked: maskedCount(stored.mask), callvault.AttrCardDataKeyed: cardDataKeyed(stored.mask),
 	}
 	if expired {
 		detail[callvault.AttrExpiredOnArrival] = true
@@ -174,6 +179,7 @@ func (s *Service) Ingest(ctx context.Context, req callvault.IngestRequest) (*cal
 		}
 	}
 	s.afterAudit(ctx)
+	s.warnCardData(&rec, stored.mask)
 	rec.Sidecar = nil
 	return &rec, true, nil
 }
@@ -271,7 +277,7 @@ func (s *Service) lostRace(ctx context.Context, rec *callvault.Recording, err er
 // recordings cannot share one source id and silently keeping either would lose evidence.
 func (s *Service) retry(ctx context.Context, stored *callvault.Recording, req callvault.IngestRequest) (*callvault.Recording, bool, error) {
 	h := sha256.New()
-	if _, err := io.Copy(h, &ctxReader{ctx: ctx, r: req.Audio}); err != nil {
+	if err := s.maskedHash(h, &ctxReader{ctx: ctx, r: req.Audio}); err != nil {
 		return nil, false, readError(err)
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != stored.PlainSHA256 {
@@ -307,6 +313,7 @@ type storedAudio struct {
 	plainSHA256  string
 	storedSize   int64
 	storedSHA256 string
+	mask         *audio.MaskReport // nil when masking is off
 }
 
 func (st *storedAudio) fill(r *callvault.Recording) {
@@ -349,9 +356,17 @@ func (s *Service) store(ctx context.Context, key string, req callvault.IngestReq
 	if err != nil {
 		return nil, err
 	}
+	dst, masker, err := s.maskWriter(io.MultiWriter(enc, plain), wav, req.Digits)
+	if err != nil {
+		return nil, err
+	}
 	buf := make([]byte, 64<<10)
-	if _, err := io.CopyBuffer(io.MultiWriter(enc, plain), &ctxReader{ctx: ctx, r: wav}, buf); err != nil {
+	if _, err := io.CopyBuffer(dst, &ctxReader{ctx: ctx, r: wav}, buf); err != nil {
 		return nil, readError(err)
+	}
+	mask, err := finishMask(masker)
+	if err != nil {
+		return nil, err
 	}
 	if err := enc.Close(); err != nil {
 		return nil, callvault.WrapError(callvault.KindInternal, err, "cannot finish encrypting the recording")
@@ -368,6 +383,7 @@ func (s *Service) store(ctx context.Context, key string, req callvault.IngestReq
 		plainSHA256:  plain.Sum(),
 		storedSize:   stored.n,
 		storedSHA256: stored.Sum(),
+		mask:         mask,
 	}, nil
 }
 

@@ -2,7 +2,9 @@
 // encrypts it with age straight into the blob store (no plaintext ever touches disk), keeps the
 // age header and the hashes in the catalogue, and commits the catalogue row together with its
 // audit event only after the blob is durable. Reading back decrypts with random access and is
-// audited before any byte is returned.
+// audited before any byte is returned. With DTMF masking on (Service.MaskDTMF, see mask.go)
+// keyed digits are silenced before the audio is hashed and encrypted, so they never reach
+// the blob store.
 //
 // Invariants:
 //   - a recording is acknowledged only after its blob is committed (fsynced) and its catalogue

@@ -5,6 +5,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/callvault/callvault"
 )
@@ -34,6 +35,11 @@ type ingestResponse struct {
 	// ExpiredOnArrival is true when the recording's retention had already ended when it
 	// arrived (an old call): it is stored, and the next retention sweep deletes it unless held.
 	ExpiredOnArrival bool `json:"expired_on_arrival"`
+	// AudioMasked says that keyed digits were silenced (setting dtmf_mask) in MaskedSpans
+	// stretches: the stored audio and its hashes differ from the upload there. The recording's
+	// attributes give the stretches' times.
+	AudioMasked bool `json:"audio_masked,omitempty"`
+	MaskedSpans int  `json:"masked_spans,omitempty"`
 }
 
 // handleIngest is POST /api/v1/recordings: a multipart/form-data body of a "metadata" part
@@ -128,6 +134,8 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 		Channels:         rec.Channels,
 		Created:          created,
 		ExpiredOnArrival: rec.Attributes[callvault.AttrExpiredOnArrival] == "true",
+		AudioMasked:      maskedSpans(rec) > 0,
+		MaskedSpans:      maskedSpans(rec),
 	})
 }
 
@@ -149,4 +157,10 @@ func checkUploadType(contentType string) error {
 			"the multipart/form-data Content-Type has no boundary parameter; for example: %s", curlExample)
 	}
 	return nil
+}
+
+// maskedSpans is how many stretches of the recording's audio the archive silenced.
+func maskedSpans(rec *callvault.Recording) int {
+	n, _ := strconv.Atoi(rec.Attributes[callvault.AttrDTMFMasked])
+	return n
 }

@@ -1,0 +1,131 @@
+package archive
+
+import (
+	"encoding/json"
+	"io"
+	"maps"
+	"strconv"
+
+	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/audio"
+)
+
+// DTMF masking (PCI DSS: keyed card data must not be stored). When Service.MaskDTMF is set,
+// the audio passes through an audio.WAVMasker before it is hashed and encrypted, so the
+// unmasked tones never reach the blob store and the stored hashes are of the masked audio.
+// The recording's attributes say what was masked; the digits are never known outside the
+// masker. The attributes are callvault.AttrDTMFMasked and its siblings.
+
+// maskWriter puts a WAVMasker in front of dst when masking is on; digits, if set, gives it the
+// digits signalled out of band before each write.
+func (s *Service) maskWriter(dst io.Writer, wav *audio.WAVReader, digits func() []callvault.SignalledDigit) (io.Writer, *audio.WAVMasker, error) {
+	if s.MaskDTMF == nil {
+		return dst, nil, nil
+	}
+	m, err := audio.NewWAVMasker(dst, wav, *s.MaskDTMF)
+	if err != nil {
+		return nil, nil, err
+	}
+	if digits != nil {
+		return &signalledWriter{m: m, digits: digits}, m, nil
+	}
+	return m, m, nil
+}
+
+// signalledWriter passes the digits signalled so far to the masker before each write.
+type signalledWriter struct {
+	m      *audio.WAVMasker
+	digits func() []callvault.SignalledDigit
+}
+
+func (w *signalledWriter) Write(p []byte) (int, error) {
+	for _, d := range w.digits() {
+		w.m.Signal(d.Digit, d.Start, d.End)
+	}
+	return w.m.Write(p)
+}
+
+// finishMask flushes the masker and returns its report (nil when masking is off).
+func finishMask(m *audio.WAVMasker) (*audio.MaskReport, error) {
+	if m == nil {
+		return nil, nil
+	}
+	if err := m.Close(); err != nil {
+		return nil, callvault.WrapError(callvault.KindInternal, err, "cannot finish masking the recording's keyed digits")
+	}
+	r := m.Report()
+	return &r, nil
+}
+
+// maskedHash returns the SHA-256 that a WAV file would be stored under, masked when masking is on.
+func (s *Service) maskedHash(h io.Writer, r io.Reader) error {
+	if s.MaskDTMF == nil {
+		_, err := io.Copy(h, r)
+		return err
+	}
+	wav, err := audio.NewWAVReader(r)
+	if err != nil {
+		return err
+	}
+	dst, m, err := s.maskWriter(h, wav, nil)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(dst, wav); err != nil {
+		return err
+	}
+	_, err = finishMask(m)
+	return err
+}
+
+// maskAttributes records in r what masking changed.
+func maskAttributes(r *callvault.Recording, rep *audio.MaskReport, rate int) {
+	if rep == nil {
+		return
+	}
+	r.Attributes = maps.Clone(r.Attributes) // the caller's map is not ours to change
+	if r.Attributes == nil {
+		r.Attributes = map[string]string{}
+	}
+	r.Attributes[callvault.AttrDTMFMasked] = strconv.Itoa(len(rep.Masked))
+	if len(rep.Masked) > 0 {
+		spans := make([][2]int64, len(rep.Masked))
+		for i, sp := range rep.Masked {
+			spans[i] = [2]int64{sp.Start * 1000 / int64(rate), (sp.End*1000 + int64(rate) - 1) / int64(rate)}
+		}
+		b, _ := json.Marshal(spans)
+		r.Attributes[callvault.AttrDTMFMaskedSpans] = string(b)
+	}
+	if rep.Kept > 0 {
+		r.Attributes[callvault.AttrDTMFKept] = strconv.Itoa(rep.Kept)
+	}
+	if len(rep.CardLike) > 0 {
+		r.Attributes[callvault.AttrCardDataKeyed] = "true"
+	}
+}
+
+// maskedCount is the ingest audit event's count of masked spans: nil (left out) when masking
+// is off.
+func maskedCount(rep *audio.MaskReport) any {
+	if rep == nil {
+		return nil
+	}
+	return len(rep.Masked)
+}
+
+// cardDataKeyed is the ingest audit event's card flag: nil (left out) unless a card-like
+// number was keyed.
+func cardDataKeyed(rep *audio.MaskReport) any {
+	if rep == nil || len(rep.CardLike) == 0 {
+		return nil
+	}
+	return true
+}
+
+// warnCardData logs that card data was keyed on a recorded line (the tones are masked; the
+// digits were never known here), for whoever watches the logs until the DPO alert exists.
+func (s *Service) warnCardData(r *callvault.Recording, rep *audio.MaskReport) {
+	if rep != nil && len(rep.CardLike) > 0 {
+		s.logger().Warn("card data keyed on a recorded line; the tones were masked", "recording", r.ID, "source", r.Source)
+	}
+}
