@@ -2,6 +2,7 @@ package access
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/callvault/callvault"
@@ -121,20 +122,21 @@ func deny(code, reason string) Decision { return Decision{Code: code, Reason: re
 
 // Decide answers whether p may do a on o. A nil principal is refused everything.
 func (r *Rules) Decide(p *callvault.Principal, a callvault.Action, o Object) Decision {
-	if r == nil {
-		r = &Rules{}
-	}
 	ru, ok := table[a]
 	if !ok {
 		return deny(CodeForbidden, "no rule allows "+string(a))
 	}
+	return r.decide(p, a, ru, o)
+}
+
+func (r *Rules) decide(p *callvault.Principal, a callvault.Action, ru rule, o Object) Decision {
 	if p == nil {
 		return deny(CodeForbidden, "nobody is signed in")
 	}
 	switch p.Kind {
 	case callvault.PrincipalToken:
 		if !p.HasAny(ru.tokens...) {
-			return deny(CodeForbidden, "a machine token may not do "+string(a))
+			return deny(CodeForbidden, "the "+roleList(p.Roles)+" role may not do "+string(a))
 		}
 	case callvault.PrincipalUser:
 		if !p.HasAny(ru.users...) {
@@ -150,6 +152,9 @@ func (r *Rules) Decide(p *callvault.Principal, a callvault.Action, o Object) Dec
 		return deny(CodeForbidden, "unknown kind of principal")
 	}
 	if ru.check != nil {
+		if r == nil {
+			r = &Rules{}
+		}
 		return ru.check(r, p, o)
 	}
 	return allow()
@@ -257,4 +262,27 @@ func checkRevokeGrant(_ *Rules, p *callvault.Principal, o Object) Decision {
 		return allow()
 	}
 	return deny(CodeNotFound, "no such grant of yours")
+}
+
+// Permits answers whether p's kind, roles, notice acknowledgement and second factor allow
+// action a at all, before any object is known: the HTTP layer asks it for a route's action,
+// then the service asks Decide with the object.
+func (r *Rules) Permits(p *callvault.Principal, a callvault.Action) Decision {
+	if r == nil {
+		r = &Rules{}
+	}
+	ru, ok := table[a]
+	if !ok {
+		return deny(CodeForbidden, "no rule allows "+string(a))
+	}
+	ru.check = nil
+	return r.decide(p, a, ru, Object{})
+}
+
+func roleList(roles []callvault.Role) string {
+	out := make([]string, len(roles))
+	for i, r := range roles {
+		out[i] = string(r)
+	}
+	return strings.Join(out, ", ")
 }

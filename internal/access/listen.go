@@ -1,0 +1,211 @@
+package access
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/callvault/callvault"
+)
+
+// A listening is one person hearing one recording in one session under one grant. Its first
+// request is an audit event (recording.listen, or recording.download) naming the grant, the
+// access request and the range asked for; the many Range requests of a player seeking within it
+// are not, until it rests longer than Pause: the next request then starts a new, audited
+// listening. The opened audio is kept with the listening, so a seek decrypts only the chunks it
+// reads. The grant is checked again on every request, so a revocation or an expiry takes effect
+// on the next byte asked for.
+type listenings struct {
+	mu   sync.Mutex
+	open map[listenKey]*listening
+}
+
+type listenKey struct{ session, recording, grant string }
+
+type listening struct {
+	audio    callvault.Audio
+	lastUsed time.Time
+	users    int // requests reading it now; it is closed only when none is
+	stale    bool
+}
+
+const maxListenings = 1024
+
+// Opened is a recording opened for one request. Release must be called when the answer is done.
+type Opened struct {
+	Audio callvault.Audio
+	Grant *callvault.Grant
+	// Release gives the audio back to its listening.
+	Release func()
+}
+
+// liveGrant returns the newest live grant of p covering recording id, or nil.
+func (s *Service) liveGrant(ctx context.Context, p *callvault.Principal, id string) (*callvault.Grant, error) {
+	if p == nil || !p.IsUser() || !callvault.ValidID(id) {
+		return nil, nil
+	}
+	gs, err := s.Store.LiveGrants(ctx, p.ID, id, s.now())
+	if err != nil || len(gs) == 0 {
+		return nil, err
+	}
+	for _, g := range gs {
+		if g.Download {
+			return g, nil // prefer a grant that allows what more requests ask
+		}
+	}
+	return gs[0], nil
+}
+
+// Recording returns the metadata of recording id for p, under a live grant; anything else is
+// not found. Each read is audited (recording.read).
+func (s *Service) Recording(ctx context.Context, p *callvault.Principal, id string) (*callvault.Recording, *callvault.Grant, error) {
+	g, err := s.liveGrant(ctx, p, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := s.Check(ctx, p, callvault.ActRecordingRead, Object{Grant: g, RecordingID: id}, "recording:"+id); err != nil {
+		return nil, nil, err
+	}
+	rec, err := s.Recordings.Recording(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	ev := s.event(ctx, p, callvault.ActionRecordingMetadata, "recording:"+id, map[string]any{"grant": g.ID})
+	ev.Purpose = "request:" + g.RequestID
+	if err := s.Store.AppendAudit(ctx, ev); err != nil {
+		return nil, nil, err
+	}
+	s.after(ctx)
+	r := *rec
+	r.Header, r.Sidecar = nil, nil
+	return &r, g, nil
+}
+
+// Listen opens recording id for p under a live grant (download asks for a grant that allows
+// it). rangeSpec is the request's Range header, for the audit event. Anything but a live grant
+// of p over id is not found.
+func (s *Service) Listen(ctx context.Context, p *callvault.Principal, id string, download bool, rangeSpec string) (*Opened, error) {
+	g, err := s.liveGrant(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	act := callvault.ActRecordingListen
+	if download {
+		act = callvault.ActRecordingDownload
+	}
+	if _, err := s.Check(ctx, p, act, Object{Grant: g, RecordingID: id}, "recording:"+id); err != nil {
+		return nil, err
+	}
+	pause := s.Pause
+	if pause <= 0 {
+		pause = DefaultPause
+	}
+	now := s.now()
+	key := listenKey{p.SessionID, id, g.ID}
+	s.listening.mu.Lock()
+	l := s.listening.open[key]
+	if l != nil && (now.Sub(l.lastUsed) > pause || download) {
+		s.listening.dropLocked(key, l)
+		l = nil
+	}
+	if l != nil {
+		l.lastUsed, l.users = now, l.users+1
+		s.listening.mu.Unlock()
+		return &Opened{Audio: l.audio, Grant: g, Release: s.listening.release(key, l)}, nil
+	}
+	s.listening.mu.Unlock()
+
+	action := callvault.ActionRecordingListen
+	if download {
+		action = callvault.ActionRecordingDownload
+	}
+	detail := map[string]any{"grant": g.ID, "range": rangeSpec}
+	if p.SessionID != "" {
+		detail["session"] = p.SessionID[:min(16, len(p.SessionID))]
+	}
+	a, err := s.Archive.OpenAudited(ctx, id, &callvault.AuditEvent{Actor: string(p.Actor), Action: action,
+		Purpose: "request:" + g.RequestID, Detail: callvault.AuditDetail(detail)})
+	if err != nil {
+		return nil, err
+	}
+	l = &listening{audio: a, lastUsed: now, users: 1}
+	s.listening.mu.Lock()
+	if s.listening.open == nil {
+		s.listening.open = map[listenKey]*listening{}
+	}
+	if old := s.listening.open[key]; old != nil {
+		s.listening.dropLocked(key, old)
+	}
+	s.listening.sweepLocked(now, pause)
+	if !download {
+		s.listening.open[key] = l
+	} else {
+		l.stale = true // a download is its own event and keeps nothing open
+	}
+	s.listening.mu.Unlock()
+	return &Opened{Audio: a, Grant: g, Release: s.listening.release(key, l)}, nil
+}
+
+// release returns a function that gives one use of l back, closing it if it is stale and unused.
+func (ls *listenings) release(key listenKey, l *listening) func() {
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			ls.mu.Lock()
+			defer ls.mu.Unlock()
+			l.users--
+			if l.stale && l.users == 0 {
+				l.audio.Close()
+			}
+		})
+	}
+}
+
+// dropLocked removes l and closes it once no request reads it.
+func (ls *listenings) dropLocked(key listenKey, l *listening) {
+	if ls.open[key] == l {
+		delete(ls.open, key)
+	}
+	l.stale = true
+	if l.users == 0 {
+		l.audio.Close()
+	}
+}
+
+// sweepLocked drops listenings at rest longer than pause, and the oldest beyond maxListenings.
+func (ls *listenings) sweepLocked(now time.Time, pause time.Duration) {
+	for k, l := range ls.open {
+		if now.Sub(l.lastUsed) > pause {
+			ls.dropLocked(k, l)
+		}
+	}
+	for len(ls.open) >= maxListenings {
+		var oldest listenKey
+		var ol *listening
+		for k, l := range ls.open {
+			if ol == nil || l.lastUsed.Before(ol.lastUsed) {
+				oldest, ol = k, l
+			}
+		}
+		ls.dropLocked(oldest, ol)
+	}
+}
+
+func (ls *listenings) forgetGrant(grant string) {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	for k, l := range ls.open {
+		if k.grant == grant {
+			ls.dropLocked(k, l)
+		}
+	}
+}
+
+// Close closes every open listening.
+func (s *Service) Close() {
+	s.listening.mu.Lock()
+	defer s.listening.mu.Unlock()
+	for k, l := range s.listening.open {
+		s.listening.dropLocked(k, l)
+	}
+}
