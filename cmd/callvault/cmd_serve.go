@@ -103,7 +103,9 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 	if sip != nil {
 		hcfg.Live = sip
 	}
+	hcfg.People = &httpserver.People{Identity: m.Identity, Access: m.Access, Rules: m.Access.Rules}
 	srv := httpserver.New(hcfg)
+	m.HTTPServer = srv
 	ln, err := net.Listen("tcp", cfg.HTTP)
 	if err != nil {
 		return &usageError{msg: fmt.Sprintf("cannot listen for HTTP on %s: %v", cfg.HTTP, err), hint: "choose another address with --http, e.g. --http 127.0.0.1:8081"}
@@ -134,6 +136,10 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 	fmt.Fprintf(m.Stdout, "next: create a token for your recorder, then upload a WAV:\n"+
 		"  callvault token create --role recorder --name pbx --data %s\n"+
 		"  curl -H \"Authorization: Bearer $TOKEN\" -F metadata=@meta.json -F audio=@call.wav %s/api/v1/recordings\n", cfg.Data, url)
+	if err := m.printBootstrap(ctx, url); err != nil {
+		ln.Close()
+		return err
+	}
 	if ready != nil {
 		ready <- url
 	}

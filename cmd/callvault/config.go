@@ -50,6 +50,17 @@ type Config struct {
 	Unrecorded   []string `json:"unrecorded"`          // extensions, numbers, SIP URIs never recorded (payment lines)
 	Announcement string   `json:"announcement_header"` // SIP header carrying announcement evidence
 
+	// People and access (see people.go for how they are used).
+	PublicURL         string        `json:"public_url"`          // base URL people reach the vault at, for links
+	SessionIdle       time.Duration `json:"session_idle"`        // a session unused this long ends
+	SessionMax        time.Duration `json:"session_max"`         // a session ends this long after sign-in
+	LoginMaxFailures  int64         `json:"login_max_failures"`  // wrong passwords in a row that lock an account
+	LoginLockout      time.Duration `json:"login_lockout"`       // how long a locked account stays locked
+	PasswordMinLength int64         `json:"password_min_length"` // shortest password accepted
+	GrantMaxExpiry    time.Duration `json:"grant_max_expiry"`    // the longest an approver may make a grant last
+	ListenPause       time.Duration `json:"listen_pause"`        // a rest after which listening again is a new audited listening
+	AllowSelfApproval bool          `json:"allow_self_approval"` // one-manager organisations: authorisers may approve their own requests (flagged)
+
 	Metrics   string `json:"metrics"`    // Prometheus metrics listen address; "" = off
 	LogLevel  string `json:"log_level"`  // debug, info, warn, error
 	LogFormat string `json:"log_format"` // text or json
@@ -76,6 +87,14 @@ func DefaultConfig() Config {
 		Announcement:    "X-Recording-Announcement",
 		LogLevel:        "info",
 		LogFormat:       "text",
+
+		SessionIdle:       30 * time.Minute,
+		SessionMax:        12 * time.Hour,
+		LoginMaxFailures:  10,
+		LoginLockout:      15 * time.Minute,
+		PasswordMinLength: 12,
+		GrantMaxExpiry:    90 * 24 * time.Hour,
+		ListenPause:       5 * time.Minute,
 	}
 }
 
@@ -182,6 +201,24 @@ func settings() []setting {
 		list("sip_allow", "comma-separated CIDR prefixes allowed to send SIPREC sessions (empty: any)", func(c *Config) *[]string { return &c.SIPAllow }),
 		list("unrecorded", "comma-separated extensions, numbers and SIP URIs that are never recorded (payment lines)", func(c *Config) *[]string { return &c.Unrecorded }),
 		str("announcement_header", "SIP header that carries announcement evidence", func(c *Config) *string { return &c.Announcement }),
+		str("public_url", "base URL people reach the vault at, used in set-password links (default http://<http address>)", func(c *Config) *string { return &c.PublicURL }),
+		duration("session_idle", "a signed-in session unused this long ends", func(c *Config) *time.Duration { return &c.SessionIdle }),
+		duration("session_max", "a signed-in session ends this long after sign-in, however busy", func(c *Config) *time.Duration { return &c.SessionMax }),
+		integer("login_max_failures", "wrong passwords in a row that lock an account", func(c *Config) *int64 { return &c.LoginMaxFailures }),
+		duration("login_lockout", "how long a locked account stays locked (the right password is refused meanwhile)", func(c *Config) *time.Duration { return &c.LoginLockout }),
+		integer("password_min_length", "the shortest password accepted (common passwords are refused whatever their length)", func(c *Config) *int64 { return &c.PasswordMinLength }),
+		duration("grant_max_expiry", "the longest an approver may make a grant last (the default grant lasts 7 days)", func(c *Config) *time.Duration { return &c.GrantMaxExpiry }),
+		duration("listen_pause", "a rest after which listening to the same recording again is a new audited listening", func(c *Config) *time.Duration { return &c.ListenPause }),
+		{"allow_self_approval", "for an organisation with one manager: authorisers may approve their own requests; each such approval is flagged in the audit log (true or false)",
+			func(c *Config, v string) error {
+				b, err := strconv.ParseBool(v)
+				if err != nil {
+					return fmt.Errorf("not true or false: %q", v)
+				}
+				c.AllowSelfApproval = b
+				return nil
+			},
+			func(c *Config) string { return strconv.FormatBool(c.AllowSelfApproval) }},
 		str("metrics", "listen address for Prometheus metrics at /metrics (keep it on a private network); empty disables", func(c *Config) *string { return &c.Metrics }),
 		str("log_level", "log level: debug, info, warn, error", func(c *Config) *string { return &c.LogLevel }),
 		str("log_format", "log format: text or json", func(c *Config) *string { return &c.LogFormat }),
@@ -389,6 +426,9 @@ func (c *Config) Validate() error {
 		if _, _, err := net.SplitHostPort(c.Metrics); err != nil {
 			return configError("metrics", fmt.Sprintf("%q is not host:port", c.Metrics), "e.g. --metrics 127.0.0.1:9464")
 		}
+	}
+	if err := c.validatePeople(); err != nil {
+		return err
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -23,7 +23,7 @@ type NewUser struct {
 func (s *Service) AddUser(ctx context.Context, actor callvault.Actor, nu NewUser) (*callvault.User, string, error) {
 	now := s.now()
 	u := &callvault.User{ID: callvault.NewID(), Name: strings.TrimSpace(nu.Name), Email: strings.TrimSpace(nu.Email),
-		CreatedAt: now, SessionsNotBefore: now}
+		CreatedAt: now}
 	for _, r := range nu.Roles {
 		if !slices.Contains(u.Roles, r) {
 			u.Roles = append(u.Roles, r)
@@ -143,7 +143,7 @@ func (s *Service) Bootstrap(ctx context.Context, secret, name, email, password s
 	}
 	now := s.now()
 	u := &callvault.User{ID: callvault.NewID(), Name: strings.TrimSpace(name), Email: strings.TrimSpace(email),
-		Roles: []callvault.Role{callvault.RoleDirector}, CreatedAt: now, SessionsNotBefore: now}
+		Roles: []callvault.Role{callvault.RoleDirector}, CreatedAt: now}
 	if err := u.Validate(); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/access"
+	"github.com/callvault/callvault/internal/identity"
+)
+
+// openPeople builds the sign-in and access services over the open catalogue.
+func (m *Main) openPeople() error {
+	cfg := &m.Config
+	ps, ok := m.Catalogue.(interface {
+		callvault.PeopleStore
+		callvault.AuditStore
+		callvault.RecordingStore
+	})
+	if !ok {
+		return fmt.Errorf("the catalogue %T does not keep users", m.Catalogue)
+	}
+	rules := &access.Rules{AllowSelfApproval: cfg.AllowSelfApproval}
+	m.Identity = &identity.Service{
+		Store: ps,
+		Settings: identity.Settings{
+			MinPasswordLength: int(cfg.PasswordMinLength),
+			MaxFailures:       int(cfg.LoginMaxFailures),
+			LockoutFor:        cfg.LoginLockout,
+			SessionIdle:       cfg.SessionIdle,
+			SessionMax:        cfg.SessionMax,
+		},
+		Now:        m.Now,
+		AfterAudit: m.afterAudit,
+	}
+	m.Access = &access.Service{
+		Rules:      rules,
+		Store:      ps,
+		Recordings: ps,
+		Archive:    m.Archive,
+		Region:     cfg.Region,
+		MaxExpiry:  cfg.GrantMaxExpiry,
+		Pause:      cfg.ListenPause,
+		Notifier:   m.Notifier,
+		Now:        m.Now,
+		AfterAudit: m.afterAudit,
+	}
+	m.closers = append(m.closers, func() error { m.Access.Close(); return nil })
+	return nil
+}
+
+// printSetupLink tells an operator how a person sets their password with a one-time secret.
+func printSetupLink(w io.Writer, base, secret, what string) {
+	fmt.Fprintf(w, "%s (one-time, expires in 72h):\n  %s/setup?token=%s\n", what, base, secret)
+	fmt.Fprintf(w, "until the web pages arrive, the same with curl:\n  curl -X POST %s/api/v1/setup -H 'Content-Type: application/json' -d '{\"token\":\"%s\",\"password\":\"...\"}'\n", base, secret)
+}
+
+// printBootstrap prints, on a vault without users, a one-time link for the first Director. The
+// secret lives in this process only: a restart prints another, and the first one used wins.
+func (m *Main) printBootstrap(ctx context.Context, url string) error {
+	need, err := m.Identity.NeedsBootstrap(ctx)
+	if err != nil || !need {
+		return err
+	}
+	base := url
+	if m.Config.PublicURL != "" {
+		base = m.Config.publicURL()
+	}
+	secret := m.Identity.BootstrapLink()
+	fmt.Fprintf(m.Stdout, "this vault has no users yet. The first Director signs up with this one-time link (expires in 72h):\n  %s/setup?token=%s\n", base, secret)
+	fmt.Fprintf(m.Stdout, "until the web pages arrive, the same with curl:\n  curl -X POST %s/api/v1/setup -H 'Content-Type: application/json' -d '{\"token\":\"%s\",\"username\":\"NAME\",\"password\":\"...\"}'\n", base, secret)
+	return nil
+}
