@@ -24,6 +24,9 @@ const (
 	argonThreads   = 1
 	argonKeyLen    = 32
 	argonSaltLen   = 16
+	// maxArgonMemoryKiB bounds the memory a stored hash may ask for (64 MiB), so a corrupt or
+	// planted row cannot make a sign-in allocate gigabytes.
+	maxArgonMemoryKiB = 64 * 1024
 )
 
 // Password limits.
@@ -55,7 +58,7 @@ func CheckPassword(hash, password string) bool {
 	if _, err := fmt.Sscanf(parts[2], "v=%d", &v); err != nil || v != argon2.Version {
 		return false
 	}
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil || m == 0 || m > 1<<22 || t == 0 || t > 16 || p == 0 {
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil || m == 0 || m > maxArgonMemoryKiB || t == 0 || t > 10 || p == 0 || p > 16 {
 		return false
 	}
 	enc := base64.RawStdEncoding
