@@ -24,6 +24,7 @@ func (s *Server) addPeopleRoutes() {
 	s.handle(routeTOTPConfirm, s.handleTOTPConfirm)
 	s.handle(routeNotice, s.handleNotice)
 	s.handle(routeNoticeAck, s.handleNoticeAck)
+	s.handle(routeNoticePending, s.handleNoticePending)
 	s.handle(routeRequestCreate, s.handleRequestCreate)
 	s.handle(routeRequestList, s.handleRequestList)
 	s.handle(routeRequestGet, s.handleRequestGet)

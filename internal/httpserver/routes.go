@@ -17,6 +17,7 @@ const (
 	routeTOTPConfirm    = "POST /api/v1/me/totp/confirm"
 	routeNotice         = "GET /api/v1/notice"
 	routeNoticeAck      = "POST /api/v1/me/notice/acknowledge"
+	routeNoticePending  = "GET /api/v1/notice/pending"
 	routeRequestCreate  = "POST /api/v1/access-requests"
 	routeRequestList    = "GET /api/v1/access-requests"
 	routeRequestGet     = "GET /api/v1/access-requests/{id}"
@@ -53,6 +54,7 @@ var routeActions = map[string]callvault.Action{
 	routeTOTP:           callvault.ActSelf,
 	routeTOTPConfirm:    callvault.ActSelf,
 	routeNoticeAck:      callvault.ActNoticeAck,
+	routeNoticePending:  callvault.ActNoticeStatus,
 	routeRequestCreate:  callvault.ActRequestCreate,
 	routeRequestList:    callvault.ActRequestList,
 	routeRequestGet:     callvault.ActRequestRead,

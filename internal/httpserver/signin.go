@@ -174,3 +174,18 @@ func (s *Server) handleNoticeAck(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"acknowledged": b.Version})
 }
+
+// handleNoticePending is GET /api/v1/notice/pending: the enabled users who have not
+// acknowledged the current notice (Directors and the DPO).
+func (s *Server) handleNoticePending(w http.ResponseWriter, r *http.Request) {
+	users, err := s.people.Identity.Unacknowledged(r.Context())
+	if err != nil {
+		s.failAccess(w, r, err)
+		return
+	}
+	names := make([]string, 0, len(users))
+	for _, u := range users {
+		names = append(names, u.Name)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"version": s.people.Identity.CurrentNotice().Version, "users": names})
+}

@@ -49,3 +49,18 @@ func (s *Service) AcknowledgeNotice(ctx context.Context, p *callvault.Principal,
 	})
 	return err
 }
+
+// Unacknowledged returns the enabled users who have not acknowledged the current notice.
+func (s *Service) Unacknowledged(ctx context.Context) ([]*callvault.User, error) {
+	users, err := s.Store.Users(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []*callvault.User
+	for _, u := range users {
+		if !u.Disabled() && u.NoticeVersion < s.notice().Version {
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}

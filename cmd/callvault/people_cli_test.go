@@ -1,0 +1,79 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestUsersAndNotice: `users add` without --password-stdin prints a one-time link that sets the
+// password; a new user may do nothing but read and acknowledge the notice until they have; the
+// Director lists who has not; disabling a user ends their session at once.
+func TestUsersAndNotice(t *testing.T) {
+	v := startVault(t)
+	v.bootstrap(t, "dan")
+	dan := v.signIn(t, "dan")
+	dan.enrolTOTP()
+
+	if code, _, e := cli(t, "users", "add", "bob", "--role", "root", "--data", v.data); code != 2 || !strings.Contains(e, "not a user role") {
+		t.Errorf("a bad role: exit %d %s", code, e)
+	}
+	code, out, e := cli(t, "users", "add", "sam", "--role", "staff", "--email", "sam@example.com", "--data", v.data)
+	if code != 0 {
+		t.Fatalf("users add: %d %s", code, e)
+	}
+	m := regexp.MustCompile(`setup\?token=(cvl_[A-Za-z0-9_-]+)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("users add printed no link:\n%s", out)
+	}
+	anon := v.client(t)
+	if st, body := anon.call("POST", "/api/v1/setup", map[string]any{"token": m[1], "password": "password1234"}); st != 400 {
+		t.Errorf("a common password through the link: %d %v", st, body)
+	}
+	if st, body := anon.call("POST", "/api/v1/setup", map[string]any{"token": m[1], "password": pw}); st != 200 {
+		t.Fatalf("set password: %d %v", st, body)
+	}
+	if st, _ := anon.call("POST", "/api/v1/setup", map[string]any{"token": m[1], "password": pw}); st != 404 {
+		t.Errorf("the link worked twice: %d", st)
+	}
+	if st, body := dan.call("GET", "/api/v1/notice/pending", nil); st != 200 || fmt.Sprint(body["users"]) != "[sam]" {
+		t.Errorf("pending before: %d %v", st, body)
+	}
+
+	sam := v.client(t)
+	sam.login("sam")
+	st, body := sam.call("POST", "/api/v1/access-requests", map[string]any{"purpose": "training", "reason": "training the new starter", "extension": "201"})
+	if st != 403 || problemType(body) != "notice_not_acknowledged" {
+		t.Errorf("before the notice: %d %v", st, body)
+	}
+	st, notice := sam.call("GET", "/api/v1/notice", nil)
+	if st != 200 || notice["version"] == nil || !strings.Contains(fmt.Sprint(notice["text"]), "recorded") {
+		t.Fatalf("notice: %d %v", st, notice)
+	}
+	if st, body := sam.call("POST", "/api/v1/me/notice/acknowledge", map[string]any{"version": notice["version"]}); st != 200 {
+		t.Fatalf("acknowledge: %d %v", st, body)
+	}
+	if st, body := sam.call("POST", "/api/v1/access-requests", map[string]any{"purpose": "training", "reason": "training the new starter", "extension": "201"}); st != 201 {
+		t.Errorf("after the notice: %d %v", st, body)
+	}
+	if st, body := dan.call("GET", "/api/v1/notice/pending", nil); st != 200 || fmt.Sprint(body["users"]) != "[]" {
+		t.Errorf("pending after: %d %v", st, body)
+	}
+
+	_, me := sam.call("GET", "/api/v1/me", nil)
+	if st, body := dan.call("POST", "/api/v1/users/"+me["id"].(string)+"/disable", nil); st != 200 {
+		t.Fatalf("disable: %d %v", st, body)
+	}
+	if st, _ := sam.call("GET", "/api/v1/me", nil); st != 401 {
+		t.Errorf("a disabled user's session: %d", st)
+	}
+	var o, errb bytes.Buffer
+	ev := testEnv(&o, &errb)
+	if code := run(context.Background(), []string{"users", "list", "--data", v.data}, ev.stdin, &o, &errb, ev.getenv); code != 0 ||
+		!strings.Contains(o.String(), "sam") || !strings.Contains(o.String(), "director") {
+		t.Errorf("users list: %d\n%s%s", code, o.String(), errb.String())
+	}
+}
