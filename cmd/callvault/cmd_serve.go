@@ -163,6 +163,10 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 	// Finish background work and calls in progress first, so that server.stop is the last event.
 	// Failed logins counted but not yet written are written now: no request is left to carry them.
 	authFails.flush(shutdownCtx)
+	// Listenings still open end now: their summaries come before server.stop.
+	if cerr := m.Access.Close(shutdownCtx); cerr != nil {
+		m.Logger.Error("cannot audit the end of open listenings", "err", cerr)
+	}
 	stopJobs()
 	waitJobs()
 	if sip != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/callvault/callvault"
 	"github.com/callvault/callvault/internal/access"
@@ -46,7 +47,11 @@ func (m *Main) openPeople() error {
 		Now:        m.Now,
 		AfterAudit: m.afterAudit,
 	}
-	m.closers = append(m.closers, func() error { m.Access.Close(); return nil })
+	m.closers = append(m.closers, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return m.Access.Close(ctx)
+	})
 	return nil
 }
 

@@ -150,8 +150,18 @@ func TestAccessFlow(t *testing.T) {
 	v.clock.add(6 * time.Minute) // a pause: the next request is a new listening
 	resp := sam.do("GET", "/api/v1/recordings/"+recA+"/audio", nil, http.Header{"Range": {"bytes=0-9"}})
 	resp.Body.Close()
-	if n := countActions(v.events(t), callvault.ActionRecordingListen); n != 2 {
+	evs := v.events(t)
+	if n := countActions(evs, callvault.ActionRecordingListen); n != 2 {
 		t.Errorf("%d recording.listen events after a pause, want 2", n)
+	}
+	var ended []string
+	for _, e := range evs {
+		if e.Action == callvault.ActionRecordingListenEnd {
+			ended = append(ended, e.Detail)
+		}
+	}
+	if len(ended) != 1 || !strings.Contains(ended[0], "bytes=40000-40999") || !strings.Contains(ended[0], `"requests":3`) {
+		t.Errorf("recording.listen_end events %v; want one listing the three ranges served", ended)
 	}
 
 	// Revocation takes effect on the next request.
@@ -205,9 +215,9 @@ func TestAccessFlow(t *testing.T) {
 	}
 
 	// Every step is in the chain with its actor and request id.
-	evs := v.events(t)
+	evs = v.events(t)
 	for _, a := range []string{callvault.ActionRequestCreate, callvault.ActionRequestApprove, callvault.ActionRecordingListen,
-		callvault.ActionRecordingDownload, callvault.ActionGrantRevoke, callvault.ActionDelegationCreate,
+		callvault.ActionRecordingDownload, callvault.ActionRecordingListenEnd, callvault.ActionGrantRevoke, callvault.ActionDelegationCreate,
 		callvault.ActionDelegationRevoke, callvault.ActionAccessDenied, callvault.ActionLogin, callvault.ActionTOTPConfirm,
 		callvault.ActionNoticeAcknowledge, callvault.ActionUserCreate} {
 		n := 0

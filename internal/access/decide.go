@@ -174,6 +174,9 @@ func (s *Service) RevokeGrant(ctx context.Context, p *callvault.Principal, id, r
 	}
 	s.after(ctx)
 	s.listening.forgetGrant(id)
+	if err := s.flushEnded(ctx); err != nil {
+		return nil, err
+	}
 	g.RevokedAt, g.RevokedBy = &now, string(p.Actor)
 	return g, nil
 }

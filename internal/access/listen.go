@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -16,8 +17,9 @@ import (
 // reads. The grant is checked again on every request, so a revocation or an expiry takes effect
 // on the next byte asked for.
 type listenings struct {
-	mu   sync.Mutex
-	open map[listenKey]*listening
+	mu    sync.Mutex
+	open  map[listenKey]*listening
+	ended []*listening // dropped, their summaries not yet audited
 }
 
 type listenKey struct{ session, recording, grant string }
@@ -27,6 +29,28 @@ type listening struct {
 	lastUsed time.Time
 	users    int // requests reading it now; it is closed only when none is
 	stale    bool
+
+	// For the recording.listen_end summary: who, under what, which ranges, how many requests.
+	actor              callvault.Actor
+	recording, grant   string
+	request            string
+	started            time.Time
+	ranges             []string
+	requests           int
+	summarised, silent bool
+}
+
+// maxRanges bounds the distinct ranges a listening's summary lists.
+const maxRanges = 64
+
+func (l *listening) served(rangeSpec string) {
+	if rangeSpec == "" {
+		rangeSpec = "all"
+	}
+	l.requests++
+	if len(l.ranges) < maxRanges && !slices.Contains(l.ranges, rangeSpec) {
+		l.ranges = append(l.ranges, rangeSpec)
+	}
 }
 
 const maxListenings = 1024
@@ -110,10 +134,14 @@ func (s *Service) Listen(ctx context.Context, p *callvault.Principal, id string,
 	}
 	if l != nil {
 		l.lastUsed, l.users = now, l.users+1
+		l.served(rangeSpec)
 		s.listening.mu.Unlock()
 		return &Opened{Audio: l.audio, Grant: g, Release: s.listening.release(key, l)}, nil
 	}
 	s.listening.mu.Unlock()
+	if err := s.flushEnded(ctx); err != nil {
+		return nil, err
+	}
 
 	action := callvault.ActionRecordingListen
 	if download {
@@ -128,7 +156,9 @@ func (s *Service) Listen(ctx context.Context, p *callvault.Principal, id string,
 	if err != nil {
 		return nil, err
 	}
-	l = &listening{audio: a, lastUsed: now, users: 1}
+	l = &listening{audio: a, lastUsed: now, users: 1, actor: p.Actor, recording: id, grant: g.ID, request: g.RequestID,
+		started: now, silent: download}
+	l.served(rangeSpec)
 	s.listening.mu.Lock()
 	if s.listening.open == nil {
 		s.listening.open = map[listenKey]*listening{}
@@ -143,7 +173,34 @@ func (s *Service) Listen(ctx context.Context, p *callvault.Principal, id string,
 		l.stale = true // a download is its own event and keeps nothing open
 	}
 	s.listening.mu.Unlock()
+	if err := s.flushEnded(ctx); err != nil {
+		l.audio.Close()
+		return nil, err
+	}
 	return &Opened{Audio: a, Grant: g, Release: s.listening.release(key, l)}, nil
+}
+
+// flushEnded appends a recording.listen_end event for every listening that has ended: the
+// ranges it served and how many requests asked for them.
+func (s *Service) flushEnded(ctx context.Context) error {
+	s.listening.mu.Lock()
+	ended := s.listening.ended
+	s.listening.ended = nil
+	s.listening.mu.Unlock()
+	for i, l := range ended {
+		ev := &callvault.AuditEvent{Time: s.now(), Actor: string(l.actor), Action: callvault.ActionRecordingListenEnd,
+			Object: "recording:" + l.recording, Purpose: "request:" + l.request, RequestID: callvault.RequestIDFrom(ctx),
+			Detail: callvault.AuditDetail(map[string]any{"grant": l.grant, "ranges": l.ranges, "requests": l.requests,
+				"started": l.started.Format(time.RFC3339), "last": l.lastUsed.Format(time.RFC3339)})}
+		if err := s.Store.AppendAudit(ctx, ev); err != nil {
+			s.listening.mu.Lock()
+			s.listening.ended = append(s.listening.ended, ended[i:]...) // kept for the next try
+			s.listening.mu.Unlock()
+			return err
+		}
+		s.after(ctx)
+	}
+	return nil
 }
 
 // release returns a function that gives one use of l back, closing it if it is stale and unused.
@@ -169,6 +226,10 @@ func (ls *listenings) dropLocked(key listenKey, l *listening) {
 	l.stale = true
 	if l.users == 0 {
 		l.audio.Close()
+	}
+	if !l.summarised && !l.silent {
+		l.summarised = true
+		ls.ended = append(ls.ended, l)
 	}
 }
 
@@ -201,11 +262,12 @@ func (ls *listenings) forgetGrant(grant string) {
 	}
 }
 
-// Close closes every open listening.
-func (s *Service) Close() {
+// Close ends every open listening and audits their summaries.
+func (s *Service) Close(ctx context.Context) error {
 	s.listening.mu.Lock()
-	defer s.listening.mu.Unlock()
 	for k, l := range s.listening.open {
 		s.listening.dropLocked(k, l)
 	}
+	s.listening.mu.Unlock()
+	return s.flushEnded(ctx)
 }
