@@ -12,6 +12,7 @@ import (
 
 	"github.com/callvault/callvault"
 	"github.com/callvault/callvault/internal/audio"
+	"github.com/callvault/callvault/internal/postgres/pgtest"
 )
 
 // TestAccessFlow is the acceptance flow over HTTP against the real server: a Director is
@@ -21,7 +22,12 @@ import (
 // a disciplinary request is refused to a manager, approved by the DPO's delegate, and refused
 // again once the delegation is revoked. Every step is in the hash chain and audit verify passes.
 func TestAccessFlow(t *testing.T) {
-	v := startVault(t)
+	t.Run("sqlite", func(t *testing.T) { testAccessFlow(t) })
+	t.Run("postgres", func(t *testing.T) { testAccessFlow(t, "--db", pgtest.NewTestDatabase(t)) })
+}
+
+func testAccessFlow(t *testing.T, extra ...string) {
+	v := startVault(t, extra...)
 	v.bootstrap(t, "dan")
 	dan := v.signIn(t, "dan")
 	dan.enrolTOTP()
@@ -32,7 +38,7 @@ func TestAccessFlow(t *testing.T) {
 	dora.enrolTOTP()
 
 	// Three calls: two on extension 201 twenty minutes apart, one on 202.
-	token := createToken(t, v.data, "recorder", "pbx")
+	token := createTokenArgs(t, v.stores, "recorder", "pbx")
 	up := func(src, at, ext string) (string, []byte) {
 		wav, _ := makeWAV(t, audio.PCMFormat(8000, 2), 3)
 		body, ct := multipartBody(part{name: "metadata", contentType: "application/json",
@@ -236,7 +242,7 @@ func TestAccessFlow(t *testing.T) {
 	}
 	v.checkNoSecrets(t, pw)
 	v.stop()
-	if code, o, e := cli(t, "audit", "verify", "--data", v.data); code != 0 {
+	if code, o, e := cli(t, append([]string{"audit", "verify"}, v.stores...)...); code != 0 {
 		t.Fatalf("audit verify: %d\n%s%s", code, o, e)
 	}
 }

@@ -35,6 +35,7 @@ type pvault struct {
 	clock  *testClock
 	stdout *syncBuffer
 	log    *syncBuffer
+	stores []string // --data (and --db) for CLI commands against this vault
 }
 
 const pw = "tortoise lamp river 42" // every test user's password
@@ -42,7 +43,14 @@ const pw = "tortoise lamp river 42" // every test user's password
 func startVault(t *testing.T, extra ...string) *pvault {
 	t.Helper()
 	v := &pvault{clock: &testClock{t: time.Now().UTC().Truncate(time.Second)}, stdout: &syncBuffer{}, log: &syncBuffer{}}
-	flags := append([]string{"--data", t.TempDir(), "--log-level", "debug", "--session-idle", "24h", "--session-max", "48h"}, extra...)
+	data := t.TempDir()
+	v.stores = []string{"--data", data}
+	for i := 0; i+1 < len(extra); i++ {
+		if extra[i] == "--db" {
+			v.stores = append(v.stores, "--db", extra[i+1])
+		}
+	}
+	flags := append([]string{"--data", data, "--log-level", "debug", "--session-idle", "24h", "--session-max", "48h"}, extra...)
 	v.server = startServerWith(t, func(m *Main) {
 		m.Now = v.clock.now
 		m.Stdout = v.stdout
@@ -72,7 +80,7 @@ func (v *pvault) bootstrap(t *testing.T, name string) {
 // addUser adds a user with the CLI (the contract: users add NAME --role R --password-stdin).
 func (v *pvault) addUser(t *testing.T, name string, roles ...string) {
 	t.Helper()
-	args := []string{"users", "add", name, "--password-stdin", "--data", v.data}
+	args := append([]string{"users", "add", name, "--password-stdin"}, v.stores...)
 	for _, r := range roles {
 		args = append(args, "--role", r)
 	}
