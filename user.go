@@ -28,9 +28,10 @@ type User struct {
 
 	FailedLogins int        `json:"-"` // wrong passwords since the last success or lockout
 	LockedUntil  *time.Time `json:"locked_until,omitempty"`
-	// SessionsNotBefore ends every session created before it (password change, sign out
-	// everywhere).
-	SessionsNotBefore time.Time `json:"-"`
+	// SessionEpoch is incremented to end every session of the user at once (password change,
+	// sign out everywhere, disabling): a session is valid only with the epoch it was made in.
+	// A counter, not a time, so that nodes whose clocks differ agree.
+	SessionEpoch int64 `json:"-"`
 
 	NoticeVersion int        `json:"notice_version,omitempty"` // the staff notice version acknowledged
 	NoticeAckAt   *time.Time `json:"notice_acknowledged_at,omitempty"`
@@ -96,14 +97,15 @@ func (u *User) Validate() error {
 
 // Session is a signed-in browser. Only the SHA-256 of the cookie's secret is stored (ID). A
 // session ends at ExpiresAt (absolute), after an idle gap longer than the configured idle
-// timeout since LastSeenAt, at sign-out, or when the user's SessionsNotBefore passes its
-// CreatedAt or the user is disabled.
+// timeout since LastSeenAt, at sign-out, or when the user's SessionEpoch moves past Epoch or the
+// user is disabled.
 type Session struct {
 	ID         string    `json:"-"` // hex SHA-256 of the cookie secret
 	UserID     string    `json:"user_id"`
 	CreatedAt  time.Time `json:"created_at"`
 	LastSeenAt time.Time `json:"last_seen_at"`
 	ExpiresAt  time.Time `json:"expires_at"`
+	Epoch      int64     `json:"-"` // the user's SessionEpoch when the session was made
 }
 
 // SessionPrefix starts every session cookie secret; SetupPrefix every set-password link secret.

@@ -63,7 +63,30 @@ func TestUsersAndNotice(t *testing.T) {
 		t.Errorf("pending after: %d %v", st, body)
 	}
 
+	// A password change ends every session; the new password signs in.
 	_, me := sam.call("GET", "/api/v1/me", nil)
+	const newPW = "a brand new passphrase 7"
+	if st, body := sam.call("POST", "/api/v1/me/password", map[string]any{"current": "wrong one here", "new": newPW}); st != 403 {
+		t.Errorf("password change with a wrong current password: %d %v", st, body)
+	}
+	if st, body := sam.call("POST", "/api/v1/me/password", map[string]any{"current": pw, "new": newPW}); st != 200 {
+		t.Fatalf("password change: %d %v", st, body)
+	}
+	if st, _ := sam.call("GET", "/api/v1/me", nil); st != 401 {
+		t.Errorf("session after a password change: %d", st)
+	}
+	if st, _ := sam.call("POST", "/api/v1/login", map[string]any{"username": "sam", "password": pw}); st != 401 {
+		t.Errorf("the old password still signs in: %d", st)
+	}
+	if st, body := sam.call("POST", "/api/v1/login", map[string]any{"username": "sam", "password": newPW}); st != 200 {
+		t.Fatalf("the new password: %d %v", st, body)
+	}
+	if st, body := dan.call("POST", "/api/v1/users/"+me["id"].(string)+"/roles", map[string]any{"roles": []string{"staff", "manager"}}); st != 200 {
+		t.Fatalf("set roles: %d %v", st, body)
+	}
+	if _, body := sam.call("GET", "/api/v1/me", nil); fmt.Sprint(body["roles"]) != "[staff manager]" {
+		t.Errorf("roles after the change: %v", body)
+	}
 	if st, body := dan.call("POST", "/api/v1/users/"+me["id"].(string)+"/disable", nil); st != 200 {
 		t.Fatalf("disable: %d %v", st, body)
 	}

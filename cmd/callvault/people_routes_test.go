@@ -77,6 +77,8 @@ func TestRouteTable(t *testing.T) {
 		{"GET /api/v1/users", "", [9]int{401, 401, 401, 403, 200, 200, 403, 403, 403}},
 		{"POST /api/v1/users/{id}/disable", "/api/v1/users/" + id + "/disable", [9]int{401, 401, 401, 403, 404, 404, 403, 403, 403}},
 		{"POST /api/v1/users/{id}/enable", "/api/v1/users/" + id + "/enable", [9]int{401, 401, 401, 403, 404, 404, 403, 403, 403}},
+		{"POST /api/v1/users/{id}/roles", "/api/v1/users/" + id + "/roles", [9]int{401, 401, 401, 403, 400, 400, 403, 403, 403}},
+		{"POST /api/v1/me/password", "", [9]int{401, 401, 401, 403, 400, 400, 400, 400, 400}},
 		{"POST /api/v1/logout", "", [9]int{401, 401, 401, 403, 200, 200, 200, 200, 200}},
 		{"POST /api/v1/me/logout-everywhere", "", [9]int{401, 401, 401, 403, 200, 200, 200, 200, 200}},
 	}

@@ -40,4 +40,6 @@ func (s *Server) addPeopleRoutes() {
 	s.handle(routeUserList, s.handleUserList)
 	s.handle(routeUserDisable, s.handleUserDisabled(true))
 	s.handle(routeUserEnable, s.handleUserDisabled(false))
+	s.handle(routeUserRoles, s.handleUserRoles)
+	s.handle(routePassword, s.handlePassword)
 }

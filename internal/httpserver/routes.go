@@ -33,6 +33,8 @@ const (
 	routeUserList       = "GET /api/v1/users"
 	routeUserDisable    = "POST /api/v1/users/{id}/disable"
 	routeUserEnable     = "POST /api/v1/users/{id}/enable"
+	routeUserRoles      = "POST /api/v1/users/{id}/roles"
+	routePassword       = "POST /api/v1/me/password"
 )
 
 // publicRoutes need no principal. Every other route is protected and maps to one action.
@@ -70,6 +72,8 @@ var routeActions = map[string]callvault.Action{
 	routeUserList:       callvault.ActUserList,
 	routeUserDisable:    callvault.ActUserManage,
 	routeUserEnable:     callvault.ActUserManage,
+	routeUserRoles:      callvault.ActUserManage,
+	routePassword:       callvault.ActSelf,
 }
 
 // Routes returns the patterns registered on the server, for tests that check every route is

@@ -189,3 +189,22 @@ func (s *Server) handleNoticePending(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"version": s.people.Identity.CurrentNotice().Version, "users": names})
 }
+
+// handlePassword is POST /api/v1/me/password {"current","new"}: every session of the user ends,
+// this one included.
+func (s *Server) handlePassword(w http.ResponseWriter, r *http.Request) {
+	var b struct {
+		Current string `json:"current"`
+		New     string `json:"new"`
+	}
+	if err := decodeJSON(w, r, &b); err != nil {
+		s.rejectRead(w, r, err)
+		return
+	}
+	if err := s.people.Identity.ChangePassword(r.Context(), principal(r), b.Current, b.New); err != nil {
+		s.failAccess(w, r, err)
+		return
+	}
+	s.setSessionCookie(w, r, "", time.Time{})
+	writeJSON(w, http.StatusOK, map[string]string{"status": "password changed; every session has ended, sign in again"})
+}

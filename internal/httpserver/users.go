@@ -71,3 +71,25 @@ func (s *Server) handleUserDisabled(disabled bool) http.HandlerFunc {
 		writeJSON(w, http.StatusOK, u)
 	}
 }
+
+// handleUserRoles is POST /api/v1/users/{id}/roles {"roles"}: it replaces a user's roles.
+func (s *Server) handleUserRoles(w http.ResponseWriter, r *http.Request) {
+	var b struct {
+		Roles []callvault.Role `json:"roles"`
+	}
+	if err := decodeJSON(w, r, &b); err != nil {
+		s.rejectRead(w, r, err)
+		return
+	}
+	p := principal(r)
+	if _, err := s.people.Access.Check(r.Context(), p, callvault.ActUserManage, access.Object{}, "user:"+r.PathValue("id")); err != nil {
+		s.failAccess(w, r, err)
+		return
+	}
+	u, err := s.people.Identity.SetRoles(r.Context(), p.Actor, r.PathValue("id"), b.Roles)
+	if err != nil {
+		s.failAccess(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
+}

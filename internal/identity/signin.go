@@ -114,7 +114,8 @@ func (s *Service) startSession(ctx context.Context, u *callvault.User, addr stri
 	set := s.settings()
 	now := s.now()
 	secret, hash := newSecret(callvault.SessionPrefix)
-	sess := &callvault.Session{ID: hash, UserID: u.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(set.SessionMax)}
+	sess := &callvault.Session{ID: hash, UserID: u.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(set.SessionMax),
+		Epoch: u.SessionEpoch}
 	detail := map[string]any{"address": addr, "session": hash[:16]}
 	if recovery {
 		detail["recovery_code_used"] = true
@@ -155,7 +156,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*callvault.P
 		}
 		return nil, err
 	}
-	if u.Disabled() || sess.CreatedAt.Before(u.SessionsNotBefore) {
+	if u.Disabled() || sess.Epoch != u.SessionEpoch {
 		return nil, errNoSession
 	}
 	if now.Sub(sess.LastSeenAt) >= touchEvery {
@@ -180,7 +181,7 @@ func (s *Service) Logout(ctx context.Context, p *callvault.Principal) error {
 // LogoutEverywhere ends every session of the principal's user.
 func (s *Service) LogoutEverywhere(ctx context.Context, p *callvault.Principal) error {
 	_, err := s.update(ctx, p.ID, func(u *callvault.User) (*callvault.AuditEvent, error) {
-		u.SessionsNotBefore = s.now().Add(time.Microsecond)
+		u.SessionEpoch++
 		return s.event(ctx, p.Actor, callvault.ActionLogoutEverywhere, "user:"+u.ID, nil), nil
 	})
 	return err

@@ -2,6 +2,7 @@ package identity
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -77,7 +78,7 @@ func (s *Service) SetPasswordWithLink(ctx context.Context, secret, password stri
 			return nil, callvault.Errorf(callvault.KindNotFound, "this set-password link is unknown, used or expired")
 		}
 		u.PasswordHash, u.SetupHash, u.SetupExpires = hash, "", nil
-		u.SessionsNotBefore, u.FailedLogins, u.LockedUntil = now, 0, nil
+		u.SessionEpoch, u.FailedLogins, u.LockedUntil = u.SessionEpoch+1, 0, nil
 		return s.event(ctx, u.Actor(), callvault.ActionUserPassword, "user:"+u.ID, map[string]any{"via": "link"}), nil
 	})
 }
@@ -102,7 +103,7 @@ func (s *Service) SetDisabled(ctx context.Context, actor callvault.Actor, id str
 		action := callvault.ActionUserEnable
 		if disabled {
 			now := s.now()
-			u.DisabledAt, u.SessionsNotBefore = &now, now
+			u.DisabledAt, u.SessionEpoch = &now, u.SessionEpoch+1
 			action = callvault.ActionUserDisable
 		} else {
 			u.DisabledAt = nil
@@ -161,4 +162,58 @@ func (s *Service) Bootstrap(ctx context.Context, secret, name, email, password s
 	s.bootMu.Unlock()
 	s.after(ctx)
 	return u, nil
+}
+
+// ChangePassword sets a new password for the signed-in user after checking the current one.
+// Every session of the user ends, this one included. Errors: KindInvalid listing bad fields;
+// KindForbidden for a wrong current password.
+func (s *Service) ChangePassword(ctx context.Context, p *callvault.Principal, current, next string) error {
+	var fe callvault.FieldErrors
+	if current == "" {
+		fe.Add("current", "is required")
+	}
+	if next == "" {
+		fe.Add("new", "is required")
+	} else if err := CheckPasswordPolicy(next, p.Name, s.settings().MinPasswordLength); err != nil {
+		fe.Add("new", callvault.ErrorMessage(err))
+	}
+	if err := fe.Err(); err != nil {
+		return err
+	}
+	u, err := s.Store.User(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	if !CheckPassword(u.PasswordHash, current) {
+		return callvault.Errorf(callvault.KindForbidden, "the current password is wrong")
+	}
+	hash := HashPassword(next)
+	_, err = s.update(ctx, p.ID, func(u *callvault.User) (*callvault.AuditEvent, error) {
+		u.PasswordHash, u.SessionEpoch = hash, u.SessionEpoch+1
+		return s.event(ctx, p.Actor, callvault.ActionUserPassword, "user:"+u.ID, map[string]any{"via": "self"}), nil
+	})
+	return err
+}
+
+// SetRoles replaces a user's roles. Errors: KindInvalid for no role or a role no user may hold;
+// KindNotFound for no such user.
+func (s *Service) SetRoles(ctx context.Context, actor callvault.Actor, id string, roles []callvault.Role) (*callvault.User, error) {
+	var clean []callvault.Role
+	for _, r := range roles {
+		if !r.HumanRole() {
+			return nil, callvault.FieldErrors{{Field: "roles", Problem: fmt.Sprintf("%q is not a role a user may hold (director, dpo, manager, staff, auditor)", r)}}
+		}
+		if !slices.Contains(clean, r) {
+			clean = append(clean, r)
+		}
+	}
+	if len(clean) == 0 {
+		return nil, callvault.FieldErrors{{Field: "roles", Problem: "at least one role is required"}}
+	}
+	return s.update(ctx, id, func(u *callvault.User) (*callvault.AuditEvent, error) {
+		before := u.Roles
+		u.Roles = clean
+		return s.event(ctx, actor, callvault.ActionUserUpdate, "user:"+u.ID,
+			map[string]any{"name": u.Name, "roles_before": before, "roles": clean}), nil
+	})
 }

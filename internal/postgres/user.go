@@ -49,7 +49,7 @@ func strs[T ~string](v []T) []string {
 
 const userColumns = `id, name, email, roles, password_hash, setup_hash, setup_expires, totp_secret,
 	totp_confirmed_at, totp_last_step, recovery_hashes, failed_logins, locked_until,
-	sessions_not_before, notice_version, notice_ack_at, created_at, disabled_at, version`
+	session_epoch, notice_version, notice_ack_at, created_at, disabled_at, version`
 
 func userArgs(u *callvault.User) []any {
 	var setup *string
@@ -58,7 +58,7 @@ func userArgs(u *callvault.User) []any {
 	}
 	return []any{u.ID, u.Name, u.Email, strs(u.Roles), u.PasswordHash, setup, u.SetupExpires, u.TOTPSecret,
 		u.TOTPConfirmedAt, u.TOTPLastStep, strs(u.RecoveryHashes), u.FailedLogins, u.LockedUntil,
-		u.SessionsNotBefore, u.NoticeVersion, u.NoticeAckAt, u.CreatedAt, u.DisabledAt, u.Version}
+		u.SessionEpoch, u.NoticeVersion, u.NoticeAckAt, u.CreatedAt, u.DisabledAt, u.Version}
 }
 
 func scanUser(row pgx.Row) (*callvault.User, error) {
@@ -69,7 +69,7 @@ func scanUser(row pgx.Row) (*callvault.User, error) {
 	)
 	err := row.Scan(&u.ID, &u.Name, &u.Email, &roles, &u.PasswordHash, &setup, &u.SetupExpires, &u.TOTPSecret,
 		&u.TOTPConfirmedAt, &u.TOTPLastStep, &u.RecoveryHashes, &u.FailedLogins, &u.LockedUntil,
-		&u.SessionsNotBefore, &u.NoticeVersion, &u.NoticeAckAt, &u.CreatedAt, &u.DisabledAt, &u.Version)
+		&u.SessionEpoch, &u.NoticeVersion, &u.NoticeAckAt, &u.CreatedAt, &u.DisabledAt, &u.Version)
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +81,7 @@ func scanUser(row pgx.Row) (*callvault.User, error) {
 	}
 	u.SetupExpires, u.TOTPConfirmedAt, u.LockedUntil = utcPtr(u.SetupExpires), utcPtr(u.TOTPConfirmedAt), utcPtr(u.LockedUntil)
 	u.NoticeAckAt, u.DisabledAt = utcPtr(u.NoticeAckAt), utcPtr(u.DisabledAt)
-	u.SessionsNotBefore, u.CreatedAt = u.SessionsNotBefore.UTC(), u.CreatedAt.UTC()
+	u.CreatedAt = u.CreatedAt.UTC()
 	return &u, nil
 }
 
@@ -174,7 +174,7 @@ func (db *DB) UpdateUser(ctx context.Context, u *callvault.User, ev *callvault.A
 		a := userArgs(u)
 		tag, err := tx.Exec(ctx, `UPDATE users SET email = $1, roles = $2, password_hash = $3, setup_hash = $4,
 			setup_expires = $5, totp_secret = $6, totp_confirmed_at = $7, totp_last_step = $8, recovery_hashes = $9,
-			failed_logins = $10, locked_until = $11, sessions_not_before = $12, notice_version = $13, notice_ack_at = $14,
+			failed_logins = $10, locked_until = $11, session_epoch = $12, notice_version = $13, notice_ack_at = $14,
 			disabled_at = $15, version = version + 1 WHERE id = $16 AND version = $17`,
 			a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[17], u.ID, u.Version)
 		if err != nil {
@@ -202,8 +202,8 @@ func (db *DB) CreateSession(ctx context.Context, s *callvault.Session, ev *callv
 		return callvault.Errorf(callvault.KindInvalid, "%s: a session with an ID and user is required", what)
 	}
 	return db.change(ctx, what, ev, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at)
-			VALUES ($1, $2, $3, $4, $5)`, s.ID, s.UserID, s.CreatedAt, s.LastSeenAt, s.ExpiresAt)
+		_, err := tx.Exec(ctx, `INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at, epoch)
+			VALUES ($1, $2, $3, $4, $5, $6)`, s.ID, s.UserID, s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.Epoch)
 		return err
 	})
 }
@@ -211,8 +211,8 @@ func (db *DB) CreateSession(ctx context.Context, s *callvault.Session, ev *callv
 // Session returns the session with id, or KindNotFound.
 func (db *DB) Session(ctx context.Context, id string) (*callvault.Session, error) {
 	var s callvault.Session
-	err := db.pool.QueryRow(ctx, `SELECT id, user_id, created_at, last_seen_at, expires_at FROM sessions WHERE id = $1`, id).
-		Scan(&s.ID, &s.UserID, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt)
+	err := db.pool.QueryRow(ctx, `SELECT id, user_id, created_at, last_seen_at, expires_at, epoch FROM sessions WHERE id = $1`, id).
+		Scan(&s.ID, &s.UserID, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt, &s.Epoch)
 	if err != nil {
 		return nil, translate(err, "postgres: session")
 	}

@@ -15,8 +15,8 @@ func (db *DB) CreateSession(ctx context.Context, s *callvault.Session, ev *callv
 		return callvault.Errorf(callvault.KindInvalid, "sqlite: create session: a session with an ID and user, and an audit event, are required")
 	}
 	return db.appendWith(ctx, "create session", ev, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at)
-			VALUES (?, ?, ?, ?, ?)`, s.ID, s.UserID, micros(s.CreatedAt), micros(s.LastSeenAt), micros(s.ExpiresAt))
+		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at, epoch)
+			VALUES (?, ?, ?, ?, ?, ?)`, s.ID, s.UserID, micros(s.CreatedAt), micros(s.LastSeenAt), micros(s.ExpiresAt), s.Epoch)
 		return err
 	})
 }
@@ -25,8 +25,8 @@ func (db *DB) CreateSession(ctx context.Context, s *callvault.Session, ev *callv
 func (db *DB) Session(ctx context.Context, id string) (*callvault.Session, error) {
 	var s callvault.Session
 	var created, seen, expires int64
-	err := db.r.QueryRowContext(ctx, `SELECT id, user_id, created_at, last_seen_at, expires_at FROM sessions WHERE id = ?`, id).
-		Scan(&s.ID, &s.UserID, &created, &seen, &expires)
+	err := db.r.QueryRowContext(ctx, `SELECT id, user_id, created_at, last_seen_at, expires_at, epoch FROM sessions WHERE id = ?`, id).
+		Scan(&s.ID, &s.UserID, &created, &seen, &expires, &s.Epoch)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("no such session")
 	}

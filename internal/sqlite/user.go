@@ -39,7 +39,7 @@ func jsonList[T any](v []T) string {
 
 const userColumns = `id, name, email, roles, password_hash, setup_hash, setup_expires, totp_secret,
 	totp_confirmed_at, totp_last_step, recovery_hashes, failed_logins, locked_until,
-	sessions_not_before, notice_version, notice_ack_at, created_at, disabled_at, version`
+	session_epoch, notice_version, notice_ack_at, created_at, disabled_at, version`
 
 func userArgs(u *callvault.User) []any {
 	var setup sql.NullString
@@ -48,7 +48,7 @@ func userArgs(u *callvault.User) []any {
 	}
 	return []any{u.ID, u.Name, u.Email, jsonList(u.Roles), u.PasswordHash, setup, optMicros(u.SetupExpires),
 		u.TOTPSecret, optMicros(u.TOTPConfirmedAt), u.TOTPLastStep, jsonList(u.RecoveryHashes), u.FailedLogins,
-		optMicros(u.LockedUntil), micros(u.SessionsNotBefore), u.NoticeVersion, optMicros(u.NoticeAckAt),
+		optMicros(u.LockedUntil), u.SessionEpoch, u.NoticeVersion, optMicros(u.NoticeAckAt),
 		micros(u.CreatedAt), optMicros(u.DisabledAt), u.Version}
 }
 
@@ -58,10 +58,10 @@ func scanUser(s scanner) (*callvault.User, error) {
 		roles, recovery                           string
 		setup                                     sql.NullString
 		setupExp, totpAt, locked, ackAt, disabled sql.NullInt64
-		notBefore, created                        int64
+		created                                   int64
 	)
 	err := s.Scan(&u.ID, &u.Name, &u.Email, &roles, &u.PasswordHash, &setup, &setupExp, &u.TOTPSecret,
-		&totpAt, &u.TOTPLastStep, &recovery, &u.FailedLogins, &locked, &notBefore, &u.NoticeVersion, &ackAt,
+		&totpAt, &u.TOTPLastStep, &recovery, &u.FailedLogins, &locked, &u.SessionEpoch, &u.NoticeVersion, &ackAt,
 		&created, &disabled, &u.Version)
 	if err != nil {
 		return nil, err
@@ -75,7 +75,7 @@ func scanUser(s scanner) (*callvault.User, error) {
 	u.SetupHash = setup.String
 	u.SetupExpires, u.TOTPConfirmedAt, u.LockedUntil = optTime(setupExp), optTime(totpAt), optTime(locked)
 	u.NoticeAckAt, u.DisabledAt = optTime(ackAt), optTime(disabled)
-	u.SessionsNotBefore, u.CreatedAt = fromMicros(notBefore), fromMicros(created)
+	u.CreatedAt = fromMicros(created)
 	return &u, nil
 }
 
@@ -175,7 +175,7 @@ func (db *DB) UpdateUser(ctx context.Context, u *callvault.User, ev *callvault.A
 		a := userArgs(u)
 		res, err := tx.ExecContext(ctx, `UPDATE users SET email = ?, roles = ?, password_hash = ?, setup_hash = ?,
 			setup_expires = ?, totp_secret = ?, totp_confirmed_at = ?, totp_last_step = ?, recovery_hashes = ?,
-			failed_logins = ?, locked_until = ?, sessions_not_before = ?, notice_version = ?, notice_ack_at = ?,
+			failed_logins = ?, locked_until = ?, session_epoch = ?, notice_version = ?, notice_ack_at = ?,
 			disabled_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
 			a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[17], u.ID, u.Version)
 		if err != nil {

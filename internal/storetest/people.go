@@ -22,7 +22,7 @@ func people(t *testing.T, open Opener) (callvault.Catalogue, callvault.PeopleSto
 
 func newUser(name string, roles ...callvault.Role) *callvault.User {
 	return &callvault.User{ID: callvault.NewID(), Name: name, Email: name + "@example.com", Roles: roles,
-		PasswordHash: "$argon2id$v=19$m=65536,t=1,p=2$c2FsdA$aGFzaA", CreatedAt: base, SessionsNotBefore: base}
+		PasswordHash: "$argon2id$v=19$m=65536,t=1,p=2$c2FsdA$aGFzaA", CreatedAt: base}
 }
 
 func addUser(t *testing.T, ps callvault.PeopleStore, u *callvault.User) {
@@ -65,7 +65,7 @@ func testUsers(t *testing.T, open Opener) {
 		got.Email, got.SetupHash, got.SetupExpires = "m@example.org", "abc123", &exp
 		got.TOTPSecret, got.TOTPConfirmedAt, got.TOTPLastStep = "JBSWY3DPEHPK3PXP", &exp, 12345
 		got.RecoveryHashes = []string{"h1", "h2"}
-		got.FailedLogins, got.LockedUntil, got.SessionsNotBefore = 3, &exp, exp
+		got.FailedLogins, got.LockedUntil, got.SessionEpoch = 3, &exp, 7
 		got.NoticeVersion, got.NoticeAckAt, got.DisabledAt = 2, &exp, &exp
 		got.Roles = []callvault.Role{callvault.RoleDirector}
 		stale := *got
@@ -129,7 +129,7 @@ func testUsers(t *testing.T, open Opener) {
 		cat, ps := people(t, open)
 		u := newUser("sam", callvault.RoleStaff)
 		addUser(t, ps, u)
-		s := &callvault.Session{ID: "f00d", UserID: u.ID, CreatedAt: base, LastSeenAt: base, ExpiresAt: base.Add(12 * time.Hour)}
+		s := &callvault.Session{ID: "f00d", UserID: u.ID, CreatedAt: base, LastSeenAt: base, ExpiresAt: base.Add(12 * time.Hour), Epoch: 3}
 		if err := ps.CreateSession(ctx(), s, newEvent(callvault.ActionLogin, "user:"+u.ID)); err != nil {
 			t.Fatalf("CreateSession: %v", err)
 		}

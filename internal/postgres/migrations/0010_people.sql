@@ -14,7 +14,7 @@ CREATE TABLE users (
 	recovery_hashes     text[]      NOT NULL,
 	failed_logins       integer     NOT NULL,
 	locked_until        timestamptz,
-	sessions_not_before timestamptz NOT NULL,
+	session_epoch       bigint      NOT NULL,
 	notice_version      integer     NOT NULL,
 	notice_ack_at       timestamptz,
 	created_at          timestamptz NOT NULL,
@@ -27,7 +27,8 @@ CREATE TABLE sessions (
 	user_id      text        NOT NULL REFERENCES users (id),
 	created_at   timestamptz NOT NULL,
 	last_seen_at timestamptz NOT NULL,
-	expires_at   timestamptz NOT NULL
+	expires_at   timestamptz NOT NULL,
+	epoch        bigint      NOT NULL  -- the user's session_epoch when it was made
 );
 
 CREATE INDEX sessions_user ON sessions (user_id);

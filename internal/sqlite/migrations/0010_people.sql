@@ -15,7 +15,7 @@ CREATE TABLE users (
 	recovery_hashes     TEXT    NOT NULL, -- JSON array of hashes of unused recovery codes
 	failed_logins       INTEGER NOT NULL,
 	locked_until        INTEGER,
-	sessions_not_before INTEGER NOT NULL,
+	session_epoch       INTEGER NOT NULL,
 	notice_version      INTEGER NOT NULL,
 	notice_ack_at       INTEGER,
 	created_at          INTEGER NOT NULL,
@@ -28,7 +28,8 @@ CREATE TABLE sessions (
 	user_id      TEXT    NOT NULL REFERENCES users (id),
 	created_at   INTEGER NOT NULL,
 	last_seen_at INTEGER NOT NULL,
-	expires_at   INTEGER NOT NULL
+	expires_at   INTEGER NOT NULL,
+	epoch        INTEGER NOT NULL  -- the user's session_epoch when it was made
 );
 
 CREATE INDEX sessions_user ON sessions (user_id);
