@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -41,6 +42,26 @@ func TestUsersAndNotice(t *testing.T) {
 	}
 	if st, body := dan.call("GET", "/api/v1/notice/pending", nil); st != 200 || fmt.Sprint(body["users"]) != "[sam]" {
 		t.Errorf("pending before: %d %v", st, body)
+	}
+
+	// A browser sent from another site cannot sign in or change anything.
+	resp := anon.do("POST", "/api/v1/login", map[string]any{"username": "sam", "password": pw},
+		http.Header{"Sec-Fetch-Site": {"cross-site"}, "Origin": {"https://evil.example"}})
+	resp.Body.Close()
+	if resp.StatusCode != 403 || resp.Header.Get("Set-Cookie") != "" {
+		t.Errorf("cross-site sign-in: %d, cookie %q", resp.StatusCode, resp.Header.Get("Set-Cookie"))
+	}
+
+	resp = anon.do("POST", "/api/v1/login", map[string]any{"username": "sam", "password": pw}, nil)
+	resp.Body.Close()
+	cookie := resp.Header.Get("Set-Cookie")
+	for _, want := range []string{"callvault_session=cvs_", "HttpOnly", "SameSite=Strict", "Path=/"} {
+		if !strings.Contains(cookie, want) {
+			t.Errorf("session cookie %q lacks %s", cookie, want)
+		}
+	}
+	if strings.Contains(cookie, "Secure") {
+		t.Errorf("session cookie %q is Secure over plain HTTP (the browser would drop it)", cookie)
 	}
 
 	sam := v.client(t)
