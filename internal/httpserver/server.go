@@ -107,6 +107,7 @@ func New(cfg Config) *Server {
 
 	s.handle(routeHealth, s.handleHealth)
 	s.handle(routeReady, s.handleReady)
+	s.handle(routeOpenAPI, s.handleOpenAPI)
 	s.handle(routeIngest, s.handleIngest)
 	if cfg.Live != nil {
 		s.handle(routePause, s.handleLive(cfg.Live.Pause, "paused"))
