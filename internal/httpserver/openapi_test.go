@@ -6,12 +6,15 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/callvault/callvault"
 )
+
+var refRE = regexp.MustCompile(`"\$ref": "#/components/schemas/([A-Za-z]+)"`)
 
 type nopLive struct{}
 
@@ -51,6 +54,18 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	for _, d := range described {
 		if !slices.Contains(routes, d) {
 			t.Errorf("openapi.json describes %s, which is no route", d)
+		}
+	}
+	// Every $ref names a schema that exists.
+	var whole struct {
+		Components struct {
+			Schemas map[string]any `json:"schemas"`
+		} `json:"components"`
+	}
+	json.Unmarshal(openAPI, &whole)
+	for _, m := range refRE.FindAllStringSubmatch(string(openAPI), -1) {
+		if _, ok := whole.Components.Schemas[m[1]]; !ok {
+			t.Errorf("$ref to the missing schema %s", m[1])
 		}
 	}
 	srv := New(Config{Archive: e.archive, Tokens: e.tokens, Logger: e.logs.logger()})
