@@ -91,3 +91,14 @@ type PeopleStore interface {
 	AccessStore
 	DelegationStore
 }
+
+// PeopleImporter is an optional capability of a catalogue: it stores users, access requests
+// (with the grant an approval made, revoked or not) and delegations exactly as given, without
+// audit events, for migration between backends (whose audit log is copied verbatim). Each
+// returns KindConflict, writing nothing, if the object exists. Sessions are not migrated:
+// people sign in again.
+type PeopleImporter interface {
+	ImportUser(ctx context.Context, u *User) error
+	ImportAccessRequest(ctx context.Context, r *AccessRequest, g *Grant) error
+	ImportDelegation(ctx context.Context, d *Delegation) error
+}

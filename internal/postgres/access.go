@@ -33,14 +33,16 @@ func (db *DB) CreateAccessRequest(ctx context.Context, r *callvault.AccessReques
 	if r == nil || !callvault.ValidID(r.ID) || r.RequesterID == "" || !r.Purpose.Valid() {
 		return callvault.Errorf(callvault.KindInvalid, "%s: a request with an ID, requester and purpose is required", what)
 	}
-	return db.change(ctx, what, ev, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO access_requests (`+requestColumns+`) VALUES
-			($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
-			r.ID, r.RequesterID, r.RequesterName, string(r.Purpose), r.Reason, r.CallTime, r.CallFrom, r.CallTo,
-			r.Extension, r.ExternalNumber, strs(r.Parties), r.OtherInformation, strs(r.Matched), string(r.Status),
-			r.CreatedAt, r.DeciderID, r.DeciderName, r.DecidedAt, r.Statement, r.SelfApproved, r.GrantID)
-		return err
-	})
+	return db.change(ctx, what, ev, func(tx pgx.Tx) error { return insertRequest(ctx, tx, r) })
+}
+
+func insertRequest(ctx context.Context, tx pgx.Tx, r *callvault.AccessRequest) error {
+	_, err := tx.Exec(ctx, `INSERT INTO access_requests (`+requestColumns+`) VALUES
+		($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
+		r.ID, r.RequesterID, r.RequesterName, string(r.Purpose), r.Reason, r.CallTime, r.CallFrom, r.CallTo,
+		r.Extension, r.ExternalNumber, strs(r.Parties), r.OtherInformation, strs(r.Matched), string(r.Status),
+		r.CreatedAt, r.DeciderID, r.DeciderName, r.DecidedAt, r.Statement, r.SelfApproved, r.GrantID)
+	return err
 }
 
 // AccessRequest returns the request with id, or KindNotFound.
@@ -159,11 +161,13 @@ func (db *DB) CreateDelegation(ctx context.Context, d *callvault.Delegation, ev 
 	if d == nil || !callvault.ValidID(d.ID) || d.DelegateID == "" || d.GrantorID == "" {
 		return callvault.Errorf(callvault.KindInvalid, "%s: a delegation with an ID, delegate and grantor is required", what)
 	}
-	return db.change(ctx, what, ev, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO delegations (`+delegationColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			d.ID, d.DelegateID, d.DelegateName, d.GrantorID, d.GrantorName, d.Statement, d.From, d.Until, d.CreatedAt, d.RevokedAt)
-		return err
-	})
+	return db.change(ctx, what, ev, func(tx pgx.Tx) error { return insertDelegation(ctx, tx, d) })
+}
+
+func insertDelegation(ctx context.Context, tx pgx.Tx, d *callvault.Delegation) error {
+	_, err := tx.Exec(ctx, `INSERT INTO delegations (`+delegationColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		d.ID, d.DelegateID, d.DelegateName, d.GrantorID, d.GrantorName, d.Statement, d.From, d.Until, d.CreatedAt, d.RevokedAt)
+	return err
 }
 
 // Delegation returns the delegation with id, or KindNotFound.

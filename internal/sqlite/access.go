@@ -44,15 +44,17 @@ func (db *DB) CreateAccessRequest(ctx context.Context, r *callvault.AccessReques
 	if r == nil || ev == nil || !callvault.ValidID(r.ID) || r.RequesterID == "" || !r.Purpose.Valid() {
 		return callvault.Errorf(callvault.KindInvalid, "sqlite: create access request: a request with an ID, requester and purpose, and an audit event, are required")
 	}
-	return db.appendWith(ctx, "create access request", ev, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO access_requests (`+requestColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.ID, r.RequesterID, r.RequesterName, string(r.Purpose), r.Reason, optMicros(r.CallTime),
-			optMicros(r.CallFrom), optMicros(r.CallTo), r.Extension, r.ExternalNumber, jsonList(r.Parties),
-			r.OtherInformation, jsonList(r.Matched), string(r.Status), micros(r.CreatedAt), r.DeciderID,
-			r.DeciderName, optMicros(r.DecidedAt), r.Statement, r.SelfApproved, r.GrantID)
-		return err
-	})
+	return db.appendWith(ctx, "create access request", ev, func(tx *sql.Tx) error { return insertRequest(ctx, tx, r) })
+}
+
+func insertRequest(ctx context.Context, tx *sql.Tx, r *callvault.AccessRequest) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO access_requests (`+requestColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.RequesterID, r.RequesterName, string(r.Purpose), r.Reason, optMicros(r.CallTime),
+		optMicros(r.CallFrom), optMicros(r.CallTo), r.Extension, r.ExternalNumber, jsonList(r.Parties),
+		r.OtherInformation, jsonList(r.Matched), string(r.Status), micros(r.CreatedAt), r.DeciderID,
+		r.DeciderName, optMicros(r.DecidedAt), r.Statement, r.SelfApproved, r.GrantID)
+	return err
 }
 
 // AccessRequest returns the request with id, or KindNotFound.
@@ -237,12 +239,14 @@ func (db *DB) CreateDelegation(ctx context.Context, d *callvault.Delegation, ev 
 	if d == nil || ev == nil || !callvault.ValidID(d.ID) || d.DelegateID == "" || d.GrantorID == "" {
 		return callvault.Errorf(callvault.KindInvalid, "sqlite: create delegation: a delegation with an ID, delegate and grantor, and an audit event, are required")
 	}
-	return db.appendWith(ctx, "create delegation", ev, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO delegations (`+delegationColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			d.ID, d.DelegateID, d.DelegateName, d.GrantorID, d.GrantorName, d.Statement, micros(d.From), micros(d.Until),
-			micros(d.CreatedAt), optMicros(d.RevokedAt))
-		return err
-	})
+	return db.appendWith(ctx, "create delegation", ev, func(tx *sql.Tx) error { return insertDelegation(ctx, tx, d) })
+}
+
+func insertDelegation(ctx context.Context, tx *sql.Tx, d *callvault.Delegation) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO delegations (`+delegationColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		d.ID, d.DelegateID, d.DelegateName, d.GrantorID, d.GrantorName, d.Statement, micros(d.From), micros(d.Until),
+		micros(d.CreatedAt), optMicros(d.RevokedAt))
+	return err
 }
 
 // Delegation returns the delegation with id, or KindNotFound.

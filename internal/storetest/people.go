@@ -291,3 +291,112 @@ func testAccess(t *testing.T, open Opener) {
 		}
 	})
 }
+
+func testImportPeople(t *testing.T, open Opener) {
+	_, src := people(t, open)
+	dstCat, _ := people(t, open)
+	imp, ok := dstCat.(callvault.PeopleImporter)
+	if !ok {
+		t.Fatalf("%T does not implement callvault.PeopleImporter; every catalogue backend must", dstCat)
+	}
+	staff, dpo := newUser("sam", callvault.RoleStaff), newUser("dora", callvault.RoleDPO)
+	addUser(t, src, staff)
+	addUser(t, src, dpo)
+	exp := base.Add(time.Hour)
+	staff.TOTPSecret, staff.TOTPConfirmedAt, staff.RecoveryHashes, staff.SessionEpoch = "SECRET", &exp, []string{"h"}, 4
+	if err := src.UpdateUser(ctx(), staff, newEvent(callvault.ActionUserUpdate, "x")); err != nil {
+		t.Fatal(err)
+	}
+	rec := callvault.NewID()
+	r := &callvault.AccessRequest{ID: callvault.NewID(), RequesterID: staff.ID, RequesterName: "sam", Purpose: callvault.PurposeQuality,
+		Reason: "review", Extension: "201", Matched: []string{rec}, Status: callvault.RequestPending, CreatedAt: base}
+	if err := src.CreateAccessRequest(ctx(), r, newEvent(callvault.ActionRequestCreate, "x")); err != nil {
+		t.Fatal(err)
+	}
+	g := &callvault.Grant{ID: callvault.NewID(), RequestID: r.ID, UserID: staff.ID, RecordingIDs: []string{rec}, CreatedAt: base, ExpiresAt: exp}
+	r.Status, r.DeciderID, r.DeciderName, r.DecidedAt, r.Statement, r.GrantID = callvault.RequestApproved, dpo.ID, "dora", &exp, "ok then", g.ID
+	if err := src.DecideAccessRequest(ctx(), r, g, newEvent(callvault.ActionRequestApprove, "x")); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.RevokeGrant(ctx(), g.ID, exp, "user:dora", newEvent(callvault.ActionGrantRevoke, "x")); err != nil {
+		t.Fatal(err)
+	}
+	pending := &callvault.AccessRequest{ID: callvault.NewID(), RequesterID: staff.ID, RequesterName: "sam", Purpose: callvault.PurposeOther,
+		Reason: "other", Parties: []string{"Ann"}, Status: callvault.RequestPending, CreatedAt: base.Add(time.Minute)}
+	if err := src.CreateAccessRequest(ctx(), pending, newEvent(callvault.ActionRequestCreate, "x")); err != nil {
+		t.Fatal(err)
+	}
+	d := &callvault.Delegation{ID: callvault.NewID(), DelegateID: staff.ID, DelegateName: "sam", GrantorID: dpo.ID, GrantorName: "dora",
+		Statement: "s", From: base, Until: exp, CreatedAt: base}
+	if err := src.CreateDelegation(ctx(), d, newEvent(callvault.ActionDelegationCreate, "x")); err != nil {
+		t.Fatal(err)
+	}
+
+	copyAll := func() []error {
+		var errs []error
+		users, _ := src.Users(ctx())
+		for _, u := range users {
+			errs = append(errs, imp.ImportUser(ctx(), u))
+		}
+		reqs, _ := src.AccessRequests(ctx(), callvault.AccessRequestFilter{})
+		for _, r := range reqs {
+			var g *callvault.Grant
+			if r.GrantID != "" {
+				g, _ = src.Grant(ctx(), r.GrantID)
+			}
+			errs = append(errs, imp.ImportAccessRequest(ctx(), r, g))
+		}
+		ds, _ := src.Delegations(ctx(), "")
+		for _, d := range ds {
+			errs = append(errs, imp.ImportDelegation(ctx(), d))
+		}
+		return errs
+	}
+	for _, err := range copyAll() {
+		if err != nil {
+			t.Fatalf("import: %v", err)
+		}
+	}
+	dst := dstCat.(callvault.PeopleStore)
+	for _, id := range []string{staff.ID, dpo.ID} {
+		want, _ := src.User(ctx(), id)
+		got, err := dst.User(ctx(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got, cmpOpts); diff != "" {
+			t.Errorf("imported user (-want +got):\n%s", diff)
+		}
+	}
+	for _, id := range []string{r.ID, pending.ID} {
+		want, _ := src.AccessRequest(ctx(), id)
+		got, err := dst.AccessRequest(ctx(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got, cmpOpts); diff != "" {
+			t.Errorf("imported request (-want +got):\n%s", diff)
+		}
+	}
+	wantG, _ := src.Grant(ctx(), g.ID)
+	gotG, err := dst.Grant(ctx(), g.ID)
+	if err != nil || gotG.RevokedAt == nil {
+		t.Fatalf("imported grant %+v, %v; want it revoked", gotG, err)
+	}
+	if diff := cmp.Diff(wantG, gotG, cmpOpts); diff != "" {
+		t.Errorf("imported grant (-want +got):\n%s", diff)
+	}
+	gotD, err := dst.Delegation(ctx(), d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(d, gotD, cmpOpts); diff != "" {
+		t.Errorf("imported delegation (-want +got):\n%s", diff)
+	}
+	for _, err := range copyAll() {
+		wantKind(t, err, callvault.KindConflict, "a second import")
+	}
+	if n := len(allEvents(t, dstCat)); n != 0 {
+		t.Errorf("imports appended %d audit events, want none", n)
+	}
+}
