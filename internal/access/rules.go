@@ -76,8 +76,9 @@ var anyUser = []callvault.Role{callvault.RoleDirector, callvault.RoleDPO, callva
 // table is every action's rule. An action missing here is refused to everyone.
 var table = map[callvault.Action]rule{
 	callvault.ActRecordingIngest: {tokens: []callvault.Role{callvault.RoleRecorder}},
-	callvault.ActLivePause:       {tokens: []callvault.Role{callvault.RoleRecorder, callvault.RoleManager}},
-	callvault.ActLiveResume:      {tokens: []callvault.Role{callvault.RoleRecorder, callvault.RoleManager}},
+	// Live control: the recorder, a manager's integration (token) or a manager at a desk.
+	callvault.ActLivePause:  {users: []callvault.Role{callvault.RoleManager}, tokens: []callvault.Role{callvault.RoleRecorder, callvault.RoleManager}},
+	callvault.ActLiveResume: {users: []callvault.Role{callvault.RoleManager}, tokens: []callvault.Role{callvault.RoleRecorder, callvault.RoleManager}},
 
 	callvault.ActRecordingRead:     {users: requesters, secondFactor: true, check: checkGrant(false)},
 	callvault.ActRecordingListen:   {users: requesters, secondFactor: true, check: checkGrant(false)},

@@ -68,6 +68,8 @@ func TestDecide(t *testing.T) {
 		{name: "auditor token cannot ingest", p: token(callvault.RoleAuditor), a: callvault.ActRecordingIngest, code: CodeForbidden},
 		{name: "user cannot ingest", p: director, a: callvault.ActRecordingIngest, code: CodeForbidden},
 		{name: "manager token pauses", p: token(callvault.RoleManager), a: callvault.ActLivePause, allow: true},
+		{name: "manager at a desk resumes", p: manager, a: callvault.ActLiveResume, allow: true},
+		{name: "staff cannot pause", p: staff, a: callvault.ActLivePause, code: CodeForbidden},
 		{name: "token never listens", p: token(callvault.RoleManager), a: callvault.ActRecordingListen, o: Object{Grant: grant, RecordingID: "rec1", Now: now}, code: CodeForbidden},
 		{name: "staff requests", p: staff, a: callvault.ActRequestCreate, allow: true},
 		{name: "auditor never requests", p: auditor, a: callvault.ActRequestCreate, code: CodeForbidden},
