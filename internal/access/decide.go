@@ -21,7 +21,7 @@ type ApproveInput struct {
 	Download     bool       `json:"download"`
 }
 
-const minStatement = 10
+const minStatement = 3
 
 func checkStatement(fe *callvault.FieldErrors, statement string) string {
 	statement = strings.TrimSpace(statement)

@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -11,10 +12,11 @@ import (
 // DelegationInput is the DPO's written authorisation of another user to decide disciplinary
 // requests. From defaults to now; Until is required and at most a year after From.
 type DelegationInput struct {
-	Delegate  string     `json:"delegate"` // user name
-	From      *time.Time `json:"from"`
-	Until     *time.Time `json:"until"`
-	Statement string     `json:"statement"`
+	Delegate   string     `json:"delegate"`    // user name or ID
+	DelegateID string     `json:"delegate_id"` // user ID, if Delegate is not given
+	From       *time.Time `json:"from"`
+	Until      *time.Time `json:"until"`
+	Statement  string     `json:"statement"` // optional: the terms of the authorisation
 }
 
 const maxDelegation = 366 * 24 * time.Hour
@@ -33,8 +35,11 @@ func (s *Service) CreateDelegation(ctx context.Context, p *callvault.Principal, 
 	var delegate *callvault.User
 	name := strings.TrimSpace(in.Delegate)
 	if name == "" {
+		name = strings.TrimSpace(in.DelegateID)
+	}
+	if name == "" {
 		fe.Add("delegate", "is required: the user name of the person authorised")
-	} else if u, err := s.Store.UserByName(ctx, name); callvault.IsKind(err, callvault.KindNotFound) {
+	} else if u, err := s.userByNameOrID(ctx, name); callvault.IsKind(err, callvault.KindNotFound) {
 		fe.Add("delegate", "no such user")
 	} else if err != nil {
 		return nil, err
@@ -53,7 +58,10 @@ func (s *Service) CreateDelegation(ctx context.Context, p *callvault.Principal, 
 	case in.Until.Sub(from) > maxDelegation:
 		fe.Add("until", "a delegation lasts at most a year")
 	}
-	statement := checkStatement(&fe, in.Statement)
+	statement := strings.TrimSpace(in.Statement)
+	if len(statement) > maxText {
+		fe.Add("statement", fmt.Sprintf("is longer than %d bytes", maxText))
+	}
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
@@ -87,4 +95,14 @@ func (s *Service) Delegations(ctx context.Context, p *callvault.Principal) ([]*c
 		return nil, err
 	}
 	return s.Store.Delegations(ctx, "")
+}
+
+// userByNameOrID finds a user by name, or by ID when s is one.
+func (s *Service) userByNameOrID(ctx context.Context, v string) (*callvault.User, error) {
+	if callvault.ValidID(v) {
+		if u, err := s.Store.User(ctx, v); !callvault.IsKind(err, callvault.KindNotFound) {
+			return u, err
+		}
+	}
+	return s.Store.UserByName(ctx, v)
 }

@@ -28,7 +28,7 @@ type RequestInput struct {
 
 // Limits of a request's fields.
 const (
-	minReason       = 10
+	minReason       = 3
 	maxText         = 4000
 	maxParties      = 20
 	maxName         = 200
