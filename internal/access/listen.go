@@ -25,6 +25,8 @@ type listenings struct {
 type listenKey struct{ session, recording, grant string }
 
 type listening struct {
+	ready    chan struct{} // closed once audio (or err) is set
+	err      error
 	audio    callvault.Audio
 	lastUsed time.Time
 	users    int // requests reading it now; it is closed only when none is
@@ -127,21 +129,39 @@ func (s *Service) Listen(ctx context.Context, p *callvault.Principal, id string,
 	now := s.now()
 	key := listenKey{p.SessionID, id, g.ID}
 	s.listening.mu.Lock()
+	if s.listening.open == nil {
+		s.listening.open = map[listenKey]*listening{}
+	}
 	l := s.listening.open[key]
 	if l != nil && (now.Sub(l.lastUsed) > pause || download) {
 		s.listening.dropLocked(key, l)
 		l = nil
 	}
 	if l != nil {
+		// Join the listening, waiting for it to finish opening if another request is opening it.
 		l.lastUsed, l.users = now, l.users+1
 		l.served(rangeSpec)
 		s.listening.mu.Unlock()
-		return &Opened{Audio: l.audio, Grant: g, Release: s.listening.release(key, l)}, nil
+		release := s.listening.release(key, l)
+		<-l.ready
+		if l.err != nil {
+			release()
+			return nil, l.err
+		}
+		return &Opened{Audio: l.audio, Grant: g, Release: release}, nil
+	}
+	// Start a listening; requests for it that arrive while it opens wait for it.
+	l = &listening{ready: make(chan struct{}), lastUsed: now, users: 1, actor: p.Actor, recording: id, grant: g.ID,
+		request: g.RequestID, started: now, silent: download}
+	l.served(rangeSpec)
+	s.listening.sweepLocked(now, pause)
+	if download {
+		l.stale = true // a download is its own event and keeps nothing open
+	} else {
+		s.listening.open[key] = l
 	}
 	s.listening.mu.Unlock()
-	if err := s.flushEnded(ctx); err != nil {
-		return nil, err
-	}
+	release := s.listening.release(key, l)
 
 	action := callvault.ActionRecordingListen
 	if download {
@@ -153,31 +173,23 @@ func (s *Service) Listen(ctx context.Context, p *callvault.Principal, id string,
 	}
 	a, err := s.Archive.OpenAudited(ctx, id, &callvault.AuditEvent{Actor: string(p.Actor), Action: action,
 		Purpose: "request:" + g.RequestID, Detail: callvault.AuditDetail(detail)})
-	if err != nil {
-		return nil, err
-	}
-	l = &listening{audio: a, lastUsed: now, users: 1, actor: p.Actor, recording: id, grant: g.ID, request: g.RequestID,
-		started: now, silent: download}
-	l.served(rangeSpec)
 	s.listening.mu.Lock()
-	if s.listening.open == nil {
-		s.listening.open = map[listenKey]*listening{}
+	l.audio, l.err = a, err
+	if err != nil {
+		l.silent = true // nothing was heard: no summary
+		s.listening.dropLocked(key, l)
 	}
-	if old := s.listening.open[key]; old != nil {
-		s.listening.dropLocked(key, old)
-	}
-	s.listening.sweepLocked(now, pause)
-	if !download {
-		s.listening.open[key] = l
-	} else {
-		l.stale = true // a download is its own event and keeps nothing open
-	}
+	close(l.ready)
 	s.listening.mu.Unlock()
-	if err := s.flushEnded(ctx); err != nil {
-		l.audio.Close()
+	if err != nil {
+		release()
 		return nil, err
 	}
-	return &Opened{Audio: a, Grant: g, Release: s.listening.release(key, l)}, nil
+	if err := s.flushEnded(ctx); err != nil {
+		release()
+		return nil, err
+	}
+	return &Opened{Audio: a, Grant: g, Release: release}, nil
 }
 
 // flushEnded appends a recording.listen_end event for every listening that has ended: the
@@ -211,7 +223,7 @@ func (ls *listenings) release(key listenKey, l *listening) func() {
 			ls.mu.Lock()
 			defer ls.mu.Unlock()
 			l.users--
-			if l.stale && l.users == 0 {
+			if l.stale && l.users == 0 && l.audio != nil {
 				l.audio.Close()
 			}
 		})
@@ -224,7 +236,7 @@ func (ls *listenings) dropLocked(key listenKey, l *listening) {
 		delete(ls.open, key)
 	}
 	l.stale = true
-	if l.users == 0 {
+	if l.users == 0 && l.audio != nil {
 		l.audio.Close()
 	}
 	if !l.summarised && !l.silent {
