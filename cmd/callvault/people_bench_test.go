@@ -54,6 +54,37 @@ func BenchmarkSeekTTFB(b *testing.B) {
 		reportLatency(b, lat)
 	})
 
+	// A new listening each time: a fresh session, so every request opens the recording and
+	// appends its recording.listen event before the first byte.
+	b.Run("http-api-new-listening", func(b *testing.B) {
+		url, _, id, m := seekFixtureMain(b, wav)
+		var lat []time.Duration
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			in, err := m.Identity.Login(context.Background(), "sam", "tortoise lamp river 42", "", fmt.Sprintf("127.0.0.%d", i%200+1))
+			if err != nil {
+				b.Fatal(err)
+			}
+			req, _ := http.NewRequest("GET", url+"/api/v1/recordings/"+id+"/audio", nil)
+			req.Header.Set("Range", rng)
+			req.Header.Set("Cookie", "callvault_session="+in.Secret)
+			b.StartTimer()
+			start := time.Now()
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var one [1]byte
+			if _, err := io.ReadFull(resp.Body, one[:]); err != nil || resp.StatusCode != 206 {
+				b.Fatalf("status %d: %v", resp.StatusCode, err)
+			}
+			lat = append(lat, time.Since(start))
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		reportLatency(b, lat)
+	})
+
 	b.Run("http-api", func(b *testing.B) {
 		url, cookie, id := seekFixture(b, wav)
 		var lat []time.Duration
@@ -88,6 +119,11 @@ func reportLatency(b *testing.B, lat []time.Duration) {
 // seekFixture serves a vault holding wav, with a staff user granted it; it returns the base
 // URL, the user's session cookie and the recording id.
 func seekFixture(b *testing.B, wav []byte) (url, cookie, id string) {
+	url, cookie, id, _ = seekFixtureMain(b, wav)
+	return url, cookie, id
+}
+
+func seekFixtureMain(b *testing.B, wav []byte) (url, cookie, id string, m *Main) {
 	ctx := context.Background()
 	fs := newFlagSet(testEnv(io.Discard, io.Discard), "serve", "serve", true)
 	fs.Parse([]string{"--data", b.TempDir(), "--http", "127.0.0.1:0", "--log-level", "error", "--max-upload", "1GiB"})
@@ -95,7 +131,7 @@ func seekFixture(b *testing.B, wav []byte) (url, cookie, id string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	m := NewMain(cfg, io.Discard, io.Discard)
+	m = NewMain(cfg, io.Discard, io.Discard)
 	sctx, cancel := context.WithCancel(ctx)
 	ready, done := make(chan string, 1), make(chan error, 1)
 	go func() { done <- m.Serve(sctx, ready) }()
@@ -149,5 +185,5 @@ func seekFixture(b *testing.B, wav []byte) (url, cookie, id string) {
 	if _, err := m.Access.Approve(ctx, mgr, r.ID, access.ApproveInput{Statement: "approved for the benchmark"}); err != nil {
 		b.Fatal(err)
 	}
-	return url, secret, stored.ID
+	return url, secret, stored.ID, m
 }
