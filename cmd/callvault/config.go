@@ -60,6 +60,8 @@ type Config struct {
 	GrantMaxExpiry    time.Duration `json:"grant_max_expiry"`    // the longest an approver may make a grant last
 	ListenPause       time.Duration `json:"listen_pause"`        // a rest after which listening again is a new audited listening
 	AllowSelfApproval bool          `json:"allow_self_approval"` // one-manager organisations: authorisers may approve their own requests (flagged)
+	NoticeFile        string        `json:"notice_file"`         // the staff notice's text; "" = the built-in notice
+	NoticeVersion     int64         `json:"notice_version"`      // raise it when the text changes: everyone acknowledges again
 
 	Metrics   string `json:"metrics"`    // Prometheus metrics listen address; "" = off
 	LogLevel  string `json:"log_level"`  // debug, info, warn, error
@@ -219,6 +221,8 @@ func settings() []setting {
 				return nil
 			},
 			func(c *Config) string { return strconv.FormatBool(c.AllowSelfApproval) }},
+		str("notice_file", "text file of the staff notice every user acknowledges (default: the built-in notice)", func(c *Config) *string { return &c.NoticeFile }),
+		integer("notice_version", "version of the staff notice; raise it when the text changes and everyone acknowledges again (with notice_file)", func(c *Config) *int64 { return &c.NoticeVersion }),
 		str("metrics", "listen address for Prometheus metrics at /metrics (keep it on a private network); empty disables", func(c *Config) *string { return &c.Metrics }),
 		str("log_level", "log level: debug, info, warn, error", func(c *Config) *string { return &c.LogLevel }),
 		str("log_format", "log format: text or json", func(c *Config) *string { return &c.LogFormat }),

@@ -31,6 +31,9 @@ func (c *Config) validatePeople() error {
 	if c.GrantMaxExpiry < time.Hour {
 		return configError("grant_max_expiry", fmt.Sprintf("%s is below 1h", c.GrantMaxExpiry), "e.g. --grant-max-expiry 720h")
 	}
+	if c.NoticeFile != "" && c.NoticeVersion < 1 {
+		return configError("notice_version", "a notice_file needs a notice_version of 1 or more", "e.g. --notice-file notice.txt --notice-version 2")
+	}
 	if c.ListenPause < time.Second {
 		return configError("listen_pause", fmt.Sprintf("%s is below 1s", c.ListenPause), "the default is 5m")
 	}

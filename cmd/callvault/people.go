@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/callvault/callvault"
@@ -23,6 +25,14 @@ func (m *Main) openPeople() error {
 		return fmt.Errorf("the catalogue %T does not keep users", m.Catalogue)
 	}
 	rules := &access.Rules{AllowSelfApproval: cfg.AllowSelfApproval}
+	notice := identity.DefaultNotice
+	if cfg.NoticeFile != "" {
+		b, err := os.ReadFile(cfg.NoticeFile)
+		if err != nil || len(strings.TrimSpace(string(b))) == 0 {
+			return &usageError{msg: fmt.Sprintf("cannot read the staff notice %s: %v", cfg.NoticeFile, err), hint: "give a text file with --notice-file"}
+		}
+		notice = identity.Notice{Version: int(cfg.NoticeVersion), Text: strings.TrimSpace(string(b))}
+	}
 	m.Identity = &identity.Service{
 		Store: ps,
 		Settings: identity.Settings{
@@ -32,6 +42,7 @@ func (m *Main) openPeople() error {
 			SessionIdle:       cfg.SessionIdle,
 			SessionMax:        cfg.SessionMax,
 		},
+		Notice:     notice,
 		Now:        m.Now,
 		AfterAudit: m.afterAudit,
 	}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -119,5 +121,26 @@ func TestUsersAndNotice(t *testing.T) {
 	if code := run(context.Background(), []string{"users", "list", "--data", v.data}, ev.stdin, &o, &errb, ev.getenv); code != 0 ||
 		!strings.Contains(o.String(), "sam") || !strings.Contains(o.String(), "director") {
 		t.Errorf("users list: %d\n%s%s", code, o.String(), errb.String())
+	}
+}
+
+// TestNoticeFromFile: the notice's text and version come from the settings; raising the version
+// makes everyone acknowledge again.
+func TestNoticeFromFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "notice.txt")
+	os.WriteFile(file, []byte("Calls on company lines are recorded (version 2).\n"), 0o600)
+	v := startVault(t, "--notice-file", file, "--notice-version", "2")
+	st, notice := v.client(t).call("GET", "/api/v1/notice", nil)
+	if st != 200 || notice["version"] != float64(2) || notice["text"] != "Calls on company lines are recorded (version 2)." {
+		t.Errorf("notice: %d %v", st, notice)
+	}
+	v.addUser(t, "sam", "staff")
+	sam := v.client(t)
+	sam.login("sam")
+	if st, body := sam.call("POST", "/api/v1/me/notice/acknowledge", map[string]any{"version": 1}); st != 409 {
+		t.Errorf("acknowledging an old version: %d %v", st, body)
+	}
+	if st, body := sam.call("POST", "/api/v1/me/notice/acknowledge", map[string]any{"version": 2}); st != 200 {
+		t.Errorf("acknowledging the current version: %d %v", st, body)
 	}
 }
