@@ -95,7 +95,7 @@ func (s *Server) handle(pattern string, h http.HandlerFunc) {
 // sent there by another site) are refused first.
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	if err := s.crossOrigin.Check(r); err != nil {
-		drainOrClose(w, r, false)
+		s.drainUnread(w, r)
 		writeProblem(w, r, http.StatusForbidden, "cross_origin",
 			"cross-origin requests that change state are refused; use the vault's own pages or a non-browser client")
 		return
