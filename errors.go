@@ -19,6 +19,7 @@ const (
 	KindConflict        Kind = "conflict"        // violates uniqueness or current state (409)
 	KindUnauthenticated Kind = "unauthenticated" // no valid credentials (401)
 	KindForbidden       Kind = "forbidden"       // credentials valid, action not allowed (403)
+	KindRateLimited     Kind = "rate_limited"    // too many attempts; wait and retry (429)
 	KindUnavailable     Kind = "unavailable"     // a store is unreachable or shutting down (503)
 	KindInternal        Kind = "internal"        // a bug or an unexpected failure (500)
 )
@@ -109,6 +110,8 @@ func HTTPStatus(err error) int {
 		return http.StatusUnauthorized
 	case KindForbidden:
 		return http.StatusForbidden
+	case KindRateLimited:
+		return http.StatusTooManyRequests
 	case KindUnavailable:
 		return http.StatusServiceUnavailable
 	}

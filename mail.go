@@ -35,9 +35,11 @@ func (k MailKind) Valid() bool {
 }
 
 // Audit actions of the outbox. The enqueueing change's own event is the caller's; the store's
-// caller appends ActionMailSent when a message was delivered.
+// caller appends ActionMailSent when a message was delivered. A notifier that queues mail on
+// its own (not within the causing change) appends ActionMailQueued.
 const (
-	ActionMailSent = "mail.sent"
+	ActionMailQueued = "mail.queued"
+	ActionMailSent   = "mail.sent"
 )
 
 // Limits of a MailMessage.

@@ -2,6 +2,7 @@ package callvault
 
 import (
 	"sort"
+	"strings"
 	"testing"
 	"time"
 )
@@ -161,5 +162,23 @@ func TestBlobKeys(t *testing.T) {
 	s, h := NewTokenSecret()
 	if len(s) < 40 || s[:3] != TokenPrefix || HashToken(s) != h || len(h) != 64 {
 		t.Errorf("token secret %q hash %q", s, h)
+	}
+}
+
+func TestFieldErrors(t *testing.T) {
+	var fe FieldErrors
+	if fe.Err() != nil {
+		t.Fatal("an empty list is an error")
+	}
+	fe.Add("purpose", "is required")
+	fe.Add("reason", "is required")
+	if !IsKind(fe.Err(), KindInvalid) || HTTPStatus(fe.Err()) != 400 {
+		t.Errorf("kind %s", ErrorKind(fe.Err()))
+	}
+	if got := FieldErrorsOf(fe.Err()); len(got) != 2 || got[1].Field != "reason" {
+		t.Errorf("FieldErrorsOf = %v", got)
+	}
+	if msg := ErrorMessage(fe.Err()); !strings.Contains(msg, "purpose: is required; reason: is required") {
+		t.Errorf("message %q", msg)
 	}
 }

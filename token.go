@@ -17,11 +17,33 @@ const (
 	RoleRecorder Role = "recorder"
 	// RoleAuditor is a machine role: it may read the audit log and verify it, never audio.
 	RoleAuditor Role = "auditor"
-	// RoleManager may control live recordings (pause and resume, for a supervisor's desk or a
-	// CRM integration that knows a card payment is starting); never audio. Human managers get
-	// it with the users issue.
+	// RoleManager is senior management. As a machine role it may control live recordings
+	// (pause and resume, for a supervisor's desk or a CRM integration that knows a card payment
+	// is starting); never audio. A human manager may also authorise access requests.
 	RoleManager Role = "manager"
+
+	// Human roles (users). RoleManager and RoleAuditor are human roles too.
+
+	// RoleDirector is a company director: manages users and authorises access requests.
+	RoleDirector Role = "director"
+	// RoleDPO is the Data Protection Officer: manages users, authorises disciplinary requests
+	// and delegates that authority.
+	RoleDPO Role = "dpo"
+	// RoleStaff may request access to recordings, and listen under an approved request.
+	RoleStaff Role = "staff"
 )
+
+// HumanRoles lists the roles a user may hold, in the order people read them.
+var HumanRoles = []Role{RoleDirector, RoleDPO, RoleManager, RoleStaff, RoleAuditor}
+
+// HumanRole reports whether r is a role a user may hold.
+func (r Role) HumanRole() bool {
+	switch r {
+	case RoleDirector, RoleDPO, RoleManager, RoleStaff, RoleAuditor:
+		return true
+	}
+	return false
+}
 
 // Valid reports whether r is a role a token can have.
 func (r Role) Valid() bool {

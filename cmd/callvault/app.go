@@ -30,6 +30,7 @@ type Main struct {
 	Config Config
 	Logger *slog.Logger
 	Stdout io.Writer
+	people // sign-in and access services (people.go)
 
 	Catalogue    callvault.Catalogue
 	Blobs        callvault.BlobStore
@@ -118,7 +119,7 @@ func (m *Main) Open(ctx context.Context) error {
 		Logger:          m.Logger,
 		AfterAudit:      m.afterAudit,
 	}
-	return nil
+	return m.openPeople()
 }
 
 // afterAudit signs a checkpoint when enough events have accumulated.

@@ -68,8 +68,8 @@ func runMigrate(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("migration interrupted (run the same command again to resume): %w", err)
 	}
-	fmt.Fprintf(e.stdout, "migrated %d recordings (%d already there), %d tombstones of deleted recordings, %d audit events, %d checkpoints; every hash verified\n",
-		rep.copied, rep.present, rep.tombstones, rep.events, rep.checkpoints)
+	fmt.Fprintf(e.stdout, "migrated %d recordings (%d already there), %d tombstones of deleted recordings, %d users, access requests and delegations, %d audit events, %d checkpoints; every hash verified\n",
+		rep.copied, rep.present, rep.tombstones, rep.people, rep.events, rep.checkpoints)
 	for _, n := range rep.notes {
 		fmt.Fprintf(e.stdout, "note: %s\n", n)
 	}
@@ -79,6 +79,7 @@ func runMigrate(ctx context.Context, e env, args []string) error {
 
 type migrateReport struct {
 	copied, present, tombstones, events, checkpoints int
+	people                                           int      // users, access requests and delegations
 	notes                                            []string // about the source's witness file
 }
 
@@ -158,6 +159,9 @@ func migrate(ctx context.Context, src *Main, dstCfg Config, actor callvault.Acto
 	}
 
 	if rep.tombstones, err = migrateTombstones(ctx, srcImp, imp, dstCat); err != nil {
+		return rep, err
+	}
+	if rep.people, err = migratePeople(ctx, src.Catalogue, dstCat); err != nil {
 		return rep, err
 	}
 

@@ -120,7 +120,9 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 	if sip != nil {
 		hcfg.Live = sip
 	}
+	hcfg.People = &httpserver.People{Identity: m.Identity, Access: m.Access, Rules: m.Access.Rules}
 	srv := httpserver.New(hcfg)
+	m.HTTPServer = srv
 	ln, err := net.Listen("tcp", cfg.HTTP)
 	if err != nil {
 		return &usageError{msg: fmt.Sprintf("cannot listen for HTTP on %s: %v", cfg.HTTP, err), hint: "choose another address with --http, e.g. --http 127.0.0.1:8081"}
@@ -154,6 +156,10 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 	fmt.Fprintf(m.Stdout, "next: create a token for your recorder, then upload a WAV:\n"+
 		"  callvault token create --role recorder --name pbx --data %s\n"+
 		"  curl -H \"Authorization: Bearer $TOKEN\" -F metadata=@meta.json -F audio=@call.wav %s/api/v1/recordings\n", cfg.Data, url)
+	if err := m.printBootstrap(ctx, url); err != nil {
+		ln.Close()
+		return err
+	}
 	if ready != nil {
 		ready <- url
 	}
@@ -177,6 +183,10 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 	// Finish background work and calls in progress first, so that server.stop is the last event.
 	// Failed logins counted but not yet written are written now: no request is left to carry them.
 	authFails.flush(shutdownCtx)
+	// Listenings still open end now: their summaries come before server.stop.
+	if cerr := m.Access.Close(shutdownCtx); cerr != nil {
+		m.Logger.Error("cannot audit the end of open listenings", "err", cerr)
+	}
 	stopJobs()
 	waitJobs()
 	if sip != nil {

@@ -79,6 +79,19 @@ type Config struct {
 	LogLevel  string `json:"log_level"`  // debug, info, warn, error
 	LogFormat string `json:"log_format"` // text or json
 
+	// People and access (config_people.go).
+	PublicURL         string        `json:"public_url"`          // base URL people reach the vault at, for links
+	SessionIdle       time.Duration `json:"session_idle"`        // a session unused this long ends
+	SessionMax        time.Duration `json:"session_max"`         // a session ends this long after sign-in
+	LoginMaxFailures  int64         `json:"login_max_failures"`  // wrong passwords in a row that lock an account
+	LoginLockout      time.Duration `json:"login_lockout"`       // how long a locked account stays locked
+	PasswordMinLength int64         `json:"password_min_length"` // shortest password accepted
+	GrantMaxExpiry    time.Duration `json:"grant_max_expiry"`    // the longest an approver may make a grant last
+	ListenPause       time.Duration `json:"listen_pause"`        // a rest after which listening again is a new audited listening
+	AllowSelfApproval bool          `json:"allow_self_approval"` // one-manager organisations: authorisers may approve their own requests (flagged)
+	NoticeFile        string        `json:"notice_file"`         // the staff notice's text; "" = the built-in notice
+	NoticeVersion     int64         `json:"notice_version"`      // raise it when the text changes: everyone acknowledges again
+
 	path string // config file that was read, if any
 }
 
@@ -113,6 +126,14 @@ func DefaultConfig() Config {
 		DTMFMask:          "all",
 		LogLevel:          "info",
 		LogFormat:         "text",
+
+		SessionIdle:       30 * time.Minute,
+		SessionMax:        12 * time.Hour,
+		LoginMaxFailures:  10,
+		LoginLockout:      15 * time.Minute,
+		PasswordMinLength: 12,
+		GrantMaxExpiry:    90 * 24 * time.Hour,
+		ListenPause:       5 * time.Minute,
 	}
 }
 
@@ -159,7 +180,7 @@ func settings() []setting {
 			},
 			func(c *Config) string { return p(c).String() }}
 	}
-	return []setting{
+	return append([]setting{
 		str("data", "data directory", func(c *Config) *string { return &c.Data }),
 		str("http", "HTTP listen address (host:port; port 0 picks a free port)", func(c *Config) *string { return &c.HTTP }),
 		str("db", "catalogue: empty for SQLite in the data directory, or postgres://user@host:port/db", func(c *Config) *string { return &c.DB }),
@@ -239,7 +260,7 @@ func settings() []setting {
 		str("metrics", "listen address for Prometheus metrics at /metrics (keep it on a private network); empty disables", func(c *Config) *string { return &c.Metrics }),
 		str("log_level", "log level: debug, info, warn, error", func(c *Config) *string { return &c.LogLevel }),
 		str("log_format", "log format: text or json", func(c *Config) *string { return &c.LogFormat }),
-	}
+	}, peopleSettings()...)
 }
 
 func splitList(v string) []string {
@@ -497,6 +518,9 @@ func (c *Config) Validate() error {
 		if _, _, err := net.SplitHostPort(c.Metrics); err != nil {
 			return configError("metrics", fmt.Sprintf("%q is not host:port", c.Metrics), "e.g. --metrics 127.0.0.1:9464")
 		}
+	}
+	if err := c.validatePeople(); err != nil {
+		return err
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -44,6 +44,7 @@ func commands() []command {
 		{"serve", "run the server (HTTP API; SIPREC capture with --sip)", runServe},
 		{"ingest", "store WAV recordings from the command line (one file or a folder)", runIngest},
 		{"token", "create, list or revoke machine API tokens", runToken},
+		{"users", "add, list, disable or enable people, or give one a set-password link", runUsers},
 		{"keys", "show the vault's public recipient", runKeys},
 		{"report", "reports for the DPO: inbound calls without announcement evidence", runReport},
 		{"retention", "delete recordings whose retention period has ended, now", runRetention},

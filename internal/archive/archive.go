@@ -20,9 +20,15 @@ import (
 // BlobPrefix is where recordings live in the blob store.
 const BlobPrefix = "recordings/"
 
+// Store is what the archive needs of the catalogue: the recordings and the audit log.
+type Store interface {
+	callvault.RecordingStore
+	AppendAudit(ctx context.Context, ev *callvault.AuditEvent) error
+}
+
 // Service implements callvault.Archive over a catalogue, a blob store and the vault keys.
 type Service struct {
-	Catalogue callvault.Catalogue
+	Catalogue Store
 	Blobs     callvault.BlobStore
 	Keys      *vault.Keys
 	// RetentionMonths sets RetainUntil = StartedAt + RetentionMonths when the caller left it zero.

@@ -14,6 +14,21 @@ func (s *Service) Open(ctx context.Context, actor callvault.Actor, id, purpose s
 	if actor == "" {
 		return nil, callvault.Errorf(callvault.KindInternal, "open without an actor")
 	}
+	return s.OpenAudited(ctx, id, &callvault.AuditEvent{
+		Actor:   string(actor),
+		Action:  callvault.ActionRecordingOpen,
+		Purpose: purpose,
+	})
+}
+
+var _ callvault.AuditedOpener = (*Service)(nil)
+
+// OpenAudited implements callvault.AuditedOpener: Open with the caller's event (its Time,
+// RequestID and Object are filled in), appended before any byte is returned.
+func (s *Service) OpenAudited(ctx context.Context, id string, ev *callvault.AuditEvent) (callvault.Audio, error) {
+	if ev == nil || ev.Actor == "" || ev.Action == "" {
+		return nil, callvault.Errorf(callvault.KindInternal, "open without an actor and action")
+	}
 	if !callvault.ValidID(id) {
 		return nil, callvault.Errorf(callvault.KindInvalid, "%q is not a recording id", id)
 	}
@@ -38,15 +53,9 @@ func (s *Service) Open(ctx context.Context, actor callvault.Actor, id, purpose s
 		blob.Close()
 		return nil, err
 	}
-	ev := &callvault.AuditEvent{
-		Time:      s.now(),
-		Actor:     string(actor),
-		RequestID: callvault.RequestIDFrom(ctx),
-		Action:    callvault.ActionRecordingOpen,
-		Object:    "recording:" + id,
-		Purpose:   purpose,
-	}
-	if err := s.Catalogue.AppendAudit(ctx, ev); err != nil {
+	sealed := *ev
+	sealed.Time, sealed.RequestID, sealed.Object = s.now(), callvault.RequestIDFrom(ctx), "recording:"+id
+	if err := s.Catalogue.AppendAudit(ctx, &sealed); err != nil {
 		blob.Close()
 		return nil, err
 	}

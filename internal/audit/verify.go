@@ -52,7 +52,7 @@ type VerifyOptions struct {
 // What it finds wrong goes into the report; the error is for a verification that could not run
 // to the end (a store unavailable, ctx cancelled), and then the report holds what was found so
 // far. KindInvalid if pub is not an ed25519 public key.
-func Verify(ctx context.Context, cat callvault.Catalogue, blobs callvault.BlobStore, pub ed25519.PublicKey, opts VerifyOptions) (*Report, error) {
+func Verify(ctx context.Context, cat VerifyStore, blobs callvault.BlobStore, pub ed25519.PublicKey, opts VerifyOptions) (*Report, error) {
 	if len(pub) != ed25519.PublicKeySize {
 		return nil, callvault.Errorf(callvault.KindInvalid, "no audit verify key: Verify needs the ed25519 public key of the checkpoint signer")
 	}
@@ -87,6 +87,13 @@ func Verify(ctx context.Context, cat callvault.Catalogue, blobs callvault.BlobSt
 	ch.finish()
 	led.finish()
 	return rep, nil
+}
+
+// VerifyStore is what verification reads of a catalogue: the audit log and the recordings (and,
+// when the catalogue has them, the tombstones of deleted ones).
+type VerifyStore interface {
+	callvault.AuditStore
+	callvault.RecordingStore
 }
 
 // tombstoneLister is the part of callvault.CatalogueImporter that verification uses, when the

@@ -3,48 +3,36 @@ package httpserver
 import (
 	"crypto/subtle"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/access"
 )
 
-// Principal is the authenticated caller of a request.
-type Principal struct {
-	Actor   callvault.Actor // "token:<name>" for API tokens
-	Role    callvault.Role
-	TokenID string // the API token's ID; empty for other kinds of principal
-}
+// Principal is the authenticated caller of a request (callvault.Principal).
+type Principal = callvault.Principal
 
-// permissions says which roles may call each protected route (keyed by its mux pattern). A
-// route missing here is refused to everyone, so a new endpoint stays closed until listed.
-// Human roles (sessions) are added here too, never decided inside a handler.
-var permissions = map[string][]callvault.Role{
-	routeIngest: {callvault.RoleRecorder},
-	routePause:  {callvault.RoleRecorder, callvault.RoleManager},
-	routeResume: {callvault.RoleRecorder, callvault.RoleManager},
-}
-
-// Allowed reports whether role may call the protected route with the given mux pattern.
-func Allowed(route string, role callvault.Role) bool {
-	return slices.Contains(permissions[route], role)
-}
+// sessionCookie names the cookie that carries a signed-in user's session secret.
+const sessionCookie = "callvault_session"
 
 // maxTokenLen bounds the bearer value hashed and looked up.
 const maxTokenLen = 256
 
 var (
 	errNoToken = callvault.Errorf(callvault.KindUnauthenticated,
-		"missing API token: send the header 'Authorization: Bearer cv_...'")
+		"missing API token or session: sign in with POST /api/v1/login, or send the header 'Authorization: Bearer cv_...'")
 	errBadToken = callvault.Errorf(callvault.KindUnauthenticated, "invalid or revoked API token")
 )
 
-// authenticate resolves the request's bearer token. It returns KindUnauthenticated for a
-// missing, malformed, unknown or revoked token, or the store's error (KindUnavailable, ...).
-// The token itself never appears in an error or a log.
+// authenticate resolves the request's bearer token or, failing that, its session cookie. It
+// returns KindUnauthenticated for a missing, malformed, unknown or revoked token or an ended
+// session, or the store's error (KindUnavailable, ...). Secrets never appear in an error or a log.
 func (s *Server) authenticate(r *http.Request) (*Principal, error) {
 	auth := r.Header.Get("Authorization")
 	if auth == "" {
+		if c, err := r.Cookie(sessionCookie); err == nil && s.people != nil && s.people.Identity != nil {
+			return s.people.Identity.Authenticate(r.Context(), c.Value)
+		}
 		return nil, errNoToken
 	}
 	scheme, secret, ok := strings.Cut(auth, " ")
@@ -72,11 +60,22 @@ func (s *Server) authenticate(r *http.Request) (*Principal, error) {
 		!t.Role.Valid() {
 		return nil, errBadToken
 	}
-	return &Principal{Actor: callvault.Actor("token:" + t.Name), Role: t.Role, TokenID: t.ID}, nil
+	return &Principal{Kind: callvault.PrincipalToken, ID: t.ID, Name: t.Name, Actor: callvault.Actor("token:" + t.Name),
+		Roles: []callvault.Role{t.Role}}, nil
 }
 
-// protect wraps a protected route's handler: it authenticates the caller, checks the route's
-// roles in the permissions table, and records the principal for the handler and access log.
+// rules returns the access rules in force.
+func (s *Server) rules() *access.Rules {
+	if s.people != nil && s.people.Rules != nil {
+		return s.people.Rules
+	}
+	return &access.Rules{}
+}
+
+// protect wraps a protected route's handler: it authenticates the caller, asks the rules whether
+// the caller's roles allow the route's action at all (the object is checked by the service the
+// handler calls), and records the principal in the context for the handler and the access log.
+// A route without an action in routeActions is refused to everyone.
 func (s *Server) protect(route string, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := s.authenticate(r)
@@ -97,9 +96,15 @@ func (s *Server) protect(route string, h http.HandlerFunc) http.Handler {
 		if info := requestInfoFrom(r.Context()); info != nil {
 			info.principal = p
 		}
-		if !Allowed(route, p.Role) {
-			s.rejectUnread(w, r, callvault.Errorf(callvault.KindForbidden,
-				"the %s role may not call %s", p.Role, route))
+		r = r.WithContext(callvault.WithPrincipal(r.Context(), p))
+		action, ok := routeActions[route]
+		if !ok {
+			s.rejectUnread(w, r, callvault.Errorf(callvault.KindForbidden, "%s is closed: it has no action in the rules", route))
+			return
+		}
+		if d := s.rules().Permits(p, action); !d.Allow {
+			s.drainUnread(w, r)
+			s.failAccess(w, r, &access.Denied{Decision: d})
 			return
 		}
 		h(w, r)

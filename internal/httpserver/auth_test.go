@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/access"
 )
 
 func TestAuthentication(t *testing.T) {
@@ -36,7 +37,7 @@ func TestAuthentication(t *testing.T) {
 			e.tokens.add(recorderSecret, "pbx-1", callvault.RoleRecorder)
 			e.tokens.loose = true
 		}, 401, "invalid or revoked", `Bearer error="invalid_token"`},
-		{"auditor may not upload", "Bearer " + auditorSecret, nil, 403, "the auditor role may not call", ""},
+		{"auditor may not upload", "Bearer " + auditorSecret, nil, 403, "the auditor role may not do recording.ingest", ""},
 		{"token store unavailable", "Bearer " + recorderSecret, func(e *env) {
 			e.tokens.err = callvault.Errorf(callvault.KindUnavailable, "database down")
 		}, 503, "retry later", ""},
@@ -79,6 +80,9 @@ func TestRecorderTokenMayUpload(t *testing.T) {
 }
 
 func TestPermissionsTable(t *testing.T) {
+	tok := func(role callvault.Role) *callvault.Principal {
+		return &callvault.Principal{Kind: callvault.PrincipalToken, Roles: []callvault.Role{role}}
+	}
 	tests := []struct {
 		route string
 		role  callvault.Role
@@ -91,12 +95,20 @@ func TestPermissionsTable(t *testing.T) {
 		{routeResume, callvault.RoleManager, true},
 		{routePause, callvault.RoleAuditor, false},
 		{routeIngest, "", false},
+		{routeRecordingAudio, callvault.RoleManager, false},     // tokens never listen
 		{"GET /api/v1/unlisted", callvault.RoleRecorder, false}, // unlisted routes are closed
-		{routeHealth, callvault.RoleRecorder, false},            // public routes are not "protected"
 	}
+	rules := &access.Rules{}
 	for _, tt := range tests {
-		if got := Allowed(tt.route, tt.role); got != tt.want {
-			t.Errorf("Allowed(%q, %q) = %t, want %t", tt.route, tt.role, got, tt.want)
+		action, ok := routeActions[tt.route]
+		got := ok && rules.Permits(tok(tt.role), action).Allow
+		if got != tt.want {
+			t.Errorf("%s for a %q token: allowed %t, want %t", tt.route, tt.role, got, tt.want)
+		}
+	}
+	for route := range publicRoutes {
+		if _, ok := routeActions[route]; ok {
+			t.Errorf("public route %s also has an action", route)
 		}
 	}
 }

@@ -65,7 +65,9 @@ type Config struct {
 	OnAuthFailure func(ctx context.Context, remoteAddr string)
 	// Live, if set, pauses and resumes calls being recorded (SIPREC), for PBXs that signal
 	// pauses out of band. Without it the live routes answer 404.
-	Live    LiveControl
+	Live LiveControl
+	// People, if set, serves sign-in, access requests, grants and listening (people.go).
+	People  *People
 	Logger  *slog.Logger // default slog.Default()
 	Version string       // logged at start; never sent to clients
 }
@@ -84,6 +86,10 @@ type Server struct {
 	onAuthFailure     func(ctx context.Context, remoteAddr string)
 	log               *slog.Logger
 	version           string
+
+	people      *People
+	patterns    []string
+	crossOrigin *http.CrossOriginProtection
 
 	mux     *http.ServeMux
 	handler http.Handler
@@ -105,6 +111,8 @@ func New(cfg Config) *Server {
 		log:               cfg.Logger,
 		onAuthFailure:     cfg.OnAuthFailure,
 		version:           cfg.Version,
+		people:            cfg.People,
+		crossOrigin:       http.NewCrossOriginProtection(),
 		mux:               http.NewServeMux(),
 	}
 	if s.maxUpload <= 0 {
@@ -117,12 +125,16 @@ func New(cfg Config) *Server {
 		s.log = slog.Default()
 	}
 
-	s.mux.HandleFunc(routeHealth, s.handleHealth)
-	s.mux.HandleFunc(routeReady, s.handleReady)
-	s.mux.Handle(routeIngest, s.protect(routeIngest, s.handleIngest))
+	s.handle(routeHealth, s.handleHealth)
+	s.handle(routeReady, s.handleReady)
+	s.handle(routeOpenAPI, s.handleOpenAPI)
+	s.handle(routeIngest, s.handleIngest)
 	if cfg.Live != nil {
-		s.mux.Handle(routePause, s.protect(routePause, s.handleLive(cfg.Live.Pause, "paused")))
-		s.mux.Handle(routeResume, s.protect(routeResume, s.handleLive(cfg.Live.Resume, "recording")))
+		s.handle(routePause, s.handleLive(cfg.Live.Pause, "paused"))
+		s.handle(routeResume, s.handleLive(cfg.Live.Resume, "recording"))
+	}
+	if cfg.People != nil {
+		s.addPeopleRoutes()
 	}
 	s.handler = s.wrap(http.HandlerFunc(s.route))
 

@@ -16,9 +16,16 @@ import (
 // LeaseName is the lease that elects the node running the sweep.
 const LeaseName = "retention-sweep"
 
+// Store is what the sweep needs of the catalogue: the expired recordings, and deleting them.
+type Store interface {
+	ExpiredRecordings(ctx context.Context, now time.Time, limit int) ([]*callvault.Recording, error)
+	DeleteRecording(ctx context.Context, id string, ev *callvault.AuditEvent) error
+}
+
 // Sweeper deletes expired recordings.
 type Sweeper struct {
-	Catalogue callvault.Catalogue
+	// Catalogue may also implement callvault.Compactor; the sweep then compacts after deleting.
+	Catalogue Store
 	Blobs     callvault.BlobStore
 	Now       func() time.Time
 	Batch     int // recordings per batch; default 100

@@ -46,6 +46,9 @@ func Run(t *testing.T, open func(t *testing.T) callvault.Catalogue) {
 	t.Run("VaultKeys", func(t *testing.T) { testVaultKeys(t, open) })
 	t.Run("ImportVaultKey", func(t *testing.T) { testImportVaultKey(t, open) })
 	t.Run("Tombstones", func(t *testing.T) { testTombstones(t, open) })
+	t.Run("Users", func(t *testing.T) { testUsers(t, open) })
+	t.Run("Access", func(t *testing.T) { testAccess(t, open) })
+	t.Run("ImportPeople", func(t *testing.T) { testImportPeople(t, open) })
 	t.Run("Ping", func(t *testing.T) {
 		cat := open(t)
 		if err := cat.Ping(context.Background()); err != nil {

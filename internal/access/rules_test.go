@@ -1,0 +1,138 @@
+package access
+
+import (
+	"testing"
+	"time"
+
+	"github.com/callvault/callvault"
+)
+
+var now = time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+
+func user(id string, roles ...callvault.Role) *callvault.Principal {
+	return &callvault.Principal{Kind: callvault.PrincipalUser, ID: id, Name: id, Actor: callvault.Actor("user:" + id),
+		Roles: roles, SecondFactor: true, NoticeAcknowledged: true}
+}
+
+func token(role callvault.Role) *callvault.Principal {
+	return &callvault.Principal{Kind: callvault.PrincipalToken, ID: "t", Name: "t", Roles: []callvault.Role{role}}
+}
+
+func TestDecide(t *testing.T) {
+	staff := user("sam", callvault.RoleStaff)
+	manager := user("mia", callvault.RoleManager)
+	director := user("dan", callvault.RoleDirector)
+	dpo := user("dora", callvault.RoleDPO)
+	auditor := user("al", callvault.RoleAuditor)
+	delegate := user("del", callvault.RoleStaff)
+	noTOTP := user("mo", callvault.RoleManager)
+	noTOTP.SecondFactor = false
+	staffNoTOTP := user("sue", callvault.RoleStaff)
+	staffNoTOTP.SecondFactor = false
+	newcomer := user("new", callvault.RoleStaff)
+	newcomer.NoticeAcknowledged = false
+
+	req := &callvault.AccessRequest{ID: "r1", RequesterID: staff.ID, Purpose: callvault.PurposeComplaint, Status: callvault.RequestPending}
+	own := &callvault.AccessRequest{ID: "r2", RequesterID: manager.ID, Purpose: callvault.PurposeTraining, Status: callvault.RequestPending}
+	disc := &callvault.AccessRequest{ID: "r3", RequesterID: staff.ID, Purpose: callvault.PurposeDisciplinary, Status: callvault.RequestPending}
+	done := &callvault.AccessRequest{ID: "r4", RequesterID: staff.ID, Purpose: callvault.PurposeQuality, Status: callvault.RequestApproved}
+	live := &callvault.Delegation{ID: "d1", DelegateID: delegate.ID, From: now.Add(-time.Hour), Until: now.Add(time.Hour)}
+	revoked := *live
+	revokedAt := now.Add(-time.Minute)
+	revoked.RevokedAt = &revokedAt
+	expired := *live
+	expired.Until = now.Add(-time.Second)
+
+	grant := &callvault.Grant{ID: "g", UserID: staff.ID, RecordingIDs: []string{"rec1"}, ExpiresAt: now.Add(time.Hour)}
+	dlGrant := *grant
+	dlGrant.Download = true
+	oldGrant := *grant
+	oldGrant.ExpiresAt = now
+	revGrant := *grant
+	revGrant.RevokedAt = &revokedAt
+
+	type row struct {
+		name   string
+		p      *callvault.Principal
+		a      callvault.Action
+		o      Object
+		allow  bool
+		code   string
+		flag   string
+		policy Rules
+	}
+	rows := []row{
+		{name: "nobody", p: nil, a: callvault.ActRequestCreate, code: CodeForbidden},
+		{name: "unknown action", p: director, a: "recording.browse", code: CodeForbidden},
+		{name: "recorder ingests", p: token(callvault.RoleRecorder), a: callvault.ActRecordingIngest, allow: true},
+		{name: "auditor token cannot ingest", p: token(callvault.RoleAuditor), a: callvault.ActRecordingIngest, code: CodeForbidden},
+		{name: "user cannot ingest", p: director, a: callvault.ActRecordingIngest, code: CodeForbidden},
+		{name: "manager token pauses", p: token(callvault.RoleManager), a: callvault.ActLivePause, allow: true},
+		{name: "manager at a desk resumes", p: manager, a: callvault.ActLiveResume, allow: true},
+		{name: "staff cannot pause", p: staff, a: callvault.ActLivePause, code: CodeForbidden},
+		{name: "token never listens", p: token(callvault.RoleManager), a: callvault.ActRecordingListen, o: Object{Grant: grant, RecordingID: "rec1", Now: now}, code: CodeForbidden},
+		{name: "staff requests", p: staff, a: callvault.ActRequestCreate, allow: true},
+		{name: "auditor never requests", p: auditor, a: callvault.ActRequestCreate, code: CodeForbidden},
+		{name: "auditor reads audit", p: auditor, a: callvault.ActAuditRead, allow: true},
+		{name: "auditor never listens", p: auditor, a: callvault.ActRecordingListen, o: Object{Grant: grant, RecordingID: "rec1", Now: now}, code: CodeForbidden},
+		{name: "notice first", p: newcomer, a: callvault.ActRequestCreate, code: CodeNotice},
+		{name: "notice readable first", p: newcomer, a: callvault.ActNoticeAck, allow: true},
+
+		{name: "grantee listens", p: staff, a: callvault.ActRecordingListen, o: Object{Grant: grant, RecordingID: "rec1", Now: now}, allow: true},
+		{name: "staff listens without TOTP", p: staffNoTOTP, a: callvault.ActRecordingListen, o: Object{Grant: &callvault.Grant{UserID: "sue", RecordingIDs: []string{"rec1"}, ExpiresAt: now.Add(time.Hour)}, RecordingID: "rec1", Now: now}, allow: true},
+		{name: "other recording hidden", p: staff, a: callvault.ActRecordingListen, o: Object{Grant: grant, RecordingID: "rec2", Now: now}, code: CodeNotFound},
+		{name: "no grant hidden", p: director, a: callvault.ActRecordingRead, o: Object{RecordingID: "rec1", Now: now}, code: CodeNotFound},
+		{name: "someone else's grant hidden", p: manager, a: callvault.ActRecordingListen, o: Object{Grant: grant, RecordingID: "rec1", Now: now}, code: CodeNotFound},
+		{name: "expired grant hidden", p: staff, a: callvault.ActRecordingListen, o: Object{Grant: &oldGrant, RecordingID: "rec1", Now: now}, code: CodeNotFound},
+		{name: "revoked grant hidden", p: staff, a: callvault.ActRecordingListen, o: Object{Grant: &revGrant, RecordingID: "rec1", Now: now}, code: CodeNotFound},
+		{name: "listen-only refuses download", p: staff, a: callvault.ActRecordingDownload, o: Object{Grant: grant, RecordingID: "rec1", Now: now}, code: CodeForbidden},
+		{name: "download grant", p: staff, a: callvault.ActRecordingDownload, o: Object{Grant: &dlGrant, RecordingID: "rec1", Now: now}, allow: true},
+		{name: "manager needs TOTP to listen", p: noTOTP, a: callvault.ActRecordingListen, o: Object{Grant: &callvault.Grant{UserID: "mo", RecordingIDs: []string{"rec1"}, ExpiresAt: now.Add(time.Hour)}, RecordingID: "rec1", Now: now}, code: CodeSecondFactor},
+
+		{name: "manager approves", p: manager, a: callvault.ActRequestApprove, o: Object{Request: req, Now: now}, allow: true},
+		{name: "director rejects", p: director, a: callvault.ActRequestReject, o: Object{Request: req, Now: now}, allow: true},
+		{name: "manager needs TOTP to approve", p: noTOTP, a: callvault.ActRequestApprove, o: Object{Request: req, Now: now}, code: CodeSecondFactor},
+		{name: "staff cannot approve", p: staff, a: callvault.ActRequestApprove, o: Object{Request: own, Now: now}, code: CodeForbidden},
+		{name: "dpo does not approve complaints", p: dpo, a: callvault.ActRequestApprove, o: Object{Request: req, Now: now}, code: CodeForbidden},
+		{name: "own request refused", p: manager, a: callvault.ActRequestApprove, o: Object{Request: own, Now: now}, code: CodeForbidden},
+		{name: "own request by setting, flagged", p: manager, a: callvault.ActRequestApprove, o: Object{Request: own, Now: now}, allow: true, flag: FlagSelfApproval, policy: Rules{AllowSelfApproval: true}},
+		{name: "decided request", p: manager, a: callvault.ActRequestApprove, o: Object{Request: done, Now: now}, code: CodeForbidden},
+		{name: "manager cannot approve disciplinary", p: manager, a: callvault.ActRequestApprove, o: Object{Request: disc, Now: now}, code: CodeForbidden},
+		{name: "director cannot approve disciplinary", p: director, a: callvault.ActRequestApprove, o: Object{Request: disc, Now: now}, code: CodeForbidden},
+		{name: "dpo approves disciplinary", p: dpo, a: callvault.ActRequestApprove, o: Object{Request: disc, Now: now}, allow: true},
+		{name: "live delegate approves disciplinary", p: delegate, a: callvault.ActRequestApprove, o: Object{Request: disc, Delegations: []*callvault.Delegation{live}, Now: now}, allow: true, flag: FlagDelegatedAuthority},
+		{name: "delegate cannot approve complaints", p: delegate, a: callvault.ActRequestApprove, o: Object{Request: req, Delegations: []*callvault.Delegation{live}, Now: now}, code: CodeForbidden},
+		{name: "revoked delegation", p: delegate, a: callvault.ActRequestApprove, o: Object{Request: disc, Delegations: []*callvault.Delegation{&revoked}, Now: now}, code: CodeForbidden},
+		{name: "expired delegation", p: delegate, a: callvault.ActRequestApprove, o: Object{Request: disc, Delegations: []*callvault.Delegation{&expired}, Now: now}, code: CodeForbidden},
+		{name: "someone else's delegation", p: user("x", callvault.RoleStaff), a: callvault.ActRequestApprove, o: Object{Request: disc, Delegations: []*callvault.Delegation{live}, Now: now}, code: CodeForbidden},
+
+		{name: "requester reads own", p: staff, a: callvault.ActRequestRead, o: Object{Request: req, Now: now}, allow: true},
+		{name: "requester does not see matches", p: staff, a: callvault.ActRequestReview, o: Object{Request: req, Now: now}, code: CodeForbidden},
+		{name: "decider sees matches", p: manager, a: callvault.ActRequestReview, o: Object{Request: req, Now: now}, allow: true},
+		{name: "other staff cannot read", p: user("x", callvault.RoleStaff), a: callvault.ActRequestRead, o: Object{Request: req, Now: now}, code: CodeNotFound},
+		{name: "staff has no queue", p: staff, a: callvault.ActRequestQueue, o: Object{Now: now}, code: CodeForbidden},
+		{name: "delegate has a queue", p: delegate, a: callvault.ActRequestQueue, o: Object{Delegations: []*callvault.Delegation{live}, Now: now}, allow: true},
+
+		{name: "dpo delegates", p: dpo, a: callvault.ActDelegationCreate, allow: true},
+		{name: "director does not delegate", p: director, a: callvault.ActDelegationCreate, code: CodeForbidden},
+		{name: "director manages users", p: director, a: callvault.ActUserManage, allow: true},
+		{name: "manager does not manage users", p: manager, a: callvault.ActUserManage, code: CodeForbidden},
+		{name: "grantee gives up grant", p: staff, a: callvault.ActGrantRevoke, o: Object{Grant: grant, Now: now}, allow: true},
+		{name: "other staff cannot revoke", p: user("x", callvault.RoleStaff), a: callvault.ActGrantRevoke, o: Object{Grant: grant, Now: now}, code: CodeNotFound},
+		{name: "manager revokes", p: manager, a: callvault.ActGrantRevoke, o: Object{Grant: grant, Now: now}, allow: true},
+	}
+	for _, tt := range rows {
+		t.Run(tt.name, func(t *testing.T) {
+			d := tt.policy.Decide(tt.p, tt.a, tt.o)
+			if d.Allow != tt.allow || d.Code != tt.code {
+				t.Fatalf("Decide = %+v, want allow %t code %q", d, tt.allow, tt.code)
+			}
+			if !d.Allow && d.Reason == "" {
+				t.Error("a refusal without a reason")
+			}
+			if tt.flag != "" && (len(d.Flags) != 1 || d.Flags[0] != tt.flag) {
+				t.Errorf("flags %v, want [%s]", d.Flags, tt.flag)
+			}
+		})
+	}
+}

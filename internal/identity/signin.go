@@ -1,0 +1,188 @@
+package identity
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/callvault/callvault"
+)
+
+// Sign-in refusals. They say no more than needed: a wrong name and a wrong password read alike.
+var (
+	errBadCredentials = callvault.Errorf(callvault.KindUnauthenticated, "wrong user name or password")
+	errNoSession      = callvault.Errorf(callvault.KindUnauthenticated, "not signed in, or the session has ended; sign in with POST /api/v1/login")
+)
+
+// ErrSecondFactor is the refusal of a sign-in that needs a TOTP (or recovery) code.
+var ErrSecondFactor = callvault.Errorf(callvault.KindUnauthenticated, "a code from the authenticator app (or a recovery code) is required in \"totp\"")
+
+// SignIn is a successful sign-in: the cookie secret (shown once) and its session.
+type SignIn struct {
+	Secret  string
+	Session *callvault.Session
+	User    *callvault.User
+}
+
+// Login checks a user name, password and (if enrolled) TOTP code from client address addr. It
+// counts wrong passwords: MaxFailures in a row lock the account for LockoutFor (audited), and
+// during a lockout even the right password is refused. An address with too many failures is
+// refused (KindRateLimited) for the rest of its window. Nothing secret is logged or audited.
+func (s *Service) Login(ctx context.Context, name, password, code, addr string) (*SignIn, error) {
+	set := s.settings()
+	now := s.now()
+	if s.throttle.blocked(addr, now, set.AddressFailures, set.AddressWindow) {
+		return nil, callvault.Errorf(callvault.KindRateLimited, "too many failed sign-ins from this address; wait %s", set.AddressWindow)
+	}
+	fail := func(u *callvault.User, reason string) error {
+		s.throttle.fail(addr, now, set.AddressWindow)
+		actor, object := callvault.Actor("anonymous"), ""
+		if u != nil {
+			actor, object = u.Actor(), "user:"+u.ID
+		}
+		return s.audit(ctx, s.event(ctx, actor, callvault.ActionLoginFailed, object,
+			map[string]any{"reason": reason, "address": addr}))
+	}
+	if err := callvault.ValidateUserName(name); err != nil || password == "" || len(password) > MaxPasswordLength {
+		CheckPassword(dummyHash(), password)
+		return nil, errors.Join(errBadCredentials, fail(nil, "unknown user"))
+	}
+	found, err := s.Store.UserByName(ctx, name)
+	if callvault.IsKind(err, callvault.KindNotFound) {
+		CheckPassword(dummyHash(), password)
+		return nil, errors.Join(errBadCredentials, fail(nil, "unknown user"))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if found.Disabled() || found.PasswordHash == "" {
+		CheckPassword(dummyHash(), password)
+		return nil, errors.Join(errBadCredentials, fail(found, "disabled or no password"))
+	}
+	if found.LockedUntil != nil && now.Before(*found.LockedUntil) {
+		return nil, errors.Join(callvault.Errorf(callvault.KindUnauthenticated,
+			"the account is locked after too many wrong passwords until %s", found.LockedUntil.Format(time.RFC3339)),
+			fail(found, "locked"))
+	}
+	passwordOK := CheckPassword(found.PasswordHash, password)
+	var recovery, needCode bool
+	u, err := s.update(ctx, found.ID, func(u *callvault.User) (*callvault.AuditEvent, error) {
+		recovery, needCode = false, false
+		if u.LockedUntil != nil && now.Before(*u.LockedUntil) {
+			return nil, callvault.Errorf(callvault.KindUnauthenticated, "the account is locked after too many wrong passwords until %s", u.LockedUntil.Format(time.RFC3339))
+		}
+		good := passwordOK
+		if good && u.TOTPConfirmedAt != nil {
+			if strings.TrimSpace(code) == "" {
+				needCode = true
+				return nil, ErrSecondFactor
+			}
+			good, recovery = s.useSecondFactor(u, code)
+		}
+		if !good {
+			u.FailedLogins++
+			if u.FailedLogins >= set.MaxFailures {
+				until := now.Add(set.LockoutFor)
+				u.FailedLogins, u.LockedUntil = 0, &until
+				return s.event(ctx, u.Actor(), callvault.ActionLockout, "user:"+u.ID,
+					map[string]any{"until": until.Format(time.RFC3339), "address": addr, "failures": set.MaxFailures}), errBadCredentials
+			}
+			return s.event(ctx, u.Actor(), callvault.ActionLoginFailed, "user:"+u.ID,
+				map[string]any{"reason": "wrong password or code", "address": addr, "failures": u.FailedLogins}), errBadCredentials
+		}
+		if u.FailedLogins == 0 && u.LockedUntil == nil && u.TOTPConfirmedAt == nil {
+			return nil, nil // nothing to write
+		}
+		u.FailedLogins, u.LockedUntil = 0, nil
+		detail := map[string]any{"reason": "sign-in"}
+		if recovery {
+			detail["recovery_code_used"] = true
+		}
+		return s.event(ctx, u.Actor(), callvault.ActionUserUpdate, "user:"+u.ID, detail), nil
+	})
+	if err != nil {
+		if err == errBadCredentials || needCode {
+			s.throttle.fail(addr, now, set.AddressWindow)
+		}
+		return nil, err
+	}
+	return s.startSession(ctx, u, addr, recovery)
+}
+
+func (s *Service) startSession(ctx context.Context, u *callvault.User, addr string, recovery bool) (*SignIn, error) {
+	set := s.settings()
+	now := s.now()
+	secret, hash := newSecret(callvault.SessionPrefix)
+	sess := &callvault.Session{ID: hash, UserID: u.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(set.SessionMax),
+		Epoch: u.SessionEpoch}
+	detail := map[string]any{"address": addr, "session": hash[:16]}
+	if recovery {
+		detail["recovery_code_used"] = true
+	}
+	if err := s.Store.CreateSession(ctx, sess, s.event(ctx, u.Actor(), callvault.ActionLogin, "user:"+u.ID, detail)); err != nil {
+		return nil, err
+	}
+	s.after(ctx)
+	return &SignIn{Secret: secret, Session: sess, User: u}, nil
+}
+
+// touchEvery bounds how often a session's LastSeenAt is written.
+const touchEvery = time.Minute
+
+// Authenticate returns the principal of a session cookie's secret. A session ends when it is
+// older than SessionMax, idle longer than SessionIdle, signed out, or its user is disabled or
+// has changed password or signed out everywhere since. Errors: KindUnauthenticated.
+func (s *Service) Authenticate(ctx context.Context, secret string) (*callvault.Principal, error) {
+	if !strings.HasPrefix(secret, callvault.SessionPrefix) || len(secret) > 128 {
+		return nil, errNoSession
+	}
+	set := s.settings()
+	now := s.now()
+	sess, err := s.Store.Session(ctx, hashSecret(secret))
+	if callvault.IsKind(err, callvault.KindNotFound) {
+		return nil, errNoSession
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !now.Before(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) > set.SessionIdle {
+		return nil, errNoSession
+	}
+	u, err := s.Store.User(ctx, sess.UserID)
+	if err != nil {
+		if callvault.IsKind(err, callvault.KindNotFound) {
+			return nil, errNoSession
+		}
+		return nil, err
+	}
+	if u.Disabled() || sess.Epoch != u.SessionEpoch {
+		return nil, errNoSession
+	}
+	if now.Sub(sess.LastSeenAt) >= touchEvery {
+		if err := s.Store.TouchSession(ctx, sess.ID, now); err != nil && !callvault.IsKind(err, callvault.KindNotFound) {
+			return nil, err
+		}
+	}
+	return &callvault.Principal{Kind: callvault.PrincipalUser, ID: u.ID, Name: u.Name, Actor: u.Actor(),
+		Roles: u.Roles, SessionID: sess.ID, SecondFactor: u.TOTPConfirmedAt != nil,
+		NoticeAcknowledged: u.NoticeVersion >= s.notice().Version}, nil
+}
+
+// Logout ends the principal's session.
+func (s *Service) Logout(ctx context.Context, p *callvault.Principal) error {
+	err := s.Store.DeleteSession(ctx, p.SessionID, s.event(ctx, p.Actor, callvault.ActionLogout, "user:"+p.ID, nil))
+	if err == nil {
+		s.after(ctx)
+	}
+	return err
+}
+
+// LogoutEverywhere ends every session of the principal's user.
+func (s *Service) LogoutEverywhere(ctx context.Context, p *callvault.Principal) error {
+	_, err := s.update(ctx, p.ID, func(u *callvault.User) (*callvault.AuditEvent, error) {
+		u.SessionEpoch++
+		return s.event(ctx, p.Actor, callvault.ActionLogoutEverywhere, "user:"+u.ID, nil), nil
+	})
+	return err
+}
