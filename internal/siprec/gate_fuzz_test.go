@@ -105,7 +105,7 @@ func BenchmarkGate(b *testing.B) {
 	})
 	b.Run("gate admit", func(b *testing.B) {
 		for b.Loop() {
-			if !srv.admit(msg, "127.0.0.1:5060", nil) {
+			if !srv.admit(msg, "UDP", "127.0.0.1:5060", nil) {
 				b.Fatal("refused")
 			}
 		}

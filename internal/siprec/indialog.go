@@ -58,13 +58,19 @@ func (s *Server) inDialog(req *sip.Request, tx sip.ServerTransaction) *session {
 // clear text (and in logs); without this anyone who learnt them could end a recording or move
 // its media. The caller holds mu.
 func (ss *session) sameOrigin(req *sip.Request) bool {
-	if !strings.EqualFold(req.Transport(), ss.dlg.transport) {
+	return ss.fromOrigin(req.Transport(), req.Source())
+}
+
+// fromOrigin is sameOrigin for a message that came over transport from source (ip:port). The
+// caller holds mu.
+func (ss *session) fromOrigin(transport, source string) bool {
+	if !strings.EqualFold(transport, ss.dlg.transport) {
 		return false
 	}
-	if sip.IsReliable(req.Transport()) {
-		return req.Source() == ss.dlg.source
+	if sip.IsReliable(transport) {
+		return source == ss.dlg.source
 	}
-	ap, err := netip.ParseAddrPort(req.Source())
+	ap, err := netip.ParseAddrPort(source)
 	return err == nil && ap.Addr().Unmap() == ss.peer
 }
 

@@ -62,7 +62,13 @@ func (s *Server) allowedAddr(ip netip.Addr) bool {
 // admit parses and checks one whole message from source. It reports whether sipgo may have
 // it; when not, it has counted and logged the refusal and sent reply (if not nil) a response
 // when the message is a request that can be answered.
-func (s *Server) admit(data []byte, source string, reply func([]byte)) bool {
+//
+// An in-dialog request of a live session that comes from another address (UDP) or connection
+// (TCP/TLS) than the one that set the dialog up is refused here, 403, before sipgo sees it:
+// sipgo would otherwise take the request's Via as where the dialog's responses go, and a forged
+// request over a second connection, once that connection closed, would leave the real dialog's
+// answers with nowhere to go.
+func (s *Server) admit(data []byte, transport, source string, reply func([]byte)) bool {
 	if len(bytes.Trim(data, "\r\n\x00")) == 0 {
 		return true // keep-alive
 	}
@@ -81,8 +87,46 @@ func (s *Server) admit(data []byte, source string, reply func([]byte)) bool {
 			s.refuse(data, source, 400, "Bad Request", err.Error(), reply)
 			return false
 		}
+		if !s.fromDialogOrigin(req, transport, source) {
+			s.metrics.error(errForbidden)
+			s.refused("siprec: in-dialog request from another origin", source, len(data), "not where the dialog was set up", "status", 403, "method", string(req.Method))
+			if reply != nil {
+				head := data
+				if i := bytes.Index(head, []byte("\r\n\r\n")); i >= 0 {
+					head = head[:i]
+				}
+				if res := statelessResponse(head, 403, "Forbidden", "in-dialog request from another address or connection than the dialog's"); res != nil {
+					reply(res)
+				}
+			}
+			return false
+		}
 	}
 	return true
+}
+
+// fromDialogOrigin reports whether req, arriving over transport from source, may reach the
+// session it names: true unless it is an in-dialog request (a To tag) of a live session that
+// was set up from elsewhere (see session.fromOrigin).
+func (s *Server) fromDialogOrigin(req *sip.Request, transport, source string) bool {
+	if h := req.To(); h == nil {
+		return true
+	} else if tag, _ := h.Params.Get("tag"); tag == "" {
+		return true
+	}
+	id := req.CallID()
+	if id == nil {
+		return true
+	}
+	s.mu.Lock()
+	ss := s.sessions[id.Value()]
+	s.mu.Unlock()
+	if ss == nil {
+		return true // sipgo's handlers answer 481
+	}
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	return ss.dlg.transport == "" || ss.fromOrigin(transport, source)
 }
 
 // refuse counts, logs and (when it can) answers a message the gate does not let through.
@@ -120,7 +164,7 @@ func (c *gatedPacketConn) ReadFrom(b []byte) (int, net.Addr, error) {
 			continue
 		}
 		reply := func(res []byte) { c.PacketConn.WriteTo(res, addr) } // (a datagram's write does not block)
-		if c.s.admit(b[:n], addr.String(), reply) {
+		if c.s.admit(b[:n], "UDP", addr.String(), reply) {
 			return n, addr, nil
 		}
 	}
@@ -333,7 +377,7 @@ func (c *gatedConn) frame(data []byte) {
 		if len(c.msg) == c.need {
 			msg := c.msg
 			c.msg, c.headEnd, c.need, c.first = nil, 0, 0, false
-			if s.admit(msg, c.remote, c.reply) {
+			if s.admit(msg, c.l.transport, c.remote, c.reply) {
 				c.out = append(c.out, msg)
 			}
 		}
