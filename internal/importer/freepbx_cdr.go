@@ -89,7 +89,6 @@ func ReadMasterCSV(r io.Reader, loc *time.Location) (*CDRs, []error) {
 		if err == io.EOF {
 			return c, errs
 		}
-		line, _ := cr.FieldPos(0)
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
 			errs = append(errs, fmt.Errorf("Master.csv line %d: %v", pe.StartLine, pe.Err))
@@ -98,6 +97,7 @@ func ReadMasterCSV(r io.Reader, loc *time.Location) (*CDRs, []error) {
 		if err != nil {
 			return c, append(errs, fmt.Errorf("reading Master.csv: %w", err))
 		}
+		line, _ := cr.FieldPos(0)
 		cdr, err := parseCDR(rec, loc)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("Master.csv line %d: %w", line, err))
