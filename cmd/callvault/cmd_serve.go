@@ -68,6 +68,7 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 	}
 
 	authFails := newAuthFailures(m)
+	m.Twilio = m.newTwilio()
 	hcfg := httpserver.Config{
 		Archive: m.Archive,
 		Tokens:  m.Catalogue,
@@ -82,6 +83,7 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 		IdleTimeout:       cfg.IdleTimeout,
 		TrustedProxies:    cfg.trustedProxies(),
 		OnAuthFailure:     authFails.record,
+		WebhookBaseURL:    cfg.WebhookURL,
 		Logger:            m.Logger,
 		Version:           Version,
 	}
@@ -120,6 +122,7 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 	if sip != nil {
 		hcfg.Live = sip
 	}
+	hcfg.TwilioWebhook = m.twilioWebhook()
 	srv := httpserver.New(hcfg)
 	ln, err := net.Listen("tcp", cfg.HTTP)
 	if err != nil {

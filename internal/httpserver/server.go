@@ -65,9 +65,14 @@ type Config struct {
 	OnAuthFailure func(ctx context.Context, remoteAddr string)
 	// Live, if set, pauses and resumes calls being recorded (SIPREC), for PBXs that signal
 	// pauses out of band. Without it the live routes answer 404.
-	Live    LiveControl
-	Logger  *slog.Logger // default slog.Default()
-	Version string       // logged at start; never sent to clients
+	Live LiveControl
+	// TwilioWebhook, if set, receives recording status callbacks (webhook.go); WebhookBaseURL
+	// is the public URL (scheme and host) the provider calls, when it differs from the
+	// request's own (a proxy that rewrites the host), since the signature covers the URL.
+	TwilioWebhook  RecordingWebhook
+	WebhookBaseURL string
+	Logger         *slog.Logger // default slog.Default()
+	Version        string       // logged at start; never sent to clients
 }
 
 // Server is callvault's HTTP server.
@@ -124,6 +129,7 @@ func New(cfg Config) *Server {
 		s.mux.Handle(routePause, s.protect(routePause, s.handleLive(cfg.Live.Pause, "paused")))
 		s.mux.Handle(routeResume, s.protect(routeResume, s.handleLive(cfg.Live.Resume, "recording")))
 	}
+	s.registerWebhooks(cfg)
 	s.handler = s.wrap(http.HandlerFunc(s.route))
 
 	s.srv = &http.Server{

@@ -18,19 +18,8 @@ import (
 // only then.
 func VerifyStored(ctx context.Context, blobs callvault.BlobStore, arch callvault.Archive, actor callvault.Actor,
 	stored *callvault.Recording, path string, meta *callvault.Recording) error {
-	b, err := blobs.Open(ctx, stored.BlobKey)
-	if err != nil {
-		return fmt.Errorf("%s: cannot read the stored recording back: %w", path, err)
-	}
-	h := sha256.New()
-	n, err := io.Copy(h, io.NewSectionReader(b, 0, b.Size()))
-	b.Close()
-	if err != nil {
-		return fmt.Errorf("%s: cannot read the stored recording back: %w", path, err)
-	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != stored.StoredSHA256 || n != stored.StoredSize {
-		return fmt.Errorf("%s: the stored recording %s reads back with sha256 %s (%d bytes), not %s (%d bytes); the source is kept",
-			path, stored.ID, got, n, stored.StoredSHA256, stored.StoredSize)
+	if err := VerifyBlob(ctx, blobs, stored); err != nil {
+		return fmt.Errorf("%s: %w; the source is kept", path, err)
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -44,6 +33,26 @@ func VerifyStored(ctx context.Context, blobs callvault.BlobStore, arch callvault
 	}
 	if created || r.ID != stored.ID {
 		return fmt.Errorf("%s: the archive stored it again as %s instead of recognising %s; the source is kept", path, r.ID, stored.ID)
+	}
+	return nil
+}
+
+// VerifyBlob checks that the stored recording is durable: its blob reads back whole from the
+// blob store with the size and hash the catalogue records.
+func VerifyBlob(ctx context.Context, blobs callvault.BlobStore, stored *callvault.Recording) error {
+	b, err := blobs.Open(ctx, stored.BlobKey)
+	if err != nil {
+		return fmt.Errorf("cannot read the stored recording %s back: %w", stored.ID, err)
+	}
+	defer b.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, io.NewSectionReader(b, 0, b.Size()))
+	if err != nil {
+		return fmt.Errorf("cannot read the stored recording %s back: %w", stored.ID, err)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != stored.StoredSHA256 || n != stored.StoredSize {
+		return fmt.Errorf("the stored recording %s reads back with sha256 %s (%d bytes), not %s (%d bytes)",
+			stored.ID, got, n, stored.StoredSHA256, stored.StoredSize)
 	}
 	return nil
 }
