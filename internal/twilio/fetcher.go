@@ -140,6 +140,10 @@ type refusal struct{ error }
 func (f *Fetcher) runJob(ctx context.Context, j *callvault.ImportJob) {
 	rec, outcome, err := f.attempt(ctx, j)
 	now := f.now()
+	// The job's end is recorded even when ctx ended (a shutdown): a claim left behind would
+	// hold the job back until it expired.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
 	var re refusal
 	switch {
 	case err == nil:
