@@ -13,7 +13,10 @@ import (
 
 // routeTwilioRecording receives a provider's recording status callbacks. It is not behind a
 // token: the provider signs each request (X-Twilio-Signature), and the receiver checks that.
-const routeTwilioRecording = "POST /api/v1/webhooks/twilio/recording"
+const (
+	routeTwilioRecordingPath = "/api/v1/webhooks/twilio/recording"
+	routeTwilioRecording     = "POST " + routeTwilioRecordingPath
+)
 
 // maxWebhookBytes bounds a callback's form; a recording status callback is under 2 KiB.
 const maxWebhookBytes = 64 << 10
