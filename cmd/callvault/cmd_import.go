@@ -66,17 +66,23 @@ type importRun struct {
 	lines        *importer.Lines
 	deleteSource bool
 
-	stored, already, refused, failed, pending int
-	reported                                  map[string]string // path -> last message, so a watcher says it once
+	stored, already, refused, failed int
+	waiting                          map[string]bool   // files left for a later run or look
+	reported                         map[string]string // path -> last message, so a watcher says it once
 }
 
 func newImportRun(e env, m *Main, deleteSource bool) *importRun {
 	return &importRun{e: e, m: m, actor: cliActor(e), lines: importer.NewLines(m.Config.Unrecorded, m.Config.Region),
-		deleteSource: deleteSource, reported: map[string]string{}}
+		deleteSource: deleteSource, reported: map[string]string{}, waiting: map[string]bool{}}
 }
 
 // report prints a problem with one file, once per distinct message.
 func (ir *importRun) report(path, kind, msg string) {
+	if kind == "waiting" {
+		ir.waiting[path] = true
+	} else {
+		delete(ir.waiting, path)
+	}
 	if ir.reported[path] == kind+msg {
 		return
 	}
@@ -134,6 +140,7 @@ func (ir *importRun) store(ctx context.Context, path string, rec *callvault.Reco
 		ir.report(path, "error", err.Error())
 		return false
 	}
+	delete(ir.waiting, path)
 	if created {
 		ir.stored++
 	} else {
@@ -158,7 +165,7 @@ func (ir *importRun) store(ctx context.Context, path string, rec *callvault.Reco
 // summary ends a run: an error if any file failed, so that scripts notice.
 func (ir *importRun) summary() error {
 	fmt.Fprintf(ir.e.stderr, "callvault: %d stored, %d already stored, %d refused, %d waiting, %d failed\n",
-		ir.stored, ir.already, ir.refused, ir.pending, ir.failed)
+		ir.stored, ir.already, ir.refused, len(ir.waiting), ir.failed)
 	if ir.failed > 0 {
 		return fmt.Errorf("%d files could not be imported (each is named above with the reason; nothing was stored for them); "+
 			"fix them and run the same command again: stored files are skipped", ir.failed)

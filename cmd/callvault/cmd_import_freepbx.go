@@ -133,7 +133,6 @@ func (fp *freepbxImport) batch(ctx context.Context, settle time.Duration) error 
 		bar.clear()
 		if f.Err == nil {
 			if ok, age, err := importer.Settled(f.Path, settle, time.Now()); err != nil || !ok {
-				ir.pending++
 				ir.report(f.Path, "waiting", fmt.Sprintf("%s: changed %s ago, still being written; it is imported by a later run", f.Path, age.Round(time.Millisecond)))
 			} else {
 				fp.one(ctx, f.Path, f.Name)
@@ -171,7 +170,6 @@ func (fp *freepbxImport) one(ctx context.Context, path string, n importer.Name) 
 	ir := fp.ir
 	cdr, ok := fp.cdr.lookup(n)
 	if !ok {
-		ir.pending++
 		ir.report(path, "waiting", fmt.Sprintf("%s: the CDR has no record of call %s yet (it is written when the call ends); it is imported by a later run", path, n.UniqueID))
 		return false
 	}

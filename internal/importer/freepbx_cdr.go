@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"bufio"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -76,37 +77,56 @@ func (c *CDRs) Len() int {
 }
 
 // ReadMasterCSV reads a Master.csv whose times are in loc. It keeps every record that parses
-// and returns one error per line that does not (naming the line and why), so that a damaged
-// line costs only its own call; an error reading r itself ends the read and is returned last.
+// and returns one error per line that does not (naming the line and why). cdr_csv writes one
+// record a line and never a line break inside a field, so each line is read on its own: a
+// damaged line (an unterminated quote) costs only its own call, never the lines after it. An
+// error reading r itself ends the read and is returned last.
 func ReadMasterCSV(r io.Reader, loc *time.Location) (*CDRs, []error) {
 	c := &CDRs{byID: map[string][]*CDR{}}
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = true
+	br := bufio.NewReader(r)
 	var errs []error
-	for {
-		rec, err := cr.Read()
+	for line := 1; ; line++ {
+		text, err := br.ReadString('\n')
+		if err != nil && err != io.EOF {
+			return c, append(errs, fmt.Errorf("reading Master.csv: %w", err))
+		}
+		if strings.TrimSpace(text) != "" {
+			if cdr, perr := parseCDRLine(text, loc); perr != nil {
+				errs = append(errs, fmt.Errorf("Master.csv line %d: %w", line, perr))
+			} else {
+				cdr.Line = line
+				c.byID[cdr.UniqueID] = append(c.byID[cdr.UniqueID], cdr)
+			}
+		}
 		if err == io.EOF {
 			return c, errs
 		}
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			errs = append(errs, fmt.Errorf("Master.csv line %d: %v", pe.StartLine, pe.Err))
-			continue
-		}
-		if err != nil {
-			return c, append(errs, fmt.Errorf("reading Master.csv: %w", err))
-		}
-		line, _ := cr.FieldPos(0)
-		cdr, err := parseCDR(rec, loc)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("Master.csv line %d: %w", line, err))
-			continue
-		}
-		cdr.Line = line
-		c.byID[cdr.UniqueID] = append(c.byID[cdr.UniqueID], cdr)
 	}
 }
+
+// parseCDRLine reads one line of Master.csv.
+func parseCDRLine(text string, loc *time.Location) (*CDR, error) {
+	if len(text) > maxCDRLine {
+		return nil, fmt.Errorf("longer than %d bytes", maxCDRLine)
+	}
+	cr := csv.NewReader(strings.NewReader(text))
+	cr.FieldsPerRecord = -1
+	rec, err := cr.Read()
+	if err != nil {
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, err
+	}
+	if _, err := cr.Read(); err != io.EOF {
+		return nil, errors.New("a field holds a line break, which cdr_csv never writes")
+	}
+	return parseCDR(rec, loc)
+}
+
+// maxCDRLine bounds a line; real records are a few hundred bytes.
+const maxCDRLine = 64 << 10
 
 // parseCDR reads one Master.csv record.
 func parseCDR(f []string, loc *time.Location) (*CDR, error) {
