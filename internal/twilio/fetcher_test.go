@@ -32,7 +32,7 @@ func TestDescribe(t *testing.T) {
 	want := map[string]any{"source": "import", "source_id": "twilio/RE1", "announcement_played": "no",
 		"started_at": "2026-11-20T10:00:00Z", "direction": "outbound", "line": "+442079460000",
 		"external_numbers": []any{"+447700900123"},
-		"parties": []any{map[string]any{"number": "+442079460000", "role": "caller"}, map[string]any{"number": "+447700900123", "role": "callee"}}}
+		"parties":          []any{map[string]any{"number": "+442079460000", "role": "caller"}, map[string]any{"number": "+447700900123", "role": "callee"}}}
 	for k, v := range want {
 		if b1, _ := json.Marshal(doc[k]); string(b1) != mustJSON(v) {
 			t.Errorf("%s = %s, want %s", k, b1, mustJSON(v))
