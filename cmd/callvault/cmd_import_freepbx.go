@@ -13,7 +13,7 @@ func runImportFreePBX(ctx context.Context, e env, args []string) error {
 	fset := newFlagSet(e, "import freepbx", "import freepbx --spool DIR [--cdr Master.csv] [--tz ZONE] [--watch] [flags]", true)
 	spool := fset.String("spool", "", "the MixMonitor spool (YYYY/MM/DD/ folders), usually /var/spool/asterisk/monitor")
 	cdrPath := fset.String("cdr", "", "the CDR as Asterisk's cdr_csv writes it (Master.csv, loguniqueid=yes), for parties, names and announcement evidence; without it only file names are used")
-	cdrDB := fset.String("cdr-db", "", "the CDR in MySQL: not supported yet (see --help text of the error)")
+	cdrDB := fset.String("cdr-db", "", "the CDR in FreePBX's MySQL database: not supported yet (callvault has no MySQL driver); use --cdr with cdr_csv's Master.csv")
 	tz := fset.String("tz", "Local", "the time zone of the spool's file names and folders (the PBX's zone), e.g. Europe/London; times are stored in UTC")
 	cdrTZ := fset.String("cdr-tz", "", "the time zone of the CDR's times; default --tz (UTC if cdr.conf has usegmtime=yes)")
 	flags := addImportFlags(fset, true)
