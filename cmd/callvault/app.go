@@ -21,6 +21,7 @@ import (
 	"github.com/callvault/callvault/internal/s3blob"
 	"github.com/callvault/callvault/internal/siprec"
 	"github.com/callvault/callvault/internal/sqlite"
+	"github.com/callvault/callvault/internal/twilio"
 	"github.com/callvault/callvault/internal/vault"
 )
 
@@ -37,9 +38,12 @@ type Main struct {
 	Keys         *vault.Keys
 	Archive      *archive.Service
 	Checkpointer *audit.Checkpointer
-	SIP          *siprec.Server // set by Serve when SIPREC is enabled
-	MetricsURL   string         // set by Serve when metrics are enabled
-	Mail         *mail.Sender   // set by Serve when --smtp is given; Wake it after enqueueing mail
+	SIP          *siprec.Server  // set by Serve when SIPREC is enabled
+	MetricsURL   string          // set by Serve when metrics are enabled
+	Mail         *mail.Sender    // set by Serve when --smtp is given; Wake it after enqueueing mail
+	Twilio       *twilio.Fetcher // set by Serve when the provider webhook is configured (twilio.go)
+	// onTwilioJob, if set, is told how each provider fetch ended (tests).
+	onTwilioJob func(j *callvault.ImportJob, outcome string, err error)
 
 	// OnRetentionDelete, if set, is called after the retention sweep deletes a recording.
 	OnRetentionDelete func(id string)

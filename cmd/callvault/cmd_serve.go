@@ -68,6 +68,7 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 	}
 
 	authFails := newAuthFailures(m)
+	m.Twilio = m.newTwilio()
 	hcfg := httpserver.Config{
 		Archive: m.Archive,
 		Tokens:  m.Catalogue,
@@ -82,6 +83,7 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 		IdleTimeout:       cfg.IdleTimeout,
 		TrustedProxies:    cfg.trustedProxies(),
 		OnAuthFailure:     authFails.record,
+		WebhookBaseURL:    cfg.WebhookURL,
 		Logger:            m.Logger,
 		Version:           Version,
 	}
@@ -121,6 +123,7 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 		hcfg.Live = sip
 	}
 	hcfg.People = &httpserver.People{Identity: m.Identity, Access: m.Access, Rules: m.Access.Rules}
+	hcfg.TwilioWebhook = m.twilioWebhook()
 	srv := httpserver.New(hcfg)
 	m.HTTPServer = srv
 	ln, err := net.Listen("tcp", cfg.HTTP)

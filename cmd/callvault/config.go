@@ -75,6 +75,8 @@ type Config struct {
 	SMTP              string        `json:"smtp"`                // outgoing mail: smtp://user:pass@host:port?from=addr; "" = mail stays queued
 	DTMFMask          string        `json:"dtmf_mask"`           // off, all or card: silence keyed digits before storing (PCI DSS)
 
+	Webhooks // provider webhooks (config_webhook.go)
+
 	Metrics   string `json:"metrics"`    // Prometheus metrics listen address; "" = off
 	LogLevel  string `json:"log_level"`  // debug, info, warn, error
 	LogFormat string `json:"log_format"` // text or json
@@ -116,6 +118,7 @@ func DefaultConfig() Config {
 		LeaseTTL:          time.Minute,
 		RTPPorts:          "40000-40999",
 		Announcement:      "X-Recording-Announcement",
+		Webhooks:          defaultWebhooks(),
 
 		SIPIdleTimeout:    siprec.DefaultIdleTimeout,
 		SIPMessageTimeout: siprec.DefaultMessageTimeout,
@@ -260,7 +263,7 @@ func settings() []setting {
 		str("metrics", "listen address for Prometheus metrics at /metrics (keep it on a private network); empty disables", func(c *Config) *string { return &c.Metrics }),
 		str("log_level", "log level: debug, info, warn, error", func(c *Config) *string { return &c.LogLevel }),
 		str("log_format", "log format: text or json", func(c *Config) *string { return &c.LogFormat }),
-	}, peopleSettings()...)
+	}, append(peopleSettings(), webhookSettings()...)...)
 }
 
 func splitList(v string) []string {
@@ -438,6 +441,9 @@ func (c *Config) Validate() error {
 	if _, err := c.maskOptions(); err != nil {
 		return err
 	}
+	if err := c.Webhooks.validate(); err != nil {
+		return err
+	}
 	if strings.TrimSpace(c.Data) == "" {
 		return configError("data", "is empty", "give a directory, e.g. --data ./callvault-data")
 	}
@@ -608,6 +614,9 @@ func (c *Config) redacted() map[string]any {
 		v := s.get(c)
 		if s.name == "db" || s.name == "blob" || s.name == "smtp" {
 			v = redactURL(v)
+		}
+		if secretSettings[s.name] && v != "" {
+			v = "(set)"
 		}
 		out[s.name] = v
 	}

@@ -108,3 +108,16 @@ func TestTokenListAudited(t *testing.T) {
 		t.Errorf("token list events: %+v", evs)
 	}
 }
+
+func TestTwilioAuthTokenIsNotAudited(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.TwilioAccountSID, cfg.TwilioAuthToken = "AC0123456789abcdef0123456789abcdef", "very-secret-token"
+	got := cfg.redacted()
+	if got["twilio_auth_token"] != "(set)" || got["twilio_account_sid"] != cfg.TwilioAccountSID {
+		t.Errorf("redacted config: token %v, account %v", got["twilio_auth_token"], got["twilio_account_sid"])
+	}
+	cfg.TwilioAuthToken = ""
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "twilio_account_sid") {
+		t.Errorf("an account without a token: %v", err)
+	}
+}

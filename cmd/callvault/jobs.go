@@ -87,6 +87,13 @@ func (m *Main) runJobs(ctx context.Context) (wait func()) {
 			s.Run(ctx)
 		}()
 	}
+	if f := m.Twilio; f != nil { // like mail: claims keep nodes from fetching one recording twice
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f.Run(ctx)
+		}()
+	}
 	return wg.Wait
 }
 

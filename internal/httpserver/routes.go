@@ -40,6 +40,7 @@ const (
 // publicRoutes need no principal. Every other route is protected and maps to one action.
 var publicRoutes = map[string]bool{
 	routeHealth: true, routeReady: true, routeLogin: true, routeSetup: true, routeNotice: true, routeOpenAPI: true,
+	routeTwilioRecording: true, // authenticated by the provider's signature, not a principal
 }
 
 // routeActions maps each protected route to the action the rules decide. A route missing here

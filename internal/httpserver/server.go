@@ -67,9 +67,14 @@ type Config struct {
 	// pauses out of band. Without it the live routes answer 404.
 	Live LiveControl
 	// People, if set, serves sign-in, access requests, grants and listening (people.go).
-	People  *People
-	Logger  *slog.Logger // default slog.Default()
-	Version string       // logged at start; never sent to clients
+	People *People
+	// TwilioWebhook, if set, receives recording status callbacks (webhook.go); WebhookBaseURL
+	// is the public URL (scheme and host) the provider calls, when it differs from the
+	// request's own (a proxy that rewrites the host), since the signature covers the URL.
+	TwilioWebhook  RecordingWebhook
+	WebhookBaseURL string
+	Logger         *slog.Logger // default slog.Default()
+	Version        string       // logged at start; never sent to clients
 }
 
 // Server is callvault's HTTP server.
@@ -136,6 +141,7 @@ func New(cfg Config) *Server {
 	if cfg.People != nil {
 		s.addPeopleRoutes()
 	}
+	s.registerWebhooks(cfg)
 	s.handler = s.wrap(http.HandlerFunc(s.route))
 
 	s.srv = &http.Server{

@@ -1,0 +1,152 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/callvault/callvault"
+)
+
+var _ callvault.ImportJobStore = (*DB)(nil)
+
+const importJobColumns = `id, kind, key, payload, created_at, attempts, next_attempt_at, done_at, outcome, recording_id, last_error`
+
+// EnqueueImportJob stores j and appends ev in one transaction; KindConflict if its ID or its
+// (kind, key) exists.
+func (db *DB) EnqueueImportJob(ctx context.Context, j *callvault.ImportJob, ev *callvault.AuditEvent) error {
+	if err := j.Validate(); err != nil {
+		return prefixed(err, "enqueue import job")
+	}
+	if ev == nil {
+		return callvault.Errorf(callvault.KindInvalid, "sqlite: enqueue import job: an audit event is required")
+	}
+	next := j.NextAttempt
+	if next.IsZero() {
+		next = j.CreatedAt
+	}
+	return db.appendWith(ctx, "enqueue import job", ev, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO import_jobs (id, kind, key, payload, created_at, next_attempt_at)
+			VALUES (?, ?, ?, ?, ?, ?)`, j.ID, j.Kind, j.Key, j.Payload, micros(j.CreatedAt), micros(next))
+		if callvault.IsKind(translate(err, ""), callvault.KindConflict) {
+			return callvault.WrapError(callvault.KindConflict, err, "sqlite: an import job for this recording exists already")
+		}
+		return err
+	})
+}
+
+// ClaimImportJobs claims up to limit due, unheld, unfinished jobs for holder until until, in one
+// IMMEDIATE transaction, so concurrent claimers (in any process) take turns.
+func (db *DB) ClaimImportJobs(ctx context.Context, holder string, now, until time.Time, limit int) ([]*callvault.ImportJob, error) {
+	if holder == "" || !until.After(now) {
+		return nil, callvault.Errorf(callvault.KindInvalid, "sqlite: claim import jobs: a holder and a claim that ends after now are required")
+	}
+	var out []*callvault.ImportJob
+	err := db.write(ctx, "claim import jobs", func(tx *sql.Tx) error {
+		out = nil
+		rows, err := tx.QueryContext(ctx, `SELECT `+importJobColumns+` FROM import_jobs
+			WHERE done_at IS NULL AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)
+			ORDER BY next_attempt_at, id LIMIT ?`, micros(now), micros(now), callvault.PageLimit(limit))
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			j, err := scanImportJob(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			out = append(out, j)
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return err
+		}
+		for _, j := range out {
+			if _, err := tx.ExecContext(ctx, `UPDATE import_jobs SET claimed_by = ?, claimed_until = ? WHERE id = ?`,
+				holder, micros(until), j.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// FinishImportJob records the end of a job holder holds and appends ev (if any), atomically.
+func (db *DB) FinishImportJob(ctx context.Context, id, holder string, doneAt time.Time, outcome, recordingID, reason string, ev *callvault.AuditEvent) error {
+	if doneAt.IsZero() || (outcome != callvault.ImportImported && outcome != callvault.ImportRefused) {
+		return callvault.Errorf(callvault.KindInvalid, "sqlite: finish import job: a time and the outcome imported or refused are required")
+	}
+	change := func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE import_jobs SET done_at = ?, outcome = ?, recording_id = ?, last_error = ?,
+			payload = '{}', attempts = attempts + 1, claimed_by = NULL, claimed_until = NULL
+			WHERE id = ? AND claimed_by = ? AND done_at IS NULL`,
+			micros(doneAt), outcome, recordingID, callvault.TruncateImportError(reason), id, holder)
+		return heldJob(ctx, tx, res, err, id)
+	}
+	if ev == nil {
+		return db.write(ctx, "finish import job", change)
+	}
+	return db.appendWith(ctx, "finish import job", ev, change)
+}
+
+// RetryImportJob records a failed attempt of holder's claim and when to try again.
+func (db *DB) RetryImportJob(ctx context.Context, id, holder string, next time.Time, lastError string) error {
+	if next.IsZero() {
+		return callvault.Errorf(callvault.KindInvalid, "sqlite: retry import job: the next attempt's time is required")
+	}
+	return db.write(ctx, "retry import job", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE import_jobs SET attempts = attempts + 1, next_attempt_at = ?,
+			last_error = ?, claimed_by = NULL, claimed_until = NULL WHERE id = ? AND claimed_by = ? AND done_at IS NULL`,
+			micros(next), callvault.TruncateImportError(lastError), id, holder)
+		return heldJob(ctx, tx, res, err, id)
+	})
+}
+
+// heldJob turns the result of a conditional update of one held job into the store's errors.
+func heldJob(ctx context.Context, tx *sql.Tx, res sql.Result, err error, id string) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil || n == 1 {
+		return err
+	}
+	var one int
+	err = tx.QueryRowContext(ctx, `SELECT 1 FROM import_jobs WHERE id = ?`, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound("no import job with ID %q", id)
+	}
+	if err != nil {
+		return err
+	}
+	return callvault.Errorf(callvault.KindConflict, "sqlite: import job %s is not held by this worker (finished, or claimed by another)", id)
+}
+
+// ImportJobByKey returns the job of (kind, key), or KindNotFound.
+func (db *DB) ImportJobByKey(ctx context.Context, kind, key string) (*callvault.ImportJob, error) {
+	j, err := scanImportJob(db.r.QueryRowContext(ctx, `SELECT `+importJobColumns+` FROM import_jobs WHERE kind = ? AND key = ?`, kind, key))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("no import job for %s %q", kind, key)
+	}
+	return j, translate(err, "import job")
+}
+
+func scanImportJob(s scanner) (*callvault.ImportJob, error) {
+	var (
+		j             callvault.ImportJob
+		created, next int64
+		done          sql.NullInt64
+	)
+	if err := s.Scan(&j.ID, &j.Kind, &j.Key, &j.Payload, &created, &j.Attempts, &next, &done, &j.Outcome, &j.RecordingID, &j.LastError); err != nil {
+		return nil, err
+	}
+	j.CreatedAt = fromMicros(created)
+	j.NextAttempt = fromMicros(next)
+	j.DoneAt = fromNullMicros(done)
+	return &j, nil
+}
