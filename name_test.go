@@ -20,6 +20,12 @@ func TestNormalizeName(t *testing.T) {
 		{"Jane\u00a0Doe\tSmith\n", "jane doe smith"}, // no-break space and other white space
 		{"王 芳", "王 芳"},
 		{"\u200b\u200b", ""},
+		// Other default-ignorable code points render as nothing too: the combining grapheme
+		// joiner, variation selectors, Hangul fillers, Mongolian variation selectors.
+		{"Jane\u034f Doe", "jane doe"},
+		{"Jane\ufe0f Do\U000e0100e", "jane doe"},
+		{"Jane\u3164Doe\u115f\u1160", "janedoe"},
+		{"Ja\u180bne Doe", "jane doe"},
 	}
 	for _, tt := range tests {
 		if got := NormalizeName(tt.in); got != tt.want {
@@ -48,8 +54,8 @@ func FuzzNormalizeName(f *testing.F) {
 		}
 		if utf8.ValidString(s) {
 			for _, r := range n {
-				if unicode.Is(unicode.Cf, r) {
-					t.Fatalf("NormalizeName(%q) = %q keeps format character %U", s, n, r)
+				if unicode.In(r, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector) {
+					t.Fatalf("NormalizeName(%q) = %q keeps invisible character %U", s, n, r)
 				}
 			}
 		}

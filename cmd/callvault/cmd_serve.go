@@ -112,7 +112,7 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 		}()
 	}
 	if cfg.Metrics != "" {
-		url, stop, err := serveMetrics(cfg.Metrics, reg, m.Logger)
+		url, stop, err := serveMetrics(cfg.Metrics, reg, m.Logger, cfg)
 		if err != nil {
 			return err
 		}

@@ -13,15 +13,23 @@ import (
 )
 
 // serveMetrics serves the registry at /metrics on its own listener, apart from the API, so that
-// it can stay on a private network. The metrics hold counts only: no numbers, names or ids.
-func serveMetrics(addr string, reg *prometheus.Registry, log *slog.Logger) (url string, stop func(), err error) {
+// it can stay on a private network. The metrics hold counts only: no numbers, names or ids. Its
+// connections keep the API's deadlines (cfg): a request, body included, must arrive within the
+// header and body timeouts (a scrape sends no body, and net/http's drain of one that was
+// announced is bounded too), and a kept-alive connection is closed after the idle timeout.
+func serveMetrics(addr string, reg *prometheus.Registry, log *slog.Logger, cfg *Config) (url string, stop func(), err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return "", nil, &usageError{msg: fmt.Sprintf("cannot listen for metrics on %s: %v", addr, err), hint: "choose another address with --metrics"}
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		ReadTimeout:       cfg.ReadHeaderTimeout + cfg.BodyTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+	}
 	go func() {
 		if err := srv.Serve(ln); err != nil && err != http.ErrServerClosed {
 			log.Error("metrics server", "err", err)

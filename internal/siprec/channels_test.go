@@ -2,6 +2,7 @@ package siprec
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -139,5 +140,22 @@ func checkPaddedToBye(t *testing.T, ch []int16, rate, audioEnd int, start, byeAf
 	if end.Before(byeAfter.Add(-time.Millisecond)) || end.After(byeBy.Add(time.Millisecond)) {
 		t.Errorf("recording ends %v after its start, want it padded to the BYE (%v .. %v after the start)",
 			end.Sub(start), byeAfter.Sub(start), byeBy.Sub(start))
+	}
+}
+
+// TestSingleSenderOnlyStreamIsMixed: a session whose one stream is sent by its only
+// participant, with no receive association (an emergency-call recorder naming just the
+// operator), is a mixed recording too: both channels, not the left alone.
+func TestSingleSenderOnlyStreamIsMixed(t *testing.T) {
+	doc := strings.Replace(string(readTestdata(t, "rfc7865_single_mixed.xml")), "<recv>bWl4ZWQtb25l</recv>", "", 1)
+	m, err := ParseMetadata([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Streams) != 1 || len(m.Participants) != 1 || len(m.Participants[0].Recv) != 0 {
+		t.Fatalf("fixture edit failed: %d streams, participants %+v", len(m.Streams), m.Participants)
+	}
+	if got := m.channelFor("m"); got != channelBoth {
+		t.Errorf("channel %v, want both", got)
 	}
 }

@@ -22,8 +22,9 @@ func (discardConn) SetDeadline(t time.Time) error     { return nil }
 func (discardConn) Read(b []byte) (n int, err error)  { return 0, net.ErrClosed }
 
 // FuzzStreamFraming: whatever bytes arrive, in whatever pieces, the gate hands sipgo only
-// keep-alives and whole messages that parse, never holds more than one message's limit, and
-// never panics.
+// keep-alives and whole messages that parse, each framed as sipgo's stream parser frames it
+// (nothing can hide in a body to reach sipgo unchecked), never holds more than one message's
+// limit, and never panics.
 func FuzzStreamFraming(f *testing.F) {
 	invite := "INVITE sip:srs@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:5060;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\n" +
 		"To: <sip:srs@x>\r\nCall-ID: c1\r\nCSeq: 1 INVITE\r\nContent-Type: application/sdp\r\nContent-Length: 4\r\n\r\nv=0\n"
@@ -31,6 +32,8 @@ func FuzzStreamFraming(f *testing.F) {
 	f.Add([]byte(strings.Replace(invite, "Content-Length: 4", "Content-Length: -4", 1)), 100)
 	f.Add([]byte(strings.Replace(invite, "Content-Length: 4", "l: 99999999", 1)), 3)
 	f.Add([]byte("\r\n\r\nGARBAGE\n\nmore"), 1)
+	f.Add([]byte(strings.Replace(invite, "Content-Length: 4", "Content-Length: 4\r\nl: 0", 1)), 50)
+	f.Add([]byte(strings.Replace(invite, "Content-Length: 4", "X: y\r\n Content-Length: 4", 1)), 50)
 	srv, err := New(Config{Archive: newFakeArchive(), UDPAddr: "127.0.0.1:0", MediaIP: "127.0.0.1", MaxBodyBytes: 1 << 10})
 	if err != nil {
 		f.Fatal(err)
@@ -53,6 +56,9 @@ func FuzzStreamFraming(f *testing.F) {
 			}
 			if _, err := srv.parser.ParseSIP(seg); err != nil {
 				t.Fatalf("handed sipgo a message that does not parse (%v): %q", err, seg)
+			}
+			if _, n, err := srv.parser.Parse(seg, true); err != nil || n != len(seg) {
+				t.Fatalf("sipgo frames %d of the %d bytes handed to it as one message (%v): %q", n, len(seg), err, seg)
 			}
 		}
 	})

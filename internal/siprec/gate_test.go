@@ -493,3 +493,38 @@ func TestStalledTLSHandshakeIsClosed(t *testing.T) {
 	}
 	waitErrors(t, h, errConnTimeout, 1)
 }
+
+// TestTCPFramingAgreesWithSipgo: the gate frames a stream by Content-Length, and sipgo frames
+// again what the gate lets through; if they read a header block differently (two
+// Content-Length headers: sipgo takes the last), a message hidden in another's body reaches
+// sipgo unchecked. A header block with two Content-Length headers, or a folded one, is refused
+// with 400 and the connection closed; nothing hidden in it is answered.
+func TestTCPFramingAgreesWithSipgo(t *testing.T) {
+	h := startHarness(t, nil)
+	addr := h.srv.TCPAddr().String()
+	for i, lengths := range []func(n int) string{
+		func(n int) string { return fmt.Sprintf("Content-Length: %d\r\nContent-Length: 0\r\n", n) },
+		func(n int) string { return fmt.Sprintf("Content-Length: %d\r\nl: 0\r\n", n) },
+		func(n int) string { return fmt.Sprintf("X-Folded: a\r\n Content-Length: %d\r\n", n) },
+	} {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		local := c.LocalAddr().String()
+		// The hidden request breaks a rule the gate enforces (its CSeq names another method).
+		hidden := fmt.Sprintf("OPTIONS sip:srs@%s SIP/2.0\r\nVia: SIP/2.0/TCP %s;branch=z9hG4bK-hidden-%d\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:srs@x>\r\n"+
+			"Call-ID: smuggled-%d\r\nCSeq: 1 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n", addr, local, i, i)
+		fmt.Fprintf(c, "OPTIONS sip:srs@%s SIP/2.0\r\nVia: SIP/2.0/TCP %s;branch=z9hG4bK-outer-%d\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:srs@x>\r\n"+
+			"Call-ID: outer-%d\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n%s\r\n%s", addr, local, i, i, lengths(len(hidden)), hidden)
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		got, err := io.ReadAll(c)
+		if err != nil && !isReset(err) {
+			t.Errorf("case %d: %v, want the connection closed", i, err)
+		}
+		if !strings.HasPrefix(string(got), "SIP/2.0 400") || strings.Contains(string(got), "smuggled-") {
+			t.Errorf("case %d: answered %q, want one 400 and nothing for the hidden request", i, got)
+		}
+	}
+}

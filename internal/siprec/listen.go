@@ -412,9 +412,17 @@ func headerEnd(b []byte) int {
 }
 
 // contentLength returns the Content-Length (or compact "l") of a header block: required on a
-// stream transport (RFC 3261 section 18.3), a decimal number.
+// stream transport (RFC 3261 section 18.3), a decimal number, given once. sipgo frames again
+// what the gate lets through, and takes the last of several Content-Length headers: were the
+// gate to read a header block differently, a message hidden in another's body would reach sipgo
+// unchecked. So a second Content-Length makes the header block malformed, and a folded line
+// (RFC 3261 section 7.3.1) continues the header before it, as sipgo reads it.
 func contentLength(head []byte) (int, bool) {
-	for _, line := range strings.Split(string(head), "\n") {
+	n, found := 0, false
+	for i, line := range strings.Split(string(head), "\r\n") { // sipgo's lines end with CRLF only
+		if i > 0 && (strings.HasPrefix(line, " ") || strings.HasPrefix(line, "\t")) {
+			continue // a folded line: part of the header before it
+		}
 		name, value, ok := strings.Cut(line, ":")
 		if !ok {
 			continue
@@ -424,11 +432,11 @@ func contentLength(head []byte) (int, bool) {
 			continue
 		}
 		value = strings.TrimSpace(value)
-		n, err := strconv.Atoi(value)
-		if err != nil || n < 0 || strings.HasPrefix(value, "+") {
+		v, err := strconv.Atoi(value)
+		if err != nil || v < 0 || strings.HasPrefix(value, "+") || found {
 			return 0, false
 		}
-		return n, true
+		n, found = v, true
 	}
-	return 0, false
+	return n, found
 }

@@ -287,7 +287,8 @@ func (s sendTimes) frames(rate int) int {
 	return int(s.last.Sub(s.first)*time.Duration(rate)/time.Second) + rate/50
 }
 
-// sendRTP sends len(audio[k])/160 packets of 20 ms to each port, paced in real time, skipping
+// sendRTP sends len(audio[k])/160 packets of 20 ms to each port, paced in real time (on a fixed
+// schedule from the first packet), skipping
 // packets for which drop returns true and sending a packet late when late returns true.
 func sendRTP(t *testing.T, ports []int, audio [][]byte, drop, late func(i int) bool) sendTimes {
 	t.Helper()
@@ -296,6 +297,13 @@ func sendRTP(t *testing.T, ports []int, audio [][]byte, drop, late func(i int) b
 
 // sendRTPType is sendRTP with payload type pt (160 octets per packet: 20 ms of G.711 or G.722).
 func sendRTPType(t *testing.T, pt uint8, ports []int, audio [][]byte, drop, late func(i int) bool) (times sendTimes) {
+	t.Helper()
+	return sendRTPWhile(t, pt, ports, audio, drop, late, nil)
+}
+
+// sendRTPWhile is sendRTPType that stops early, before any packet for which while (if not nil)
+// returns false: a sender that runs until the call ends.
+func sendRTPWhile(t *testing.T, pt uint8, ports []int, audio [][]byte, drop, late func(i int) bool, while func() bool) (times sendTimes) {
 	t.Helper()
 	conns := make([]net.Conn, len(ports))
 	for k, p := range ports {
@@ -307,12 +315,19 @@ func sendRTPType(t *testing.T, pt uint8, ports []int, audio [][]byte, drop, late
 		conns[k] = c
 	}
 	n := len(audio[0]) / 160
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
+	// Packet i goes at start + i*20 ms: a sender held up by a loaded scheduler catches up
+	// instead of falling further behind at every missed tick (a ticker drops them), which would
+	// push the last packets past the client's BYE.
+	var start time.Time
 	var held [][]byte
 	for i := 0; i < n; i++ {
 		if i > 0 {
-			<-tick.C
+			time.Sleep(time.Until(start.Add(time.Duration(i) * 20 * time.Millisecond)))
+		} else {
+			start = time.Now()
+		}
+		if while != nil && !while() {
+			break
 		}
 		now := time.Now()
 		if i == 0 {
