@@ -22,3 +22,13 @@ type SignalledDigit struct {
 	Digit      byte
 	Start, End int64
 }
+
+// Audit actions of the PCI guard.
+const (
+	// ActionPCICardDataKeyed: a card-like number was keyed during a stored recording (its
+	// tones masked when masking is on); the DPO is told. The detail never holds the digits.
+	ActionPCICardDataKeyed = "pci.card_data_keyed"
+	// ActionRecordingRemask: a stored recording's audio was masked and stored again (a new
+	// blob and header, the old ones destroyed); the detail holds the old and new hashes.
+	ActionRecordingRemask = "recording.remask"
+)

@@ -30,6 +30,9 @@ type Service struct {
 	// MaskDTMF, if set, silences keyed digits (DTMF tones) in the audio before it is hashed
 	// and encrypted (see mask.go); nil stores the audio exactly as received.
 	MaskDTMF *audio.MaskOptions
+	// OnCardData, if set, is called after a recording in which a card-like number was keyed
+	// is committed (the DPO alert, internal/pci); its error is logged.
+	OnCardData func(ctx context.Context, r *callvault.Recording, actor callvault.Actor) error
 	// AfterAudit, if set, is called after every committed audit event (for checkpointing).
 	AfterAudit func(ctx context.Context)
 	Logger     *slog.Logger
@@ -179,7 +182,7 @@ func (s *Service) Ingest(ctx context.Context, req callvault.IngestRequest) (*cal
 		}
 	}
 	s.afterAudit(ctx)
-	s.warnCardData(&rec, stored.mask)
+	s.cardData(ctx, &rec, stored.mask, req.Actor)
 	rec.Sidecar = nil
 	return &rec, true, nil
 }

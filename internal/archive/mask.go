@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"maps"
@@ -122,10 +123,20 @@ func cardDataKeyed(rep *audio.MaskReport) any {
 	return true
 }
 
-// warnCardData logs that card data was keyed on a recorded line (the tones are masked; the
-// digits were never known here), for whoever watches the logs until the DPO alert exists.
-func (s *Service) warnCardData(r *callvault.Recording, rep *audio.MaskReport) {
-	if rep != nil && len(rep.CardLike) > 0 {
-		s.logger().Warn("card data keyed on a recorded line; the tones were masked", "recording", r.ID, "source", r.Source)
+// cardData raises the alert of a recording in which a card-like number was keyed: a warning
+// in the log (the tones are masked; the digits were never known here) and OnCardData (the
+// audit event and the DPO's mail), which runs to its end even if the request has gone.
+func (s *Service) cardData(ctx context.Context, r *callvault.Recording, rep *audio.MaskReport, actor callvault.Actor) {
+	if rep == nil || len(rep.CardLike) == 0 {
+		return
+	}
+	s.logger().Warn("card data keyed on a recorded line; the tones were masked", "recording", r.ID, "source", r.Source)
+	if s.OnCardData == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
+	defer cancel()
+	if err := s.OnCardData(ctx, r, actor); err != nil {
+		s.logger().Error("cannot raise the card data alert of a recording", "recording", r.ID, "err", err)
 	}
 }
