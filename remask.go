@@ -8,8 +8,8 @@ import "context"
 // catalogues implement it; callers check for it.
 type RecordingAudioReplacer interface {
 	// ReplaceRecordingAudio gives the live recording r.ID the stored audio that r describes
-	// (BlobKey, Header, Sidecar, PlainSize, PlainSHA256, StoredSize, StoredSHA256 and
-	// Attributes; every other field is kept) and appends ev, atomically, provided the row's
+	// (BlobKey, KeyEpoch, Header, Sidecar, PlainSize, PlainSHA256, StoredSize, StoredSHA256
+	// and Attributes; every other field is kept) and appends ev, atomically, provided the row's
 	// StoredSHA256 is still oldStoredSHA256. KindNotFound if there is no live recording r.ID,
 	// KindConflict if its audio changed meanwhile, KindInvalid if r lacks a blob key, a header,
 	// hashes or sizes; nothing is written then.
@@ -24,8 +24,8 @@ func CheckReplacedAudio(r *Recording, ev *AuditEvent) error {
 		return Errorf(KindInvalid, "replace recording audio: a recording and its audit event are required")
 	case !ValidID(r.ID):
 		return Errorf(KindInvalid, "replace recording audio: no valid recording ID")
-	case r.BlobKey == "":
-		return Errorf(KindInvalid, "replace recording audio: no blob key")
+	case r.BlobKey == "" || r.KeyEpoch == "":
+		return Errorf(KindInvalid, "replace recording audio: no blob key or key epoch")
 	case len(r.Header) == 0:
 		return Errorf(KindInvalid, "replace recording audio: no header")
 	case len(r.PlainSHA256) != 64 || len(r.StoredSHA256) != 64:

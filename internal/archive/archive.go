@@ -66,12 +66,16 @@ func BlobKey(id string, created time.Time) string {
 	return BlobPrefix + created.UTC().Format("2006/01") + "/" + id + ".age"
 }
 
-// IDFromBlobKey returns the recording ID of a blob key made by BlobKey, or "" if key is not one.
+// IDFromBlobKey returns the recording ID of a blob key made by BlobKey (or by Remask: <id>.vN.age),
+// or "" if key is not one.
 func IDFromBlobKey(key string) string {
 	if !strings.HasPrefix(key, BlobPrefix) || !strings.HasSuffix(key, ".age") {
 		return ""
 	}
 	id := key[strings.LastIndexByte(key, '/')+1 : len(key)-len(".age")]
+	if base, v, ok := strings.Cut(id, ".v"); ok && v != "" && strings.Trim(v, "0123456789") == "" {
+		id = base // a later version of the recording's audio (remask.go)
+	}
 	if !callvault.ValidID(id) {
 		return ""
 	}

@@ -25,11 +25,11 @@ func (db *DB) ReplaceRecordingAudio(ctx context.Context, r *callvault.Recording,
 	}
 	var sealed *callvault.AuditEvent
 	err = db.inTx(ctx, what, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE recordings SET blob_key = $1, header = $2, sidecar = $3,
+		tag, err := tx.Exec(ctx, `UPDATE recordings SET blob_key = $1, key_epoch = $11, header = $2, sidecar = $3,
 				plain_size = $4, plain_sha256 = $5, stored_size = $6, stored_sha256 = $7, attributes = $8
 			WHERE id = $9 AND deleted_at IS NULL AND stored_sha256 = $10`,
 			r.BlobKey, r.Header, r.Sidecar, r.PlainSize, r.PlainSHA256, r.StoredSize, r.StoredSHA256, attrs,
-			r.ID, oldStoredSHA256)
+			r.ID, oldStoredSHA256, r.KeyEpoch)
 		if err != nil {
 			return err
 		}

@@ -23,10 +23,10 @@ func (db *DB) ReplaceRecordingAudio(ctx context.Context, r *callvault.Recording,
 		sidecar = r.Sidecar
 	}
 	return db.appendWith(ctx, "replace recording audio", ev, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE recordings SET blob_key = ?, header = ?, sidecar = ?,
+		res, err := tx.ExecContext(ctx, `UPDATE recordings SET blob_key = ?, key_epoch = ?, header = ?, sidecar = ?,
 				plain_size = ?, plain_sha256 = ?, stored_size = ?, stored_sha256 = ?, attributes = ?
 			WHERE id = ? AND deleted_at IS NULL AND stored_sha256 = ?`,
-			r.BlobKey, r.Header, sidecar, r.PlainSize, r.PlainSHA256, r.StoredSize, r.StoredSHA256, attrs,
+			r.BlobKey, r.KeyEpoch, r.Header, sidecar, r.PlainSize, r.PlainSHA256, r.StoredSize, r.StoredSHA256, attrs,
 			r.ID, oldStoredSHA256)
 		if err != nil {
 			return err

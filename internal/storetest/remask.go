@@ -27,6 +27,7 @@ func testReplaceAudio(t *testing.T, open Opener) {
 	next := *before
 	next.BlobKey = "recordings/2026/03/" + r.ID + ".v2.age"
 	next.Header = []byte("new header")
+	next.KeyEpoch = "e2"
 	next.Sidecar = []byte("new sidecar")
 	next.PlainSHA256 = strings.Repeat("ab", 32)
 	next.StoredSHA256 = strings.Repeat("cd", 32)
@@ -49,7 +50,7 @@ func testReplaceAudio(t *testing.T, open Opener) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.BlobKey != next.BlobKey || !bytes.Equal(got.Header, next.Header) || !bytes.Equal(got.Sidecar, next.Sidecar) ||
+	if got.BlobKey != next.BlobKey || got.KeyEpoch != "e2" || !bytes.Equal(got.Header, next.Header) || !bytes.Equal(got.Sidecar, next.Sidecar) ||
 		got.PlainSHA256 != next.PlainSHA256 || got.StoredSHA256 != next.StoredSHA256 || got.PlainSize != next.PlainSize ||
 		got.StoredSize != next.StoredSize || got.Attributes[callvault.AttrDTMFMasked] != "3" {
 		t.Errorf("after replacing: %+v, want the new audio fields of %+v", got, next)
