@@ -24,8 +24,8 @@ func CheckReplacedAudio(r *Recording, ev *AuditEvent) error {
 		return Errorf(KindInvalid, "replace recording audio: a recording and its audit event are required")
 	case !ValidID(r.ID):
 		return Errorf(KindInvalid, "replace recording audio: no valid recording ID")
-	case r.BlobKey == "" || r.KeyEpoch == "":
-		return Errorf(KindInvalid, "replace recording audio: no blob key or key epoch")
+	case r.BlobKey == "":
+		return Errorf(KindInvalid, "replace recording audio: no blob key")
 	case len(r.Header) == 0:
 		return Errorf(KindInvalid, "replace recording audio: no header")
 	case len(r.PlainSHA256) != 64 || len(r.StoredSHA256) != 64:
