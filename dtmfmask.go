@@ -14,6 +14,9 @@ const (
 	// AttrCardDataKeyed is "true" when a card-like number (13-19 digits passing the Luhn
 	// check) was keyed during the recording.
 	AttrCardDataKeyed = "card_data_keyed"
+	// AttrDTMFLateMS is how much audio (in milliseconds) was stored before a digit signalled
+	// out of band (RFC 4733) over it arrived, and so could not be masked; absent when none.
+	AttrDTMFLateMS = "dtmf_late_ms"
 )
 
 // SignalledDigit is a digit signalled out of band during a recording (an RFC 4733

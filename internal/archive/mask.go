@@ -103,6 +103,9 @@ func maskAttributes(r *callvault.Recording, rep *audio.MaskReport, rate int) {
 	if len(rep.CardLike) > 0 {
 		r.Attributes[callvault.AttrCardDataKeyed] = "true"
 	}
+	if rep.Late > 0 {
+		r.Attributes[callvault.AttrDTMFLateMS] = strconv.FormatInt((rep.Late*1000+int64(rate)-1)/int64(rate), 10)
+	}
 }
 
 // maskedCount is the ingest audit event's count of masked spans: nil (left out) when masking
@@ -125,8 +128,13 @@ func cardDataKeyed(rep *audio.MaskReport) any {
 
 // cardData raises the alert of a recording in which a card-like number was keyed: a warning
 // in the log (the tones are masked; the digits were never known here) and OnCardData (the
-// audit event and the DPO's mail), which runs to its end even if the request has gone.
+// audit event and the DPO's mail), which runs to its end even if the request has gone. A
+// signalled digit that came too late to be masked is warned about too.
 func (s *Service) cardData(ctx context.Context, r *callvault.Recording, rep *audio.MaskReport, actor callvault.Actor) {
+	if rep != nil && rep.Late > 0 {
+		s.logger().Warn("a digit signalled out of band arrived after its audio had been stored; that audio could not be masked",
+			"recording", r.ID, "source", r.Source, "late_ms", r.Attributes[callvault.AttrDTMFLateMS])
+	}
 	if rep == nil || len(rep.CardLike) == 0 {
 		return
 	}
