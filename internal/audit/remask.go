@@ -11,7 +11,8 @@ import (
 // its keyed digits masked: a recording.remask event records the hashes of the version it
 // replaced (old_*) and of the new one (the keys of the ingest event). The verifier follows the
 // chain: a remask must start from the recording's current version, and the catalogue row must
-// then match the newest.
+// then match the newest. (A remask committed while verify lists the catalogue can make the row
+// it listed newer than the log it read first; run verify again then.)
 const (
 	DetailOldPlainSHA256  = "old_plain_sha256"
 	DetailOldStoredSHA256 = "old_stored_sha256"
