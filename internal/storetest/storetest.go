@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) callvault.Catalogue) {
 	t.Run("List", func(t *testing.T) { testList(t, open) })
 	t.Run("Expired", func(t *testing.T) { testExpired(t, open) })
 	t.Run("Delete", func(t *testing.T) { testDelete(t, open) })
+	t.Run("ReplaceAudio", func(t *testing.T) { testReplaceAudio(t, open) })
 	t.Run("Audit", func(t *testing.T) { testAudit(t, open) })
 	t.Run("Checkpoint", func(t *testing.T) { testCheckpoint(t, open) })
 	t.Run("Token", func(t *testing.T) { testToken(t, open) })
@@ -46,7 +47,6 @@ func Run(t *testing.T, open func(t *testing.T) callvault.Catalogue) {
 	t.Run("VaultKeys", func(t *testing.T) { testVaultKeys(t, open) })
 	t.Run("ImportVaultKey", func(t *testing.T) { testImportVaultKey(t, open) })
 	t.Run("Tombstones", func(t *testing.T) { testTombstones(t, open) })
-	t.Run("ReplaceAudio", func(t *testing.T) { testReplaceAudio(t, open) })
 	t.Run("Ping", func(t *testing.T) {
 		cat := open(t)
 		if err := cat.Ping(context.Background()); err != nil {
