@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -258,8 +259,21 @@ func TestSIPRECMasksSignalledCardNumber(t *testing.T) {
 	if heard < 18000 {
 		t.Errorf("%d non-silent frames stored of the %d-frame line: too much was masked", heard, len(line))
 	}
-	if rec.Attributes[callvault.AttrDTMFMaskedSpans] == "" || rec.Attributes[callvault.AttrDTMFMasked] == "0" {
-		t.Errorf("attributes %v: want the masked spans", rec.Attributes)
+	var spans [][2]int64
+	if err := json.Unmarshal([]byte(rec.Attributes[callvault.AttrDTMFMaskedSpans]), &spans); err != nil || len(spans) == 0 {
+		t.Fatalf("attributes %v: want the masked spans (%v)", rec.Attributes, err)
+	}
+	var masked int64
+	for _, sp := range spans { // [start_ms, end_ms), rounded outwards to the ms: silence on both channels
+		for i := sp[0]*8 + 8; i < min(sp[1]*8-8, int64(len(ch[0]))); i++ {
+			if ch[0][i] != 0 || ch[1][i] != 0 {
+				t.Fatalf("frame %d inside the masked span %v is not silent", i, sp)
+			}
+		}
+		masked += sp[1] - sp[0]
+	}
+	if keyed := int64(len(keys) * 100); masked < keyed {
+		t.Errorf("%d ms masked, less than the %d ms the keys were down", masked, keyed)
 	}
 	checkPCIAlert(t, s, mp, rec, 1)
 	s.stop()
