@@ -14,6 +14,9 @@ const (
 	// AttrCardDataKeyed is "true" when a card-like number (13-19 digits passing the Luhn
 	// check) was keyed during the recording.
 	AttrCardDataKeyed = "card_data_keyed"
+	// AttrDTMFLateMS is how much audio (in milliseconds) was stored before a digit signalled
+	// out of band (RFC 4733) over it arrived, and so could not be masked; absent when none.
+	AttrDTMFLateMS = "dtmf_late_ms"
 )
 
 // SignalledDigit is a digit signalled out of band during a recording (an RFC 4733
@@ -22,3 +25,13 @@ type SignalledDigit struct {
 	Digit      byte
 	Start, End int64
 }
+
+// Audit actions of the PCI guard.
+const (
+	// ActionPCICardDataKeyed: a card-like number was keyed during a stored recording (its
+	// tones masked when masking is on); the DPO is told. The detail never holds the digits.
+	ActionPCICardDataKeyed = "pci.card_data_keyed"
+	// ActionRecordingRemask: a stored recording's audio was masked and stored again (a new
+	// blob and header, the old ones destroyed); the detail holds the old and new hashes.
+	ActionRecordingRemask = "recording.remask"
+)

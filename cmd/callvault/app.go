@@ -120,6 +120,7 @@ func (m *Main) Open(ctx context.Context) error {
 		Keys:            m.Keys,
 		RetentionMonths: cfg.RetentionMonths,
 		MaskDTMF:        mask,
+		OnCardData:      m.pciAlerter().CardDataKeyed,
 		Logger:          m.Logger,
 		AfterAudit:      m.afterAudit,
 	}

@@ -74,6 +74,7 @@ type Config struct {
 	SIPMaxPending     int64         `json:"sip_max_pending"`     // sessions per source address awaiting their ACK
 	SMTP              string        `json:"smtp"`                // outgoing mail: smtp://user:pass@host:port?from=addr; "" = mail stays queued
 	DTMFMask          string        `json:"dtmf_mask"`           // off, all or card: silence keyed digits before storing (PCI DSS)
+	DPOEmail          []string      `json:"dpo_email"`           // told when card data is keyed (fallback until users with role dpo exist)
 
 	Webhooks // provider webhooks (config_webhook.go)
 
@@ -260,6 +261,8 @@ func settings() []setting {
 		duration("sip_start_window", "how long before a SIPREC session arrives its call may have begun for the metadata's start-time to be believed (kept as reported either way; the recording starts at its arrival)", func(c *Config) *time.Duration { return &c.SIPStartWindow }),
 		str("dtmf_mask", "silence keyed digits (DTMF tones) in the audio before it is stored, for PCI DSS: off (store audio as received), "+
 			"all (every tone), or card (keep the first six digits of each run of keys, mask the rest and everything after a long run)", func(c *Config) *string { return &c.DTMFMask }),
+		list("dpo_email", "comma-separated e-mail addresses of the Data Protection Officer, mailed when card data is keyed on a recorded line "+
+			"(the fallback until the users with role dpo are told); empty: the alert is audited and logged only", func(c *Config) *[]string { return &c.DPOEmail }),
 		str("metrics", "listen address for Prometheus metrics at /metrics (keep it on a private network); empty disables", func(c *Config) *string { return &c.Metrics }),
 		str("log_level", "log level: debug, info, warn, error", func(c *Config) *string { return &c.LogLevel }),
 		str("log_format", "log format: text or json", func(c *Config) *string { return &c.LogFormat }),
@@ -519,6 +522,9 @@ func (c *Config) Validate() error {
 		if _, err := mail.ParseURL(c.SMTP); err != nil {
 			return configError("smtp", callvault.ErrorMessage(err), "e.g. --smtp 'smtp://callvault:PASSWORD@mail.example.org:587?from=callvault@example.org'")
 		}
+	}
+	if err := c.validateDPOEmail(); err != nil {
+		return err
 	}
 	if c.Metrics != "" {
 		if _, _, err := net.SplitHostPort(c.Metrics); err != nil {

@@ -36,6 +36,9 @@ type Service struct {
 	// MaskDTMF, if set, silences keyed digits (DTMF tones) in the audio before it is hashed
 	// and encrypted (see mask.go); nil stores the audio exactly as received.
 	MaskDTMF *audio.MaskOptions
+	// OnCardData, if set, is called after a recording in which a card-like number was keyed
+	// is committed (the DPO alert, internal/pci); its error is logged.
+	OnCardData func(ctx context.Context, r *callvault.Recording, actor callvault.Actor) error
 	// AfterAudit, if set, is called after every committed audit event (for checkpointing).
 	AfterAudit func(ctx context.Context)
 	Logger     *slog.Logger
@@ -69,12 +72,16 @@ func BlobKey(id string, created time.Time) string {
 	return BlobPrefix + created.UTC().Format("2006/01") + "/" + id + ".age"
 }
 
-// IDFromBlobKey returns the recording ID of a blob key made by BlobKey, or "" if key is not one.
+// IDFromBlobKey returns the recording ID of a blob key made by BlobKey (or by Remask: <id>.vN.age),
+// or "" if key is not one.
 func IDFromBlobKey(key string) string {
 	if !strings.HasPrefix(key, BlobPrefix) || !strings.HasSuffix(key, ".age") {
 		return ""
 	}
 	id := key[strings.LastIndexByte(key, '/')+1 : len(key)-len(".age")]
+	if base, v, ok := strings.Cut(id, ".v"); ok && v != "" && strings.Trim(v, "0123456789") == "" {
+		id = base // a later version of the recording's audio (remask.go)
+	}
 	if !callvault.ValidID(id) {
 		return ""
 	}
@@ -185,7 +192,7 @@ func (s *Service) Ingest(ctx context.Context, req callvault.IngestRequest) (*cal
 		}
 	}
 	s.afterAudit(ctx)
-	s.warnCardData(&rec, stored.mask)
+	s.cardData(ctx, &rec, stored.mask, req.Actor)
 	rec.Sidecar = nil
 	return &rec, true, nil
 }

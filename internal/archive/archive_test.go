@@ -260,7 +260,11 @@ func TestIDFromBlobKey(t *testing.T) {
 	if got := archive.IDFromBlobKey(archive.BlobKey(id, time.Now())); got != id {
 		t.Errorf("round trip gave %q", got)
 	}
-	for _, k := range []string{"", "recordings/x.age", "other/2026/11/" + id + ".age", "recordings/2026/11/" + id} {
+	if got := archive.IDFromBlobKey("recordings/2026/12/" + id + ".v12.age"); got != id { // a remasked version
+		t.Errorf("version 12 gave %q", got)
+	}
+	for _, k := range []string{"", "recordings/x.age", "other/2026/11/" + id + ".age", "recordings/2026/11/" + id,
+		"recordings/2026/11/" + id + ".v.age", "recordings/2026/11/" + id + ".vx.age"} {
 		if got := archive.IDFromBlobKey(k); got != "" {
 			t.Errorf("%q gave %q", k, got)
 		}

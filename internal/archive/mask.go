@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"maps"
@@ -102,6 +103,9 @@ func maskAttributes(r *callvault.Recording, rep *audio.MaskReport, rate int) {
 	if len(rep.CardLike) > 0 {
 		r.Attributes[callvault.AttrCardDataKeyed] = "true"
 	}
+	if rep.Late > 0 {
+		r.Attributes[callvault.AttrDTMFLateMS] = strconv.FormatInt((rep.Late*1000+int64(rate)-1)/int64(rate), 10)
+	}
 }
 
 // maskedCount is the ingest audit event's count of masked spans: nil (left out) when masking
@@ -122,10 +126,25 @@ func cardDataKeyed(rep *audio.MaskReport) any {
 	return true
 }
 
-// warnCardData logs that card data was keyed on a recorded line (the tones are masked; the
-// digits were never known here), for whoever watches the logs until the DPO alert exists.
-func (s *Service) warnCardData(r *callvault.Recording, rep *audio.MaskReport) {
-	if rep != nil && len(rep.CardLike) > 0 {
-		s.logger().Warn("card data keyed on a recorded line; the tones were masked", "recording", r.ID, "source", r.Source)
+// cardData raises the alert of a recording in which a card-like number was keyed: a warning
+// in the log (the tones are masked; the digits were never known here) and OnCardData (the
+// audit event and the DPO's mail), which runs to its end even if the request has gone. A
+// signalled digit that came too late to be masked is warned about too.
+func (s *Service) cardData(ctx context.Context, r *callvault.Recording, rep *audio.MaskReport, actor callvault.Actor) {
+	if rep != nil && rep.Late > 0 {
+		s.logger().Warn("a digit signalled out of band arrived after its audio had been stored; that audio could not be masked",
+			"recording", r.ID, "source", r.Source, "late_ms", r.Attributes[callvault.AttrDTMFLateMS])
+	}
+	if rep == nil || len(rep.CardLike) == 0 {
+		return
+	}
+	s.logger().Warn("card data keyed on a recorded line; the tones were masked", "recording", r.ID, "source", r.Source)
+	if s.OnCardData == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
+	defer cancel()
+	if err := s.OnCardData(ctx, r, actor); err != nil {
+		s.logger().Error("cannot raise the card data alert of a recording", "recording", r.ID, "err", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/callvault/callvault"
 	"github.com/callvault/callvault/internal/audio"
@@ -192,5 +193,33 @@ func TestIngestMasksSignalledDigits(t *testing.T) {
 				t.Fatalf("frame %d of a signalled digit is not silent", i)
 			}
 		}
+	}
+}
+
+// TestIngestLateSignalledDigit: a digit signalled after its audio passed the look-ahead cannot
+// be masked; the recording says how much audio that was, and the log warns without the digit.
+func TestIngestLateSignalledDigit(t *testing.T) {
+	f := newFixture(t)
+	var logs bytes.Buffer
+	f.svc.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	f.svc.MaskDTMF = &audio.MaskOptions{}
+	in := wav(t, 6)
+	calls := 0
+	digits := func() []callvault.SignalledDigit {
+		if calls++; calls == 20000 { // one byte a write: 2.5 s of audio has passed the masker
+			return []callvault.SignalledDigit{{Digit: '7', Start: 800, End: 1600}}
+		}
+		return nil
+	}
+	r, _, err := f.svc.Ingest(context.Background(), callvault.IngestRequest{Actor: "test", Recording: rec("late"),
+		Audio: iotest.OneByteReader(bytes.NewReader(in)), Digits: digits})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Attributes[callvault.AttrDTMFLateMS] != "100" {
+		t.Errorf("attributes %v: want dtmf_late_ms 100", r.Attributes)
+	}
+	if !strings.Contains(logs.String(), "could not be masked") || !strings.Contains(logs.String(), r.ID) {
+		t.Errorf("log: %s", logs.String())
 	}
 }

@@ -85,12 +85,17 @@ func newLedger(rep *Report) *ledger {
 
 // add reads one event of the chain, in Seq order.
 func (l *ledger) add(ev *callvault.AuditEvent) {
-	if ev.Action != callvault.ActionRecordingIngest && ev.Action != callvault.ActionRecordingDelete {
+	if ev.Action != callvault.ActionRecordingIngest && ev.Action != callvault.ActionRecordingDelete &&
+		ev.Action != callvault.ActionRecordingRemask {
 		return
 	}
 	id, ok := strings.CutPrefix(ev.Object, "recording:")
 	if !ok || id == "" {
 		l.rep.add(Problem{Kind: ProblemEvent, Seq: ev.Seq, Message: fmt.Sprintf("%s event names no recording (object %q)", ev.Action, ev.Object)})
+		return
+	}
+	if ev.Action == callvault.ActionRecordingRemask {
+		l.remask(id, ev) // remask.go
 		return
 	}
 	if ev.Action == callvault.ActionRecordingDelete {

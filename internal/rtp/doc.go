@@ -35,7 +35,9 @@
 // Packets from anywhere else are counted (Stats.Foreign) and discarded.
 //
 // Codecs: G.711 mu-law (PT 0) and A-law (PT 8), G.722 (PT 9, decoded by internal/rtp/g722),
-// RFC 4733 telephone events (counted, never stored: digits may be card numbers) and comfort
+// RFC 4733 telephone events (counted, and handed to the archive's masker with their place in
+// the recording by Recorder.Digits so that the audio they cover is silenced; never stored:
+// digits may be card numbers) and comfort
 // noise (silence). Events and comfort noise share the audio's sequence numbers and so are not
 // counted as lost.
 //

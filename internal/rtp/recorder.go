@@ -78,6 +78,7 @@ type Recorder struct {
 	stopped  bool  // Stop was called: nothing after stopPos is kept
 	stopPos  int64
 	streams  []*Stream
+	digits   []callvault.SignalledDigit // signalled since the last Digits call (events.go)
 
 	// Owned by the flushing goroutine.
 	header  bool

@@ -19,7 +19,7 @@ type Stats struct {
 	Dropped  int64 // audio packets (partly) discarded because the writer fell behind: the ring was full
 	Foreign  int64 // packets from a source other than the stream's (see ExpectSource), discarded
 	Paused   int64 // packets discarded while the recording was paused
-	Events   int64 // RFC 4733 events (digits are not kept)
+	Events   int64 // RFC 4733 events (which digit is never kept here; see events.go)
 	Comfort  int64 // comfort-noise packets
 	Unknown  int64 // packets of payload types not negotiated, or malformed
 	SSRCs    int64 // distinct SSRC changes seen (re-anchors included)
@@ -193,6 +193,7 @@ func (s *Stream) Write(b []byte, arrival time.Time) {
 				s.lastEvent = h.Timestamp
 				s.stats.Events++
 			}
+			s.signal(h, s.pkt.Payload, arrival)
 		default:
 			s.stats.Unknown++
 		}

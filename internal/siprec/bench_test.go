@@ -24,6 +24,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/audio"
 )
 
 // The capacity benchmark runs the RTP senders in a child process (this test binary re-executed
@@ -155,6 +156,7 @@ func runSenders(b *testing.B, ports []int) (wait func() int) {
 // storage.
 type ageArchive struct {
 	recipient age.Recipient
+	mask      *audio.MaskOptions // if set, keyed digits are masked before encryption, as the archive does
 	mu        sync.Mutex
 	recs      []*callvault.Recording
 	errs      []error
@@ -166,7 +168,11 @@ type ageArchive struct {
 func (a *ageArchive) Ingest(ctx context.Context, req callvault.IngestRequest) (*callvault.Recording, bool, error) {
 	w, err := age.Encrypt(io.Discard, a.recipient)
 	if err == nil {
-		_, err = io.Copy(w, req.Audio)
+		if a.mask != nil {
+			err = maskInto(w, req, *a.mask)
+		} else {
+			_, err = io.Copy(w, req.Audio)
+		}
 	}
 	if err == nil {
 		err = w.Close()
@@ -182,6 +188,37 @@ func (a *ageArchive) Ingest(ctx context.Context, req callvault.IngestRequest) (*
 		close(a.done)
 	}
 	return &r, err == nil, err
+}
+
+// maskInto masks the recording's keyed digits (tones and signalled digits) on its way to w,
+// as internal/archive does.
+func maskInto(w io.Writer, req callvault.IngestRequest, opts audio.MaskOptions) error {
+	wav, err := audio.NewWAVReader(req.Audio)
+	if err != nil {
+		return err
+	}
+	m, err := audio.NewWAVMasker(w, wav, opts)
+	if err != nil {
+		return err
+	}
+	buf := make([]byte, 64<<10)
+	for {
+		n, rerr := wav.Read(buf)
+		if req.Digits != nil {
+			for _, d := range req.Digits() {
+				m.Signal(d.Digit, d.Start, d.End)
+			}
+		}
+		if _, err := m.Write(buf[:n]); err != nil {
+			return err
+		}
+		if rerr == io.EOF {
+			return m.Close()
+		}
+		if rerr != nil {
+			return rerr
+		}
+	}
 }
 
 func (a *ageArchive) Open(ctx context.Context, actor callvault.Actor, id, purpose string) (callvault.Audio, error) {
@@ -248,13 +285,22 @@ func (sc *sipClient) request(method, callID string, cseq int, toTag, extra, body
 // taken while the calls are up):
 //
 //	CALLVAULT_BENCH_CALLS=400 go test -run '^$' -bench BenchmarkConcurrentCalls -benchtime 1x ./internal/siprec/
+//
+// It runs twice in one process: with DTMF masking off, and on (the default of callvault serve:
+// every tone and RFC 4733 digit silenced before encryption), so that the two calls_per_core
+// figures compare.
 func BenchmarkConcurrentCalls(b *testing.B) {
+	b.Run("masking=off", func(b *testing.B) { benchConcurrentCalls(b, nil) })
+	b.Run("masking=on", func(b *testing.B) { benchConcurrentCalls(b, &audio.MaskOptions{}) })
+}
+
+func benchConcurrentCalls(b *testing.B, mask *audio.MaskOptions) {
 	calls := benchEnvInt(benchCallsEnv, 200)
 	id, err := age.GenerateHybridIdentity()
 	if err != nil {
 		b.Fatal(err)
 	}
-	arch := &ageArchive{recipient: id.Recipient(), done: make(chan struct{}), want: int64(calls)}
+	arch := &ageArchive{recipient: id.Recipient(), mask: mask, done: make(chan struct{}), want: int64(calls)}
 	ports := make(chan []int, calls)
 	srv, err := New(Config{Archive: arch, UDPAddr: "127.0.0.1:0", MediaIP: "127.0.0.1", RTPTimeout: time.Minute})
 	if err != nil {

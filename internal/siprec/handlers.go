@@ -440,6 +440,7 @@ func (s *Server) ingest(ss *session, pr *io.PipeReader) {
 	defer close(ss.done)
 	rec, created, err := s.cfg.Archive.Ingest(s.ctx, callvault.IngestRequest{
 		Actor: ActorSIPREC, Recording: ss.rec, Audio: pr,
+		Digits: ss.recorder.Digits, // RFC 4733 events, for the masker (rtp/events.go)
 		Sidecar: func() []byte {
 			ss.mu.Lock()
 			defer ss.mu.Unlock()
