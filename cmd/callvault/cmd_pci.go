@@ -120,22 +120,49 @@ type multiFlag []string
 func (f *multiFlag) String() string     { return fmt.Sprint(*f) }
 func (f *multiFlag) Set(v string) error { *f = append(*f, v); return nil }
 
-// pciAlerter is the card-data alert of the archive: an audit event and a mail to the DPO
-// (dpo_email until the users with role dpo are wired in as pci.Recipients).
+// pciAlerter is the card-data alert of the archive: an audit event and a mail to the DPO: every
+// enabled user with role dpo and an e-mail address, or the dpo_email setting when there is none.
 func (m *Main) pciAlerter() *pci.Alerter {
 	store, _ := m.Catalogue.(pci.Store) // every catalogue has the outbox
+	users, _ := m.Catalogue.(interface {
+		Users(ctx context.Context) ([]*callvault.User, error)
+	})
 	return &pci.Alerter{
 		Store:      store,
-		DPO:        pci.StaticRecipients(m.Config.DPOEmail),
-		Link:       func(id string) string { return m.dpoLinkBase() + "/recordings/" + id },
+		DPO:        dpoRecipients{users: users, fallback: m.Config.DPOEmail},
+		Link:       func(id string) string { return m.Config.publicURL() + "/recordings/" + id },
 		AfterAudit: m.afterAudit,
 		Logger:     m.Logger,
 	}
 }
 
-// dpoLinkBase is the base URL of the links in mail to the DPO: the HTTP listen address.
-// TODO(lead): use the public_url setting once it lands.
-func (m *Main) dpoLinkBase() string { return "http://" + m.Config.HTTP }
+// dpoRecipients are the addresses the DPO is mailed at: the users with role dpo (enabled, with an
+// e-mail address), else the dpo_email setting.
+type dpoRecipients struct {
+	users interface {
+		Users(ctx context.Context) ([]*callvault.User, error)
+	}
+	fallback []string
+}
+
+func (d dpoRecipients) DPOAddresses(ctx context.Context) ([]string, error) {
+	var out []string
+	if d.users != nil {
+		us, err := d.users.Users(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range us {
+			if u.Has(callvault.RoleDPO) && !u.Disabled() && u.Email != "" {
+				out = append(out, u.Email)
+			}
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, d.fallback...)
+	}
+	return out, nil
+}
 
 // validateDPOEmail checks the dpo_email setting.
 func (c *Config) validateDPOEmail() error {
