@@ -62,6 +62,7 @@ type Config struct {
 	AllowSelfApproval bool          `json:"allow_self_approval"` // one-manager organisations: authorisers may approve their own requests (flagged)
 	NoticeFile        string        `json:"notice_file"`         // the staff notice's text; "" = the built-in notice
 	NoticeVersion     int64         `json:"notice_version"`      // raise it when the text changes: everyone acknowledges again
+	TimeZone          string        `json:"time_zone"`           // the organisation's zone: pages show times in it (UTC on hover)
 
 	Metrics   string `json:"metrics"`    // Prometheus metrics listen address; "" = off
 	LogLevel  string `json:"log_level"`  // debug, info, warn, error
@@ -97,6 +98,7 @@ func DefaultConfig() Config {
 		PasswordMinLength: 12,
 		GrantMaxExpiry:    90 * 24 * time.Hour,
 		ListenPause:       5 * time.Minute,
+		TimeZone:          "Europe/London",
 	}
 }
 
@@ -222,6 +224,7 @@ func settings() []setting {
 			},
 			func(c *Config) string { return strconv.FormatBool(c.AllowSelfApproval) }},
 		str("notice_file", "text file of the staff notice every user acknowledges (default: the built-in notice)", func(c *Config) *string { return &c.NoticeFile }),
+		str("time_zone", "the organisation's time zone (IANA name); the web pages show times in it, with UTC on hover", func(c *Config) *string { return &c.TimeZone }),
 		integer("notice_version", "version of the staff notice; raise it when the text changes and everyone acknowledges again (with notice_file)", func(c *Config) *int64 { return &c.NoticeVersion }),
 		str("metrics", "listen address for Prometheus metrics at /metrics (keep it on a private network); empty disables", func(c *Config) *string { return &c.Metrics }),
 		str("log_level", "log level: debug, info, warn, error", func(c *Config) *string { return &c.LogLevel }),
@@ -432,6 +435,9 @@ func (c *Config) Validate() error {
 		}
 	}
 	if err := c.validatePeople(); err != nil {
+		return err
+	}
+	if err := c.validateUI(); err != nil {
 		return err
 	}
 	switch c.LogLevel {

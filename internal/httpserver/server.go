@@ -53,7 +53,10 @@ type Config struct {
 	// pauses out of band. Without it the live routes answer 404.
 	Live LiveControl
 	// People, if set, serves sign-in, access requests, grants and listening (people.go).
-	People  *People
+	People *People
+	// Pages, if set, serves the web pages: every request outside /api/ that no route matches
+	// (pages.go).
+	Pages   Pages
 	Logger  *slog.Logger // default slog.Default()
 	Version string       // logged at start; never sent to clients
 }
@@ -71,6 +74,7 @@ type Server struct {
 	version           string
 
 	people      *People
+	pages       Pages
 	patterns    []string
 	crossOrigin *http.CrossOriginProtection
 
@@ -92,6 +96,7 @@ func New(cfg Config) *Server {
 		onAuthFailure:     cfg.OnAuthFailure,
 		version:           cfg.Version,
 		people:            cfg.People,
+		pages:             cfg.Pages,
 		crossOrigin:       http.NewCrossOriginProtection(),
 		mux:               http.NewServeMux(),
 	}

@@ -1,0 +1,154 @@
+package ui
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/access"
+)
+
+// approvals is the queue of pending requests the signed-in person may decide.
+func (p *Pages) approvals(w http.ResponseWriter, r *http.Request) {
+	q, err := p.access.Queue(r.Context(), principal(r.Context()))
+	if err != nil {
+		p.Fail(w, r, err)
+		return
+	}
+	p.render(w, r, http.StatusOK, "approvals", "Approvals", q)
+}
+
+// approvalView is one request to decide: what was asked, what it matched, and the decision's
+// form as typed.
+type approvalView struct {
+	Request    *access.RequestView
+	Recordings []*callvault.Recording
+	Selected   map[string]bool
+	Statement  string
+	Expiry     string // yyyy-mm-dd, in the organisation's zone
+	MinExpiry  string
+	MaxExpiry  string
+	Download   bool
+	Errors     map[string]string
+}
+
+func (p *Pages) approvalForm(w http.ResponseWriter, r *http.Request) {
+	v, err := p.loadApproval(r)
+	if err != nil {
+		p.Fail(w, r, err)
+		return
+	}
+	for _, rec := range v.Recordings {
+		v.Selected[rec.ID] = true
+	}
+	v.Expiry = p.now().Add(access.DefaultGrantExpiry).In(p.zone).Format(time.DateOnly)
+	p.render(w, r, http.StatusOK, "approval", "Decide a request", v)
+}
+
+func (p *Pages) loadApproval(r *http.Request) (*approvalView, error) {
+	me, id := principal(r.Context()), r.PathValue("id")
+	req, err := p.access.Request(r.Context(), me, id)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := p.access.MatchedRecordings(r.Context(), me, id)
+	if err != nil {
+		return nil, err
+	}
+	now := p.now().In(p.zone)
+	max := p.access.MaxExpiry
+	if max <= 0 {
+		max = access.DefaultMaxExpiry
+	}
+	return &approvalView{Request: req, Recordings: recs, Selected: map[string]bool{}, Errors: map[string]string{},
+		MinExpiry: now.AddDate(0, 0, 1).Format(time.DateOnly), MaxExpiry: now.Add(max).Format(time.DateOnly)}, nil
+}
+
+// decide is POST /approvals/{id}: approve (with the recordings kept, the expiry and the
+// download choice) or reject, each with the written statement; the same service calls as the
+// API's approve and reject.
+func (p *Pages) decide(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		p.failStatus(w, r, http.StatusBadRequest, "That did not work", "The form could not be read. Please try again.")
+		return
+	}
+	v, err := p.loadApproval(r)
+	if err != nil {
+		p.Fail(w, r, err)
+		return
+	}
+	f := r.PostForm
+	v.Statement, v.Expiry, v.Download = f.Get("statement"), f.Get("expires"), f.Get("download") == "yes"
+	for _, id := range f["recording"] {
+		v.Selected[id] = true
+	}
+	me, id := principal(r.Context()), r.PathValue("id")
+	var derr error
+	switch f.Get("decision") {
+	case "reject":
+		_, derr = p.access.Reject(r.Context(), me, id, v.Statement)
+	case "approve":
+		in := access.ApproveInput{Statement: v.Statement, RecordingIDs: f["recording"], Download: v.Download}
+		if in.RecordingIDs == nil {
+			in.RecordingIDs = []string{} // none ticked: the service says an approval needs one
+		}
+		if e := strings.TrimSpace(v.Expiry); e != "" {
+			day, perr := time.ParseInLocation(time.DateOnly, e, p.zone)
+			if perr != nil {
+				v.Errors["expires"] = "Enter a date, for example 27/11/2026."
+				p.render(w, r, http.StatusBadRequest, "approval", "Decide a request", v)
+				return
+			}
+			end := day.AddDate(0, 0, 1).Add(-time.Minute) // the end of that day, where the organisation is
+			in.ExpiresAt = &end
+		}
+		_, derr = p.access.Approve(r.Context(), me, id, in)
+	default:
+		p.failStatus(w, r, http.StatusBadRequest, "That did not work", "Choose Approve or Reject.")
+		return
+	}
+	if derr == nil {
+		http.Redirect(w, r, "/approvals?decided="+id, http.StatusSeeOther)
+		return
+	}
+	if !callvault.IsKind(derr, callvault.KindInvalid) {
+		p.Fail(w, r, derr)
+		return
+	}
+	for _, fe := range callvault.FieldErrorsOf(derr) {
+		name := fieldName(fe.Field)
+		if name == "recording_ids" {
+			name = "recordings"
+		}
+		if name == "expires_at" {
+			name = "expires"
+		}
+		if _, seen := v.Errors[name]; !seen {
+			v.Errors[name] = sentence(fe.Problem)
+		}
+	}
+	if len(v.Errors) == 0 {
+		v.Errors["statement"] = sentence(callvault.ErrorMessage(derr))
+	}
+	p.render(w, r, http.StatusBadRequest, "approval", "Decide a request", v)
+}
+
+// partyNames lists a recording's parties for a table cell.
+func partyNames(rec *callvault.Recording) string {
+	var out []string
+	for _, pt := range rec.Parties {
+		switch {
+		case pt.Name != "" && pt.Number.E164 != "":
+			out = append(out, pt.Name+" ("+pt.Number.E164+")")
+		case pt.Name != "":
+			out = append(out, pt.Name)
+		case pt.Number.E164 != "":
+			out = append(out, pt.Number.E164)
+		case pt.Number.Raw != "":
+			out = append(out, pt.Number.Raw)
+		}
+	}
+	return strings.Join(slices.Compact(out), ", ")
+}
