@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs callvault's whole test suite on a fresh machine: installs what the tests need (sipp, sox,
-# versitygw), starts PostgreSQL if it is stopped, then runs gofmt, go vet, every test (the
+# versitygw, chromium, axe-core), starts PostgreSQL if it is stopped, then runs gofmt, go vet, every test (the
 # PostgreSQL, S3 and SIP suites included: they fail instead of skipping here), the concurrent
 # packages again under the race detector, and a short run of every fuzz target.
 # Usage: scripts/test.sh [extra go test flags]
@@ -17,6 +17,8 @@ command -v sipp >/dev/null || need+=(sip-tester)
 command -v sox >/dev/null || need+=(sox)
 command -v psql >/dev/null || need+=(postgresql)
 command -v gcc >/dev/null || need+=(gcc libc6-dev) # the race detector needs cgo
+command -v chromium >/dev/null || need+=(chromium)  # the browser tests of the web pages
+command -v npm >/dev/null || need+=(npm)            # fetches axe-core for the accessibility checks
 if [ ${#need[@]} -gt 0 ]; then
   log "installing ${need[*]}"
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
@@ -55,6 +57,17 @@ if [ ! -x "$VGW" ] || ! go version -m "$VGW" 2>/dev/null | grep -q 'versity/vers
 fi
 export CALLVAULT_TEST_VERSITYGW="$VGW"
 export CALLVAULT_TEST_SIPP="$(command -v sipp)"
+
+# --- browser and accessibility checker -------------------------------------------------------
+AXE_VERSION=4.14.1
+AXE_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/callvault/axe-core-$AXE_VERSION"
+if [ ! -s "$AXE_DIR/package/axe.min.js" ]; then
+  log "fetching axe-core $AXE_VERSION from the npm registry (accessibility checks of the pages)"
+  mkdir -p "$AXE_DIR"
+  (cd "$AXE_DIR" && npm pack --silent "axe-core@$AXE_VERSION" >/dev/null && tar xzf "axe-core-$AXE_VERSION.tgz")
+fi
+export CALLVAULT_TEST_CHROMIUM="$(command -v chromium)"
+export CALLVAULT_TEST_AXE="$AXE_DIR/package/axe.min.js"
 export CALLVAULT_TEST_REQUIRE_EXTERNAL=1
 
 # --- checks ----------------------------------------------------------------------------------

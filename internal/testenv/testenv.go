@@ -14,6 +14,8 @@ const (
 	Postgres        = "CALLVAULT_TEST_PG"        // a PostgreSQL URL; tests create their own databases there
 	VersityGW       = "CALLVAULT_TEST_VERSITYGW" // path of a versitygw binary (S3 server)
 	Sipp            = "CALLVAULT_TEST_SIPP"      // path of sipp
+	Chromium        = "CALLVAULT_TEST_CHROMIUM"  // path of chromium, for the browser tests of the pages
+	Axe             = "CALLVAULT_TEST_AXE"       // path of axe.min.js (npm axe-core), for the accessibility checks
 	RequireExternal = "CALLVAULT_TEST_REQUIRE_EXTERNAL"
 )
 

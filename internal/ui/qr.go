@@ -18,6 +18,7 @@ func qrSVG(text string) (template.HTML, error) {
 	b := code.Bounds()
 	n := b.Dx()
 	const quiet = 4
+	const qrModule = 5 // pixels per module: whole pixels keep the edges sharp
 	var d strings.Builder
 	for y := 0; y < n; y++ {
 		for x := 0; x < n; x++ {
@@ -28,7 +29,7 @@ func qrSVG(text string) (template.HTML, error) {
 	}
 	size := n + 2*quiet
 	// Only digits and the fixed path syntax reach the markup: nothing of text is echoed.
-	svg := fmt.Sprintf(`<svg class="qr" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" role="img" aria-label="QR code for your authenticator app" shape-rendering="crispEdges"><rect width="%d" height="%d" fill="#fff"/><path fill="#000" d="%s"/></svg>`,
-		size, size, size, size, d.String())
+	svg := fmt.Sprintf(`<svg class="qr" xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="QR code for your authenticator app" shape-rendering="crispEdges"><rect width="%d" height="%d" fill="#fff"/><path fill="#000" d="%s"/></svg>`,
+		size*qrModule, size*qrModule, size, size, size, size, d.String())
 	return template.HTML(svg), nil
 }

@@ -38,7 +38,13 @@ func newRenderer(p *Pages) *renderer {
 		"label":      purposeLabel,
 		"status":     statusLabel,
 		"partyNames": partyNames,
-		"deref":      func(b *bool) bool { return b != nil && *b },
+		"fieldLabel": func(f string) string {
+			if l, ok := requestLabels[f]; ok {
+				return l
+			}
+			return f
+		},
+		"deref": func(b *bool) bool { return b != nil && *b },
 	}
 	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
 	names, err := fs.Glob(templateFS, "templates/page_*.html")
@@ -110,8 +116,12 @@ func (p *Pages) nav(r *http.Request, me *callvault.Principal) []navItem {
 		items = append(items, navItem{Href: "/approvals", Label: "Approvals"})
 	}
 	items = append(items, navItem{Href: "/account", Label: "Account"})
+	here := r.URL.Path
+	if r.Method == http.MethodPost && here == "/requests" {
+		here = "/requests/new" // the request form, shown again with its messages
+	}
 	for i := range items {
-		items[i].Current = items[i].Href == r.URL.Path
+		items[i].Current = items[i].Href == here
 	}
 	return items
 }

@@ -59,7 +59,7 @@ func (p *Pages) createRequest(w http.ResponseWriter, r *http.Request) {
 	for _, fe := range callvault.FieldErrorsOf(err) {
 		name := fieldName(fe.Field)
 		if _, seen := v.Errors[name]; !seen {
-			v.Errors[name] = sentence(fe.Problem)
+			v.Errors[name] = requestMessage(name, fe.Problem)
 		}
 	}
 	for f := range bad {
@@ -70,6 +70,28 @@ func (p *Pages) createRequest(w http.ResponseWriter, r *http.Request) {
 	}
 	p.render(w, r, http.StatusBadRequest, "request", "Request access to a call", v)
 }
+
+// requestMessage words a field's problem for the form. The service decides what is wrong; the
+// page only says it in the form's terms (a list to choose from rather than the API's values).
+func requestMessage(field, problem string) string {
+	required := strings.HasPrefix(problem, "is required")
+	switch {
+	case field == "purpose" && required:
+		return "Choose the purpose from the list."
+	case field == "purpose":
+		return "Choose one of the purposes in the list."
+	case field == "reason" && required:
+		return "Say why you need the recording, in a sentence or more."
+	case field == "call_time" && strings.HasPrefix(problem, "say which call"):
+		return "Say which call: give at least one of the time of the call (or a period), the extension, the external number or the names of the parties."
+	}
+	return sentence(problem)
+}
+
+// requestLabels name the form's fields in the summary of problems.
+var requestLabels = map[string]string{"purpose": "Purpose", "reason": "Reason", "call_time": "Date and time of the call",
+	"call_from": "Period from", "call_to": "Period to", "extension": "Extension", "external_number": "External telephone number",
+	"parties": "Names of the parties", "other_information": "Anything else"}
 
 // myRequestsView lists the signed-in person's requests.
 type myRequestsView struct {
@@ -105,6 +127,3 @@ func (p *Pages) liveGrants(list []*access.RequestView) []*access.RequestView {
 	}
 	return out
 }
-
-// trimmed is for templates: whether a string has content.
-func trimmed(s string) string { return strings.TrimSpace(s) }
