@@ -62,6 +62,10 @@ func TestBrowserAccessFlow(t *testing.T) {
 	dan.do(chromedp.SendKeys(chromedp.CSS("#code"), code))
 	dan.submit(`form[action="/account/totp/confirm"] button`)
 	dan.wantText("The authenticator app is set up", "recovery codes")
+	dan.checkPage("recovery-codes")
+	dan.open(v.url + "/account")
+	dan.wantText("An authenticator app is set up")
+	dan.checkPage("account")
 
 	v.addUser(t, "mia", "manager")
 	v.addUser(t, "sam", "staff")
@@ -175,6 +179,26 @@ func TestBrowserAccessFlow(t *testing.T) {
 	})()`)
 	if got.Seeked < 149.9 || got.After < 150.5 || got.Paused || got.Duration < 179 || got.Duration > 181 {
 		t.Errorf("the player after seeking to 150 s: %+v", got)
+	}
+	// The player's own buttons (player.js, the only script): back 10 s, and speed.
+	type tools struct {
+		Before, After, Rate float64
+		Shown               bool
+	}
+	tl := eval[tools](sam, `(async () => {
+		const a = document.querySelector("audio.player");
+		const shown = !document.querySelector(".player-tools").hidden;
+		const before = a.currentTime;
+		const seeked = new Promise(r => a.addEventListener("seeked", r, {once: true}));
+		document.querySelector("button[data-skip='-10']").click();
+		await seeked;
+		const s = document.querySelector("select.speed");
+		s.value = "1.5";
+		s.dispatchEvent(new Event("change"));
+		return {before: before, after: a.currentTime, rate: a.playbackRate, shown: shown};
+	})()`)
+	if !tl.Shown || tl.After > tl.Before-9 || tl.After < tl.Before-11 || tl.Rate != 1.5 {
+		t.Errorf("the player's buttons: %+v", tl)
 	}
 	if n := countActions(v.events(t), "recording.listen"); n < 1 {
 		t.Errorf("%d listening events", n)
