@@ -66,7 +66,7 @@ func TestPageRouteTable(t *testing.T) {
 		{"GET /requests", "GET", "", [8]int{303, 303, 200, 200, 200, 200, 200, 403}},
 		{"GET /approvals", "GET", "", [8]int{303, 303, 403, 200, 200, 200, 200, 403}},
 		{"GET /approvals/{id}", "GET", "/approvals/" + id, [8]int{303, 303, 404, 403, 404, 404, 404, 403}},
-		{"POST /approvals/{id}", "POST", "/approvals/" + id, [8]int{303, 303, 404, 403, 404, 404, 404, 403}},
+		{"POST /approvals/{id}", "POST", "/approvals/" + id, [8]int{303, 303, 400, 403, 400, 400, 400, 403}}, // no decision chosen
 		{"GET /grants/{id}", "GET", "/grants/" + id, [8]int{303, 303, 404, 403, 404, 404, 404, 403}},
 		{"POST /account/totp", "POST", "", [8]int{303, 200, 200, 200, 409, 409, 409, 200}},
 		{"POST /logout", "POST", "", [8]int{303, 303, 303, 303, 303, 303, 303, 303}},

@@ -68,10 +68,48 @@ func (p *Pages) loadApproval(r *http.Request) (*approvalView, error) {
 
 // decide is POST /approvals/{id}: approve (with the recordings kept, the expiry and the
 // download choice) or reject, each with the written statement; the same service calls as the
-// API's approve and reject.
+// API's approve and reject, asked first, so that the page refuses exactly what the API refuses.
+// Only a form with bad fields is shown again, with what was typed.
 func (p *Pages) decide(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
 		p.failStatus(w, r, http.StatusBadRequest, "That did not work", "The form could not be read. Please try again.")
+		return
+	}
+	f := r.PostForm
+	statement, expiry, download := f.Get("statement"), strings.TrimSpace(f.Get("expires")), f.Get("download") == "yes"
+	me, id := principal(r.Context()), r.PathValue("id")
+	formErrors := map[string]string{}
+	var derr error
+	switch f.Get("decision") {
+	case "reject":
+		_, derr = p.access.Reject(r.Context(), me, id, statement)
+	case "approve":
+		in := access.ApproveInput{Statement: statement, RecordingIDs: f["recording"], Download: download}
+		if in.RecordingIDs == nil {
+			in.RecordingIDs = []string{} // none ticked: the service says an approval needs one
+		}
+		if expiry != "" {
+			day, perr := time.ParseInLocation(time.DateOnly, expiry, p.zone)
+			if perr != nil {
+				formErrors["expires"] = "Enter a date, for example 27/11/2026."
+			} else {
+				end := day.AddDate(0, 0, 1).Add(-time.Minute) // the end of that day, where the organisation is
+				in.ExpiresAt = &end
+			}
+		}
+		if len(formErrors) == 0 {
+			_, derr = p.access.Approve(r.Context(), me, id, in)
+		}
+	default:
+		p.failStatus(w, r, http.StatusBadRequest, "That did not work", "Choose Approve or Reject.")
+		return
+	}
+	if derr == nil && len(formErrors) == 0 {
+		http.Redirect(w, r, "/approvals?decided="+id, http.StatusSeeOther)
+		return
+	}
+	if derr != nil && !callvault.IsKind(derr, callvault.KindInvalid) {
+		p.Fail(w, r, derr)
 		return
 	}
 	v, err := p.loadApproval(r)
@@ -79,50 +117,16 @@ func (p *Pages) decide(w http.ResponseWriter, r *http.Request) {
 		p.Fail(w, r, err)
 		return
 	}
-	f := r.PostForm
-	v.Statement, v.Expiry, v.Download = f.Get("statement"), f.Get("expires"), f.Get("download") == "yes"
-	for _, id := range f["recording"] {
-		v.Selected[id] = true
-	}
-	me, id := principal(r.Context()), r.PathValue("id")
-	var derr error
-	switch f.Get("decision") {
-	case "reject":
-		_, derr = p.access.Reject(r.Context(), me, id, v.Statement)
-	case "approve":
-		in := access.ApproveInput{Statement: v.Statement, RecordingIDs: f["recording"], Download: v.Download}
-		if in.RecordingIDs == nil {
-			in.RecordingIDs = []string{} // none ticked: the service says an approval needs one
-		}
-		if e := strings.TrimSpace(v.Expiry); e != "" {
-			day, perr := time.ParseInLocation(time.DateOnly, e, p.zone)
-			if perr != nil {
-				v.Errors["expires"] = "Enter a date, for example 27/11/2026."
-				p.render(w, r, http.StatusBadRequest, "approval", "Decide a request", v)
-				return
-			}
-			end := day.AddDate(0, 0, 1).Add(-time.Minute) // the end of that day, where the organisation is
-			in.ExpiresAt = &end
-		}
-		_, derr = p.access.Approve(r.Context(), me, id, in)
-	default:
-		p.failStatus(w, r, http.StatusBadRequest, "That did not work", "Choose Approve or Reject.")
-		return
-	}
-	if derr == nil {
-		http.Redirect(w, r, "/approvals?decided="+id, http.StatusSeeOther)
-		return
-	}
-	if !callvault.IsKind(derr, callvault.KindInvalid) {
-		p.Fail(w, r, derr)
-		return
+	v.Statement, v.Expiry, v.Download, v.Errors = statement, expiry, download, formErrors
+	for _, rid := range f["recording"] {
+		v.Selected[rid] = true
 	}
 	for _, fe := range callvault.FieldErrorsOf(derr) {
 		name := fieldName(fe.Field)
-		if name == "recording_ids" {
+		switch name {
+		case "recording_ids":
 			name = "recordings"
-		}
-		if name == "expires_at" {
+		case "expires_at":
 			name = "expires"
 		}
 		if _, seen := v.Errors[name]; !seen {
