@@ -70,6 +70,25 @@ func TestPageForms(t *testing.T) {
 	if st, loc := redirectOf(t, c, "/requests"); st != 303 || !strings.HasPrefix(loc, "/notice?next=") {
 		t.Fatalf("before the notice /requests answers %d %s, want the notice", st, loc)
 	}
+	if st, _ := redirectOf(t, c, "/logout"); st != 405 {
+		t.Errorf("GET /logout: %d, want 405", st)
+	}
+	c3 := v.client(t)
+	postForm(t, c3, "/login", url.Values{"username": {"ola"}, "password": {pw}})
+	u, _ := url.Parse(v.url)
+	cookies := c3.http.Jar.Cookies(u)
+	if len(cookies) != 1 {
+		t.Fatalf("cookies after sign-in: %v", cookies)
+	}
+	if st, loc, _ := postForm(t, c3, "/logout", nil); st != 303 || loc != "/login?done=logout" {
+		t.Fatalf("sign out: %d %s", st, loc)
+	}
+	// The old cookie, kept by someone, no longer works: the session ended on the server.
+	stale := v.client(t)
+	stale.http.Jar.SetCookies(u, cookies)
+	if st, loc := redirectOf(t, stale, "/account"); st != 303 || !strings.HasPrefix(loc, "/login") {
+		t.Fatalf("after signing out the old cookie opens /account: %d %s", st, loc)
+	}
 	c2 := v.client(t)
 	if _, loc, _ = postForm(t, c2, "/login", url.Values{"username": {"ola"}, "password": {pw}, "next": {"//evil.example/x"}}); loc != "/" {
 		t.Fatalf("sign-in sent the browser to %q", loc)
