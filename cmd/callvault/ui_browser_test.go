@@ -147,7 +147,7 @@ func TestBrowserAccessFlow(t *testing.T) {
 	if st := man.submit(`button[value=approve]`); st != 200 {
 		t.Fatalf("approve: %d\n%s", st, man.text())
 	}
-	man.wantText("No requests are waiting for you")
+	man.wantText("Your decision and statement are recorded", "No requests are waiting for you")
 
 	// Staff listens, and seeks.
 	sam.open(v.url + "/")

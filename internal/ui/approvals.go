@@ -17,7 +17,14 @@ func (p *Pages) approvals(w http.ResponseWriter, r *http.Request) {
 		p.Fail(w, r, err)
 		return
 	}
-	p.render(w, r, http.StatusOK, "approvals", "Approvals", q)
+	p.render(w, r, http.StatusOK, "approvals", "Approvals", approvalsView{Queue: q,
+		Decided: callvault.ValidID(r.URL.Query().Get("decided"))})
+}
+
+// approvalsView is the queue, and whether a decision was just recorded.
+type approvalsView struct {
+	Queue   []*access.RequestView
+	Decided bool
 }
 
 // approvalView is one request to decide: what was asked, what it matched, and the decision's
