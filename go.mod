@@ -18,7 +18,6 @@ require (
 	github.com/nyaruka/phonenumbers v1.8.1
 	github.com/pion/rtp v1.10.6
 	github.com/pion/sdp/v3 v3.0.20
-	github.com/pquerna/otp v1.5.0
 	github.com/prometheus/client_golang v1.25.0
 	golang.org/x/crypto v0.55.0
 	golang.org/x/sys v0.49.0
@@ -67,3 +66,6 @@ require (
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
 )
+
+// TOTP second factors (internal/identity).
+require github.com/pquerna/otp v1.5.0

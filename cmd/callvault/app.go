@@ -13,12 +13,9 @@ import (
 	"time"
 
 	"github.com/callvault/callvault"
-	"github.com/callvault/callvault/internal/access"
 	"github.com/callvault/callvault/internal/archive"
 	"github.com/callvault/callvault/internal/audit"
 	"github.com/callvault/callvault/internal/fileblob"
-	"github.com/callvault/callvault/internal/httpserver"
-	"github.com/callvault/callvault/internal/identity"
 	"github.com/callvault/callvault/internal/postgres"
 	"github.com/callvault/callvault/internal/s3blob"
 	"github.com/callvault/callvault/internal/siprec"
@@ -32,22 +29,15 @@ type Main struct {
 	Config Config
 	Logger *slog.Logger
 	Stdout io.Writer
+	people // sign-in and access services (people.go)
 
 	Catalogue    callvault.Catalogue
 	Blobs        callvault.BlobStore
 	Keys         *vault.Keys
 	Archive      *archive.Service
 	Checkpointer *audit.Checkpointer
-	SIP          *siprec.Server     // set by Serve when SIPREC is enabled
-	MetricsURL   string             // set by Serve when metrics are enabled
-	HTTPServer   *httpserver.Server // set by Serve
-	Identity     *identity.Service
-	Access       *access.Service
-
-	// Now, if set, is the clock of sign-in, sessions, grants and listening (tests).
-	Now func() time.Time
-	// Notifier, if set, is told of new access requests (mail).
-	Notifier access.Notifier
+	SIP          *siprec.Server // set by Serve when SIPREC is enabled
+	MetricsURL   string         // set by Serve when metrics are enabled
 
 	// OnRetentionDelete, if set, is called after the retention sweep deletes a recording.
 	OnRetentionDelete func(id string)

@@ -50,7 +50,11 @@ type Config struct {
 	Unrecorded   []string `json:"unrecorded"`          // extensions, numbers, SIP URIs never recorded (payment lines)
 	Announcement string   `json:"announcement_header"` // SIP header carrying announcement evidence
 
-	// People and access (see people.go for how they are used).
+	Metrics   string `json:"metrics"`    // Prometheus metrics listen address; "" = off
+	LogLevel  string `json:"log_level"`  // debug, info, warn, error
+	LogFormat string `json:"log_format"` // text or json
+
+	// People and access (config_people.go).
 	PublicURL         string        `json:"public_url"`          // base URL people reach the vault at, for links
 	SessionIdle       time.Duration `json:"session_idle"`        // a session unused this long ends
 	SessionMax        time.Duration `json:"session_max"`         // a session ends this long after sign-in
@@ -62,11 +66,7 @@ type Config struct {
 	AllowSelfApproval bool          `json:"allow_self_approval"` // one-manager organisations: authorisers may approve their own requests (flagged)
 	NoticeFile        string        `json:"notice_file"`         // the staff notice's text; "" = the built-in notice
 	NoticeVersion     int64         `json:"notice_version"`      // raise it when the text changes: everyone acknowledges again
-	TimeZone          string        `json:"time_zone"`           // the organisation's zone: pages show times in it (UTC on hover)
-
-	Metrics   string `json:"metrics"`    // Prometheus metrics listen address; "" = off
-	LogLevel  string `json:"log_level"`  // debug, info, warn, error
-	LogFormat string `json:"log_format"` // text or json
+	TimeZone          string        `json:"time_zone"`           // the organisation's zone for the web pages (config_ui.go)
 
 	path string // config file that was read, if any
 }
@@ -98,7 +98,6 @@ func DefaultConfig() Config {
 		PasswordMinLength: 12,
 		GrantMaxExpiry:    90 * 24 * time.Hour,
 		ListenPause:       5 * time.Minute,
-		TimeZone:          "Europe/London",
 	}
 }
 
@@ -145,7 +144,7 @@ func settings() []setting {
 			},
 			func(c *Config) string { return p(c).String() }}
 	}
-	return []setting{
+	return append([]setting{
 		str("data", "data directory", func(c *Config) *string { return &c.Data }),
 		str("http", "HTTP listen address (host:port; port 0 picks a free port)", func(c *Config) *string { return &c.HTTP }),
 		str("db", "catalogue: empty for SQLite in the data directory, or postgres://user@host:port/db", func(c *Config) *string { return &c.DB }),
@@ -205,31 +204,10 @@ func settings() []setting {
 		list("sip_allow", "comma-separated CIDR prefixes allowed to send SIPREC sessions (empty: any)", func(c *Config) *[]string { return &c.SIPAllow }),
 		list("unrecorded", "comma-separated extensions, numbers and SIP URIs that are never recorded (payment lines)", func(c *Config) *[]string { return &c.Unrecorded }),
 		str("announcement_header", "SIP header that carries announcement evidence", func(c *Config) *string { return &c.Announcement }),
-		str("public_url", "base URL people reach the vault at, used in set-password links (default http://<http address>)", func(c *Config) *string { return &c.PublicURL }),
-		duration("session_idle", "a signed-in session unused this long ends", func(c *Config) *time.Duration { return &c.SessionIdle }),
-		duration("session_max", "a signed-in session ends this long after sign-in, however busy", func(c *Config) *time.Duration { return &c.SessionMax }),
-		integer("login_max_failures", "wrong passwords in a row that lock an account", func(c *Config) *int64 { return &c.LoginMaxFailures }),
-		duration("login_lockout", "how long a locked account stays locked (the right password is refused meanwhile)", func(c *Config) *time.Duration { return &c.LoginLockout }),
-		integer("password_min_length", "the shortest password accepted (common passwords are refused whatever their length)", func(c *Config) *int64 { return &c.PasswordMinLength }),
-		duration("grant_max_expiry", "the longest an approver may make a grant last (the default grant lasts 7 days)", func(c *Config) *time.Duration { return &c.GrantMaxExpiry }),
-		duration("listen_pause", "a rest after which listening to the same recording again is a new audited listening", func(c *Config) *time.Duration { return &c.ListenPause }),
-		{"allow_self_approval", "for an organisation with one manager: authorisers may approve their own requests; each such approval is flagged in the audit log (true or false)",
-			func(c *Config, v string) error {
-				b, err := strconv.ParseBool(v)
-				if err != nil {
-					return fmt.Errorf("not true or false: %q", v)
-				}
-				c.AllowSelfApproval = b
-				return nil
-			},
-			func(c *Config) string { return strconv.FormatBool(c.AllowSelfApproval) }},
-		str("notice_file", "text file of the staff notice every user acknowledges (default: the built-in notice)", func(c *Config) *string { return &c.NoticeFile }),
-		str("time_zone", "the organisation's time zone (IANA name); the web pages show times in it, with UTC on hover", func(c *Config) *string { return &c.TimeZone }),
-		integer("notice_version", "version of the staff notice; raise it when the text changes and everyone acknowledges again (with notice_file)", func(c *Config) *int64 { return &c.NoticeVersion }),
 		str("metrics", "listen address for Prometheus metrics at /metrics (keep it on a private network); empty disables", func(c *Config) *string { return &c.Metrics }),
 		str("log_level", "log level: debug, info, warn, error", func(c *Config) *string { return &c.LogLevel }),
 		str("log_format", "log format: text or json", func(c *Config) *string { return &c.LogFormat }),
-	}
+	}, append(peopleSettings(), uiSettings()...)...)
 }
 
 func splitList(v string) []string {

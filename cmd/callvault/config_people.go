@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -46,4 +47,59 @@ func (c *Config) publicURL() string {
 		return strings.TrimRight(c.PublicURL, "/")
 	}
 	return "http://" + c.HTTP
+}
+
+// peopleSettings are the settings of sign-in and access, appended to settings().
+func peopleSettings() []setting {
+	str := func(name, usage string, p func(*Config) *string) setting {
+		return setting{name, usage,
+			func(c *Config, v string) error { *p(c) = v; return nil },
+			func(c *Config) string { return *p(c) }}
+	}
+	integer := func(name, usage string, p func(*Config) *int64) setting {
+		return setting{name, usage,
+			func(c *Config, v string) error {
+				n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+				if err != nil {
+					return fmt.Errorf("not a whole number: %q", v)
+				}
+				*p(c) = n
+				return nil
+			},
+			func(c *Config) string { return strconv.FormatInt(*p(c), 10) }}
+	}
+	duration := func(name, usage string, p func(*Config) *time.Duration) setting {
+		return setting{name, usage,
+			func(c *Config, v string) error {
+				d, err := time.ParseDuration(v)
+				if err != nil || d <= 0 {
+					return fmt.Errorf("not a positive duration like 30s, 5m or 1h: %q", v)
+				}
+				*p(c) = d
+				return nil
+			},
+			func(c *Config) string { return p(c).String() }}
+	}
+	return []setting{
+		str("public_url", "base URL people reach the vault at, used in set-password links (default http://<http address>)", func(c *Config) *string { return &c.PublicURL }),
+		duration("session_idle", "a signed-in session unused this long ends", func(c *Config) *time.Duration { return &c.SessionIdle }),
+		duration("session_max", "a signed-in session ends this long after sign-in, however busy", func(c *Config) *time.Duration { return &c.SessionMax }),
+		integer("login_max_failures", "wrong passwords in a row that lock an account", func(c *Config) *int64 { return &c.LoginMaxFailures }),
+		duration("login_lockout", "how long a locked account stays locked (the right password is refused meanwhile)", func(c *Config) *time.Duration { return &c.LoginLockout }),
+		integer("password_min_length", "the shortest password accepted (common passwords are refused whatever their length)", func(c *Config) *int64 { return &c.PasswordMinLength }),
+		duration("grant_max_expiry", "the longest an approver may make a grant last (the default grant lasts 7 days)", func(c *Config) *time.Duration { return &c.GrantMaxExpiry }),
+		duration("listen_pause", "a rest after which listening to the same recording again is a new audited listening", func(c *Config) *time.Duration { return &c.ListenPause }),
+		{"allow_self_approval", "for an organisation with one manager: authorisers may approve their own requests; each such approval is flagged in the audit log (true or false)",
+			func(c *Config, v string) error {
+				b, err := strconv.ParseBool(v)
+				if err != nil {
+					return fmt.Errorf("not true or false: %q", v)
+				}
+				c.AllowSelfApproval = b
+				return nil
+			},
+			func(c *Config) string { return strconv.FormatBool(c.AllowSelfApproval) }},
+		str("notice_file", "text file of the staff notice every user acknowledges (default: the built-in notice)", func(c *Config) *string { return &c.NoticeFile }),
+		integer("notice_version", "version of the staff notice; raise it when the text changes and everyone acknowledges again (with notice_file)", func(c *Config) *int64 { return &c.NoticeVersion }),
+	}
 }

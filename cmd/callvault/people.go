@@ -10,8 +10,21 @@ import (
 
 	"github.com/callvault/callvault"
 	"github.com/callvault/callvault/internal/access"
+	"github.com/callvault/callvault/internal/httpserver"
 	"github.com/callvault/callvault/internal/identity"
 )
+
+// people are Main's sign-in and access services, embedded in Main.
+type people struct {
+	HTTPServer *httpserver.Server // set by Serve
+	Identity   *identity.Service
+	Access     *access.Service
+	// Now, if set, is the clock of sign-in, sessions, grants and listening (tests).
+	Now func() time.Time
+	// Notifier, if set before Open, is told of new requests and decisions (the mail outbox);
+	// it can also be set on Access.Notifier after Open.
+	Notifier access.Notifier
+}
 
 // openPeople builds the sign-in and access services over the open catalogue.
 func (m *Main) openPeople() error {

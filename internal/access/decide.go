@@ -123,6 +123,7 @@ func (s *Service) Approve(ctx context.Context, p *callvault.Principal, id string
 		return nil, err
 	}
 	s.after(ctx)
+	s.notifyDecided(ctx, &decided)
 	dels, _ := s.delegationsOf(ctx, p)
 	return s.view(ctx, p, &decided, dels)
 }
@@ -148,6 +149,7 @@ func (s *Service) Reject(ctx context.Context, p *callvault.Principal, id, statem
 		return nil, err
 	}
 	s.after(ctx)
+	s.notifyDecided(ctx, &decided)
 	return &RequestView{AccessRequest: &decided}, nil
 }
 

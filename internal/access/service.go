@@ -34,17 +34,32 @@ type Finder interface {
 	Recording(ctx context.Context, id string) (*callvault.Recording, error)
 }
 
-// Notifier tells people about the workflow, for example by e-mail. RequestCreated is called
-// after a request is stored, with the users who may decide it; it must not block for long and
-// must not carry call details beyond the request's reference. The default does nothing.
+// Notifier tells people about the workflow, for example by e-mail (the mail outbox). It is
+// called after the change has committed; it must not block for long and must not carry call
+// details beyond the request's reference and a link. The default does nothing.
 type Notifier interface {
+	// RequestCreated: r waits for a decision by deciders (exactly those who may decide it).
 	RequestCreated(ctx context.Context, r *callvault.AccessRequest, deciders []*callvault.User) error
+	// RequestDecided: r was approved or rejected; requester is the person who asked.
+	RequestDecided(ctx context.Context, r *callvault.AccessRequest, requester *callvault.User) error
 }
 
 type noNotifier struct{}
 
 func (noNotifier) RequestCreated(context.Context, *callvault.AccessRequest, []*callvault.User) error {
 	return nil
+}
+
+func (noNotifier) RequestDecided(context.Context, *callvault.AccessRequest, *callvault.User) error {
+	return nil
+}
+
+// notifyDecided tells the requester of r that it was decided. A notifier's failure is its own
+// to report: the decision stands.
+func (s *Service) notifyDecided(ctx context.Context, r *callvault.AccessRequest) {
+	if u, err := s.Store.User(ctx, r.RequesterID); err == nil {
+		_ = s.notifier().RequestDecided(ctx, r, u)
+	}
 }
 
 // Service runs access requests, their decisions, grants, delegations and listening, asking

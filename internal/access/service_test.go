@@ -14,8 +14,19 @@ import (
 )
 
 type recordingNotifier struct {
-	mu    sync.Mutex
-	calls map[string][]string // request id -> names notified
+	mu      sync.Mutex
+	calls   map[string][]string // request id -> names notified
+	decided map[string]string   // request id -> requester told of the decision
+}
+
+func (n *recordingNotifier) RequestDecided(ctx context.Context, r *callvault.AccessRequest, requester *callvault.User) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.decided == nil {
+		n.decided = map[string]string{}
+	}
+	n.decided[r.ID] += requester.Name
+	return nil
 }
 
 func (n *recordingNotifier) RequestCreated(ctx context.Context, r *callvault.AccessRequest, to []*callvault.User) error {
@@ -144,6 +155,9 @@ func TestOneDecisionWins(t *testing.T) {
 	}
 	if ok != 1 {
 		t.Fatalf("%d decisions stored, want exactly 1", ok)
+	}
+	if got := f.note.decided[r.ID]; got != "sam" {
+		t.Errorf("the requester was told of the decision %q times, want once (sam)", got)
 	}
 	evs, _ := f.db.AuditEvents(context.Background(), 0, 1000)
 	n := 0

@@ -103,7 +103,7 @@ func (s *Server) protect(route string, h http.HandlerFunc) http.Handler {
 			return
 		}
 		if d := s.rules().Permits(p, action); !d.Allow {
-			drainOrClose(w, r, false)
+			s.drainUnread(w, r)
 			s.failAccess(w, r, &access.Denied{Decision: d})
 			return
 		}

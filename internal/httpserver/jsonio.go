@@ -81,3 +81,9 @@ func principal(r *http.Request) *callvault.Principal {
 	p, _ := callvault.PrincipalFrom(r.Context())
 	return p
 }
+
+// drainUnread discards what the client is still sending of a body the handler will not read,
+// before an error answer (see drainOrClose).
+func (s *Server) drainUnread(w http.ResponseWriter, r *http.Request) {
+	drainOrClose(w, r, false)
+}

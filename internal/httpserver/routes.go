@@ -95,7 +95,7 @@ func (s *Server) handle(pattern string, h http.HandlerFunc) {
 // sent there by another site) are refused first.
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	if err := s.crossOrigin.Check(r); err != nil {
-		drainOrClose(w, r, false)
+		s.drainUnread(w, r)
 		if s.isPage(r) {
 			s.pages.Fail(w, r, callvault.Errorf(callvault.KindForbidden,
 				"this form was sent from another site, so it was refused; open the page on this site and send it again"))
