@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/callvault/callvault"
 )
@@ -23,8 +24,16 @@ func noRedirect(c *client) *http.Client {
 func TestPageRouteTable(t *testing.T) {
 	v := startVault(t)
 	v.bootstrap(t, "dan")
-	for _, u := range [][]string{{"dora", "dpo"}, {"mia", "manager"}, {"max", "manager"}, {"sam", "staff"}, {"new", "staff"}, {"al", "auditor"}} {
+	for _, u := range [][]string{{"dora", "dpo"}, {"mia", "manager"}, {"max", "manager"}, {"sam", "staff"}, {"new", "staff"}, {"al", "auditor"},
+		{"exp", "staff"}, {"dis", "staff"}} {
 		v.addUser(t, u[0], u[1])
+	}
+	// An expired session and a disabled user's session are nobody, exactly like no session.
+	expired := v.signIn(t, "exp")
+	v.clock.add(25 * time.Hour) // past the test's 24h idle timeout
+	disabled := v.signIn(t, "dis")
+	if code, _, e := cli(t, append([]string{"users", "disable", "dis"}, v.stores...)...); code != 0 {
+		t.Fatalf("users disable: %s", e)
 	}
 	users := map[string]*client{}
 	for _, name := range []string{"dan", "dora", "mia", "max", "sam", "al"} {
@@ -35,8 +44,8 @@ func TestPageRouteTable(t *testing.T) {
 	}
 	unacked := v.client(t)
 	unacked.login("new")
-	names := []string{"none", "unacked", "staff", "manager-no-totp", "manager", "director", "dpo", "auditor"}
-	callers := []*client{v.client(t), unacked, users["sam"], users["max"], users["mia"], users["dan"], users["dora"], users["al"]}
+	names := []string{"none", "unacked", "staff", "manager-no-totp", "manager", "director", "dpo", "auditor", "expired", "disabled"}
+	callers := []*client{v.client(t), unacked, users["sam"], users["max"], users["mia"], users["dan"], users["dora"], users["al"], expired, disabled}
 
 	css := regexp.MustCompile(`/assets/callvault\.[0-9a-f]{12}\.css`).FindString(get(t, v.client(t), "/login"))
 	if css == "" {
@@ -91,8 +100,12 @@ func TestPageRouteTable(t *testing.T) {
 			}
 			page, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			if resp.StatusCode != row.want[i] {
-				t.Errorf("%s %s as %s: status %d, want %d\n%.300s", row.method, path, names[i], resp.StatusCode, row.want[i], page)
+			want := row.want[0] // expired and disabled: as nobody
+			if i < len(row.want) {
+				want = row.want[i]
+			}
+			if resp.StatusCode != want {
+				t.Errorf("%s %s as %s: status %d, want %d\n%.300s", row.method, path, names[i], resp.StatusCode, want, page)
 			}
 			if resp.Header.Get("Content-Security-Policy") == "" {
 				t.Errorf("%s %s as %s: no Content-Security-Policy", row.method, path, names[i])
@@ -111,7 +124,7 @@ func TestPageRouteTable(t *testing.T) {
 			if resp.StatusCode == 303 {
 				loc := resp.Header.Get("Location")
 				switch {
-				case i == 0 && !strings.HasPrefix(loc, "/login"):
+				case (i == 0 || i >= 8) && !strings.HasPrefix(loc, "/login"):
 					t.Errorf("%s %s as nobody: redirected to %q, want /login", row.method, path, loc)
 				case i == 1 && !strings.HasPrefix(loc, "/notice") && !strings.HasPrefix(loc, "/login") && row.route != "GET /login":
 					t.Errorf("%s %s before the notice: redirected to %q, want /notice", row.method, path, loc)
