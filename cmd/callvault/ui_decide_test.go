@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -73,6 +74,27 @@ func TestPageDecisions(t *testing.T) {
 	}
 	if st, _, _ := postForm(t, mia, "/approvals/"+id, url.Values{"decision": {"approve"}, "statement": {"changed my mind"}}); st != 403 {
 		t.Errorf("deciding a decided request: %d", st)
+	}
+
+	// Approved with download: the grant page offers it, and the link downloads.
+	id2 := ask(sam, "quality")
+	view := get(t, mia, "/approvals/"+id2)
+	recID := regexp.MustCompile(`name="recording" value="([0-9a-f-]+)"`).FindStringSubmatch(view)
+	if recID == nil {
+		t.Fatalf("the approval page offers no recording:\n%.1500s", view)
+	}
+	if st, loc, page := postForm(t, mia, "/approvals/"+id2, url.Values{"decision": {"approve"}, "statement": {"Approved for quality review"},
+		"recording": {recID[1]}, "download": {"yes"}}); st != 303 {
+		t.Fatalf("approve with download: %d %s\n%.800s", st, loc, page)
+	}
+	_, out := sam.call("GET", "/api/v1/access-requests/"+id2, nil)
+	grant := get(t, sam, "/grants/"+out["grant_id"].(string))
+	link := regexp.MustCompile(`href="(/api/v1/recordings/[0-9a-f-]+/audio\?download=1)"`).FindStringSubmatch(grant)
+	if link == nil {
+		t.Fatalf("no download link on a grant that allows it:\n%.2000s", grant)
+	}
+	if resp := do(t, sam, link[1]); resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") {
+		t.Errorf("download: %d %q", resp.StatusCode, resp.Header.Get("Content-Disposition"))
 	}
 
 	// A disciplinary request waits for the DPO, not in a manager's queue.
