@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs callvault's whole test suite on a fresh machine: installs what the tests need (sipp, sox,
-# versitygw, mailpit), starts PostgreSQL if it is stopped, then runs gofmt, go vet, every test (the
-# PostgreSQL, S3, SIP and mail suites included: they fail instead of skipping here), the concurrent
+# versitygw, mailpit, chromium, axe-core), starts PostgreSQL if it is stopped, then runs gofmt, go vet,
+# every test (the PostgreSQL, S3, SIP, mail and browser suites included: they fail instead of skipping here), the concurrent
 # packages again under the race detector, and a short run of every fuzz target.
 # Usage: scripts/test.sh [extra go test flags]
 set -euo pipefail
@@ -19,6 +19,8 @@ command -v multimon-ng >/dev/null || need+=(multimon-ng) # independent DTMF deco
 command -v espeak-ng >/dev/null || need+=(espeak-ng)     # speech for the DTMF false-positive test
 command -v psql >/dev/null || need+=(postgresql)
 command -v gcc >/dev/null || need+=(gcc libc6-dev) # the race detector needs cgo
+command -v chromium >/dev/null || need+=(chromium)  # the browser tests of the web pages
+command -v npm >/dev/null || need+=(npm)            # fetches axe-core for the accessibility checks
 if [ ${#need[@]} -gt 0 ]; then
   log "installing ${need[*]}"
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
@@ -65,6 +67,17 @@ if [ ! -x "$MAILPIT" ] || ! go version -m "$MAILPIT" 2>/dev/null | grep -q 'axll
 fi
 export CALLVAULT_TEST_MAILPIT="$MAILPIT"
 export CALLVAULT_TEST_SIPP="$(command -v sipp)"
+
+# --- browser and accessibility checker -------------------------------------------------------
+AXE_VERSION=4.14.1
+AXE_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/callvault/axe-core-$AXE_VERSION"
+if [ ! -s "$AXE_DIR/package/axe.min.js" ]; then
+  log "fetching axe-core $AXE_VERSION from the npm registry (accessibility checks of the pages)"
+  mkdir -p "$AXE_DIR"
+  (cd "$AXE_DIR" && npm pack --silent "axe-core@$AXE_VERSION" >/dev/null && tar xzf "axe-core-$AXE_VERSION.tgz")
+fi
+export CALLVAULT_TEST_CHROMIUM="$(command -v chromium)"
+export CALLVAULT_TEST_AXE="$AXE_DIR/package/axe.min.js"
 export CALLVAULT_TEST_REQUIRE_EXTERNAL=1
 
 # --- checks ----------------------------------------------------------------------------------

@@ -124,6 +124,7 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 	}
 	hcfg.People = &httpserver.People{Identity: m.Identity, Access: m.Access, Rules: m.Access.Rules}
 	hcfg.TwilioWebhook = m.twilioWebhook()
+	hcfg.Pages = m.pages()
 	srv := httpserver.New(hcfg)
 	m.HTTPServer = srv
 	ln, err := net.Listen("tcp", cfg.HTTP)

@@ -94,6 +94,7 @@ type Config struct {
 	AllowSelfApproval bool          `json:"allow_self_approval"` // one-manager organisations: authorisers may approve their own requests (flagged)
 	NoticeFile        string        `json:"notice_file"`         // the staff notice's text; "" = the built-in notice
 	NoticeVersion     int64         `json:"notice_version"`      // raise it when the text changes: everyone acknowledges again
+	TimeZone          string        `json:"time_zone"`           // the organisation's zone for the web pages (config_ui.go)
 
 	path string // config file that was read, if any
 }
@@ -266,7 +267,7 @@ func settings() []setting {
 		str("metrics", "listen address for Prometheus metrics at /metrics (keep it on a private network); empty disables", func(c *Config) *string { return &c.Metrics }),
 		str("log_level", "log level: debug, info, warn, error", func(c *Config) *string { return &c.LogLevel }),
 		str("log_format", "log format: text or json", func(c *Config) *string { return &c.LogFormat }),
-	}, append(peopleSettings(), webhookSettings()...)...)
+	}, append(append(peopleSettings(), webhookSettings()...), uiSettings()...)...)
 }
 
 func splitList(v string) []string {
@@ -532,6 +533,9 @@ func (c *Config) Validate() error {
 		}
 	}
 	if err := c.validatePeople(); err != nil {
+		return err
+	}
+	if err := c.validateUI(); err != nil {
 		return err
 	}
 	switch c.LogLevel {

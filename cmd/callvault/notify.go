@@ -39,14 +39,14 @@ func (m *Main) notifier() access.Notifier {
 }
 
 func (n mailNotifier) RequestCreated(ctx context.Context, r *callvault.AccessRequest, deciders []*callvault.User) error {
-	return n.send(ctx, r, deciders, mail.NewAccessRequestMail)
+	return n.send(ctx, r, deciders, "/approvals/"+r.ID, mail.NewAccessRequestMail)
 }
 
 func (n mailNotifier) RequestDecided(ctx context.Context, r *callvault.AccessRequest, requester *callvault.User) error {
-	return n.send(ctx, r, []*callvault.User{requester}, mail.NewAccessDecisionMail)
+	return n.send(ctx, r, []*callvault.User{requester}, "/requests", mail.NewAccessDecisionMail)
 }
 
-func (n mailNotifier) send(ctx context.Context, r *callvault.AccessRequest, to []*callvault.User,
+func (n mailNotifier) send(ctx context.Context, r *callvault.AccessRequest, to []*callvault.User, page string,
 	build func(to []string, reference, link string) (*callvault.MailMessage, error)) error {
 	var addrs []string
 	for _, u := range to {
@@ -57,7 +57,7 @@ func (n mailNotifier) send(ctx context.Context, r *callvault.AccessRequest, to [
 	if len(addrs) == 0 {
 		return nil
 	}
-	msg, err := build(addrs, r.ID, n.base+"/requests/"+r.ID)
+	msg, err := build(addrs, r.ID, n.base+page)
 	if err != nil {
 		return err
 	}

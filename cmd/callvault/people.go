@@ -82,7 +82,7 @@ func (m *Main) openPeople() error {
 // printSetupLink tells an operator how a person sets their password with a one-time secret.
 func printSetupLink(w io.Writer, base, secret, what string) {
 	fmt.Fprintf(w, "%s (one-time, expires in 72h):\n  %s/setup?token=%s\n", what, base, secret)
-	fmt.Fprintf(w, "until the web pages arrive, the same with curl:\n  curl -X POST %s/api/v1/setup -H 'Content-Type: application/json' -d '{\"token\":\"%s\",\"password\":\"...\"}'\n", base, secret)
+	fmt.Fprintf(w, "or the same with curl:\n  curl -X POST %s/api/v1/setup -H 'Content-Type: application/json' -d '{\"token\":\"%s\",\"password\":\"...\"}'\n", base, secret)
 }
 
 // printBootstrap prints, on a vault without users, a one-time link for the first Director. The
@@ -98,6 +98,6 @@ func (m *Main) printBootstrap(ctx context.Context, url string) error {
 	}
 	secret := m.Identity.BootstrapLink()
 	fmt.Fprintf(m.Stdout, "this vault has no users yet. The first Director signs up with this one-time link (expires in 72h):\n  %s/setup?token=%s\n", base, secret)
-	fmt.Fprintf(m.Stdout, "until the web pages arrive, the same with curl:\n  curl -X POST %s/api/v1/setup -H 'Content-Type: application/json' -d '{\"token\":\"%s\",\"username\":\"NAME\",\"password\":\"...\"}'\n", base, secret)
+	fmt.Fprintf(m.Stdout, "or the same with curl:\n  curl -X POST %s/api/v1/setup -H 'Content-Type: application/json' -d '{\"token\":\"%s\",\"username\":\"NAME\",\"password\":\"...\"}'\n", base, secret)
 	return nil
 }

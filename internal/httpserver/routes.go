@@ -97,6 +97,11 @@ func (s *Server) handle(pattern string, h http.HandlerFunc) {
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	if err := s.crossOrigin.Check(r); err != nil {
 		s.drainUnread(w, r)
+		if s.isPage(r) {
+			s.pages.Fail(w, r, callvault.Errorf(callvault.KindForbidden,
+				"this form was sent from another site, so it was refused; open the page on this site and send it again"))
+			return
+		}
 		writeProblem(w, r, http.StatusForbidden, "cross_origin",
 			"cross-origin requests that change state are refused; use the vault's own pages or a non-browser client")
 		return
@@ -104,6 +109,10 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	h, pattern := s.mux.Handler(r)
 	if pattern != "" {
 		s.mux.ServeHTTP(w, r)
+		return
+	}
+	if s.isPage(r) {
+		s.servePage(w, r)
 		return
 	}
 	// The mux's own answer tells 404 from 405 and carries Allow; capture it, then rewrite it.

@@ -68,6 +68,9 @@ type Config struct {
 	Live LiveControl
 	// People, if set, serves sign-in, access requests, grants and listening (people.go).
 	People *People
+	// Pages, if set, serves the web pages: every request outside /api/ that no route matches
+	// (pages.go).
+	Pages Pages
 	// TwilioWebhook, if set, receives recording status callbacks (webhook.go); WebhookBaseURL
 	// is the public URL (scheme and host) the provider calls, when it differs from the
 	// request's own (a proxy that rewrites the host), since the signature covers the URL.
@@ -93,6 +96,7 @@ type Server struct {
 	version           string
 
 	people      *People
+	pages       Pages
 	patterns    []string
 	crossOrigin *http.CrossOriginProtection
 
@@ -117,6 +121,7 @@ func New(cfg Config) *Server {
 		onAuthFailure:     cfg.OnAuthFailure,
 		version:           cfg.Version,
 		people:            cfg.People,
+		pages:             cfg.Pages,
 		crossOrigin:       http.NewCrossOriginProtection(),
 		mux:               http.NewServeMux(),
 	}

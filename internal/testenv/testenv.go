@@ -15,6 +15,8 @@ const (
 	VersityGW       = "CALLVAULT_TEST_VERSITYGW" // path of a versitygw binary (S3 server)
 	Sipp            = "CALLVAULT_TEST_SIPP"      // path of sipp
 	Mailpit         = "CALLVAULT_TEST_MAILPIT"   // path of a mailpit binary (SMTP server with an API)
+	Chromium        = "CALLVAULT_TEST_CHROMIUM"  // path of chromium, for the browser tests of the pages
+	Axe             = "CALLVAULT_TEST_AXE"       // path of axe.min.js (npm axe-core), for the accessibility checks
 	RequireExternal = "CALLVAULT_TEST_REQUIRE_EXTERNAL"
 )
 

@@ -1,0 +1,33 @@
+package main
+
+import (
+	"fmt"
+	"time"
+	_ "time/tzdata" // zone names load on machines without zoneinfo
+)
+
+// DefaultTimeZone is the organisation's zone when time_zone is not set.
+const DefaultTimeZone = "Europe/London"
+
+// uiSettings are the settings of the web pages, appended to settings().
+func uiSettings() []setting {
+	return []setting{{"time_zone", "the organisation's time zone (IANA name, default " + DefaultTimeZone + "); the web pages show times in it, with UTC on hover",
+		func(c *Config, v string) error { c.TimeZone = v; return nil },
+		func(c *Config) string { return c.TimeZone }}}
+}
+
+// validateUI checks the web pages' settings.
+func (c *Config) validateUI() error {
+	if _, err := c.zone(); err != nil {
+		return configError("time_zone", fmt.Sprintf("%q is not a time zone", c.TimeZone), "an IANA name, e.g. --time-zone "+DefaultTimeZone)
+	}
+	return nil
+}
+
+// zone is the organisation's time zone.
+func (c *Config) zone() (*time.Location, error) {
+	if c.TimeZone == "" {
+		return time.LoadLocation(DefaultTimeZone)
+	}
+	return time.LoadLocation(c.TimeZone)
+}

@@ -1,0 +1,80 @@
+package ui
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/access"
+)
+
+// actionPublic marks a page anyone may open, signed in or not.
+const actionPublic callvault.Action = ""
+
+// pageRoutes lists every page with the action the rules must permit before it is served. The
+// page's own service calls then decide about the objects it shows.
+var pageRoutes = []struct {
+	pattern string
+	action  callvault.Action
+	handler func(p *Pages) http.HandlerFunc
+}{
+	{"GET /assets/{name}", actionPublic, func(p *Pages) http.HandlerFunc { return p.serveAsset }},
+	{"GET /privacy/call-recording", actionPublic, func(p *Pages) http.HandlerFunc { return p.privacy }},
+	{"GET /login", actionPublic, func(p *Pages) http.HandlerFunc { return p.loginForm }},
+	{"POST /login", actionPublic, func(p *Pages) http.HandlerFunc { return p.login }},
+	{"GET /setup", actionPublic, func(p *Pages) http.HandlerFunc { return p.setupForm }},
+	{"POST /setup", actionPublic, func(p *Pages) http.HandlerFunc { return p.setup }},
+	{"POST /logout", callvault.ActSelf, func(p *Pages) http.HandlerFunc { return p.logout }},
+	{"GET /notice", callvault.ActNoticeAck, func(p *Pages) http.HandlerFunc { return p.noticeForm }},
+	{"POST /notice", callvault.ActNoticeAck, func(p *Pages) http.HandlerFunc { return p.acknowledge }},
+	{"GET /{$}", callvault.ActSelf, func(p *Pages) http.HandlerFunc { return p.home }},
+	{"GET /account", callvault.ActSelf, func(p *Pages) http.HandlerFunc { return p.account }},
+	{"GET /account/totp", callvault.ActSelf, func(p *Pages) http.HandlerFunc { return p.totpPage }},
+	{"POST /account/totp", callvault.ActSelf, func(p *Pages) http.HandlerFunc { return p.totpBegin }},
+	{"POST /account/totp/confirm", callvault.ActSelf, func(p *Pages) http.HandlerFunc { return p.totpConfirm }},
+	{"GET /requests/new", callvault.ActRequestCreate, func(p *Pages) http.HandlerFunc { return p.requestForm }},
+	{"POST /requests", callvault.ActRequestCreate, func(p *Pages) http.HandlerFunc { return p.createRequest }},
+	{"GET /requests", callvault.ActRequestList, func(p *Pages) http.HandlerFunc { return p.myRequests }},
+	{"GET /approvals", callvault.ActRequestQueue, func(p *Pages) http.HandlerFunc { return p.approvals }},
+	{"GET /approvals/{id}", callvault.ActRequestApprove, func(p *Pages) http.HandlerFunc { return p.approvalForm }},
+	{"POST /approvals/{id}", callvault.ActRequestApprove, func(p *Pages) http.HandlerFunc { return p.decide }},
+	{"GET /grants/{id}", callvault.ActRecordingListen, func(p *Pages) http.HandlerFunc { return p.grant }},
+}
+
+func (p *Pages) addRoutes() {
+	for _, rt := range pageRoutes {
+		p.routes = append(p.routes, rt.pattern)
+		h := rt.handler(p)
+		if rt.action == actionPublic {
+			p.mux.Handle(rt.pattern, h)
+			continue
+		}
+		p.mux.Handle(rt.pattern, p.gate(rt.action, h))
+	}
+}
+
+// gate serves h only to a signed-in person whom the rules permit action: nobody signed in goes
+// to /login; a person who has not acknowledged the staff notice goes to /notice first.
+func (p *Pages) gate(action callvault.Action, h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		me := principal(r.Context())
+		if me == nil {
+			p.toLogin(w, r)
+			return
+		}
+		d := p.rules.Permits(me, action)
+		if d.Allow {
+			h(w, r)
+			return
+		}
+		if d.Code == access.CodeNotice {
+			target := "/notice"
+			if r.Method == http.MethodGet && r.URL.Path != "/" {
+				target += "?next=" + url.QueryEscape(r.URL.RequestURI())
+			}
+			http.Redirect(w, r, target, http.StatusSeeOther)
+			return
+		}
+		p.Fail(w, r, &access.Denied{Decision: d})
+	})
+}

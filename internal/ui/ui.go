@@ -1,0 +1,132 @@
+package ui
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+	_ "time/tzdata" // the organisation's zone must load on a machine without zoneinfo
+
+	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/access"
+	"github.com/callvault/callvault/internal/identity"
+)
+
+// DefaultZone is the organisation's time zone unless configured.
+const DefaultZone = "Europe/London"
+
+// sessionCookie is the cookie the API's sign-in sets too (internal/httpserver): one session
+// serves pages and API alike.
+const sessionCookie = "callvault_session"
+
+// Config is what the pages need.
+type Config struct {
+	Identity *identity.Service
+	Access   *access.Service
+	Rules    *access.Rules
+	// Zone is the organisation's time zone: pages show times in it, with UTC on hover.
+	// Default Europe/London.
+	Zone *time.Location
+	// ClientAddr returns the address failed sign-ins are counted against; default the
+	// connection's host.
+	ClientAddr func(r *http.Request) string
+	Now        func() time.Time
+	Logger     *slog.Logger
+}
+
+// Pages is the web UI. It implements httpserver.Pages.
+type Pages struct {
+	id       *identity.Service
+	access   *access.Service
+	rules    *access.Rules
+	zone     *time.Location
+	addr     func(r *http.Request) string
+	now      func() time.Time
+	log      *slog.Logger
+	mux      *http.ServeMux
+	routes   []string
+	assets   *assets
+	template *renderer
+}
+
+// New returns the pages for cfg.
+func New(cfg Config) *Pages {
+	p := &Pages{id: cfg.Identity, access: cfg.Access, rules: cfg.Rules, zone: cfg.Zone, addr: cfg.ClientAddr,
+		now: cfg.Now, log: cfg.Logger, mux: http.NewServeMux()}
+	if p.zone == nil {
+		z, err := time.LoadLocation(DefaultZone)
+		if err != nil {
+			z = time.UTC
+		}
+		p.zone = z
+	}
+	if p.addr == nil {
+		p.addr = remoteHost
+	}
+	if p.now == nil {
+		p.now = time.Now
+	}
+	if p.log == nil {
+		p.log = slog.Default()
+	}
+	if p.rules == nil {
+		p.rules = &access.Rules{}
+	}
+	p.assets = loadAssets()
+	p.template = newRenderer(p)
+	p.addRoutes()
+	return p
+}
+
+// Routes returns the page routes (mux patterns), for tests that check every page has a row.
+func (p *Pages) Routes() []string { return append([]string(nil), p.routes...) }
+
+// ServeHTTP serves a page.
+func (p *Pages) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h, pattern := p.mux.Handler(r)
+	if pattern != "" {
+		p.mux.ServeHTTP(w, r) // sets the path values
+		return
+	}
+	probe := &probeWriter{header: http.Header{}}
+	h.ServeHTTP(probe, r)
+	if probe.status == http.StatusMethodNotAllowed {
+		w.Header().Set("Allow", probe.header.Get("Allow"))
+		p.failStatus(w, r, http.StatusMethodNotAllowed, "This page cannot be used that way",
+			"The browser asked with "+r.Method+", which this page does not take. Go back and use the page's own buttons.")
+		return
+	}
+	p.Fail(w, r, callvault.Errorf(callvault.KindNotFound, "there is no page at this address"))
+}
+
+func remoteHost(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// principal returns the signed-in person, or nil.
+func principal(ctx context.Context) *callvault.Principal {
+	pr, _ := callvault.PrincipalFrom(ctx)
+	return pr
+}
+
+// probeWriter records a handler's status and headers and discards its body.
+type probeWriter struct {
+	header http.Header
+	status int
+}
+
+func (p *probeWriter) Header() http.Header { return p.header }
+func (p *probeWriter) WriteHeader(status int) {
+	if p.status == 0 {
+		p.status = status
+	}
+}
+func (p *probeWriter) Write(b []byte) (int, error) {
+	p.WriteHeader(http.StatusOK)
+	return len(b), nil
+}
