@@ -21,7 +21,7 @@ func TestHelpAndVersion(t *testing.T) {
 		{"audit", "verify", "--help"}, {"audit", "export", "--help"}, {"help", "serve"},
 		{"migrate", "--help"}, {"retention", "--help"}, {"retention", "run", "--help"}, {"report", "--help"}, {"keys", "show-recipient", "--help"}, {"audit", "verify-export", "--help"},
 		{"audit", "witness-rotate", "--help"}, {"token", "list", "--help"}, {"token", "revoke", "--help"},
-		{"case", "--help"}, {"case", "due-date", "--help"}, {"help", "case"}} {
+		{"case", "--help"}, {"case", "due-date", "--help"}, {"help", "case"}, {"notice", "--help"}, {"notice", "send", "--help"}, {"notice", "pending", "--help"}} {
 		code, out, errOut := cli(t, args...)
 		if code != 0 || out == "" {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, out, errOut)
