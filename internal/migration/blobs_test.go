@@ -78,4 +78,3 @@ func TestMigrationReadsBlobsInLargePieces(t *testing.T) {
 		t.Errorf("blobMatches of a 6 MiB blob took %d reads, want at most 3", n)
 	}
 }
-
