@@ -36,6 +36,7 @@ const (
 	ActNoticeAck    Action = "notice.acknowledge"
 	ActAuditRead    Action = "audit.read"    // the audit log and compliance status; never audio
 	ActNoticeStatus Action = "notice.status" // who has not acknowledged the notice
+	ActNoticeSend   Action = "notice.send"   // e-mail the current notice to all staff
 )
 
 // Audit actions of people and access (see also audit.go).
@@ -53,6 +54,7 @@ const (
 	ActionTOTPConfirm        = "auth.totp_confirm"
 	ActionRecoveryCodeUsed   = "auth.recovery_code_used"
 	ActionNoticeAcknowledge  = "notice.acknowledge"
+	ActionNoticeSend         = "notice.send" // the notice was e-mailed to all staff
 	ActionRequestCreate      = "request.create"
 	ActionRequestApprove     = "request.approve"
 	ActionRequestReject      = "request.reject"

@@ -165,7 +165,7 @@ func (d dpoRecipients) DPOAddresses(ctx context.Context) ([]string, error) {
 }
 
 // validateDPOEmail checks the dpo_email setting.
-func (c *Config) validateDPOEmail() error {
+func (c *MailConfig) validateDPOEmail() error {
 	for _, a := range c.DPOEmail {
 		if err := callvault.ValidMailAddress(a); err != nil {
 			return configError("dpo_email", callvault.ErrorMessage(err), "e.g. --dpo-email dpo@example.org")

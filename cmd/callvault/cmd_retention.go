@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/callvault/callvault/internal/jobs"
 	"github.com/callvault/callvault/internal/retention"
 )
 
@@ -54,12 +55,12 @@ func runRetention(ctx context.Context, e env, args []string) error {
 		return m.Catalogue.AcquireLease(ctx, retention.LeaseName, holder, m.Config.LeaseTTL)
 	}
 	var res retention.Result
-	err = m.whileLeased(ctx, retention.LeaseName, keep, func(ctx context.Context) error {
+	err = jobs.WhileLeased(ctx, retention.LeaseName, m.Config.LeaseTTL, m.Logger, keep, func(ctx context.Context) error {
 		var err error
 		res, err = m.retentionSweep(ctx, keep)
 		return err
 	})
-	if errors.Is(err, errLeaseLost) {
+	if errors.Is(err, jobs.ErrLeaseLost) {
 		err = fmt.Errorf("stopped: %w; the node that took it goes on with the sweep", err)
 	}
 	fmt.Fprintf(e.stdout, "deleted %d recordings (%d already deleted by another node)\n", res.Deleted, res.Skipped)

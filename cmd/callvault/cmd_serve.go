@@ -17,6 +17,7 @@ import (
 
 	"github.com/callvault/callvault"
 	"github.com/callvault/callvault/internal/audit"
+	"github.com/callvault/callvault/internal/authfail"
 	"github.com/callvault/callvault/internal/fileblob"
 	"github.com/callvault/callvault/internal/httpserver"
 	"github.com/callvault/callvault/internal/metadata"
@@ -67,7 +68,7 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 		defer lock.Close()
 	}
 
-	authFails := newAuthFailures(m)
+	authFails := authfail.New(m.Catalogue, m.Logger)
 	m.Twilio = m.newTwilio()
 	hcfg := httpserver.Config{
 		Archive: m.Archive,
@@ -82,7 +83,7 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 		BodyTimeout:       cfg.BodyTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
 		TrustedProxies:    cfg.trustedProxies(),
-		OnAuthFailure:     authFails.record,
+		OnAuthFailure:     authFails.Record,
 		WebhookBaseURL:    cfg.WebhookURL,
 		Logger:            m.Logger,
 		Version:           Version,
@@ -186,7 +187,7 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 	}
 	// Finish background work and calls in progress first, so that server.stop is the last event.
 	// Failed logins counted but not yet written are written now: no request is left to carry them.
-	authFails.flush(shutdownCtx)
+	authFails.Flush(shutdownCtx)
 	// Listenings still open end now: their summaries come before server.stop.
 	if cerr := m.Access.Close(shutdownCtx); cerr != nil {
 		m.Logger.Error("cannot audit the end of open listenings", "err", cerr)

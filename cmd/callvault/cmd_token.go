@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/tokens"
 )
 
 // cliActor names the operator of a command-line action in audit events.
@@ -17,6 +18,11 @@ func cliActor(e env) callvault.Actor {
 		u = "unknown"
 	}
 	return callvault.Actor("cli:" + u)
+}
+
+// tokenAdmin is the token administration over the open catalogue.
+func (m *Main) tokenAdmin() *tokens.Service {
+	return &tokens.Service{Store: m.Catalogue, AfterAudit: m.afterAudit}
 }
 
 func runToken(ctx context.Context, e env, args []string) error {
@@ -48,8 +54,7 @@ func runTokenCreate(ctx context.Context, e env, args []string) error {
 	if !callvault.Role(*role).Valid() {
 		return &usageError{msg: fmt.Sprintf("--role %q is not a token role", *role), hint: "use --role recorder, --role auditor or --role manager"}
 	}
-	n := strings.TrimSpace(*name)
-	if n == "" || len(n) > 100 || strings.ContainsAny(n, " \t\r\n") {
+	if !tokens.ValidName(strings.TrimSpace(*name)) {
 		return &usageError{msg: "--name is required: 1 to 100 characters without spaces", hint: "e.g. --name pbx-main"}
 	}
 	m, err := openMain(ctx, e, fs)
@@ -57,17 +62,13 @@ func runTokenCreate(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer m.Close()
-	secret, hash := callvault.NewTokenSecret()
-	t := &callvault.Token{ID: callvault.NewID(), Name: n, Role: callvault.Role(*role), Hash: hash, CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
-	ev := &callvault.AuditEvent{Time: time.Now(), Actor: string(cliActor(e)), Action: callvault.ActionTokenCreate,
-		Object: "token:" + t.ID, Detail: callvault.AuditDetail(map[string]any{"name": t.Name, "role": t.Role})}
-	if err := m.Catalogue.CreateToken(ctx, t, ev); err != nil {
+	t, secret, err := m.tokenAdmin().Create(ctx, cliActor(e), *name, callvault.Role(*role))
+	if err != nil {
 		if callvault.IsKind(err, callvault.KindConflict) {
-			return &usageError{msg: fmt.Sprintf("a token named %q exists", n), hint: "choose another --name, or revoke the old one with `callvault token revoke ID`"}
+			return &usageError{msg: fmt.Sprintf("a token named %q exists", strings.TrimSpace(*name)), hint: "choose another --name, or revoke the old one with `callvault token revoke ID`"}
 		}
 		return err
 	}
-	m.afterAudit(ctx)
 	fmt.Fprintln(e.stdout, secret)
 	fmt.Fprintf(e.stderr, "callvault: token %s (%s, role %s) created; the secret above is shown only once\n", t.ID, t.Name, t.Role)
 	return nil
@@ -83,17 +84,14 @@ func runTokenList(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer m.Close()
-	tokens, err := m.Catalogue.Tokens(ctx)
-	if err != nil {
-		return err
-	}
 	// Listing tokens is a read of the vault's access configuration: audited before any output.
-	if err := m.audit(ctx, cliActor(e), callvault.ActionTokenList, "tokens", map[string]any{"tokens": len(tokens)}); err != nil {
+	list, err := m.tokenAdmin().List(ctx, cliActor(e))
+	if err != nil {
 		return err
 	}
 	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tNAME\tROLE\tCREATED\tREVOKED")
-	for _, t := range tokens {
+	for _, t := range list {
 		revoked := "-"
 		if t.RevokedAt != nil {
 			revoked = t.RevokedAt.Format(time.RFC3339)
@@ -117,11 +115,9 @@ func runTokenRevoke(ctx context.Context, e env, args []string) error {
 	}
 	defer m.Close()
 	id := fs.Arg(0)
-	ev := &callvault.AuditEvent{Time: time.Now(), Actor: string(cliActor(e)), Action: callvault.ActionTokenRevoke, Object: "token:" + id}
-	if err := m.Catalogue.RevokeToken(ctx, id, ev); err != nil {
+	if err := m.tokenAdmin().Revoke(ctx, cliActor(e), id); err != nil {
 		return err
 	}
-	m.afterAudit(ctx)
 	fmt.Fprintf(e.stdout, "token %s revoked\n", id)
 	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"net"
 	"net/netip"
 	"net/url"
 	"os"
@@ -19,82 +18,26 @@ import (
 	"github.com/callvault/callvault/internal/audio"
 	"github.com/callvault/callvault/internal/audit"
 	"github.com/callvault/callvault/internal/httpserver"
-	"github.com/callvault/callvault/internal/mail"
 	"github.com/callvault/callvault/internal/siprec"
 )
 
-// Config is every setting of callvault. It is filled in four layers, each overriding the one
-// before: defaults, then the optional JSON config file (--config or CALLVAULT_CONFIG), then
-// CALLVAULT_* environment variables, then command-line flags. Validate names a bad field and
-// says how to fix it.
+// Config is every setting of callvault, in sections (config_sections.go), each with its own
+// Validate. The sections are embedded, so every field reads as cfg.Field and the JSON config
+// file stays one flat object. It is filled in four layers, each overriding the one before:
+// defaults, then the optional JSON config file (--config or CALLVAULT_CONFIG), then CALLVAULT_*
+// environment variables, then command-line flags. Validate names a bad field and says how to
+// fix it.
 type Config struct {
-	Data         string `json:"data"`          // data directory (catalogue, blobs, keys by default)
-	HTTP         string `json:"http"`          // HTTP listen address
-	DB           string `json:"db"`            // "" = SQLite in the data directory; or postgres://...
-	Blob         string `json:"blob"`          // "" = files in the data directory; or s3://bucket/prefix?...
-	Keys         string `json:"keys"`          // key directory; "" = <data>/keys
-	AuditWitness string `json:"audit_witness"` // copy of every signed checkpoint, outside the database; "" = <keys>/checkpoints.jsonl
-	Recipient    string `json:"recipient"`     // recorder-only node: seal with this public recipient, hold no private key
-	Region       string `json:"region"`        // default region for phone numbers (ISO 3166 alpha-2)
-	MaxUpload    int64  `json:"max_upload"`    // audio upload limit in bytes
-
-	// HTTP edge: TLS, reverse proxies and the deadline policy of every connection.
-	TLSCert           string        `json:"tls_cert"`            // HTTPS certificate (PEM, chain first); reloaded on SIGHUP
-	TLSKey            string        `json:"tls_key"`             // HTTPS private key (PEM)
-	TrustedProxies    []string      `json:"trusted_proxy"`       // CIDR ranges of reverse proxies whose X-Forwarded-For/-Proto are believed
-	ReadHeaderTimeout time.Duration `json:"http_header_timeout"` // time to send a request's headers (and a TLS handshake)
-	BodyTimeout       time.Duration `json:"http_body_timeout"`   // time to send a request's body (uploads: see UploadIdleTimeout)
-	UploadIdleTimeout time.Duration `json:"upload_idle_timeout"` // an upload sending nothing for this long is cut off
-	IdleTimeout       time.Duration `json:"http_idle_timeout"`   // a kept-alive connection without a request is closed after this
-
-	RetentionMonths int           `json:"retention_months"` // recordings are deleted this many months after they start
-	CheckpointEvery int64         `json:"checkpoint_every"` // sign an audit checkpoint every N events
-	OrphanGrace     time.Duration `json:"orphan_grace"`     // blobs without a catalogue row older than this are removed; -1 = auto
-	JobInterval     time.Duration `json:"job_interval"`     // how often background jobs (retention, orphan sweep) run
-	LeaseTTL        time.Duration `json:"lease_ttl"`        // how long a node holds a job's lease without renewing it
-	RetentionRate   int64         `json:"retention_rate"`   // most recordings the retention sweep deletes per second; 0 = no limit
-
-	SIP          string   `json:"sip"`                 // SIPREC listen address (UDP and TCP); "" = off
-	SIPTLS       string   `json:"sip_tls"`             // SIPREC over TLS listen address; needs sip_cert and sip_key
-	SIPCert      string   `json:"sip_cert"`            // TLS certificate file (PEM)
-	SIPKey       string   `json:"sip_key"`             // TLS private key file (PEM)
-	MediaIP      string   `json:"media_ip"`            // address for RTP (and in SDP answers)
-	RTPPorts     string   `json:"rtp_ports"`           // RTP port range "min-max"
-	SIPAllow     []string `json:"sip_allow"`           // CIDR prefixes allowed to send recordings; empty = any
-	Unrecorded   []string `json:"unrecorded"`          // extensions, numbers, SIP URIs never recorded (payment lines)
-	Announcement string   `json:"announcement_header"` // SIP header carrying announcement evidence
-	// SIPStartWindow: how long before a SIPREC session's arrival the call may have begun for
-	// the metadata's start-time to be taken as the call's start (never as the recording's).
-	SIPStartWindow time.Duration `json:"sip_start_window"`
-
-	SIPIdleTimeout    time.Duration `json:"sip_idle_timeout"`    // close an idle SIP TCP/TLS connection without a live dialog
-	SIPMessageTimeout time.Duration `json:"sip_message_timeout"` // a SIP message must arrive whole this soon after its first byte
-	SIPMaxConns       int64         `json:"sip_max_conns"`       // SIP TCP/TLS connections open at once per source address
-	SIPAckTimeout     time.Duration `json:"sip_ack_timeout"`     // release a new session whose 200 OK is not acknowledged
-	SIPMaxPending     int64         `json:"sip_max_pending"`     // sessions per source address awaiting their ACK
-	SMTP              string        `json:"smtp"`                // outgoing mail: smtp://user:pass@host:port?from=addr; "" = mail stays queued
-	DTMFMask          string        `json:"dtmf_mask"`           // off, all or card: silence keyed digits before storing (PCI DSS)
-	DPOEmail          []string      `json:"dpo_email"`           // told when card data is keyed (fallback until users with role dpo exist)
-
+	StoreConfig
+	HTTPConfig
+	RecordingConfig
+	JobsConfig
+	SIPConfig
+	MailConfig
+	PeopleConfig
+	UIConfig
+	LogConfig
 	Webhooks // provider webhooks (config_webhook.go)
-
-	Metrics   string `json:"metrics"`    // Prometheus metrics listen address; "" = off
-	LogLevel  string `json:"log_level"`  // debug, info, warn, error
-	LogFormat string `json:"log_format"` // text or json
-
-	// People and access (config_people.go).
-	PublicURL         string        `json:"public_url"`          // base URL people reach the vault at, for links
-	SessionIdle       time.Duration `json:"session_idle"`        // a session unused this long ends
-	SessionMax        time.Duration `json:"session_max"`         // a session ends this long after sign-in
-	LoginMaxFailures  int64         `json:"login_max_failures"`  // wrong passwords in a row that lock an account
-	LoginLockout      time.Duration `json:"login_lockout"`       // how long a locked account stays locked
-	PasswordMinLength int64         `json:"password_min_length"` // shortest password accepted
-	GrantMaxExpiry    time.Duration `json:"grant_max_expiry"`    // the longest an approver may make a grant last
-	ListenPause       time.Duration `json:"listen_pause"`        // a rest after which listening again is a new audited listening
-	AllowSelfApproval bool          `json:"allow_self_approval"` // one-manager organisations: authorisers may approve their own requests (flagged)
-	NoticeFile        string        `json:"notice_file"`         // the staff notice's text; "" = the built-in notice
-	NoticeVersion     int64         `json:"notice_version"`      // raise it when the text changes: everyone acknowledges again
-	TimeZone          string        `json:"time_zone"`           // the organisation's zone for the web pages (config_ui.go)
 
 	path string // config file that was read, if any
 }
@@ -105,40 +48,52 @@ const DefaultSIPAddr = "0.0.0.0:5060"
 // DefaultConfig returns the zero-configuration defaults: everything embedded in ./callvault-data.
 func DefaultConfig() Config {
 	return Config{
-		Data:              "callvault-data",
-		HTTP:              "127.0.0.1:8080",
-		Region:            "GB",
-		MaxUpload:         512 << 20,
-		ReadHeaderTimeout: httpserver.DefaultReadHeaderTimeout,
-		BodyTimeout:       httpserver.DefaultBodyTimeout,
-		UploadIdleTimeout: httpserver.DefaultUploadIdleTimeout,
-		IdleTimeout:       httpserver.DefaultIdleTimeout,
-		RetentionMonths:   6,
-		CheckpointEvery:   100,
-		OrphanGrace:       -1,
-		JobInterval:       time.Hour,
-		LeaseTTL:          time.Minute,
-		RTPPorts:          "40000-40999",
-		Announcement:      "X-Recording-Announcement",
-		Webhooks:          defaultWebhooks(),
-
-		SIPIdleTimeout:    siprec.DefaultIdleTimeout,
-		SIPMessageTimeout: siprec.DefaultMessageTimeout,
-		SIPMaxConns:       siprec.DefaultMaxConnsPerSource,
-		SIPAckTimeout:     siprec.DefaultAckTimeout,
-		SIPMaxPending:     siprec.DefaultMaxPendingPerSource,
-		SIPStartWindow:    callvault.DefaultStartWindow,
-		DTMFMask:          "all",
-		LogLevel:          "info",
-		LogFormat:         "text",
-
-		SessionIdle:       30 * time.Minute,
-		SessionMax:        12 * time.Hour,
-		LoginMaxFailures:  10,
-		LoginLockout:      15 * time.Minute,
-		PasswordMinLength: 12,
-		GrantMaxExpiry:    90 * 24 * time.Hour,
-		ListenPause:       5 * time.Minute,
+		StoreConfig: StoreConfig{
+			Data:            "callvault-data",
+			CheckpointEvery: 100,
+			OrphanGrace:     -1,
+		},
+		HTTPConfig: HTTPConfig{
+			HTTP:              "127.0.0.1:8080",
+			MaxUpload:         512 << 20,
+			ReadHeaderTimeout: httpserver.DefaultReadHeaderTimeout,
+			BodyTimeout:       httpserver.DefaultBodyTimeout,
+			UploadIdleTimeout: httpserver.DefaultUploadIdleTimeout,
+			IdleTimeout:       httpserver.DefaultIdleTimeout,
+		},
+		RecordingConfig: RecordingConfig{
+			Region:          "GB",
+			RetentionMonths: 6,
+			DTMFMask:        "all",
+		},
+		JobsConfig: JobsConfig{
+			JobInterval: time.Hour,
+			LeaseTTL:    time.Minute,
+		},
+		SIPConfig: SIPConfig{
+			RTPPorts:          "40000-40999",
+			Announcement:      "X-Recording-Announcement",
+			SIPIdleTimeout:    siprec.DefaultIdleTimeout,
+			SIPMessageTimeout: siprec.DefaultMessageTimeout,
+			SIPMaxConns:       siprec.DefaultMaxConnsPerSource,
+			SIPAckTimeout:     siprec.DefaultAckTimeout,
+			SIPMaxPending:     siprec.DefaultMaxPendingPerSource,
+			SIPStartWindow:    callvault.DefaultStartWindow,
+		},
+		PeopleConfig: PeopleConfig{
+			SessionIdle:       30 * time.Minute,
+			SessionMax:        12 * time.Hour,
+			LoginMaxFailures:  10,
+			LoginLockout:      15 * time.Minute,
+			PasswordMinLength: 12,
+			GrantMaxExpiry:    90 * 24 * time.Hour,
+			ListenPause:       5 * time.Minute,
+		},
+		Webhooks: defaultWebhooks(),
+		LogConfig: LogConfig{
+			LogLevel:  "info",
+			LogFormat: "text",
+		},
 	}
 }
 
@@ -440,118 +395,20 @@ func (c *Config) loadFile(path string) error {
 	return nil
 }
 
-// Validate checks every field and returns an error naming the first bad one and its fix.
+// Validate checks every section and returns an error naming the first bad field and its fix.
 func (c *Config) Validate() error {
-	if _, err := c.maskOptions(); err != nil {
-		return err
-	}
-	if err := c.Webhooks.validate(); err != nil {
-		return err
-	}
-	if strings.TrimSpace(c.Data) == "" {
-		return configError("data", "is empty", "give a directory, e.g. --data ./callvault-data")
-	}
-	if _, _, err := net.SplitHostPort(c.HTTP); err != nil {
-		return configError("http", fmt.Sprintf("%q is not host:port", c.HTTP), "e.g. --http 127.0.0.1:8080")
-	}
-	if c.DB != "" && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
-		return configError("db", "must be empty (SQLite) or a postgres:// URL", "e.g. --db postgres://callvault@db.example:5432/callvault")
-	}
-	if c.Blob != "" && !strings.HasPrefix(c.Blob, "s3://") && !strings.HasPrefix(c.Blob, "file://") {
-		return configError("blob", "must be empty (local files), file:///path or an s3:// URL", "e.g. --blob 's3://bucket/prefix?endpoint=http://127.0.0.1:7070&region=us-east-1&path_style=true'")
-	}
-	if len(c.Region) != 2 || strings.ToUpper(c.Region) != c.Region {
-		return configError("region", fmt.Sprintf("%q is not an ISO 3166 two-letter code", c.Region), "e.g. --region GB")
-	}
-	if c.MaxUpload < 1024 {
-		return configError("max_upload", "is below 1KiB", "e.g. --max-upload 512MiB")
-	}
-	if (c.TLSCert == "") != (c.TLSKey == "") {
-		return configError("tls_cert", "needs both tls_cert and tls_key", "give --tls-cert and --tls-key PEM files, or neither (plain HTTP, e.g. behind a TLS-terminating proxy)")
-	}
-	for _, p := range c.TrustedProxies {
-		if _, err := parsePrefix(p); err != nil {
-			return configError("trusted_proxy", fmt.Sprintf("%q is not a CIDR prefix or IP", p), "e.g. --trusted-proxy 127.0.0.1/32 --trusted-proxy 10.0.0.0/8")
+	for _, v := range []interface{ Validate() error }{
+		&c.RecordingConfig, &c.StoreConfig, &c.HTTPConfig, &c.JobsConfig, &c.SIPConfig,
+		&c.MailConfig, &c.PeopleConfig, &c.UIConfig, &c.LogConfig, &c.Webhooks,
+	} {
+		if err := v.Validate(); err != nil {
+			return err
 		}
-	}
-	if c.RetentionMonths < 1 || c.RetentionMonths > 1200 {
-		return configError("retention_months", fmt.Sprintf("%d is out of range 1..1200", c.RetentionMonths), "the policy's default is 6")
-	}
-	if c.CheckpointEvery < 1 {
-		return configError("checkpoint_every", "must be at least 1", "e.g. --checkpoint-every 100")
-	}
-	if c.LeaseTTL < time.Second {
-		return configError("lease_ttl", fmt.Sprintf("%s is below 1s", c.LeaseTTL), "e.g. --lease-ttl 1m; a node renews its leases every third of it")
-	}
-	if c.SIPStartWindow <= 0 {
-		return configError("sip_start_window", fmt.Sprintf("%s is not positive", c.SIPStartWindow), "e.g. --sip-start-window 1h")
-	}
-	if c.JobInterval < time.Second {
-		return configError("job_interval", fmt.Sprintf("%s is below 1s", c.JobInterval), "e.g. --job-interval 1h")
-	}
-	if c.RetentionRate < 0 || c.RetentionRate > 100000 {
-		return configError("retention_rate", fmt.Sprintf("%d is out of range 0..100000", c.RetentionRate), "0 means no limit; e.g. --retention-rate 50")
-	}
-	if c.SIP != "" {
-		if _, _, err := net.SplitHostPort(c.SIP); err != nil {
-			return configError("sip", fmt.Sprintf("%q is not host:port", c.SIP), "e.g. --sip 0.0.0.0:5060")
-		}
-	}
-	if c.SIPTLS != "" && (c.SIPCert == "" || c.SIPKey == "") {
-		return configError("sip_tls", "needs sip_cert and sip_key", "give --sip-cert and --sip-key PEM files")
-	}
-	if _, _, err := c.rtpRange(); err != nil {
-		return configError("rtp_ports", err.Error(), "e.g. --rtp-ports 40000-40999")
-	}
-	if c.MediaIP != "" {
-		if _, err := netip.ParseAddr(c.MediaIP); err != nil {
-			return configError("media_ip", fmt.Sprintf("%q is not an IP address", c.MediaIP), "e.g. --media-ip 192.0.2.10")
-		}
-	}
-	if c.SIPMaxConns < 1 || c.SIPMaxConns > 1<<20 {
-		return configError("sip_max_conns", fmt.Sprintf("%d is out of range 1..1048576", c.SIPMaxConns), "e.g. --sip-max-conns 32")
-	}
-	if c.SIPMaxPending < 1 || c.SIPMaxPending > 1<<20 {
-		return configError("sip_max_pending", fmt.Sprintf("%d is out of range 1..1048576", c.SIPMaxPending), "e.g. --sip-max-pending 16")
-	}
-	for _, p := range c.SIPAllow {
-		if _, err := parsePrefix(p); err != nil {
-			return configError("sip_allow", fmt.Sprintf("%q is not a CIDR prefix or IP", p), "e.g. --sip-allow 192.0.2.0/24,198.51.100.7")
-		}
-	}
-	if c.SMTP != "" {
-		if _, err := mail.ParseURL(c.SMTP); err != nil {
-			return configError("smtp", callvault.ErrorMessage(err), "e.g. --smtp 'smtp://callvault:PASSWORD@mail.example.org:587?from=callvault@example.org'")
-		}
-	}
-	if err := c.validateDPOEmail(); err != nil {
-		return err
-	}
-	if c.Metrics != "" {
-		if _, _, err := net.SplitHostPort(c.Metrics); err != nil {
-			return configError("metrics", fmt.Sprintf("%q is not host:port", c.Metrics), "e.g. --metrics 127.0.0.1:9464")
-		}
-	}
-	if err := c.validatePeople(); err != nil {
-		return err
-	}
-	if err := c.validateUI(); err != nil {
-		return err
-	}
-	switch c.LogLevel {
-	case "debug", "info", "warn", "error":
-	default:
-		return configError("log_level", fmt.Sprintf("%q is not a level", c.LogLevel), "use debug, info, warn or error")
-	}
-	switch c.LogFormat {
-	case "text", "json":
-	default:
-		return configError("log_format", fmt.Sprintf("%q is not a format", c.LogFormat), "use text or json")
 	}
 	return nil
 }
 
-func (c *Config) rtpRange() (lo, hi int, err error) {
+func (c *SIPConfig) rtpRange() (lo, hi int, err error) {
 	a, b, ok := strings.Cut(c.RTPPorts, "-")
 	lo, err1 := strconv.Atoi(strings.TrimSpace(a))
 	hi, err2 := strconv.Atoi(strings.TrimSpace(b))
@@ -573,7 +430,7 @@ func parsePrefix(s string) (netip.Prefix, error) {
 }
 
 // trustedProxies returns the trusted proxy ranges (checked by Validate).
-func (c *Config) trustedProxies() []netip.Prefix {
+func (c *HTTPConfig) trustedProxies() []netip.Prefix {
 	var out []netip.Prefix
 	for _, s := range c.TrustedProxies {
 		if p, err := parsePrefix(s); err == nil {
@@ -662,7 +519,7 @@ func redactURL(raw string) string {
 }
 
 // maskOptions returns the DTMF masking the dtmf_mask setting asks for; nil for none.
-func (c *Config) maskOptions() (*audio.MaskOptions, error) {
+func (c *RecordingConfig) maskOptions() (*audio.MaskOptions, error) {
 	switch strings.ToLower(strings.TrimSpace(c.DTMFMask)) {
 	case "", "off":
 		return nil, nil

@@ -8,8 +8,23 @@ import (
 	"time"
 )
 
-// validatePeople checks the sign-in and access settings.
-func (c *Config) validatePeople() error {
+// PeopleConfig is the section of sign-in and access settings.
+type PeopleConfig struct {
+	PublicURL         string        `json:"public_url"`          // base URL people reach the vault at, for links
+	SessionIdle       time.Duration `json:"session_idle"`        // a session unused this long ends
+	SessionMax        time.Duration `json:"session_max"`         // a session ends this long after sign-in
+	LoginMaxFailures  int64         `json:"login_max_failures"`  // wrong passwords in a row that lock an account
+	LoginLockout      time.Duration `json:"login_lockout"`       // how long a locked account stays locked
+	PasswordMinLength int64         `json:"password_min_length"` // shortest password accepted
+	GrantMaxExpiry    time.Duration `json:"grant_max_expiry"`    // the longest an approver may make a grant last
+	ListenPause       time.Duration `json:"listen_pause"`        // a rest after which listening again is a new audited listening
+	AllowSelfApproval bool          `json:"allow_self_approval"` // one-manager organisations: authorisers may approve their own requests (flagged)
+	NoticeFile        string        `json:"notice_file"`         // the staff notice's text; "" = the built-in notice
+	NoticeVersion     int64         `json:"notice_version"`      // raise it when the text changes: everyone acknowledges again
+}
+
+// Validate checks the sign-in and access settings.
+func (c *PeopleConfig) Validate() error {
 	if c.PublicURL != "" {
 		u, err := url.Parse(c.PublicURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

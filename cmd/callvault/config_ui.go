@@ -17,7 +17,7 @@ func uiSettings() []setting {
 }
 
 // validateUI checks the web pages' settings.
-func (c *Config) validateUI() error {
+func (c *UIConfig) validateUI() error {
 	if _, err := c.zone(); err != nil {
 		return configError("time_zone", fmt.Sprintf("%q is not a time zone", c.TimeZone), "an IANA name, e.g. --time-zone "+DefaultTimeZone)
 	}
@@ -25,7 +25,7 @@ func (c *Config) validateUI() error {
 }
 
 // zone is the organisation's time zone.
-func (c *Config) zone() (*time.Location, error) {
+func (c *UIConfig) zone() (*time.Location, error) {
 	if c.TimeZone == "" {
 		return time.LoadLocation(DefaultTimeZone)
 	}

@@ -64,6 +64,9 @@ func webhookSettings() []setting {
 	}
 }
 
+// Validate checks the webhook settings.
+func (w *Webhooks) Validate() error { return w.validate() }
+
 func (w *Webhooks) validate() error {
 	if (w.TwilioAccountSID == "") != (w.TwilioAuthToken == "") {
 		return configError("twilio_account_sid", "needs both twilio_account_sid and twilio_auth_token", "give both (the auth token best as CALLVAULT_TWILIO_AUTH_TOKEN), or neither to leave the webhook off")

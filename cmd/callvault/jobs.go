@@ -4,26 +4,20 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"os"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/jobs"
 	"github.com/callvault/callvault/internal/mail"
 	"github.com/callvault/callvault/internal/retention"
 )
 
 // Background jobs run on exactly one node at a time and once per job_interval in the whole
-// cluster. Each job has two leases in the catalogue: its schedule lease, which one node (the
-// scheduler) holds continuously, renewing it every lease_ttl/3, and its work lease, which
-// whoever runs the job holds only while it runs (the scheduler when the interval is due, or an
-// operator's `callvault retention run`). The other nodes poll and take the schedule over only
-// when the scheduler has stopped renewing it (it died, or lost the catalogue for longer than
-// lease_ttl). A node that takes over runs the job at once, so a failover costs at most one extra
-// run.
+// cluster: each is a jobs.Runner around the job's run, elected through leases in the catalogue
+// (see internal/jobs).
 
 // nodeID names this process as a lease holder.
 func nodeID() string {
@@ -33,6 +27,8 @@ func nodeID() string {
 	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b[:]))
 }
 
+// job is a background job: its name (and lease) and one run of it, which calls keep between
+// batches and stops when it reports false.
 type job struct {
 	name string
 	run  func(ctx context.Context, keep func(context.Context) (bool, error)) error
@@ -74,7 +70,7 @@ func (m *Main) runJobs(ctx context.Context) (wait func()) {
 		wg.Add(1)
 		go func(j job) {
 			defer wg.Done()
-			m.jobLoop(ctx, holder, j)
+			m.runner(holder, j).Run(ctx)
 		}(j)
 	}
 	// The mail sender runs on every node: claims, not a job lease, keep nodes from sending one
@@ -133,122 +129,12 @@ func (m *Main) mailSender(ctx context.Context, holder string) *mail.Sender {
 	}
 }
 
-// scheduleLease names the lease of a job's scheduler.
-func scheduleLease(job string) string { return job + "/schedule" }
-
-func (m *Main) jobLoop(ctx context.Context, holder string, j job) {
-	ttl := m.Config.LeaseTTL
-	poll := min(ttl/3, m.Config.JobInterval)
-	acquire := func(ctx context.Context, name string) (bool, error) {
-		return m.Catalogue.AcquireLease(ctx, name, holder, ttl)
+// runner is the leased loop of j on this node.
+func (m *Main) runner(holder string, j job) *jobs.Runner {
+	r := &jobs.Runner{Name: j.name, RunOnce: j.run, Leases: m.Catalogue, Holder: holder,
+		TTL: m.Config.LeaseTTL, Interval: m.Config.JobInterval, Logger: m.Logger}
+	if m.onJobPoll != nil {
+		r.OnPoll = func(holder string, held bool) { m.onJobPoll(j.name, holder, held) }
 	}
-	// While the job runs, keep renews both leases, so that a long run does not let another
-	// node become the scheduler and run the job again right after.
-	keep := func(ctx context.Context) (bool, error) {
-		ok, err := acquire(ctx, j.name)
-		if err != nil || !ok {
-			return ok, err
-		}
-		return acquire(ctx, scheduleLease(j.name))
-	}
-	var lastRun time.Time // when this node last ran the job as scheduler; zero: not since it became one
-	for {
-		sched, err := acquire(ctx, scheduleLease(j.name))
-		switch {
-		case err != nil:
-			// Whether we are still the scheduler is unknown; the lease expires unless renewed.
-			if ctx.Err() == nil {
-				m.Logger.Warn("cannot take or renew job lease", "job", j.name, "err", err)
-			}
-		case !sched:
-			lastRun = time.Time{} // another node schedules; if we take over, we run at once
-		case lastRun.IsZero() || time.Since(lastRun) >= m.Config.JobInterval:
-			if ran, err := m.runLeased(ctx, holder, j, keep); err != nil && ctx.Err() == nil {
-				m.Logger.Warn("background job failed; will retry", "job", j.name, "err", err)
-			} else if ran {
-				lastRun = time.Now()
-			}
-		}
-		if m.onJobPoll != nil {
-			m.onJobPoll(j.name, holder, sched && err == nil)
-		}
-		select {
-		case <-ctx.Done():
-			rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			m.Catalogue.ReleaseLease(rctx, scheduleLease(j.name), holder)
-			cancel()
-			return
-		case <-time.After(poll):
-		}
-	}
-}
-
-// runLeased runs j under its work lease and releases it afterwards. It reports false, without
-// error, when someone else (an operator's manual run) holds the work lease.
-func (m *Main) runLeased(ctx context.Context, holder string, j job, keep func(context.Context) (bool, error)) (bool, error) {
-	got, err := m.Catalogue.AcquireLease(ctx, j.name, holder, m.Config.LeaseTTL)
-	if err != nil || !got {
-		return false, err
-	}
-	defer func() {
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		m.Catalogue.ReleaseLease(rctx, j.name, holder)
-		cancel()
-	}()
-	err = m.whileLeased(ctx, j.name, keep, func(ctx context.Context) error { return j.run(ctx, keep) })
-	if errors.Is(err, errLeaseLost) {
-		return false, nil
-	}
-	return true, err
-}
-
-// errLeaseLost is whileLeased's error when the lease went to another node during the work.
-var errLeaseLost = errors.New("the job's lease was lost to another node")
-
-// whileLeased runs fn while renewing its lease with keep every lease_ttl/3, so that no batch,
-// however slow (a rate-limited sweep, a slow object store), outlasts the lease. When keep
-// reports the lease taken by another node, or cannot renew it before it would expire, fn's
-// context is cancelled and whileLeased returns errLeaseLost once fn has returned: two nodes never
-// work on one job for longer than a renewal period.
-func (m *Main) whileLeased(ctx context.Context, job string, keep func(context.Context) (bool, error), fn func(context.Context) error) error {
-	ttl := m.Config.LeaseTTL
-	jctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var lost atomic.Bool
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(ttl / 3)
-		defer t.Stop()
-		renewed := time.Now()
-		for {
-			select {
-			case <-jctx.Done():
-				return
-			case <-t.C:
-			}
-			ok, err := keep(jctx)
-			switch {
-			case err == nil && ok:
-				renewed = time.Now()
-				continue
-			case err == nil:
-				m.Logger.Warn("job lease taken by another node; stopping", "job", job)
-			case time.Since(renewed) < ttl-ttl/3:
-				continue // try again; the lease still holds
-			default:
-				m.Logger.Warn("cannot renew job lease before it expires; stopping", "job", job, "err", err)
-			}
-			lost.Store(true)
-			cancel()
-			return
-		}
-	}()
-	err := fn(jctx)
-	cancel()
-	<-done
-	if lost.Load() && ctx.Err() == nil {
-		return errLeaseLost
-	}
-	return err
+	return r
 }

@@ -49,6 +49,7 @@ func commands() []command {
 		{"keys", "show the vault's public recipient", runKeys},
 		{"report", "reports for the DPO: inbound calls without announcement evidence", runReport},
 		{"retention", "delete recordings whose retention period has ended, now", runRetention},
+		{"notice", "e-mail the staff notice to everyone, or list who has not acknowledged it", runNotice},
 		{"mail", "show the outbox of outgoing mail, or send what is due now", runMail},
 		{"migrate", "move an embedded installation to PostgreSQL and S3 (resumable, every hash verified)", runMigrate},
 		{"audit", "verify the audit chain and every recording, or export the log", runAudit},

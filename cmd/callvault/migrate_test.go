@@ -3,13 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,6 +13,7 @@ import (
 	"github.com/callvault/callvault/internal/audio"
 	"github.com/callvault/callvault/internal/audit"
 	"github.com/callvault/callvault/internal/fileblob"
+	"github.com/callvault/callvault/internal/migration"
 	"github.com/callvault/callvault/internal/postgres/pgtest"
 	"github.com/callvault/callvault/internal/sqlite"
 )
@@ -64,11 +61,11 @@ func TestMigrateCopiesTombstones(t *testing.T) {
 	if err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
-	if rep.copied != 2 || rep.tombstones != 1 {
-		t.Errorf("migrated %d recordings and %d tombstones, want 2 and 1", rep.copied, rep.tombstones)
+	if rep.Copied != 2 || rep.Tombstones != 1 {
+		t.Errorf("migrated %d recordings and %d tombstones, want 2 and 1", rep.Copied, rep.Tombstones)
 	}
 	rep, err = migrate(ctx, src, dstCfg, "cli:test", func(int, int) {})
-	if err != nil || rep.tombstones != 0 || rep.present != 2 {
+	if err != nil || rep.Tombstones != 0 || rep.Present != 2 {
 		t.Errorf("second run: %+v, %v; want nothing new", rep, err)
 	}
 
@@ -144,7 +141,7 @@ func TestMigrateComparesRecordingIDs(t *testing.T) {
 	if err := db.ImportRecording(ctx, extra); err != nil {
 		t.Fatal(err)
 	}
-	if err := copyBlob(ctx, other.Blobs, dstBlobs, extra); err != nil {
+	if err := migration.CopyBlob(ctx, other.Blobs, dstBlobs, extra); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -198,73 +195,6 @@ func TestMigrateSourceKeys(t *testing.T) {
 	}
 	if code, out, errOut := cli(t, "audit", "verify", "--data", t.TempDir(), "--db", dbURL, "--blob", blobURL, "--keys", moved); code != 0 {
 		t.Errorf("audit verify of the target with the vault's keys: %d %s %s", code, out, errOut)
-	}
-}
-
-// countingStore counts the ReadAt calls on the blobs it opens: on an object store each one is
-// a ranged GET.
-type countingStore struct {
-	callvault.BlobStore
-	reads atomic.Int64
-}
-
-func (c *countingStore) Open(ctx context.Context, key string) (callvault.Blob, error) {
-	b, err := c.BlobStore.Open(ctx, key)
-	if err != nil {
-		return nil, err
-	}
-	return &countingBlob{Blob: b, reads: &c.reads}, nil
-}
-
-type countingBlob struct {
-	callvault.Blob
-	reads *atomic.Int64
-}
-
-func (c *countingBlob) ReadAt(p []byte, off int64) (int, error) {
-	c.reads.Add(1)
-	return c.Blob.ReadAt(p, off)
-}
-
-// Migration reads blobs in large pieces, not io.Copy's 32 KiB: a 6 MiB blob is two reads.
-func TestMigrationReadsBlobsInLargePieces(t *testing.T) {
-	ctx := context.Background()
-	from, err := fileblob.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	to, err := fileblob.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	payload := make([]byte, 6<<20)
-	rand.Read(payload)
-	sum := sha256.Sum256(payload)
-	r := &callvault.Recording{BlobKey: "recordings/2026/11/x.age", StoredSize: int64(len(payload)), StoredSHA256: hex.EncodeToString(sum[:])}
-	w, err := from.Create(ctx, r.BlobKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Write(payload)
-	if err := w.Commit(); err != nil {
-		t.Fatal(err)
-	}
-	src, dst := &countingStore{BlobStore: from}, &countingStore{BlobStore: to}
-	if err := copyBlob(ctx, src, dst, r); err != nil {
-		t.Fatalf("copyBlob: %v", err)
-	}
-	if n := src.reads.Load(); n > 3 {
-		t.Errorf("copying a 6 MiB blob took %d reads of the source, want at most 3", n)
-	}
-	if n := dst.reads.Load(); n > 3 {
-		t.Errorf("verifying a 6 MiB blob took %d reads of the target, want at most 3", n)
-	}
-	dst.reads.Store(0)
-	if ok, err := blobMatches(ctx, dst, r); err != nil || !ok {
-		t.Fatalf("blobMatches after the copy: %v, %v", ok, err)
-	}
-	if n := dst.reads.Load(); n > 3 {
-		t.Errorf("blobMatches of a 6 MiB blob took %d reads, want at most 3", n)
 	}
 }
 

@@ -56,6 +56,7 @@ func (m *Main) openPeople() error {
 			SessionMax:        cfg.SessionMax,
 		},
 		Notice:     notice,
+		Mailer:     m.noticeMailer(),
 		Now:        m.Now,
 		AfterAudit: m.afterAudit,
 	}

@@ -51,11 +51,11 @@ func TestMigrateCarriesPeople(t *testing.T) {
 	if err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
-	if rep.people != 5 { // three users, one request, one delegation
-		t.Errorf("migrated %d people objects, want 5", rep.people)
+	if rep.People != 5 { // three users, one request, one delegation
+		t.Errorf("migrated %d people objects, want 5", rep.People)
 	}
-	if rep, err = migrate(ctx, src, dstCfg, "cli:test", func(int, int) {}); err != nil || rep.people != 0 {
-		t.Errorf("second run: %d people objects, %v; want none", rep.people, err)
+	if rep, err = migrate(ctx, src, dstCfg, "cli:test", func(int, int) {}); err != nil || rep.People != 0 {
+		t.Errorf("second run: %d people objects, %v; want none", rep.People, err)
 	}
 	dst := mainFor(t, "--data", dstCfg.Data, "--keys", filepath.Join(data, "keys"))
 	if _, err := dst.Identity.Login(ctx, "sam", pw, "", "127.0.0.1"); err != nil {

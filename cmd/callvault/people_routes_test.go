@@ -64,6 +64,7 @@ func TestRouteTable(t *testing.T) {
 		{"POST /api/v1/me/totp/confirm", "", [9]int{401, 401, 401, 403, 409, 409, 409, 400, 400}},
 		{"POST /api/v1/me/notice/acknowledge", "", [9]int{401, 401, 401, 403, 409, 409, 409, 409, 409}},
 		{"GET /api/v1/notice/pending", "", [9]int{401, 401, 401, 403, 200, 200, 403, 403, 403}},
+		{"POST /api/v1/notice/send", "", [9]int{401, 401, 401, 403, 200, 200, 403, 403, 403}},
 		{"POST /api/v1/access-requests", "", [9]int{401, 401, 401, 403, 400, 400, 400, 400, 403}},
 		{"GET /api/v1/access-requests", "", [9]int{401, 401, 401, 403, 200, 200, 200, 403, 403}},
 		{"GET /api/v1/access-requests/{id}", "/api/v1/access-requests/" + id, [9]int{401, 401, 401, 403, 404, 404, 404, 404, 403}},

@@ -187,8 +187,8 @@ func TestMigrateToScaleOut(t *testing.T) {
 	if err != nil {
 		t.Fatalf("resumed migration: %v", err)
 	}
-	if rep.present < 400 || rep.copied+rep.present != 1000 {
-		t.Errorf("resume copied %d and found %d already there", rep.copied, rep.present)
+	if rep.Present < 400 || rep.Copied+rep.Present != 1000 {
+		t.Errorf("resume copied %d and found %d already there", rep.Copied, rep.Present)
 	}
 	src.Close()
 	// The command line reports the same, and is idempotent once done.

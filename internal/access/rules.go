@@ -104,6 +104,7 @@ var table = map[callvault.Action]rule{
 	callvault.ActNoticeRead:   {users: anyUser, beforeNotice: true},
 	callvault.ActNoticeAck:    {users: anyUser, beforeNotice: true},
 	callvault.ActNoticeStatus: {users: []callvault.Role{callvault.RoleDirector, callvault.RoleDPO}},
+	callvault.ActNoticeSend:   {users: []callvault.Role{callvault.RoleDirector, callvault.RoleDPO}},
 	callvault.ActAuditRead:    {users: []callvault.Role{callvault.RoleAuditor}, tokens: []callvault.Role{callvault.RoleAuditor}},
 }
 

@@ -77,6 +77,10 @@ func TestDecide(t *testing.T) {
 		{name: "auditor never listens", p: auditor, a: callvault.ActRecordingListen, o: Object{Grant: grant, RecordingID: "rec1", Now: now}, code: CodeForbidden},
 		{name: "notice first", p: newcomer, a: callvault.ActRequestCreate, code: CodeNotice},
 		{name: "notice readable first", p: newcomer, a: callvault.ActNoticeAck, allow: true},
+		{name: "director sends the notice", p: director, a: callvault.ActNoticeSend, allow: true},
+		{name: "dpo sends the notice", p: dpo, a: callvault.ActNoticeSend, allow: true},
+		{name: "manager cannot send the notice", p: manager, a: callvault.ActNoticeSend, code: CodeForbidden},
+		{name: "token cannot send the notice", p: token(callvault.RoleManager), a: callvault.ActNoticeSend, code: CodeForbidden},
 
 		{name: "grantee listens", p: staff, a: callvault.ActRecordingListen, o: Object{Grant: grant, RecordingID: "rec1", Now: now}, allow: true},
 		{name: "staff listens without TOTP", p: staffNoTOTP, a: callvault.ActRecordingListen, o: Object{Grant: &callvault.Grant{UserID: "sue", RecordingIDs: []string{"rec1"}, ExpiresAt: now.Add(time.Hour)}, RecordingID: "rec1", Now: now}, allow: true},

@@ -25,6 +25,7 @@ func (s *Server) addPeopleRoutes() {
 	s.handle(routeNotice, s.handleNotice)
 	s.handle(routeNoticeAck, s.handleNoticeAck)
 	s.handle(routeNoticePending, s.handleNoticePending)
+	s.handle(routeNoticeSend, s.handleNoticeSend)
 	s.handle(routeRequestCreate, s.handleRequestCreate)
 	s.handle(routeRequestList, s.handleRequestList)
 	s.handle(routeRequestGet, s.handleRequestGet)

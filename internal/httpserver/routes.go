@@ -18,6 +18,7 @@ const (
 	routeNotice         = "GET /api/v1/notice"
 	routeNoticeAck      = "POST /api/v1/me/notice/acknowledge"
 	routeNoticePending  = "GET /api/v1/notice/pending"
+	routeNoticeSend     = "POST /api/v1/notice/send"
 	routeRequestCreate  = "POST /api/v1/access-requests"
 	routeRequestList    = "GET /api/v1/access-requests"
 	routeRequestGet     = "GET /api/v1/access-requests/{id}"
@@ -58,6 +59,7 @@ var routeActions = map[string]callvault.Action{
 	routeTOTPConfirm:    callvault.ActSelf,
 	routeNoticeAck:      callvault.ActNoticeAck,
 	routeNoticePending:  callvault.ActNoticeStatus,
+	routeNoticeSend:     callvault.ActNoticeSend,
 	routeRequestCreate:  callvault.ActRequestCreate,
 	routeRequestList:    callvault.ActRequestList,
 	routeRequestGet:     callvault.ActRequestRead,

@@ -195,6 +195,18 @@ func (s *Server) handleNoticePending(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"version": s.people.Identity.CurrentNotice().Version, "users": names})
 }
 
+// handleNoticeSend is POST /api/v1/notice/send: e-mail the current notice to every enabled user
+// with an address, one message each (Directors and the DPO). The answer names who was mailed
+// and who has no address.
+func (s *Server) handleNoticeSend(w http.ResponseWriter, r *http.Request) {
+	sent, err := s.people.Identity.SendNotice(r.Context(), principal(r).Actor)
+	if err != nil {
+		s.failAccess(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, sent)
+}
+
 // handlePassword is POST /api/v1/me/password {"current","new"}: every session of the user ends,
 // this one included.
 func (s *Server) handlePassword(w http.ResponseWriter, r *http.Request) {

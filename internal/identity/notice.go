@@ -2,6 +2,7 @@ package identity
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/callvault/callvault"
 )
@@ -63,4 +64,49 @@ func (s *Service) Unacknowledged(ctx context.Context) ([]*callvault.User, error)
 		}
 	}
 	return out, nil
+}
+
+// NoticeMailer queues the staff notice for one person (the mail outbox): a message that names
+// the notice's version and links to it, one per person, written with its own audit event by
+// actor.
+type NoticeMailer interface {
+	MailNotice(ctx context.Context, actor callvault.Actor, version int, to *callvault.User) error
+}
+
+// NoticeSent is what SendNotice did: whom it mailed and whom it could not.
+type NoticeSent struct {
+	Version int      `json:"version"`
+	Mailed  []string `json:"mailed"`   // names of the users a message was queued for
+	NoEmail []string `json:"no_email"` // enabled users without an e-mail address: tell them another way
+}
+
+// SendNotice e-mails the current notice to all staff: one message per enabled user with an
+// e-mail address, through s.Mailer, then an audit event (notice.send, by actor) with the
+// counts. Disabled users are never mailed. Errors: KindUnavailable when no mailer is set;
+// a failure part-way returns the error and leaves the messages queued before it queued (each
+// was written with its own audit event), so sending again mails those people a second time.
+func (s *Service) SendNotice(ctx context.Context, actor callvault.Actor) (*NoticeSent, error) {
+	if s.Mailer == nil {
+		return nil, callvault.Errorf(callvault.KindUnavailable, "this vault has no mail outbox to send the notice through")
+	}
+	users, err := s.Store.Users(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n := s.notice()
+	out := &NoticeSent{Version: n.Version, Mailed: []string{}, NoEmail: []string{}}
+	for _, u := range users {
+		switch {
+		case u.Disabled():
+		case u.Email == "":
+			out.NoEmail = append(out.NoEmail, u.Name)
+		default:
+			if err := s.Mailer.MailNotice(ctx, actor, n.Version, u); err != nil {
+				return out, err
+			}
+			out.Mailed = append(out.Mailed, u.Name)
+		}
+	}
+	return out, s.audit(ctx, s.event(ctx, actor, callvault.ActionNoticeSend, "notice:"+strconv.Itoa(n.Version),
+		map[string]any{"version": n.Version, "mailed": len(out.Mailed), "without_email": len(out.NoEmail)}))
 }

@@ -61,6 +61,8 @@ type Service struct {
 	Store    Store
 	Settings Settings
 	Notice   Notice
+	// Mailer, if set, queues the notice for each person (SendNotice).
+	Mailer NoticeMailer
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 	// AfterAudit, if set, is called after each audit event (checkpoints).

@@ -1,7 +1,8 @@
-package main
+package authfail
 
 import (
 	"context"
+	"log/slog"
 	"net"
 	"sort"
 	"sync"
@@ -10,15 +11,25 @@ import (
 	"github.com/callvault/callvault"
 )
 
-// authFailures audits requests refused for a bad or revoked API token: the first from an
+// Store is what the recorder needs of the catalogue.
+type Store interface {
+	AppendAudit(ctx context.Context, ev *callvault.AuditEvent) error
+}
+
+// Recorder audits requests refused for a bad or revoked API token: the first from an
 // address in each window is appended to the audit log at once, later ones in the window are
 // counted, so guessing leaves a trace without letting anyone flood the log. The count is written
 // with the next event from that address or, if none comes, as a summary event once the window
 // has ended (at the next failure from any address) or at shutdown, so no failure goes unrecorded.
-type authFailures struct {
-	m      *Main
-	window time.Duration
-	now    func() time.Time
+// It is safe for concurrent use.
+type Recorder struct {
+	Store  Store
+	Logger *slog.Logger // append failures are logged here; default slog.Default()
+	// Window is how long after an address's first written failure its later ones are only
+	// counted; default one minute.
+	Window time.Duration
+	// Now is the clock; default time.Now.
+	Now func() time.Time
 
 	mu    sync.Mutex
 	byIP  map[string]*ipFailures
@@ -40,36 +51,55 @@ type pendingFailures struct {
 
 const authFailureReason = "invalid or revoked API token"
 
-func newAuthFailures(m *Main) *authFailures {
-	return &authFailures{m: m, window: time.Minute, now: time.Now, byIP: map[string]*ipFailures{}}
+// New returns a recorder appending to store, with a one-minute window.
+func New(store Store, logger *slog.Logger) *Recorder {
+	return &Recorder{Store: store, Logger: logger, Window: time.Minute}
 }
 
-// record is httpserver.Config.OnAuthFailure. Only the first failure per address and window costs
+func (a *Recorder) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
+}
+
+func (a *Recorder) window() time.Duration {
+	if a.Window > 0 {
+		return a.Window
+	}
+	return time.Minute
+}
+
+// Record counts a refused request from remoteAddr (host:port or a bare address); it is
+// httpserver.Config.OnAuthFailure. Only the first failure per address and window costs
 // an audit append (one small commit) before the refusal is answered, plus the summaries of
 // other addresses' ended windows when there are any.
-func (a *authFailures) record(ctx context.Context, remoteAddr string) {
+func (a *Recorder) Record(ctx context.Context, remoteAddr string) {
 	ip, _, err := net.SplitHostPort(remoteAddr)
 	if err != nil {
 		ip = remoteAddr
 	}
 	now := a.now()
 	a.mu.Lock()
+	if a.byIP == nil {
+		a.byIP = map[string]*ipFailures{}
+	}
 	var ended []pendingFailures
 	if !a.due.IsZero() && !now.Before(a.due) {
-		ended = a.takeLocked(func(k string, f *ipFailures) bool { return k != ip && now.Sub(f.since) >= a.window })
+		ended = a.takeLocked(func(k string, f *ipFailures) bool { return k != ip && now.Sub(f.since) >= a.window() })
 	}
-	if now.Sub(a.swept) > a.window { // forget quiet addresses, so the map stays small
+	if now.Sub(a.swept) > a.window() { // forget quiet addresses, so the map stays small
 		for k, f := range a.byIP {
-			if now.Sub(f.since) > a.window && f.suppressed == 0 {
+			if now.Sub(f.since) > a.window() && f.suppressed == 0 {
 				delete(a.byIP, k)
 			}
 		}
 		a.swept = now
 	}
 	f := a.byIP[ip]
-	if f != nil && now.Sub(f.since) < a.window {
+	if f != nil && now.Sub(f.since) < a.window() {
 		f.suppressed++
-		if end := f.since.Add(a.window); a.due.IsZero() || end.Before(a.due) {
+		if end := f.since.Add(a.window()); a.due.IsZero() || end.Before(a.due) {
 			a.due = end
 		}
 		a.mu.Unlock()
@@ -90,9 +120,9 @@ func (a *authFailures) record(ctx context.Context, remoteAddr string) {
 	a.append(ctx, ev, ip)
 }
 
-// flush writes every unwritten count, whether or not its window has ended. Serve calls it after
-// the HTTP server has stopped, before server.stop.
-func (a *authFailures) flush(ctx context.Context) {
+// Flush writes every unwritten count, whether or not its window has ended. Call it after the
+// HTTP server has stopped, before the server's stop event.
+func (a *Recorder) Flush(ctx context.Context) {
 	a.mu.Lock()
 	pending := a.takeLocked(func(string, *ipFailures) bool { return true })
 	a.mu.Unlock()
@@ -101,7 +131,7 @@ func (a *authFailures) flush(ctx context.Context) {
 
 // takeLocked removes and returns the unwritten counts of the addresses pick selects, oldest
 // window first, and recomputes due from what is left. a.mu is held.
-func (a *authFailures) takeLocked(pick func(ip string, f *ipFailures) bool) []pendingFailures {
+func (a *Recorder) takeLocked(pick func(ip string, f *ipFailures) bool) []pendingFailures {
 	var out []pendingFailures
 	a.due = time.Time{}
 	for k, f := range a.byIP {
@@ -113,7 +143,7 @@ func (a *authFailures) takeLocked(pick func(ip string, f *ipFailures) bool) []pe
 			f.suppressed = 0
 			continue
 		}
-		if end := f.since.Add(a.window); a.due.IsZero() || end.Before(a.due) {
+		if end := f.since.Add(a.window()); a.due.IsZero() || end.Before(a.due) {
 			a.due = end
 		}
 	}
@@ -128,7 +158,7 @@ func (a *authFailures) takeLocked(pick func(ip string, f *ipFailures) bool) []pe
 
 // writeSummaries appends one event per address for failures that were counted but not written.
 // They belong to no request: the request id is left out.
-func (a *authFailures) writeSummaries(ctx context.Context, pending []pendingFailures) {
+func (a *Recorder) writeSummaries(ctx context.Context, pending []pendingFailures) {
 	for _, p := range pending {
 		ev := &callvault.AuditEvent{Time: a.now(), Actor: "anonymous", Action: callvault.ActionLoginFailed, Object: "client:" + p.ip,
 			Detail: callvault.AuditDetail(map[string]any{
@@ -138,10 +168,14 @@ func (a *authFailures) writeSummaries(ctx context.Context, pending []pendingFail
 	}
 }
 
-func (a *authFailures) append(ctx context.Context, ev *callvault.AuditEvent, ip string) {
+func (a *Recorder) append(ctx context.Context, ev *callvault.AuditEvent, ip string) {
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if err := a.m.Catalogue.AppendAudit(actx, ev); err != nil {
-		a.m.Logger.Warn("cannot audit a failed token", "client", ip, "err", err)
+	if err := a.Store.AppendAudit(actx, ev); err != nil {
+		logger := a.Logger
+		if logger == nil {
+			logger = slog.Default()
+		}
+		logger.Warn("cannot audit a failed token", "client", ip, "err", err)
 	}
 }

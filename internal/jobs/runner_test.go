@@ -1,26 +1,40 @@
-package main
+package jobs_test
 
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/callvault/callvault/internal/jobs"
+	"github.com/callvault/callvault/internal/sqlite"
 )
+
+func openDB(t *testing.T) *sqlite.DB {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "c.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
 
 // TestJobRunsOncePerIntervalInCluster: two nodes poll for one job's lease. The holder keeps the
 // schedule lease between runs, so while it lives the job runs once per job_interval in the
 // cluster, not once per node; when the holder stops, the other node takes over and runs it.
 func TestJobRunsOncePerIntervalInCluster(t *testing.T) {
-	m := mainFor(t, "--data", t.TempDir(), "--lease-ttl", "2s", "--job-interval", "1h")
+	db := openDB(t)
 	var runs atomic.Int64
 	ranBy := make(chan string, 4)
 	var mu sync.Mutex
 	renewals := map[string]int{} // successful polls per holder since the first run
 	renewed := make(chan struct{}, 100)
-	m.onJobPoll = func(job, holder string, held bool) {
-		if job != "count" || !held || runs.Load() == 0 {
+	onPoll := func(holder string, held bool) {
+		if !held || runs.Load() == 0 {
 			return
 		}
 		mu.Lock()
@@ -33,13 +47,14 @@ func TestJobRunsOncePerIntervalInCluster(t *testing.T) {
 	}
 	start := func(holder string) (stop func()) {
 		ctx, cancel := context.WithCancel(context.Background())
-		run := job{name: "count", run: func(context.Context, func(context.Context) (bool, error)) error {
-			runs.Add(1)
-			ranBy <- holder
-			return nil
-		}}
+		r := &jobs.Runner{Name: "count", Leases: db, Holder: holder, TTL: 2 * time.Second, Interval: time.Hour, OnPoll: onPoll,
+			RunOnce: func(context.Context, func(context.Context) (bool, error)) error {
+				runs.Add(1)
+				ranBy <- holder
+				return nil
+			}}
 		done := make(chan struct{})
-		go func() { defer close(done); m.jobLoop(ctx, holder, run) }()
+		go func() { defer close(done); r.Run(ctx) }()
 		return func() { cancel(); <-done }
 	}
 	stops := map[string]func(){"node-a": start("node-a"), "node-b": start("node-b")}
@@ -66,10 +81,10 @@ func TestJobRunsOncePerIntervalInCluster(t *testing.T) {
 	}
 	// Between runs the work lease is free, so an operator's `retention run` need not wait for
 	// the scheduler to stop.
-	if got, err := m.Catalogue.AcquireLease(context.Background(), "count", "operator", time.Second); err != nil || !got {
+	if got, err := db.AcquireLease(context.Background(), "count", "operator", time.Second); err != nil || !got {
 		t.Errorf("the work lease is held between runs (%v, %v)", got, err)
 	}
-	m.Catalogue.ReleaseLease(context.Background(), "count", "operator")
+	db.ReleaseLease(context.Background(), "count", "operator")
 	mu.Lock()
 	for h, n := range renewals {
 		if h != first && n > 0 {
@@ -94,7 +109,6 @@ func TestJobRunsOncePerIntervalInCluster(t *testing.T) {
 // TestWhileLeasedRenewsAndStops: a job that outlasts the lease keeps it renewed while it runs
 // (not only between batches), and is cancelled as soon as the lease is taken by another node.
 func TestWhileLeasedRenewsAndStops(t *testing.T) {
-	m := mainFor(t, "--data", t.TempDir(), "--lease-ttl", "1s")
 	var renewals atomic.Int64
 	twice := make(chan struct{})
 	keep := func(context.Context) (bool, error) {
@@ -106,12 +120,12 @@ func TestWhileLeasedRenewsAndStops(t *testing.T) {
 		}
 		return true, nil
 	}
-	err := m.whileLeased(context.Background(), "test", keep, func(ctx context.Context) error {
+	err := jobs.WhileLeased(context.Background(), "test", time.Second, nil, keep, func(ctx context.Context) error {
 		<-twice // the lease was renewed twice while this batch ran
 		<-ctx.Done()
 		return ctx.Err()
 	})
-	if !errors.Is(err, errLeaseLost) || renewals.Load() != 3 {
+	if !errors.Is(err, jobs.ErrLeaseLost) || renewals.Load() != 3 {
 		t.Fatalf("whileLeased = %v after %d renewals, want errLeaseLost after 3", err, renewals.Load())
 	}
 }
