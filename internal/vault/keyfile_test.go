@@ -31,13 +31,13 @@ func TestLoadOrCreateKeysCreatesOnceAndReloads(t *testing.T) {
 	}
 	if runtime.GOOS != "windows" {
 		for path, mode := range map[string]os.FileMode{
-			dir:     0o700,
-			want[0]: 0o600,
-			want[1]: 0o644,
-			want[2]: 0o600,
-			want[3]: 0o644,
-			want[4]: 0o600,
-			want[5]: 0o600,
+			dir:                              0o700,
+			want[0]:                          0o600,
+			want[1]:                          0o644,
+			want[2]:                          0o600,
+			want[3]:                          0o644,
+			want[4]:                          0o600,
+			want[5]:                          0o600,
 			filepath.Join(dir, EpochDirName): 0o700,
 		} {
 			fi, err := os.Stat(path)
