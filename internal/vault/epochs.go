@@ -39,6 +39,25 @@ func (e *epochs) recipient(epoch string) (*age.HybridRecipient, error) {
 	if e.destroyed[epoch] {
 		return nil, callvault.Errorf(callvault.KindConflict, "key epoch %s was destroyed: nothing can be sealed to it", epoch)
 	}
+	if e.hasSeed {
+		// A key node derives; a month its ratchet has moved past was destroyed, whatever a
+		// (perhaps restored, older) catalogue records.
+		id, err := e.identity(epoch)
+		if callvault.IsKind(err, callvault.KindNotFound) && epoch != callvault.HoldEpoch {
+			if _, ok := monthIndex(epoch); ok {
+				return nil, callvault.Errorf(callvault.KindConflict, "key epoch %s was destroyed (this key directory no longer holds it): nothing can be sealed to it", epoch)
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+		if e.recorded != nil {
+			if _, ok := e.recorded[epoch]; !ok {
+				return nil, callvault.Errorf(callvault.KindNotFound, "the catalogue records no recipient for key epoch %s yet (a node with the key directory records them ahead of need)", epoch)
+			}
+		}
+		return id.Recipient(), nil
+	}
 	if e.recorded != nil {
 		r, ok := e.recorded[epoch]
 		if !ok {
@@ -46,14 +65,7 @@ func (e *epochs) recipient(epoch string) (*age.HybridRecipient, error) {
 		}
 		return r, nil
 	}
-	if !e.hasSeed {
-		return nil, errNoEpochs
-	}
-	id, err := e.identity(epoch)
-	if err != nil {
-		return nil, err
-	}
-	return id.Recipient(), nil
+	return nil, errNoEpochs
 }
 
 // identity returns the identity of a month epoch or the hold epoch. The caller holds mu.

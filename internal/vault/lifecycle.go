@@ -1,0 +1,295 @@
+package vault
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"log/slog"
+	"time"
+
+	"github.com/callvault/callvault"
+)
+
+// EpochCatalogue is what the key epoch lifecycle needs of a catalogue: both of callvault's
+// backends are one.
+type EpochCatalogue interface {
+	callvault.RecordingStore
+	callvault.AuditStore
+	callvault.KeyStore
+	callvault.EpochStore
+}
+
+// Defaults of Epochs.
+const (
+	// DefaultHorizon is how many months ahead of the current one the recipients of month
+	// epochs are recorded: retention (6 months by default) plus room for longer settings.
+	DefaultHorizon = 36
+	// DefaultDestroyGrace is how long after its month ends an epoch waits before it may be
+	// destroyed: an ingest that chose its epoch just before midnight commits after it.
+	DefaultDestroyGrace = 24 * time.Hour
+)
+
+// Epochs runs the life of key epochs over a catalogue: recording recipients ahead of need,
+// learning and honouring destructions (Sync), destroying ended epochs (DestroyEnded), and
+// re-wrapping headers (Rewrap, MigrateVaultKey). Every change is audited in the transaction
+// that makes it. Methods are safe for concurrent use and across nodes.
+type Epochs struct {
+	Keys      *Keys
+	Catalogue EpochCatalogue
+	// Horizon is how many months after the current one Sync records (DefaultHorizon if 0).
+	Horizon int
+	// DestroyGrace: see DefaultDestroyGrace (used if 0).
+	DestroyGrace time.Duration
+	// AfterAudit, if set, is called after each committed audit event (for checkpointing).
+	AfterAudit func(ctx context.Context)
+	Logger     *slog.Logger
+	Now        func() time.Time
+}
+
+func (s *Epochs) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Epochs) logger() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.Default()
+}
+
+func (s *Epochs) afterAudit(ctx context.Context) {
+	if s.AfterAudit != nil {
+		s.AfterAudit(ctx)
+	}
+}
+
+func fingerprint(public string) string {
+	sum := sha256.Sum256([]byte(public))
+	return hex.EncodeToString(sum[:8])
+}
+
+// Sync brings this node's keys in line with the catalogue; call it at start and at every job
+// run. A node with the key directory first records, audited, the recipients of the hold key and
+// of every month from the current one to Horizon months ahead that the catalogue lacks (so
+// recorder-only nodes can seal to them). Then every node loads the recorded recipients and the
+// destructions, refuses keys that differ from the record (KindConflict), and deletes its own
+// copy of every destroyed epoch's identity. It returns the epochs whose secrets it removed.
+func (s *Epochs) Sync(ctx context.Context) (removed []string, err error) {
+	cat := s.Catalogue
+	destroyed, err := cat.DestroyedEpochs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Honour destructions before anything else: a node never derives or records a destroyed
+	// epoch again.
+	if removed, err = s.Keys.ApplyDestructions(destroyed); err != nil {
+		return removed, err
+	}
+	for _, ep := range removed {
+		s.logger().Info("key epoch identity deleted from this node's key directory: the epoch was destroyed", "epoch", ep)
+	}
+	if s.Keys.HasEpochSeed() {
+		if err := s.recordAhead(ctx); err != nil {
+			return removed, err
+		}
+	}
+	recorded, err := cat.VaultKeys(ctx)
+	if err != nil {
+		return removed, err
+	}
+	return removed, s.Keys.UseCatalogue(recorded, destroyed)
+}
+
+func (s *Epochs) recordAhead(ctx context.Context) error {
+	horizon := s.Horizon
+	if horizon <= 0 {
+		horizon = DefaultHorizon
+	}
+	want, err := s.Keys.EpochKeys(s.now(), horizon)
+	if err != nil {
+		return err
+	}
+	recorded, err := s.Catalogue.VaultKeys(ctx)
+	if err != nil {
+		return err
+	}
+	have := map[string]string{}
+	for _, k := range recorded {
+		if k.Kind == callvault.VaultKeyRecipient {
+			have[k.Epoch] = k.Public
+		}
+	}
+	var missing []*callvault.VaultKey
+	var detail []map[string]string
+	for _, k := range want {
+		pub, ok := have[k.Epoch]
+		switch {
+		case !ok:
+			missing = append(missing, k)
+			detail = append(detail, map[string]string{"epoch": k.Epoch, "sha256": fingerprint(k.Public)})
+		case pub != k.Public:
+			return callvault.Errorf(callvault.KindConflict,
+				"the catalogue records another recipient for key epoch %s than this key directory derives: its epochs/ is not this vault's (copy it from a node of this vault)", k.Epoch)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	ev := &callvault.AuditEvent{Time: s.now(), Actor: string(callvault.ActorSystem), Action: callvault.ActionKeyRecord,
+		Object: "vault", Detail: callvault.AuditDetail(map[string]any{"keys": detail})}
+	err = s.Catalogue.AddVaultKeys(ctx, missing, ev)
+	if callvault.IsKind(err, callvault.KindConflict) {
+		return nil // another node recorded them first; Sync's UseCatalogue checks they are ours
+	}
+	if err == nil {
+		s.afterAudit(ctx)
+	}
+	return err
+}
+
+// Rewrap re-wraps rec's file key to epoch to (a month epoch, callvault.HoldEpoch, or "" only
+// never: the vault key is being retired) and records it: the catalogue row's header and key
+// epoch change and a recording.rewrap event with the previous and new header hashes is appended
+// in the same transaction (audit verify follows them). Headers only: the audio is not read.
+// actor and reason go into the event (for example "system", "hold placed: case 12").
+// It returns the recording as stored now.
+//
+// rec must be as read from the catalogue (its Header is compared and swapped). Errors:
+// KindNotFound if the recording is gone or its epoch's identity is (destroyed); KindConflict if
+// its header changed meanwhile or to is destroyed; KindForbidden on a recorder-only node.
+func (s *Epochs) Rewrap(ctx context.Context, rec *callvault.Recording, to, actor, reason string) (*callvault.Recording, error) {
+	if to == VaultEpoch || !callvault.ValidEpoch(to) {
+		return nil, callvault.Errorf(callvault.KindInvalid, "cannot re-wrap to key epoch %q: use a month epoch or %s", to, callvault.HoldEpoch)
+	}
+	if rec.KeyEpoch == to {
+		return rec, nil
+	}
+	from, err := s.Keys.Identity(rec.KeyEpoch)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.Keys.Recipient(to)
+	if err != nil {
+		return nil, err
+	}
+	header, err := Rewrap(rec.Header, from, r)
+	if err != nil {
+		return nil, err
+	}
+	ev := &callvault.AuditEvent{Time: s.now(), Actor: actor, RequestID: callvault.RequestIDFrom(ctx),
+		Action: callvault.ActionRecordingRewrap, Object: "recording:" + rec.ID,
+		Detail: callvault.AuditDetail(map[string]any{
+			"from_epoch": rec.KeyEpoch, "to_epoch": to, "reason": reason,
+			callvault.DetailPrevHeaderSHA256: headerSHA256(rec.Header), callvault.DetailHeaderSHA256: headerSHA256(header),
+		})}
+	if err := s.Catalogue.RewrapRecording(ctx, rec.ID, rec.Header, to, header, ev); err != nil {
+		return nil, err
+	}
+	s.afterAudit(ctx)
+	out := *rec
+	out.Header, out.KeyEpoch = header, to
+	return &out, nil
+}
+
+func headerSHA256(h []byte) string {
+	sum := sha256.Sum256(h)
+	return hex.EncodeToString(sum[:])
+}
+
+// EpochFor returns the epoch rec belongs in now: callvault.EpochFor of its RetainUntil.
+func (s *Epochs) EpochFor(rec *callvault.Recording) string {
+	return callvault.EpochFor(rec.RetainUntil, s.now())
+}
+
+// MigrateVaultKey re-wraps up to limit recordings still sealed to the vault key (KeyEpoch "")
+// into their month epochs, in ID order from after (""), and returns how many it moved and the
+// ID to resume after; next is "" when the walk reached the end. Each re-wrap is its own audited
+// transaction, so an interrupted migration resumes where it stopped (re-wrapped recordings are
+// skipped); a recording deleted or re-wrapped by someone else meanwhile is skipped too.
+func (s *Epochs) MigrateVaultKey(ctx context.Context, after string, limit int) (moved int, next string, err error) {
+	page, err := s.Catalogue.ListRecordings(ctx, after, limit)
+	if err != nil {
+		return 0, after, err
+	}
+	for _, rec := range page {
+		next = rec.ID
+		if rec.KeyEpoch != VaultEpoch || rec.Header == nil {
+			continue
+		}
+		_, err := s.Rewrap(ctx, rec, s.EpochFor(rec), string(callvault.ActorSystem), "migration from the vault key to key epochs")
+		switch {
+		case err == nil:
+			moved++
+		case callvault.IsKind(err, callvault.KindNotFound):
+			if _, lerr := s.Catalogue.Recording(ctx, rec.ID); !callvault.IsKind(lerr, callvault.KindNotFound) {
+				return moved, rec.ID, err // the vault key is gone, not the recording
+			}
+		case callvault.IsKind(err, callvault.KindConflict):
+			// Changed meanwhile (deleted, re-wrapped by another node): read again next run.
+		default:
+			return moved, rec.ID, err
+		}
+	}
+	if len(page) < callvault.PageLimit(limit) {
+		next = ""
+	}
+	return moved, next, nil
+}
+
+// DestroyEnded destroys every month epoch whose month ended DestroyGrace ago or more and that
+// seals no live recording, and deletes this node's copy of its identity (other nodes delete
+// theirs at their next Sync). An epoch still sealing a live recording (a sweep behind, a
+// recording not yet moved to the hold key) is left for a later run. It returns the epochs
+// destroyed. The retention sweep calls it after deleting.
+func (s *Epochs) DestroyEnded(ctx context.Context) ([]string, error) {
+	now := s.now()
+	grace := s.DestroyGrace
+	if grace <= 0 {
+		grace = DefaultDestroyGrace
+	}
+	recorded, err := s.Catalogue.VaultKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	done, err := s.Catalogue.DestroyedEpochs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	gone := map[string]bool{}
+	for _, d := range done {
+		gone[d.Epoch] = true
+	}
+	var destroyed []string
+	for _, k := range recorded {
+		end, ok := callvault.EpochEnd(k.Epoch)
+		if k.Kind != callvault.VaultKeyRecipient || !ok || gone[k.Epoch] || now.Before(end.Add(grace)) {
+			continue
+		}
+		d := &callvault.EpochDestruction{Epoch: k.Epoch, Recipient: k.Public, DestroyedAt: now.UTC().Truncate(time.Microsecond)}
+		ev := &callvault.AuditEvent{Time: now, Actor: string(callvault.ActorSystem), Action: callvault.ActionKeyEpochDestroy,
+			Object: "epoch:" + k.Epoch, Detail: callvault.AuditDetail(map[string]any{
+				"epoch": k.Epoch, "recipient": k.Public, "recipient_sha256": fingerprint(k.Public),
+				"ended": end.UTC().Format(time.RFC3339),
+			})}
+		err := s.Catalogue.DestroyEpoch(ctx, d, ev)
+		if callvault.IsKind(err, callvault.KindConflict) {
+			continue // still seals live recordings, or another node destroyed it just now
+		}
+		if err != nil {
+			return destroyed, err
+		}
+		s.afterAudit(ctx)
+		destroyed = append(destroyed, k.Epoch)
+		done = append(done, d)
+		s.logger().Info("key epoch destroyed: its recordings' retention ended and none is live", "epoch", k.Epoch)
+	}
+	if len(destroyed) > 0 {
+		if _, err := s.Keys.ApplyDestructions(done); err != nil {
+			return destroyed, err
+		}
+	}
+	return destroyed, nil
+}
