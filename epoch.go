@@ -31,6 +31,8 @@ const (
 	ActionRecordingRewrap = "recording.rewrap"
 	// ActionKeyEpochDestroy: a month epoch ended and its identity was destroyed.
 	ActionKeyEpochDestroy = "key.epoch_destroy"
+	// ActionKeyBackup: a passphrase-encrypted copy of the key directory was written.
+	ActionKeyBackup = "key.backup"
 )
 
 // Detail keys of recording.rewrap events (recording.ingest records the first header's hash

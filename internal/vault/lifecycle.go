@@ -38,6 +38,9 @@ type Epochs struct {
 	Catalogue EpochCatalogue
 	// Horizon is how many months after the current one Sync records (DefaultHorizon if 0).
 	Horizon int
+	// NoRecord makes Sync only read the catalogue, never record recipients (a migration's
+	// source, which must not change).
+	NoRecord bool
 	// DestroyGrace: see DefaultDestroyGrace (used if 0).
 	DestroyGrace time.Duration
 	// AfterAudit, if set, is called after each committed audit event (for checkpointing).
@@ -91,7 +94,7 @@ func (s *Epochs) Sync(ctx context.Context) (removed []string, err error) {
 	for _, ep := range removed {
 		s.logger().Info("key epoch identity deleted from this node's key directory: the epoch was destroyed", "epoch", ep)
 	}
-	if s.Keys.HasEpochSeed() {
+	if s.Keys.HasEpochSeed() && !s.NoRecord {
 		if err := s.recordAhead(ctx); err != nil {
 			return removed, err
 		}
