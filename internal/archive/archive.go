@@ -415,8 +415,17 @@ func (c *ctxReader) Read(p []byte) (int, error) {
 // which its retention ends (callvault.EpochFor; the current month for a recording that arrives
 // already expired). Every header is sealed to a month epoch, never to the long-lived vault key,
 // so that destroying the month's identity makes it unreadable in every copy of the catalogue.
+//
+// A recorder-only node whose catalogue records no epoch at all seals to the vault key, as
+// before key epochs, and says so; the key-epochs job of a node with the key directory moves
+// such recordings into their epochs.
 func (s *Service) sealToEpoch(rec *callvault.Recording, fileKey []byte, now time.Time) error {
 	epoch := callvault.EpochFor(rec.RetainUntil, now)
+	if !s.Keys.SealsToEpochs() {
+		s.logger().Warn("no key epoch is known to this recorder-only node: the recording is sealed to the vault key until a node with the key directory moves it into its epoch",
+			"id", rec.ID, "epoch", epoch)
+		epoch = vault.VaultEpoch
+	}
 	r, err := s.Keys.Recipient(epoch)
 	if err != nil {
 		return callvault.PrefixError(err, "cannot seal the recording to its key epoch")

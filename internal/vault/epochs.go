@@ -225,6 +225,18 @@ func (k *Keys) ApplyDestructions(destroyed []*callvault.EpochDestruction) ([]str
 	return e.advance(set, slices.Compact(keep))
 }
 
+// SealsToEpochs reports whether k knows any key epoch to seal to: it derives them (the key
+// directory's epochs/) or the catalogue records their recipients. A recorder-only node whose own
+// catalogue records none (one that never shares a catalogue with a node holding the key
+// directory) seals to the vault key instead, and a node with the key directory moves those
+// recordings into epochs later (Epochs.MigrateVaultKey).
+func (k *Keys) SealsToEpochs() bool {
+	e := k.epochState()
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.hasSeed || len(e.recorded) > 0
+}
+
 // DestroyedEpoch reports whether k knows epoch to be destroyed.
 func (k *Keys) DestroyedEpoch(epoch string) bool {
 	e := k.epochState()
