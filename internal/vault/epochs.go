@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"path/filepath"
 	"slices"
 	"sync"
 	"time"
@@ -213,6 +214,13 @@ func (k *Keys) ApplyDestructions(destroyed []*callvault.EpochDestruction) ([]str
 	}
 	if !e.hasSeed {
 		return nil, nil
+	}
+	if e.dir != "" {
+		// Nodes sharing one mounted key directory: another may have advanced it already.
+		if fresh, err := loadEpochs(filepath.Dir(e.dir)); err == nil && fresh.seedMonth > e.seedMonth {
+			e.seed, e.seedMonth, e.explicit, e.hold = fresh.seed, fresh.seedMonth, fresh.explicit, fresh.hold
+			clear(e.cache)
+		}
 	}
 	var keep []string
 	for ep := range e.recorded {

@@ -89,7 +89,9 @@ func (s *Epochs) Sync(ctx context.Context) (removed []string, err error) {
 	// Honour destructions before anything else: a node never derives or records a destroyed
 	// epoch again.
 	if removed, err = s.Keys.ApplyDestructions(destroyed); err != nil {
-		return removed, err
+		// The keys refuse destroyed epochs from now on all the same; the copy on disk must go.
+		s.logger().Error("cannot delete destroyed key epochs from the key directory; make it writable for this node (or let a node that can write it run)",
+			"err", err)
 	}
 	for _, ep := range removed {
 		s.logger().Info("key epoch identity deleted from this node's key directory: the epoch was destroyed", "epoch", ep)
