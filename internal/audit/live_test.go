@@ -2,9 +2,9 @@ package audit
 
 import (
 	"context"
-	"database/sql"
 	"crypto/ed25519"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"path/filepath"
