@@ -97,7 +97,8 @@ func EpochEnd(epoch string) (end time.Time, ok bool) {
 	return time.Date(y, m+1, 1, 0, 0, 0, 0, DefaultZone()), true
 }
 
-// EpochDestruction is the catalogue's record that a month epoch's identity was destroyed.
+// EpochDestruction is the catalogue's record that a month epoch's identity was destroyed, or,
+// for Epoch "", that the vault key was retired once no recording was sealed to it any more.
 // Every node that sees it deletes its copy of the identity and refuses to seal to the epoch.
 type EpochDestruction struct {
 	Epoch       string    `json:"epoch"`
@@ -106,14 +107,13 @@ type EpochDestruction struct {
 }
 
 // Validate returns KindInvalid for a destruction no catalogue may record: an epoch that is not a
-// month epoch (the vault key and the hold key are never destroyed this way), no recipient, or
-// no time.
+// month epoch or the vault key's "" (the hold key is never destroyed), no recipient, or no time.
 func (d *EpochDestruction) Validate() error {
 	switch {
 	case d == nil:
 		return Errorf(KindInvalid, "no epoch destruction given")
-	case !validMonthEpoch(d.Epoch):
-		return Errorf(KindInvalid, "only month epochs (YYYY-MM) are destroyed, not %q", d.Epoch)
+	case d.Epoch != "" && !validMonthEpoch(d.Epoch):
+		return Errorf(KindInvalid, "only month epochs (YYYY-MM) and the vault key are destroyed, not %q", d.Epoch)
 	case d.Recipient == "":
 		return Errorf(KindInvalid, "the destruction of epoch %s names no recipient", d.Epoch)
 	case d.DestroyedAt.IsZero():

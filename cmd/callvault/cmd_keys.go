@@ -31,6 +31,9 @@ const keysUsage = `Usage: callvault keys <subcommand> [flags]
 Subcommands:
   show-recipient   print the vault's public age recipient (for a recorder-only node's --recipient)
   backup FILE      write a passphrase-encrypted copy of the key directory to FILE
+  retire-vault-key move every recording still sealed to the vault key into its key epoch, then
+                   destroy the vault key on every node (data backups from before key epochs
+                   can then no longer be opened)
 
 A key backup holds the identity of every key epoch not yet destroyed. Kept after an epoch is
 destroyed, it is the one thing that could open that epoch's recordings in an old data backup:
@@ -43,12 +46,14 @@ func runKeys(ctx context.Context, e env, args []string) error {
 			return runKeysShowRecipient(ctx, e, args[1:])
 		case "backup":
 			return runKeysBackup(ctx, e, args[1:])
+		case "retire-vault-key":
+			return runKeysRetire(ctx, e, args[1:])
 		case "-h", "--help", "help":
 			fmt.Fprintln(e.stdout, keysUsage)
 			return nil
 		}
 	}
-	return &usageError{msg: "keys needs a subcommand: show-recipient or backup", hint: "callvault keys --help"}
+	return &usageError{msg: "keys needs a subcommand: show-recipient, backup or retire-vault-key", hint: "callvault keys --help"}
 }
 
 func runKeysShowRecipient(ctx context.Context, e env, args []string) error {
@@ -147,4 +152,30 @@ func readPassphrase(file, fromEnv string) (string, error) {
 		return "", &usageError{msg: fmt.Sprintf("the passphrase has fewer than %d characters", vault.MinPassphrase), hint: "use a long passphrase: it is all that protects every live recording's key"}
 	}
 	return pass, nil
+}
+
+func runKeysRetire(ctx context.Context, e env, args []string) error {
+	fs := newFlagSet(e, "keys retire-vault-key", "keys retire-vault-key [flags]\n\n"+
+		"Re-wraps every recording still sealed to the long-lived vault key (those stored before key\n"+
+		"epochs) into its month's key epoch, headers only, each re-wrap audited, then records the\n"+
+		"vault key's destruction and deletes vault.key; every other node deletes its copy when it\n"+
+		"next syncs (at start and once per job_interval). Afterwards a data backup from before key\n"+
+		"epochs opens nothing with today's key directory. Safe to run again after an interruption.", true)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	m, err := openMain(ctx, e, fs)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if !m.Keys.CanOpen() {
+		return &usageError{msg: "this node holds only the public recipient", hint: "run keys retire-vault-key on a node with --keys"}
+	}
+	moved, err := m.Epochs.RetireVaultKey(ctx, "cli:"+e.getenv("USER"))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "vault key retired: %d recordings moved to their key epochs; other nodes delete their copy at their next sync\n", moved)
+	return nil
 }

@@ -415,3 +415,73 @@ func TestMigrateVaultKeyIsResumableAndVerified(t *testing.T) {
 		t.Errorf("re-wrap to the vault key: err = %v, want KindInvalid", err)
 	}
 }
+
+// Recordings stored before key epochs were sealed to the vault key; a data backup from then
+// holds those headers. Retiring the vault key (after moving every recording into its epoch)
+// makes that backup unreadable too, on every node.
+func TestRetiredVaultKeyOpensNoOldBackup(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	keysDir, keysB := filepath.Join(root, "keys"), filepath.Join(root, "keys-b")
+	if _, _, err := vault.LoadOrCreateKeys(keysDir); err != nil {
+		t.Fatal(err)
+	}
+	copyTree(t, keysDir, keysB)
+	clock := london(2027, 1, 10)
+	n := openEpochNode(t, filepath.Join(root, "data"), keysDir, &clock)
+	old, plain := sealToVaultKey(t, n, "legacy", london(2026, 12, 1))
+	kept, keptPlain := sealToVaultKey(t, n, "legacy-kept", london(2027, 1, 2))
+	n.db.Close()
+	copyTree(t, filepath.Join(root, "data"), filepath.Join(root, "backup")) // before key epochs
+	n = openEpochNode(t, filepath.Join(root, "data"), keysDir, &clock)
+	other := openEpochNode(t, filepath.Join(root, "data"), keysB, &clock)
+
+	moved, err := n.epochs.RetireVaultKey(ctx, "cli:root")
+	if err != nil || moved != 2 {
+		t.Fatalf("RetireVaultKey: moved %d, %v", moved, err)
+	}
+	if _, err := os.Stat(filepath.Join(keysDir, vault.IdentityFile)); !os.IsNotExist(err) {
+		t.Errorf("vault.key is still there (%v)", err)
+	}
+	// The other node deletes its copy at its next sync; a restart keeps it retired.
+	if _, err := other.epochs.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(keysB, vault.IdentityFile)); !os.IsNotExist(err) {
+		t.Errorf("node B's vault.key is still there (%v)", err)
+	}
+	for _, dir := range []string{keysDir, keysB} {
+		k, _, err := vault.LoadOrCreateKeys(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(filepath.Join(dir, vault.IdentityFile)); !os.IsNotExist(err) {
+			t.Errorf("%s: a new vault key was made after retirement", dir)
+		}
+		if !k.CanOpen() {
+			t.Errorf("%s: keys with a retired vault key cannot open", dir)
+		}
+	}
+
+	// The live vault still opens both recordings (moved into their epochs) and verifies.
+	for r, p := range map[string][]byte{old.ID: plain, kept.ID: keptPlain} {
+		if got, err := n.read(r); err != nil || !bytes.Equal(got, p) {
+			t.Errorf("live recording %s: %v", r, err)
+		}
+	}
+	if rep, err := audit.Verify(ctx, n.db, n.blobs, n.keys.VerifyKey(), audit.VerifyOptions{}); err != nil || !rep.OK() {
+		t.Fatalf("audit verify: %v %+v", err, rep.Problems)
+	}
+	// The backup from before key epochs opens nothing next to today's key directory.
+	restored := openEpochNode(t, filepath.Join(root, "backup"), keysDir, &clock)
+	for _, id := range []string{old.ID, kept.ID} {
+		got, err := restored.read(id)
+		if err == nil || !callvault.IsKind(err, callvault.KindNotFound) || !strings.Contains(err.Error(), "recording key destroyed") {
+			t.Errorf("restored pre-epoch recording: %d bytes, err %v; want recording key destroyed", len(got), err)
+		}
+	}
+	// Nothing is sealed to the vault key again.
+	if _, err := n.keys.Recipient(vault.VaultEpoch); !callvault.IsKind(err, callvault.KindConflict) {
+		t.Errorf("sealing to the retired vault key: %v", err)
+	}
+}

@@ -104,7 +104,7 @@ func testEpochs(t *testing.T, open Opener) {
 			t.Fatalf("DestroyEpoch of an unused month: %v", err)
 		}
 		for _, bad := range []*callvault.EpochDestruction{
-			{Epoch: "", Recipient: "r", DestroyedAt: base}, {Epoch: callvault.HoldEpoch, Recipient: "r", DestroyedAt: base},
+			{Epoch: "2026", Recipient: "r", DestroyedAt: base}, {Epoch: callvault.HoldEpoch, Recipient: "r", DestroyedAt: base},
 			{Epoch: "2026-02", DestroyedAt: base}, {Epoch: "2026-02", Recipient: "r"},
 		} {
 			err := es.DestroyEpoch(ctx(), bad, newEvent(callvault.ActionKeyEpochDestroy, "epoch"))
@@ -133,5 +133,23 @@ func testEpochs(t *testing.T, open Opener) {
 		wantKind(t, err, callvault.KindConflict, "RewrapRecording(into a destroyed epoch)")
 		late.KeyEpoch = "2026-04"
 		create(t, cat, late)
+
+		// The vault key ("") is retired the same way, once nothing live is sealed to it.
+		legacy := newRecording(3)
+		legacy.KeyEpoch = ""
+		create(t, cat, legacy)
+		vaultKey := &callvault.EpochDestruction{Epoch: "", Recipient: "age1pq1vault", DestroyedAt: base.Add(time.Hour)}
+		err = es.DestroyEpoch(ctx(), vaultKey, newEvent(callvault.ActionKeyEpochDestroy, "epoch:vault"))
+		wantKind(t, err, callvault.KindConflict, "DestroyEpoch(vault key still sealing a recording)")
+		if err := es.RewrapRecording(ctx(), legacy.ID, legacy.Header, "2026-04", []byte("moved"), newEvent(callvault.ActionRecordingRewrap, legacy.ID)); err != nil {
+			t.Fatal(err)
+		}
+		if err := es.DestroyEpoch(ctx(), vaultKey, newEvent(callvault.ActionKeyEpochDestroy, "epoch:vault")); err != nil {
+			t.Fatalf("DestroyEpoch(vault key): %v", err)
+		}
+		again := newRecording(4)
+		again.KeyEpoch = ""
+		err = cat.CreateRecording(ctx(), again, newEvent(callvault.ActionRecordingIngest, again.ID))
+		wantKind(t, err, callvault.KindConflict, "CreateRecording(retired vault key)")
 	})
 }

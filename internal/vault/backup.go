@@ -18,7 +18,7 @@ const MinPassphrase = 12
 // keyBackupFiles are the key directory's files a key backup holds, and epochs/ (every file in
 // it). The audit witness file, which may live in the key directory, is evidence, not a key, and
 // is left out: it is kept append-only, and an old copy restored over it would look like a cut.
-var keyBackupFiles = []string{IdentityFile, RecipientFile, SigningKeyFile, VerifyKeyFile}
+var keyBackupFiles = []string{IdentityFile, RetiredFile, RecipientFile, SigningKeyFile, VerifyKeyFile}
 
 // WriteKeyBackup writes to w a tar archive of the key directory dir (its key files and epochs/)
 // encrypted with age to passphrase (scrypt). It is a standard age file: `age -d FILE | tar -x`
@@ -29,13 +29,13 @@ var keyBackupFiles = []string{IdentityFile, RecipientFile, SigningKeyFile, Verif
 // data backup again. Keep key backups on a short rotation.
 //
 // Errors: KindInvalid for a passphrase shorter than MinPassphrase; KindNotFound if dir holds no
-// vault key; KindInternal for unreadable files or a failed write.
+// keys; KindInternal for unreadable files or a failed write.
 func WriteKeyBackup(w io.Writer, dir, passphrase string) (names []string, err error) {
 	if len([]rune(passphrase)) < MinPassphrase {
 		return nil, callvault.Errorf(callvault.KindInvalid, "the key backup passphrase must have at least %d characters", MinPassphrase)
 	}
-	if _, err := os.Lstat(filepath.Join(dir, IdentityFile)); err != nil {
-		return nil, callvault.WrapError(callvault.KindNotFound, err, "no vault key in "+dir)
+	if _, err := os.Lstat(filepath.Join(dir, SigningKeyFile)); err != nil {
+		return nil, callvault.WrapError(callvault.KindNotFound, err, "no keys in "+dir)
 	}
 	r, err := age.NewScryptRecipient(passphrase)
 	if err != nil {

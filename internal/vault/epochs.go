@@ -212,8 +212,21 @@ func (k *Keys) ApplyDestructions(destroyed []*callvault.EpochDestruction) ([]str
 		set[d.Epoch] = true
 		e.destroyed[d.Epoch] = true
 	}
+	var retired []string
+	if set[VaultEpoch] {
+		if _, ok := k.identities[VaultEpoch]; ok {
+			if e.dir != "" {
+				if err := RetireVaultKey(filepath.Dir(e.dir)); err != nil {
+					return nil, err
+				}
+			}
+			delete(k.identities, VaultEpoch)
+			retired = append(retired, "vault key")
+		}
+		delete(set, VaultEpoch)
+	}
 	if !e.hasSeed {
-		return nil, nil
+		return retired, nil
 	}
 	if e.dir != "" {
 		// Nodes sharing one mounted key directory: another may have advanced it already.
@@ -230,7 +243,8 @@ func (k *Keys) ApplyDestructions(destroyed []*callvault.EpochDestruction) ([]str
 		keep = append(keep, ep)
 	}
 	slices.Sort(keep)
-	return e.advance(set, slices.Compact(keep))
+	removed, err := e.advance(set, slices.Compact(keep))
+	return append(retired, removed...), err
 }
 
 // SealsToEpochs reports whether k knows any key epoch to seal to: it derives them (the key

@@ -58,11 +58,25 @@ func LoadKeys(dir string) (*Keys, error) {
 }
 
 func loadKeys(dir string, create bool) (k *Keys, created []string, err error) {
-	id, idCreated, err := loadOrCreateIdentity(dir, create)
-	if err != nil {
-		return nil, created, err
+	var (
+		id  *age.HybridIdentity
+		rec *age.HybridRecipient
+	)
+	if exists(filepath.Join(dir, RetiredFile)) {
+		// The vault key was retired (RetireVaultKey): never make a new one. Its public
+		// recipient stays, for the catalogue's record.
+		if rec, err = readRecipient(filepath.Join(dir, RecipientFile)); err != nil {
+			return nil, nil, err
+		}
+	} else {
+		var idCreated []string
+		id, idCreated, err = loadOrCreateIdentity(dir, create)
+		if err != nil {
+			return nil, created, err
+		}
+		created = append(created, idCreated...)
+		rec = id.Recipient()
 	}
-	created = append(created, idCreated...)
 	signing, sigCreated, err := loadOrCreateSigningKey(dir, create)
 	if err != nil {
 		return nil, created, err
@@ -75,7 +89,7 @@ func loadKeys(dir string, create bool) (k *Keys, created []string, err error) {
 			return nil, created, err
 		}
 	}
-	k = newKeys(id, id.Recipient(), signing, signing.Public().(ed25519.PublicKey))
+	k = newKeys(id, rec, signing, signing.Public().(ed25519.PublicKey))
 	switch ep, err := loadEpochs(dir); {
 	case err == nil:
 		k.ep = ep

@@ -73,6 +73,9 @@ func newKeys(id *age.HybridIdentity, r *age.HybridRecipient, signing ed25519.Pri
 // KindConflict if it was destroyed.
 func (k *Keys) Recipient(epoch string) (age.Recipient, error) {
 	if epoch == VaultEpoch {
+		if k.DestroyedEpoch(VaultEpoch) {
+			return nil, callvault.Errorf(callvault.KindConflict, "the vault key was retired: nothing can be sealed to it")
+		}
 		r, ok := k.recipients[epoch]
 		if !ok {
 			return nil, callvault.Errorf(callvault.KindNotFound, "no recipient for the vault key")
@@ -89,23 +92,29 @@ func (k *Keys) Recipient(epoch string) (age.Recipient, error) {
 // It returns KindForbidden on a node that holds only the public recipient, and KindNotFound if
 // the epoch is unknown or its identity was destroyed.
 func (k *Keys) Identity(epoch string) (age.Identity, error) {
-	if id, ok := k.identities[epoch]; ok {
-		return id, nil
-	}
-	if len(k.identities) == 0 {
-		return nil, errRecipientOnly
-	}
-	if epoch == VaultEpoch {
-		return nil, callvault.Errorf(callvault.KindNotFound, "recording key destroyed: this node holds no vault key (it was retired)")
-	}
 	e := k.epochState()
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if id, ok := k.identities[epoch]; ok {
+		return id, nil
+	}
+	if len(k.identities) == 0 && !e.hasSeed {
+		return nil, errRecipientOnly
+	}
+	if epoch == VaultEpoch {
+		return nil, callvault.Errorf(callvault.KindNotFound, "recording key destroyed: the vault key was retired once every recording had moved to key epochs")
+	}
 	return e.identity(epoch)
 }
 
-// CanOpen reports whether k holds any identity, that is whether this node may decrypt.
-func (k *Keys) CanOpen() bool { return len(k.identities) > 0 }
+// CanOpen reports whether k holds any identity (the vault key, or the key epochs' seed once the
+// vault key is retired), that is whether this node may decrypt.
+func (k *Keys) CanOpen() bool {
+	e := k.epochState()
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return len(k.identities) > 0 || e.hasSeed
+}
 
 // RecipientString returns the vault key's public recipient ("age1pq1..."), safe to publish.
 func (k *Keys) RecipientString() string {

@@ -298,3 +298,51 @@ func (s *Epochs) DestroyEnded(ctx context.Context) ([]string, error) {
 	}
 	return destroyed, nil
 }
+
+// RetireVaultKey moves every recording still sealed to the vault key into its epoch, then
+// destroys the vault key: the catalogue records it (DestroyEpoch of epoch "", which succeeds
+// only if no live recording is sealed to it, audited), this node's vault.key is removed and
+// every other node removes its copy at its next Sync. From then on no data backup taken before
+// key epochs existed can be opened with today's key directory. It returns how many recordings it
+// moved. KindConflict if recordings are still sealed to the vault key (a recorder-only node
+// sealed more meanwhile: run it again); KindForbidden on a node without the keys.
+func (s *Epochs) RetireVaultKey(ctx context.Context, actor string) (moved int, err error) {
+	if !s.Keys.HasEpochSeed() {
+		return 0, callvault.Errorf(callvault.KindForbidden, "only a node with the key directory's epochs/ can retire the vault key")
+	}
+	for after := ""; ; {
+		n, next, err := s.MigrateVaultKey(ctx, after, 1000)
+		moved += n
+		if err != nil {
+			return moved, err
+		}
+		if next == "" {
+			break
+		}
+		after = next
+	}
+	public := s.Keys.RecipientString()
+	d := &callvault.EpochDestruction{Epoch: VaultEpoch, Recipient: public, DestroyedAt: s.now().UTC().Truncate(time.Microsecond)}
+	ev := &callvault.AuditEvent{Time: s.now(), Actor: actor, Action: callvault.ActionKeyEpochDestroy, Object: "epoch:vault",
+		Detail: callvault.AuditDetail(map[string]any{"epoch": "", "recipient": public, "recipient_sha256": fingerprint(public),
+			"reason": "vault key retired: every recording is sealed to a key epoch", "moved": moved})}
+	err = s.Catalogue.DestroyEpoch(ctx, d, ev)
+	switch {
+	case callvault.IsKind(err, callvault.KindConflict):
+		done, derr := s.Catalogue.DestroyedEpochs(ctx)
+		if derr == nil && len(done) > 0 && done[0].Epoch == VaultEpoch {
+			break // retired before, by this node or another: finish this node's part
+		}
+		return moved, callvault.PrefixError(err, "recordings are still sealed to the vault key; run the retirement again")
+	case err != nil:
+		return moved, err
+	default:
+		s.afterAudit(ctx)
+	}
+	done, err := s.Catalogue.DestroyedEpochs(ctx)
+	if err != nil {
+		return moved, err
+	}
+	_, err = s.Keys.ApplyDestructions(done)
+	return moved, err
+}
