@@ -149,3 +149,13 @@ type EpochStore interface {
 	// DestroyedEpochs returns every recorded destruction ordered by epoch; none is (nil, nil).
 	DestroyedEpochs(ctx context.Context) ([]*EpochDestruction, error)
 }
+
+// EpochImporter is the part of a catalogue's import capability (see CatalogueImporter) for key
+// epochs: migration copies the record of destroyed epochs, so that the target's nodes keep
+// refusing them. ImportEpochDestruction records d as given, without an audit event (the log is
+// copied verbatim) and without checking for live recordings; KindInvalid if d fails Validate,
+// KindConflict if the epoch's destruction is recorded already. Both of callvault's catalogues
+// implement it.
+type EpochImporter interface {
+	ImportEpochDestruction(ctx context.Context, d *EpochDestruction) error
+}

@@ -9,7 +9,34 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-var _ callvault.EpochStore = (*DB)(nil)
+var (
+	_ callvault.EpochStore    = (*DB)(nil)
+	_ callvault.EpochImporter = (*DB)(nil)
+)
+
+// ImportEpochDestruction records d as given, without an audit event (see
+// callvault.EpochImporter).
+func (db *DB) ImportEpochDestruction(ctx context.Context, d *callvault.EpochDestruction) error {
+	const what = "postgres: import key epoch destruction"
+	if err := d.Validate(); err != nil {
+		return prefixed(err, what)
+	}
+	return db.inTx(ctx, what, func(tx pgx.Tx) error {
+		return insertDestruction(ctx, tx, d, what)
+	})
+}
+
+func insertDestruction(ctx context.Context, tx pgx.Tx, d *callvault.EpochDestruction, what string) error {
+	tag, err := tx.Exec(ctx, `INSERT INTO epoch_destructions (epoch, recipient, destroyed_at) VALUES ($1, $2, $3)
+		ON CONFLICT (epoch) DO NOTHING`, d.Epoch, d.Recipient, d.DestroyedAt)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return callvault.Errorf(callvault.KindConflict, "%s: key epoch %s is destroyed already", what, d.Epoch)
+	}
+	return nil
+}
 
 // Every EpochStore change, and CreateRecording, checks the epochs it depends on only after
 // appendAudit has taken the audit lock: the sections serialise, and under read committed each
@@ -94,15 +121,7 @@ func (db *DB) DestroyEpoch(ctx context.Context, d *callvault.EpochDestruction, e
 		if n > 0 {
 			return callvault.Errorf(callvault.KindConflict, "%s: key epoch %s still seals %d live recordings", what, d.Epoch, n)
 		}
-		tag, err := tx.Exec(ctx, `INSERT INTO epoch_destructions (epoch, recipient, destroyed_at) VALUES ($1, $2, $3)
-			ON CONFLICT (epoch) DO NOTHING`, d.Epoch, d.Recipient, d.DestroyedAt)
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 0 {
-			return callvault.Errorf(callvault.KindConflict, "%s: key epoch %s is destroyed already", what, d.Epoch)
-		}
-		return nil
+		return insertDestruction(ctx, tx, d, what)
 	})
 	if err != nil {
 		return err

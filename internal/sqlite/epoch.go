@@ -9,7 +9,30 @@ import (
 	"github.com/callvault/callvault"
 )
 
-var _ callvault.EpochStore = (*DB)(nil)
+var (
+	_ callvault.EpochStore    = (*DB)(nil)
+	_ callvault.EpochImporter = (*DB)(nil)
+)
+
+// ImportEpochDestruction records d as given, without an audit event (see
+// callvault.EpochImporter).
+func (db *DB) ImportEpochDestruction(ctx context.Context, d *callvault.EpochDestruction) error {
+	if err := d.Validate(); err != nil {
+		return prefixed(err, "sqlite: import key epoch destruction")
+	}
+	return db.write(ctx, "import key epoch destruction", func(tx *sql.Tx) error {
+		return insertDestruction(ctx, tx, d)
+	})
+}
+
+func insertDestruction(ctx context.Context, tx *sql.Tx, d *callvault.EpochDestruction) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO epoch_destructions (epoch, recipient, destroyed_at) VALUES (?, ?, ?)`,
+		d.Epoch, d.Recipient, micros(d.DestroyedAt))
+	if e := translate(err, "record key epoch destruction"); callvault.IsKind(e, callvault.KindConflict) {
+		return callvault.WrapError(callvault.KindConflict, err, "sqlite: key epoch "+d.Epoch+" is destroyed already")
+	}
+	return err
+}
 
 // RewrapRecording replaces the header and key epoch of the live recording id, if its header is
 // still from, and appends ev, in one transaction (see callvault.EpochStore).
@@ -72,12 +95,7 @@ func (db *DB) DestroyEpoch(ctx context.Context, d *callvault.EpochDestruction, e
 		if n > 0 {
 			return callvault.Errorf(callvault.KindConflict, "sqlite: key epoch %s still seals %d live recordings", d.Epoch, n)
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO epoch_destructions (epoch, recipient, destroyed_at) VALUES (?, ?, ?)`,
-			d.Epoch, d.Recipient, micros(d.DestroyedAt))
-		if e := translate(err, "destroy key epoch"); callvault.IsKind(e, callvault.KindConflict) {
-			return callvault.WrapError(callvault.KindConflict, err, "sqlite: key epoch "+d.Epoch+" is destroyed already")
-		}
-		return err
+		return insertDestruction(ctx, tx, d)
 	})
 }
 

@@ -76,6 +76,32 @@ func testEpochs(t *testing.T, open Opener) {
 		wantKind(t, err, callvault.KindNotFound, "RewrapRecording(deleted)")
 	})
 
+	t.Run("ImportDestruction", func(t *testing.T) {
+		cat, es := epochStore(t, open)
+		imp, ok := cat.(callvault.EpochImporter)
+		if !ok {
+			t.Fatalf("%T does not implement callvault.EpochImporter; every catalogue backend must", cat)
+		}
+		r := newRecording(1) // a live recording in the epoch: an import copies verbatim all the same
+		create(t, cat, r)
+		if err := imp.ImportEpochDestruction(ctx(), destruction("2026-03")); err != nil {
+			t.Fatalf("ImportEpochDestruction: %v", err)
+		}
+		wantKind(t, imp.ImportEpochDestruction(ctx(), destruction("2026-03")), callvault.KindConflict, "ImportEpochDestruction(twice)")
+		wantKind(t, imp.ImportEpochDestruction(ctx(), &callvault.EpochDestruction{Epoch: "hold", Recipient: "r", DestroyedAt: base}),
+			callvault.KindInvalid, "ImportEpochDestruction(hold)")
+		got, err := es.DestroyedEpochs(ctx())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]*callvault.EpochDestruction{destruction("2026-03")}, got, cmpOpts); diff != "" {
+			t.Errorf("DestroyedEpochs (-want +got):\n%s", diff)
+		}
+		if n := len(allEvents(t, cat)); n != 1 {
+			t.Errorf("%d events, want only the ingest's: an import appends none", n)
+		}
+	})
+
 	t.Run("DestroyOnlyEmptyEpochs", func(t *testing.T) {
 		cat, es := epochStore(t, open)
 		if got, err := es.DestroyedEpochs(ctx()); err != nil || got != nil {
