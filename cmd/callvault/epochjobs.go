@@ -5,9 +5,10 @@ import (
 	"time"
 )
 
-// keyEpochsJob is the leased job that destroys the key epochs whose month has ended and that seal
-// no live recording, then moves recordings still sealed to the vault key into their epochs, a
-// batch at a time (resumable: what is moved stays moved). The retention sweep may also call
+// keyEpochsJob is the leased job that moves recordings sealed to the wrong epoch (the vault key,
+// or a month their retention no longer ends in) into theirs, a batch at a time (resumable: what
+// is moved stays moved), then destroys the key epochs whose month has ended and that seal no
+// live recording. The retention sweep may also call
 // m.Epochs.DestroyEnded right after deleting, so that an epoch goes as soon as it is empty.
 const keyEpochsJob = "key-epochs"
 
@@ -19,11 +20,6 @@ func (m *Main) runKeyEpochs(ctx context.Context, keep func(context.Context) (boo
 	}
 	if _, err := m.Epochs.Sync(ctx); err != nil {
 		return err
-	}
-	if destroyed, err := m.Epochs.DestroyEnded(ctx); err != nil {
-		return err
-	} else if len(destroyed) > 0 {
-		m.Logger.Info("key epochs destroyed", "epochs", destroyed)
 	}
 	total := 0
 	for after := ""; ; {
@@ -43,7 +39,13 @@ func (m *Main) runKeyEpochs(ctx context.Context, keep func(context.Context) (boo
 		}
 	}
 	if total > 0 {
-		m.Logger.Info("recordings moved from the vault key to key epochs", "count", total)
+		m.Logger.Info("recordings moved to their key epochs", "count", total)
+	}
+	// After the moves: an epoch a recording just left may now be empty.
+	if destroyed, err := m.Epochs.DestroyEnded(ctx); err != nil {
+		return err
+	} else if len(destroyed) > 0 {
+		m.Logger.Info("key epochs destroyed", "epochs", destroyed)
 	}
 	return nil
 }

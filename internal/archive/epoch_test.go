@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -410,6 +411,33 @@ func TestMigrateVaultKeyIsResumableAndVerified(t *testing.T) {
 	}
 	if rep, err := audit.Verify(ctx, n.db, n.blobs, n.keys.VerifyKey(), audit.VerifyOptions{}); err != nil || !rep.OK() {
 		t.Fatalf("audit verify after the hold: %v %+v", err, rep.Problems)
+	}
+	// A retention change moved a recording's end to another month (the retention work updates
+	// retain_until, then re-wraps; if it stopped in between, the next job run re-wraps).
+	conn, err := sql.Open("sqlite", n.db.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	newEnd := london(2027, 11, 3).UTC()
+	if _, err := conn.Exec(`UPDATE recordings SET retain_until = ? WHERE id = ?`, newEnd.UnixMicro(), recs[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+	r1, _ := n.db.Recording(ctx, recs[1].ID)
+	if !r1.RetainUntil.Equal(newEnd) {
+		t.Fatalf("retain_until not changed: %s", r1.RetainUntil)
+	}
+	if moved, _, err := n.epochs.MigrateVaultKey(ctx, "", 100); err != nil || moved != 1 {
+		t.Fatalf("re-wrap after a retention change: moved %d, %v", moved, err)
+	}
+	if r1, _ = n.db.Recording(ctx, recs[1].ID); r1.KeyEpoch != "2027-11" {
+		t.Errorf("after the retention change: epoch %s, want 2027-11", r1.KeyEpoch)
+	}
+	if moved, _, _ := n.epochs.MigrateVaultKey(ctx, "", 100); moved != 0 {
+		t.Errorf("a second run moved %d recordings, want none", moved)
+	}
+	if rep, err := audit.Verify(ctx, n.db, n.blobs, n.keys.VerifyKey(), audit.VerifyOptions{}); err != nil || !rep.OK() {
+		t.Fatalf("audit verify after the retention change: %v %+v", err, rep.Problems)
 	}
 	// The vault key is being retired: nothing is re-wrapped to it.
 	if _, err := n.epochs.Rewrap(ctx, back, "", "x", "y"); !callvault.IsKind(err, callvault.KindInvalid) {

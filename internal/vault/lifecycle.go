@@ -209,11 +209,36 @@ func (s *Epochs) EpochFor(rec *callvault.Recording) string {
 	return callvault.EpochFor(rec.RetainUntil, s.now())
 }
 
-// MigrateVaultKey re-wraps up to limit recordings still sealed to the vault key (KeyEpoch "")
-// into their month epochs, in ID order from after (""), and returns how many it moved and the
-// ID to resume after; next is "" when the walk reached the end. Each re-wrap is its own audited
-// transaction, so an interrupted migration resumes where it stopped (re-wrapped recordings are
-// skipped); a recording deleted or re-wrapped by someone else meanwhile is skipped too.
+// Misplaced reports why rec's header must move to another epoch now, or "" if it need not:
+// it is sealed to the vault key (stored before key epochs), or to a month other than the one
+// its RetainUntil gives (its retention setting changed, or a crash came between the change and
+// the re-wrap), unless both months have ended already (an expired recording the sweep deletes
+// anyway). Recordings on hold (callvault.HoldEpoch) are never misplaced: holds move them.
+func (s *Epochs) Misplaced(rec *callvault.Recording) string {
+	if rec.Header == nil || rec.KeyEpoch == callvault.HoldEpoch {
+		return ""
+	}
+	if rec.KeyEpoch == VaultEpoch {
+		return "migration from the vault key to key epochs"
+	}
+	want := s.EpochFor(rec)
+	if rec.KeyEpoch == want {
+		return ""
+	}
+	now := callvault.EpochFor(s.now(), s.now())
+	cur, _ := monthIndex(rec.KeyEpoch)
+	if n, _ := monthIndex(now); cur <= n && want == now {
+		return "" // expired, sealed to a month that has not been destroyed: the sweep deletes it
+	}
+	return "retention end moved to another month"
+}
+
+// MigrateVaultKey re-wraps up to limit recordings that Misplaced names (above all, those still
+// sealed to the vault key) into their month epochs, in ID order from after (""), and returns
+// how many it moved and the ID to resume after; next is "" when the walk reached the end. Each
+// re-wrap is its own audited transaction, so an interrupted migration resumes where it stopped
+// (re-wrapped recordings are skipped); a recording deleted or re-wrapped by someone else
+// meanwhile is skipped too. The key-epochs job runs it over the whole catalogue every run.
 func (s *Epochs) MigrateVaultKey(ctx context.Context, after string, limit int) (moved int, next string, err error) {
 	page, err := s.Catalogue.ListRecordings(ctx, after, limit)
 	if err != nil {
@@ -221,10 +246,11 @@ func (s *Epochs) MigrateVaultKey(ctx context.Context, after string, limit int) (
 	}
 	for _, rec := range page {
 		next = rec.ID
-		if rec.KeyEpoch != VaultEpoch || rec.Header == nil {
+		reason := s.Misplaced(rec)
+		if reason == "" {
 			continue
 		}
-		_, err := s.Rewrap(ctx, rec, s.EpochFor(rec), string(callvault.ActorSystem), "migration from the vault key to key epochs")
+		_, err := s.Rewrap(ctx, rec, s.EpochFor(rec), string(callvault.ActorSystem), reason)
 		switch {
 		case err == nil:
 			moved++
