@@ -148,6 +148,11 @@ type EpochStore interface {
 
 	// DestroyedEpochs returns every recorded destruction ordered by epoch; none is (nil, nil).
 	DestroyedEpochs(ctx context.Context) ([]*EpochDestruction, error)
+
+	// SealedRecordings returns up to limit (see PageLimit) live recordings sealed to epoch, with
+	// ID > afterID, ordered by ID, through an index on the epoch (never a scan of every
+	// recording): the ones left to move off the vault key (""), or into an epoch's successor.
+	SealedRecordings(ctx context.Context, epoch, afterID string, limit int) ([]*Recording, error)
 }
 
 // EpochImporter is the part of a catalogue's import capability (see CatalogueImporter) for key

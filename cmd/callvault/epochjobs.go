@@ -5,10 +5,9 @@ import (
 	"time"
 )
 
-// keyEpochsJob is the leased job that moves recordings sealed to the wrong epoch (the vault key,
-// or a month their retention no longer ends in) into theirs, a batch at a time (resumable: what
-// is moved stays moved), then destroys the key epochs whose month has ended and that seal no
-// live recording. The retention sweep may also call
+// keyEpochsJob is the leased job that moves recordings still sealed to the vault key into their
+// epochs, a batch at a time (resumable: what is moved stays moved), then destroys the key epochs
+// whose month has ended and that seal no live recording. The retention sweep may also call
 // m.Epochs.DestroyEnded right after deleting, so that an epoch goes as soon as it is empty.
 const keyEpochsJob = "key-epochs"
 

@@ -427,13 +427,16 @@ func TestMigrateVaultKeyIsResumableAndVerified(t *testing.T) {
 	if !r1.RetainUntil.Equal(newEnd) {
 		t.Fatalf("retain_until not changed: %s", r1.RetainUntil)
 	}
-	if moved, _, err := n.epochs.MigrateVaultKey(ctx, "", 100); err != nil || moved != 1 {
+	if moved, _, err := n.epochs.MigrateVaultKey(ctx, "", 100); err != nil || moved != 0 {
+		t.Fatalf("the vault-key migration moved %d after a retention change, want 0 (%v)", moved, err)
+	}
+	if moved, _, err := n.epochs.Reconcile(ctx, "", 100); err != nil || moved != 1 {
 		t.Fatalf("re-wrap after a retention change: moved %d, %v", moved, err)
 	}
 	if r1, _ = n.db.Recording(ctx, recs[1].ID); r1.KeyEpoch != "2027-11" {
 		t.Errorf("after the retention change: epoch %s, want 2027-11", r1.KeyEpoch)
 	}
-	if moved, _, _ := n.epochs.MigrateVaultKey(ctx, "", 100); moved != 0 {
+	if moved, _, _ := n.epochs.Reconcile(ctx, "", 100); moved != 0 {
 		t.Errorf("a second run moved %d recordings, want none", moved)
 	}
 	if rep, err := audit.Verify(ctx, n.db, n.blobs, n.keys.VerifyKey(), audit.VerifyOptions{}); err != nil || !rep.OK() {

@@ -153,3 +153,10 @@ func (db *DB) DestroyedEpochs(ctx context.Context) ([]*callvault.EpochDestructio
 	}
 	return out, nil
 }
+
+// SealedRecordings returns up to limit live recordings sealed to epoch with ID > afterID, by ID.
+func (db *DB) SealedRecordings(ctx context.Context, epoch, afterID string, limit int) ([]*callvault.Recording, error) {
+	return db.queryRecordings(ctx, "postgres: list recordings of a key epoch", `SELECT `+recordingColumns+` FROM recordings r
+		WHERE r.key_epoch = $1 AND r.id > $2 AND r.deleted_at IS NULL ORDER BY r.key_epoch, r.id LIMIT $3`,
+		epoch, afterID, callvault.PageLimit(limit))
+}

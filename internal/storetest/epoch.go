@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"slices"
 	"testing"
 	"time"
 
@@ -74,6 +75,52 @@ func testEpochs(t *testing.T, open Opener) {
 		}
 		err = es.RewrapRecording(ctx(), r.ID, moved, "2026-09", []byte("back"), newEvent(callvault.ActionRecordingRewrap, r.ID))
 		wantKind(t, err, callvault.KindNotFound, "RewrapRecording(deleted)")
+	})
+
+	t.Run("SealedRecordings", func(t *testing.T) {
+		cat, es := epochStore(t, open)
+		var legacy []string
+		for i := range 5 {
+			r := newRecording(i)
+			if i%2 == 0 {
+				r.KeyEpoch = ""
+				legacy = append(legacy, r.ID)
+			}
+			create(t, cat, r)
+		}
+		gone := newRecording(9)
+		gone.KeyEpoch = ""
+		create(t, cat, gone)
+		if err := cat.DeleteRecording(ctx(), gone.ID, newEvent(callvault.ActionRecordingDelete, gone.ID)); err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(legacy)
+		var got []string
+		for after := ""; ; {
+			page, err := es.SealedRecordings(ctx(), "", after, 2)
+			if err != nil {
+				t.Fatalf("SealedRecordings: %v", err)
+			}
+			if len(page) == 0 {
+				break
+			}
+			for _, r := range page {
+				if r.KeyEpoch != "" || r.Header == nil {
+					t.Errorf("SealedRecordings(\"\") returned %s of epoch %q, header %v", r.ID, r.KeyEpoch, r.Header != nil)
+				}
+				got = append(got, r.ID)
+			}
+			after = page[len(page)-1].ID
+		}
+		if !slices.Equal(got, legacy) {
+			t.Errorf("SealedRecordings(\"\") = %v, want the live vault-key recordings %v in ID order", got, legacy)
+		}
+		if page, err := es.SealedRecordings(ctx(), "2026-03", "", 0); err != nil || len(page) != 2 {
+			t.Errorf("SealedRecordings(2026-03) = %d recordings, %v; want 2", len(page), err)
+		}
+		if page, err := es.SealedRecordings(ctx(), "2031-01", "", 0); err != nil || len(page) != 0 {
+			t.Errorf("SealedRecordings of an empty epoch = %d, %v", len(page), err)
+		}
 	})
 
 	t.Run("ImportDestruction", func(t *testing.T) {

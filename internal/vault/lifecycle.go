@@ -233,14 +233,31 @@ func (s *Epochs) Misplaced(rec *callvault.Recording) string {
 	return "retention end moved to another month"
 }
 
-// MigrateVaultKey re-wraps up to limit recordings that Misplaced names (above all, those still
-// sealed to the vault key) into their month epochs, in ID order from after (""), and returns
-// how many it moved and the ID to resume after; next is "" when the walk reached the end. Each
-// re-wrap is its own audited transaction, so an interrupted migration resumes where it stopped
-// (re-wrapped recordings are skipped); a recording deleted or re-wrapped by someone else
-// meanwhile is skipped too. The key-epochs job runs it over the whole catalogue every run.
+// MigrateVaultKey re-wraps up to limit recordings still sealed to the vault key (KeyEpoch "")
+// into their month epochs, in ID order from after (""), found through the catalogue's index on
+// the epoch (SealedRecordings), and returns how many it moved and the ID to resume after; next
+// is "" when none is left after it. Each re-wrap is its own audited transaction, so an
+// interrupted migration resumes where it stopped; a recording deleted or re-wrapped by someone
+// else meanwhile is skipped. The key-epochs job runs it every run (cheap once none is left).
 func (s *Epochs) MigrateVaultKey(ctx context.Context, after string, limit int) (moved int, next string, err error) {
-	page, err := s.Catalogue.ListRecordings(ctx, after, limit)
+	return s.rewrapPage(ctx, after, limit, func(ctx context.Context, after string, limit int) ([]*callvault.Recording, error) {
+		return s.Catalogue.SealedRecordings(ctx, VaultEpoch, after, limit)
+	})
+}
+
+// Reconcile re-wraps up to limit recordings, walking the whole catalogue in ID order from after,
+// that Misplaced names: those whose retention end moved to another month (a change of the
+// retention setting) and any left on the vault key. It returns as MigrateVaultKey does. The
+// retention work calls it after recomputing RetainUntil, to the end of the walk; being
+// resumable, it also repairs a recomputation cut short between a row's new RetainUntil and its
+// re-wrap.
+func (s *Epochs) Reconcile(ctx context.Context, after string, limit int) (moved int, next string, err error) {
+	return s.rewrapPage(ctx, after, limit, s.Catalogue.ListRecordings)
+}
+
+func (s *Epochs) rewrapPage(ctx context.Context, after string, limit int,
+	list func(ctx context.Context, after string, limit int) ([]*callvault.Recording, error)) (moved int, next string, err error) {
+	page, err := list(ctx, after, limit)
 	if err != nil {
 		return 0, after, err
 	}

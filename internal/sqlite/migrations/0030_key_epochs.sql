@@ -6,4 +6,4 @@ CREATE TABLE epoch_destructions (
 	recipient    TEXT    NOT NULL,
 	destroyed_at INTEGER NOT NULL
 );
-CREATE INDEX recordings_live_key_epoch ON recordings (key_epoch) WHERE deleted_at IS NULL;
+CREATE INDEX recordings_live_key_epoch ON recordings (key_epoch, id) WHERE deleted_at IS NULL;
