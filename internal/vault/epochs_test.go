@@ -304,3 +304,98 @@ func TestRecipientOnlyNodeSealsToRecordedEpochs(t *testing.T) {
 		t.Errorf("recorder opens: err = %v, want KindForbidden", err)
 	}
 }
+
+// A crash in the middle of ApplyDestructions leaves one of its steps done and the rest not; the
+// next call (at the node's next start or job run) finishes, and the key directory ends as a
+// node's that never crashed.
+func TestApplyDestructionsFinishesAfterACrash(t *testing.T) {
+	root := t.TempDir()
+	clean, crashed := filepath.Join(root, "clean"), filepath.Join(root, "crashed")
+	if _, _, err := LoadOrCreateKeys(clean); err != nil {
+		t.Fatal(err)
+	}
+	copyDir(t, clean, crashed)
+	recorded := months("2027-01", 6)
+	load := func(dir string) *Keys {
+		k, err := LoadKeys(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recorded {
+			if id, err := k.Identity(r.Epoch); err == nil && r.Public == "" {
+				r.Public = id.(*age.HybridIdentity).Recipient().String()
+			}
+		}
+		if err := k.UseCatalogue(recorded, nil); err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	march := []*callvault.EpochDestruction{{Epoch: "2027-03", Recipient: "r", DestroyedAt: time.Now()}}
+	c := load(clean)
+	jan, _ := c.Identity("2027-01")
+	if _, err := c.ApplyDestructions(march); err != nil {
+		t.Fatal(err)
+	}
+
+	// The crashed node wrote the files of the live months before March, then died before
+	// replacing the seed.
+	k := load(crashed)
+	for _, ep := range []string{"2027-01", "2027-02"} {
+		id, _ := k.Identity(ep)
+		os.WriteFile(filepath.Join(crashed, EpochDirName, ep+".key"), identityFile("key epoch "+ep+" identity", id.(*age.HybridIdentity)), 0o600)
+	}
+	k = load(crashed) // restarted
+	if id, err := k.Identity("2027-01"); err != nil || id.(*age.HybridIdentity).String() != jan.(*age.HybridIdentity).String() {
+		t.Fatalf("after the crash January differs: %v", err)
+	}
+	if _, err := k.ApplyDestructions(march); err != nil {
+		t.Fatal(err)
+	}
+	sameDir(t, clean, crashed)
+
+	// Then February is destroyed; the crash comes after the seed stayed (it is before the
+	// ratchet's month) and before its file was removed: the next call removes it.
+	feb := append(march, &callvault.EpochDestruction{Epoch: "2027-02", Recipient: "r", DestroyedAt: time.Now()})
+	if _, err := c.ApplyDestructions(feb); err != nil {
+		t.Fatal(err)
+	}
+	k = load(crashed)
+	if _, err := k.ApplyDestructions(feb); err != nil {
+		t.Fatal(err)
+	}
+	sameDir(t, clean, crashed)
+	if _, err := k.Identity("2027-02"); !callvault.IsKind(err, callvault.KindNotFound) {
+		t.Errorf("February opens after its destruction: %v", err)
+	}
+}
+
+// sameDir fails unless the epochs/ folders of a and b hold the same files with the same keys
+// (the identity files' creation comments aside).
+func sameDir(t *testing.T, a, b string) {
+	t.Helper()
+	list := func(dir string) map[string]string {
+		out := map[string]string{}
+		entries, _ := os.ReadDir(filepath.Join(dir, EpochDirName))
+		for _, e := range entries {
+			raw, _ := os.ReadFile(filepath.Join(dir, EpochDirName, e.Name()))
+			var keep []string
+			for _, line := range strings.Split(string(raw), "\n") {
+				if !strings.HasPrefix(line, "# callvault") {
+					keep = append(keep, line)
+				}
+			}
+			out[e.Name()] = strings.Join(keep, "\n")
+		}
+		return out
+	}
+	la, lb := list(a), list(b)
+	if len(la) != len(lb) {
+		t.Fatalf("epochs/ differ: %d files vs %d", len(la), len(lb))
+	}
+	for name, body := range la {
+		if lb[name] != body {
+			t.Errorf("epochs/%s differs between the clean and the crashed node", name)
+		}
+	}
+}
