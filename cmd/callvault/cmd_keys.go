@@ -107,6 +107,9 @@ func runKeysBackup(ctx context.Context, e env, args []string) error {
 	if !m.Keys.CanOpen() {
 		return &usageError{msg: "this node holds only the public recipient: there is no key directory to back up", hint: "run keys backup on a node with --keys"}
 	}
+	if err := checkNoDestroyedKeys(ctx, m); err != nil {
+		return err
+	}
 	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, os.ErrExist) {
 		return &usageError{msg: out + " exists; a key backup never overwrites a file", hint: "choose a new file name (one per backup, dated)"}
@@ -177,5 +180,28 @@ func runKeysRetire(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "vault key retired: %d recordings moved to their key epochs; other nodes delete their copy at their next sync\n", moved)
+	return nil
+}
+
+// checkNoDestroyedKeys refuses a key backup of a key directory that still holds a destroyed
+// epoch's identity (a node that could not write its key directory when it learnt of the
+// destruction): the backup would bring the epoch back.
+func checkNoDestroyedKeys(ctx context.Context, m *Main) error {
+	done, err := m.Epochs.Catalogue.DestroyedEpochs(ctx)
+	if err != nil {
+		return err
+	}
+	onDisk, err := vault.LoadKeys(m.Config.KeysDir())
+	if err != nil {
+		return err
+	}
+	for _, d := range done {
+		if _, err := onDisk.Identity(d.Epoch); err == nil {
+			return &usageError{
+				msg:  fmt.Sprintf("the key directory %s still holds the identity of key epoch %q, destroyed on %s", m.Config.KeysDir(), d.Epoch, d.DestroyedAt.Format("2006-01-02")),
+				hint: "make the key directory writable for this node and run the command again: it deletes destroyed epochs first",
+			}
+		}
+	}
 	return nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"archive/tar"
 	"bytes"
+	"context"
 	"io"
 	"os"
 	"os/exec"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"filippo.io/age"
 	"github.com/callvault/callvault"
@@ -72,6 +74,33 @@ func TestKeysBackupIsAPassphraseEncryptedCopyOfTheKeyDirectory(t *testing.T) {
 	if acts := auditActions(t, data); !slices.Contains(acts, callvault.ActionKeyBackup) {
 		t.Errorf("no key.backup event in %v", acts)
 	}
+
+	// A key directory that still holds a destroyed epoch (its node could not write it when it
+	// learnt of the destruction) is not backed up: the backup would bring the epoch back.
+	stale := filepath.Join(t.TempDir(), "stale")
+	if out, err := exec.Command("cp", "-a", keysDir, stale).CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v %s", err, out)
+	}
+	m := mainFor(t, "--data", data)
+	now := time.Now().In(callvault.DefaultZone())
+	month := callvault.EpochFor(now, now)
+	end, _ := callvault.EpochEnd(month)
+	m.Epochs.Now = func() time.Time { return end.Add(48 * time.Hour) }
+	if got, err := m.Epochs.DestroyEnded(context.Background()); err != nil || len(got) != 1 {
+		t.Fatalf("DestroyEnded: %v %v", got, err)
+	}
+	if err := checkNoDestroyedKeys(context.Background(), m); err != nil {
+		t.Errorf("the node that destroyed the epoch: %v", err)
+	}
+	// The same node's directory as it was before: it still derives the destroyed month.
+	os.RemoveAll(filepath.Join(keysDir, vault.EpochDirName))
+	if out, err := exec.Command("cp", "-a", filepath.Join(stale, vault.EpochDirName), keysDir).CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v %s", err, out)
+	}
+	if err := checkNoDestroyedKeys(context.Background(), m); err == nil || !strings.Contains(err.Error(), "still holds the identity of key epoch") {
+		t.Errorf("a key directory holding a destroyed epoch: %v, want a refusal", err)
+	}
+	m.Close()
 
 	// Never overwrites; refuses a short or missing passphrase.
 	if code, _, stderr := cli(t, "keys", "backup", out, "--data", data, "--passphrase-file", pass); code != 2 || !strings.Contains(stderr, "exists") {

@@ -189,7 +189,9 @@ func (e *epochs) advance(destroyed map[string]bool, keep []string) (removed []st
 			}
 		}
 		for i := e.seedMonth; i < newMonth; i++ {
-			removed = append(removed, monthName(i))
+			if destroyed[monthName(i)] {
+				removed = append(removed, monthName(i))
+			}
 		}
 		clear(e.seed[:])
 		e.seed, e.seedMonth = seed, newMonth
