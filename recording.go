@@ -136,7 +136,7 @@ type Recording struct {
 	StoredSHA256 string `json:"stored_sha256"` // hex SHA-256 of the stored payload (ciphertext)
 
 	BlobKey  string `json:"-"` // key of the encrypted payload in the blob store
-	KeyEpoch string `json:"-"` // key epoch whose recipient sealed the file key; "" for the vault key
+	KeyEpoch string `json:"-"` // key epoch whose recipient sealed the file key: a month "YYYY-MM", HoldEpoch, or "" for the vault key (see epoch.go)
 	Header   []byte `json:"-"` // age header with the wrapped file key; nil once shredded
 	// Sidecar is an optional document kept with the audio (for SIPREC, the raw metadata XML),
 	// sealed with a key derived from the recording's file key, so it is as protected as the

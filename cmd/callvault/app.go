@@ -36,6 +36,7 @@ type Main struct {
 	Catalogue    callvault.Catalogue
 	Blobs        callvault.BlobStore
 	Keys         *vault.Keys
+	Epochs       *vault.Epochs // the key epoch lifecycle (see setupEpochs)
 	Archive      *archive.Service
 	Checkpointer *audit.Checkpointer
 	SIP          *siprec.Server  // set by Serve when SIPREC is enabled

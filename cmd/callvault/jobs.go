@@ -48,6 +48,7 @@ func (m *Main) jobs() []job {
 			_, err := m.Archive.CleanOrphans(ctx, max(m.Config.orphanGrace(), 10*time.Minute), keep)
 			return err
 		}},
+		{keyEpochsJob, m.runKeyEpochs},
 	}
 }
 
@@ -73,6 +74,11 @@ func (m *Main) runJobs(ctx context.Context) (wait func()) {
 			m.runner(holder, j).Run(ctx)
 		}(j)
 	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		m.syncEpochsLoop(ctx)
+	}()
 	// The mail sender runs on every node: claims, not a job lease, keep nodes from sending one
 	// message twice, and mail goes out within seconds rather than once per job_interval.
 	if s := m.mailSender(ctx, holder); s != nil {

@@ -56,6 +56,12 @@ func TestMigrateCopiesTombstones(t *testing.T) {
 	if err := src.Blobs.Delete(ctx, deleted.BlobKey); err != nil {
 		t.Fatal(err)
 	}
+	// A destroyed key epoch's record moves too: the target's nodes keep refusing it.
+	gone := &callvault.EpochDestruction{Epoch: "2020-01", Recipient: "age1pq1gone", DestroyedAt: time.Now().UTC().Truncate(time.Microsecond)}
+	if err := src.Catalogue.(callvault.EpochStore).DestroyEpoch(ctx, gone, &callvault.AuditEvent{Time: time.Now(), Actor: "system",
+		Action: callvault.ActionKeyEpochDestroy, Object: "epoch:2020-01", Detail: "{}"}); err != nil {
+		t.Fatal(err)
+	}
 	dstCfg := embeddedTarget(t)
 	rep, err := migrate(ctx, src, dstCfg, "cli:test", func(int, int) {})
 	if err != nil {
@@ -70,6 +76,9 @@ func TestMigrateCopiesTombstones(t *testing.T) {
 	}
 
 	dst := mainFor(t, "--data", dstCfg.Data, "--keys", filepath.Join(data, "keys"))
+	if got, err := dst.Catalogue.(callvault.EpochStore).DestroyedEpochs(ctx); err != nil || len(got) != 1 || got[0].Epoch != "2020-01" {
+		t.Errorf("target's destroyed epochs: %+v %v, want the source's 2020-01", got, err)
+	}
 	ts, err := dst.Catalogue.(callvault.CatalogueImporter).Tombstones(ctx, "", 10)
 	if err != nil || len(ts) != 1 || ts[0].ID != deleted.ID || ts[0].PlainSHA256 != deleted.PlainSHA256 || ts[0].StoredSHA256 != deleted.StoredSHA256 {
 		t.Fatalf("target tombstones %+v (%v), want the deleted recording's with its hashes", ts, err)

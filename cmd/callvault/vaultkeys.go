@@ -73,6 +73,51 @@ func (m *Main) loadKeys(ctx context.Context) error {
 		}
 	}
 	m.Keys = keys
+	return m.setupEpochs(ctx, recorded)
+}
+
+// setupEpochs gives a node with the key directory its epochs/ (made once per vault: a vault from
+// before key epochs gets it here, audited) and brings the keys in line with the catalogue
+// (vault.Epochs.Sync): recipients recorded ahead, destroyed epochs deleted from this node's key
+// directory, keys that differ from the record refused.
+func (m *Main) setupEpochs(ctx context.Context, recorded []*callvault.VaultKey) error {
+	ec, ok := m.Catalogue.(vault.EpochCatalogue)
+	if !ok {
+		return callvault.Errorf(callvault.KindInternal, "the catalogue (%T) cannot keep key epochs", m.Catalogue)
+	}
+	if m.Keys.CanOpen() && !m.Keys.HasEpochSeed() && !m.NoKeyCreation {
+		for _, k := range recorded {
+			if k.Kind == callvault.VaultKeyRecipient && k.Epoch != vault.VaultEpoch {
+				return &usageError{
+					msg:  fmt.Sprintf("the key directory %s has no %s/, but this vault's key epochs exist: its nodes derive them from one seed", m.Config.KeysDir(), vault.EpochDirName),
+					hint: fmt.Sprintf("copy %s/ (with its files' modes) from the key directory of a node of this vault, or restore it from a key backup", vault.EpochDirName),
+				}
+			}
+		}
+		created, err := vault.EnsureEpochs(m.Config.KeysDir())
+		if err != nil {
+			return err
+		}
+		for _, f := range created {
+			ev := &callvault.AuditEvent{Time: time.Now(), Actor: string(callvault.ActorSystem), Action: callvault.ActionKeyCreate,
+				Object: "key:" + vault.EpochDirName + "/" + filepath.Base(f), Detail: callvault.AuditDetail(map[string]any{"dir": m.Config.KeysDir()})}
+			if err := m.Catalogue.AppendAudit(ctx, ev); err != nil {
+				return err
+			}
+		}
+		if m.Keys, err = vault.LoadKeys(m.Config.KeysDir()); err != nil {
+			return err
+		}
+	}
+	m.Epochs = &vault.Epochs{Keys: m.Keys, Catalogue: ec, Horizon: max(vault.DefaultHorizon, m.Config.RetentionMonths+12),
+		AfterAudit: m.afterAudit, Logger: m.Logger, NoRecord: m.NoKeyCreation}
+	if _, err := m.Epochs.Sync(ctx); err != nil {
+		if callvault.IsKind(err, callvault.KindConflict) {
+			return &usageError{msg: callvault.ErrorMessage(err),
+				hint: fmt.Sprintf("every node of a vault holds the same %s/ (copied once from the first node); a key directory with its own was made for another vault", vault.EpochDirName)}
+		}
+		return err
+	}
 	return nil
 }
 

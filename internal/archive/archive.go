@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"filippo.io/age"
 	"github.com/callvault/callvault"
 	"github.com/callvault/callvault/internal/audio"
 	"github.com/callvault/callvault/internal/audit"
@@ -129,7 +128,6 @@ func (s *Service) Ingest(ctx context.Context, req callvault.IngestRequest) (*cal
 	rec := *req.Recording // read again now that the audio has ended
 	rec.ID = id
 	rec.BlobKey = key
-	rec.KeyEpoch = vault.VaultEpoch
 	rec.CreatedAt = created.Truncate(time.Microsecond)
 	stored.fill(&rec)
 	maskAttributes(&rec, stored.mask, stored.format.SampleRate)
@@ -151,6 +149,10 @@ func (s *Service) Ingest(ctx context.Context, req callvault.IngestRequest) (*cal
 	if expired {
 		s.logger().Warn("recording expired on arrival: its retention ended before it arrived; it is stored and flagged",
 			"id", id, "source", rec.Source, "started_at", rec.StartedAt, "retain_until", rec.RetainUntil)
+	}
+	if err := s.sealToEpoch(&rec, stored.fileKey, created); err != nil {
+		s.discard(key)
+		return nil, false, err
 	}
 	if req.Sidecar != nil {
 		if doc := req.Sidecar(); len(doc) > 0 {
@@ -318,7 +320,6 @@ func (s *Service) discard(key string) {
 
 // storedAudio is what streaming the audio into the blob store produced.
 type storedAudio struct {
-	header       []byte
 	fileKey      []byte
 	format       audio.Format
 	duration     time.Duration
@@ -330,7 +331,6 @@ type storedAudio struct {
 }
 
 func (st *storedAudio) fill(r *callvault.Recording) {
-	r.Header = st.header
 	r.Codec = st.format.Codec
 	r.SampleRate = st.format.SampleRate
 	r.Channels = st.format.Channels
@@ -344,10 +344,6 @@ func (st *storedAudio) fill(r *callvault.Recording) {
 // store streams req.Audio through the WAV validator and the encryptor into a new blob and commits
 // it. On any error the blob is aborted and nothing is left behind.
 func (s *Service) store(ctx context.Context, key string, req callvault.IngestRequest) (st *storedAudio, err error) {
-	recipient, err := s.Keys.Recipient(vault.VaultEpoch)
-	if err != nil {
-		return nil, err
-	}
 	wav, err := audio.NewWAVReader(req.Audio)
 	if err != nil {
 		return nil, err
@@ -364,8 +360,9 @@ func (s *Service) store(ctx context.Context, key string, req callvault.IngestReq
 	stored, plain := newAsyncHash(), newAsyncHash()
 	defer stored.Sum() // ends the hashing goroutines on every path
 	defer plain.Sum()
-	capture := &fileKeyCapture{Recipient: recipient}
-	header, enc, err := vault.Seal(io.MultiWriter(bw, stored), capture)
+	// The recording's key epoch depends on when the call started, which a live capture may
+	// settle only at its end: the header is made then (sealToEpoch), from the file key.
+	fileKey, enc, err := vault.SealDeferred(io.MultiWriter(bw, stored))
 	if err != nil {
 		return nil, err
 	}
@@ -388,8 +385,7 @@ func (s *Service) store(ctx context.Context, key string, req callvault.IngestReq
 		return nil, err
 	}
 	return &storedAudio{
-		header:       header,
-		fileKey:      capture.fileKey,
+		fileKey:      fileKey,
 		format:       wav.Format(),
 		duration:     wav.Duration(),
 		plainSize:    plain.n,
@@ -428,25 +424,31 @@ func (c *ctxReader) Read(p []byte) (int, error) {
 	return c.r.Read(p)
 }
 
-// fileKeyCapture wraps the vault recipient to keep a copy of the file key it wraps, so that the
-// sidecar can be sealed with a key derived from it (and is shredded with the header).
-type fileKeyCapture struct {
-	age.Recipient
-	fileKey []byte
-}
-
-func (f *fileKeyCapture) Wrap(fileKey []byte) ([]*age.Stanza, error) {
-	f.fileKey = append([]byte(nil), fileKey...)
-	return f.Recipient.Wrap(fileKey)
-}
-
-func (f *fileKeyCapture) WrapWithLabels(fileKey []byte) ([]*age.Stanza, []string, error) {
-	f.fileKey = append([]byte(nil), fileKey...)
-	if rl, ok := f.Recipient.(age.RecipientWithLabels); ok {
-		return rl.WrapWithLabels(fileKey)
+// sealToEpoch wraps the recording's file key to the recipient of its key epoch: the month in
+// which its retention ends (callvault.EpochFor; the current month for a recording that arrives
+// already expired). Every header is sealed to a month epoch, never to the long-lived vault key,
+// so that destroying the month's identity makes it unreadable in every copy of the catalogue.
+//
+// A recorder-only node whose catalogue records no epoch at all seals to the vault key, as
+// before key epochs, and says so; the key-epochs job of a node with the key directory moves
+// such recordings into their epochs.
+func (s *Service) sealToEpoch(rec *callvault.Recording, fileKey []byte, now time.Time) error {
+	epoch := callvault.EpochFor(rec.RetainUntil, now)
+	if !s.Keys.SealsToEpochs() {
+		s.logger().Warn("no key epoch is known to this recorder-only node: the recording is sealed to the vault key until a node with the key directory moves it into its epoch",
+			"id", rec.ID, "epoch", epoch)
+		epoch = vault.VaultEpoch
 	}
-	s, err := f.Recipient.Wrap(fileKey)
-	return s, nil, err
+	r, err := s.Keys.Recipient(epoch)
+	if err != nil {
+		return callvault.PrefixError(err, "cannot seal the recording to its key epoch")
+	}
+	header, err := vault.WrapFileKey(fileKey, r)
+	if err != nil {
+		return err
+	}
+	rec.KeyEpoch, rec.Header = epoch, header
+	return nil
 }
 
 // normalizeTimes stores every time in UTC at microsecond precision, which every catalogue keeps.

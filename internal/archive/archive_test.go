@@ -30,7 +30,7 @@ func newFixture(t *testing.T) *fixture {
 	return &fixture{svc: f.Service, db: f.DB, blobs: f.Blobs}
 }
 
-func wav(t *testing.T, seconds int) []byte {
+func wav(t testing.TB, seconds int) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	n := 8000 * seconds

@@ -10,7 +10,6 @@ import (
 	"github.com/callvault/callvault"
 	"github.com/callvault/callvault/internal/audio"
 	"github.com/callvault/callvault/internal/audit"
-	"github.com/callvault/callvault/internal/vault"
 )
 
 // Masking what is already stored (`callvault pci scan`): audio stored before masking existed
@@ -91,8 +90,12 @@ func (s *Service) Remask(ctx context.Context, actor callvault.Actor, id string, 
 	}
 
 	next := *old
-	next.BlobKey, next.KeyEpoch = key, vault.VaultEpoch
+	next.BlobKey = key
 	st.fill(&next)
+	if err := s.sealToEpoch(&next, st.fileKey, s.now()); err != nil {
+		s.discard(key)
+		return nil, err
+	}
 	delete(next.Attributes, callvault.AttrDTMFMaskedSpans) // replaced by this masking's
 	maskAttributes(&next, st.mask, st.format.SampleRate)
 	next.Sidecar = nil

@@ -40,7 +40,10 @@ type ingested struct {
 	header       [32]byte
 	hasHeader    bool
 	hashesBroken bool // the event's detail does not hold the hashes (already reported)
-	listed       bool // its catalogue row was seen (and checked against the event)
+	// rewraps are the header hashes recording.rewrap events gave it, in order, with their seq:
+	// header is the latest. A row listed while a re-wrap committed may hold any of them.
+	rewraps []rewrapped
+	listed  bool // its catalogue row was seen (and checked against the event)
 }
 
 // listedRow is what a catalogue row says about its recording, kept for a row whose ingest event
@@ -76,17 +79,18 @@ type ledger struct {
 	listedAt          int64                 // the last event of the walk before the catalogue was listed
 	pendingRows       map[string]*listedRow // rows listed without an ingest event in the log so far
 	pendingTombstones []string              // tombstones listed without a delete event in the log so far
+	pendingHeaders    map[string]pendingHeader
 }
 
 func newLedger(rep *Report) *ledger {
 	return &ledger{rep: rep, live: map[string]*ingested{}, deleted: map[string]int64{}, pendingRows: map[string]*listedRow{},
-		listedAt: math.MaxInt64}
+		pendingHeaders: map[string]pendingHeader{}, listedAt: math.MaxInt64}
 }
 
 // add reads one event of the chain, in Seq order.
 func (l *ledger) add(ev *callvault.AuditEvent) {
 	if ev.Action != callvault.ActionRecordingIngest && ev.Action != callvault.ActionRecordingDelete &&
-		ev.Action != callvault.ActionRecordingRemask {
+		ev.Action != callvault.ActionRecordingRemask && ev.Action != callvault.ActionRecordingRewrap {
 		return
 	}
 	id, ok := strings.CutPrefix(ev.Object, "recording:")
@@ -94,8 +98,12 @@ func (l *ledger) add(ev *callvault.AuditEvent) {
 		l.rep.add(Problem{Kind: ProblemEvent, Seq: ev.Seq, Message: fmt.Sprintf("%s event names no recording (object %q)", ev.Action, ev.Object)})
 		return
 	}
-	if ev.Action == callvault.ActionRecordingRemask {
+	switch ev.Action {
+	case callvault.ActionRecordingRemask:
 		l.remask(id, ev) // remask.go
+		return
+	case callvault.ActionRecordingRewrap:
+		l.rewrap(id, ev)
 		return
 	}
 	if ev.Action == callvault.ActionRecordingDelete {
@@ -154,6 +162,60 @@ func (l *ledger) parseIngest(id string, ev *callvault.AuditEvent) *ingested {
 	return in
 }
 
+type rewrapped struct {
+	seq        int64
+	prev, next [32]byte
+}
+
+// rewrap follows a recording.rewrap event: it must re-wrap the header the chain holds for the
+// recording (its ingest's, or the previous re-wrap's), and its new header is the one the
+// catalogue row must hold from then on.
+func (l *ledger) rewrap(id string, ev *callvault.AuditEvent) {
+	in, ok := l.live[id]
+	if !ok {
+		msg := fmt.Sprintf("re-wrapped by event %d, which has no recording.ingest event before it", ev.Seq)
+		if seq, deleted := l.deleted[id]; deleted {
+			msg = fmt.Sprintf("re-wrapped by event %d after it was deleted by event %d", ev.Seq, seq)
+		}
+		l.rep.add(Problem{Kind: ProblemRecording, ID: id, Message: msg})
+		return
+	}
+	if in.hashesBroken {
+		return
+	}
+	var d struct {
+		Prev string `json:"prev_header_sha256"`
+		Next string `json:"header_sha256"`
+	}
+	var r rewrapped
+	r.seq = ev.Seq
+	if json.Unmarshal([]byte(ev.Detail), &d) != nil || !decodeHash(d.Prev, &r.prev) || !decodeHash(d.Next, &r.next) {
+		l.rep.add(Problem{Kind: ProblemRecording, ID: id, Message: fmt.Sprintf(
+			"its recording.rewrap event %d does not record the prev_header_sha256 and header_sha256 of the re-wrap", ev.Seq)})
+		in.hashesBroken = true
+		return
+	}
+	if in.hasHeader && r.prev != in.header {
+		l.rep.add(Problem{Kind: ProblemRecording, ID: id, Message: fmt.Sprintf(
+			"its recording.rewrap event %d re-wrapped header %s, but the chain says its header was %s: a re-wrap is missing from the log",
+			ev.Seq, short(hex.EncodeToString(r.prev[:])), short(hex.EncodeToString(in.header[:])))})
+	}
+	in.header, in.hasHeader = r.next, true
+	in.rewraps = append(in.rewraps, r)
+}
+
+// headerAfter reports whether h is a header the recording held at some point after seq after:
+// a row listed while the log moved on may hold the header of a re-wrap that committed later, or
+// the one it replaced.
+func (in *ingested) headerAfter(after int64, h [32]byte) bool {
+	for _, r := range in.rewraps {
+		if r.seq > after && (r.prev == h || r.next == h) {
+			return true
+		}
+	}
+	return false
+}
+
 func decodeHash(s string, out *[32]byte) bool {
 	if len(s) != 64 {
 		return false
@@ -204,8 +266,38 @@ func (l *ledger) check(id string, in *ingested, r *listedRow) {
 			r.plainSize, in.plainSize, in.seq)
 	}
 	if in.hasHeader && r.header != in.header {
-		problem("the SHA-256 of the catalogue's age header (the wrapped file key) %s differs from %s recorded by its recording.ingest event %d: the key was replaced",
-			short(hex.EncodeToString(r.header[:])), short(hex.EncodeToString(in.header[:])), in.seq)
+		// Judged once the log is read to its end: a re-wrap may have committed while the
+		// catalogue was listed.
+		l.pendingHeaders[id] = pendingHeader{in: in, header: r.header}
+	}
+}
+
+// pendingHeader is a listed row whose header the chain read so far did not give it.
+type pendingHeader struct {
+	in     *ingested
+	header [32]byte
+}
+
+// checkHeaders reports the rows whose header the whole chain does not explain.
+func (l *ledger) checkHeaders() {
+	ids := make([]string, 0, len(l.pendingHeaders))
+	for id := range l.pendingHeaders {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		p := l.pendingHeaders[id]
+		in := p.in
+		if p.header == in.header || in.headerAfter(l.listedAt, p.header) {
+			continue
+		}
+		what := fmt.Sprintf("its recording.ingest event %d", in.seq)
+		if n := len(in.rewraps); n > 0 {
+			what = fmt.Sprintf("its last recording.rewrap event %d", in.rewraps[n-1].seq)
+		}
+		l.rep.add(Problem{Kind: ProblemRecording, ID: id, Message: fmt.Sprintf(
+			"the SHA-256 of the catalogue's age header (the wrapped file key) %s differs from %s recorded by %s: the key was replaced",
+			short(hex.EncodeToString(p.header[:])), short(hex.EncodeToString(in.header[:])), what)})
 	}
 }
 
@@ -230,6 +322,7 @@ func (l *ledger) tombstone(t *callvault.Tombstone) {
 // in the listing and is not reported. Call it after every live row and tombstone has been passed
 // and the log read to its end.
 func (l *ledger) finish() {
+	l.checkHeaders()
 	rows := make([]string, 0, len(l.pendingRows))
 	for id := range l.pendingRows {
 		rows = append(rows, id)

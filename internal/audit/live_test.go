@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"path/filepath"
@@ -79,6 +80,17 @@ func TestVerifyLiveVault(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	rewrap := func(t *testing.T, l *live, id, epoch string) {
+		t.Helper()
+		r, err := l.db.Recording(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		next := []byte("hdr " + epoch + " " + id)
+		if err := l.db.RewrapRecording(ctx, id, r.Header, epoch, next, rewrapEvent(id, r.Header, next)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	tests := []struct {
 		name string
 		race func(t *testing.T, l *live) // arranges what happens during the verification
@@ -96,6 +108,25 @@ func TestVerifyLiveVault(t *testing.T) {
 		{"ingested and deleted before the rows are listed", func(t *testing.T, l *live) {
 			l.db.beforeRows = func() { del(t, l, ingest(t, l, nil)) }
 		}, ""},
+		{"re-wrapped before the rows are listed", func(t *testing.T, l *live) {
+			l.db.beforeRows = func() { rewrap(t, l, l.ids[1], "hold") }
+		}, ""},
+		{"re-wrapped after the rows and before the tombstones are listed", func(t *testing.T, l *live) {
+			l.db.beforeTombstones = func() { rewrap(t, l, l.ids[1], "hold") }
+		}, ""},
+		{"re-wrapped twice before the rows are listed", func(t *testing.T, l *live) {
+			l.db.beforeRows = func() { rewrap(t, l, l.ids[1], "hold"); rewrap(t, l, l.ids[1], "2027-06") }
+		}, ""},
+		{"re-wrapped before the rows are listed and again after", func(t *testing.T, l *live) {
+			l.db.beforeRows = func() { rewrap(t, l, l.ids[1], "hold") }
+			l.db.beforeTombstones = func() { rewrap(t, l, l.ids[1], "2027-06") }
+		}, ""},
+		{"header changed outside callvault before the rows are listed, then re-wrapped", func(t *testing.T, l *live) {
+			l.db.beforeRows = func() {
+				rewrap(t, l, l.ids[0], "hold")
+				execSQLite(t, l.db.DB, `UPDATE recordings SET header = x'00' WHERE id = ?`, l.ids[1])
+			}
+		}, "the key was replaced"},
 		{"ingested before the rows are listed, with a row that differs from its event", func(t *testing.T, l *live) {
 			l.db.beforeRows = func() {
 				ingest(t, l, func(r *callvault.Recording) { r.PlainSize++ })
@@ -130,5 +161,18 @@ func TestVerifyLiveVault(t *testing.T) {
 				t.Fatalf("want only a problem containing %q, got:%s", tt.want, problemsString(rep))
 			}
 		})
+	}
+}
+
+// execSQLite changes the catalogue behind callvault's back, as someone with the database file.
+func execSQLite(t *testing.T, db *sqlite.DB, query string, args ...any) {
+	t.Helper()
+	conn, err := sql.Open("sqlite", db.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Exec(query, args...); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -36,6 +36,38 @@ func migrateVaultKeys(ctx context.Context, src, dst callvault.Catalogue, imp cal
 			}
 		}
 	}
+	return migrateEpochDestructions(ctx, src, dst)
+}
+
+// migrateEpochDestructions copies the record of destroyed key epochs (and of a retired vault
+// key), so that the target's nodes keep refusing them.
+func migrateEpochDestructions(ctx context.Context, src, dst callvault.Catalogue) error {
+	srcES, ok1 := src.(callvault.EpochStore)
+	dstES, ok2 := dst.(callvault.EpochStore)
+	dstImp, ok3 := dst.(callvault.EpochImporter)
+	if !ok1 || !ok2 || !ok3 {
+		return callvault.Errorf(callvault.KindInvalid, "a catalogue of this migration cannot keep key epochs")
+	}
+	done, err := srcES.DestroyedEpochs(ctx)
+	if err != nil {
+		return err
+	}
+	have, err := dstES.DestroyedEpochs(ctx)
+	if err != nil {
+		return err
+	}
+	got := map[string]bool{}
+	for _, d := range have {
+		got[d.Epoch] = true
+	}
+	for _, d := range done {
+		if got[d.Epoch] {
+			continue
+		}
+		if err := dstImp.ImportEpochDestruction(ctx, d); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

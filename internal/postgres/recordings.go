@@ -36,8 +36,11 @@ func (db *DB) CreateRecording(ctx context.Context, r *callvault.Recording, ev *c
 		if err := insertRecording(ctx, tx, r, args); err != nil {
 			return err
 		}
-		sealed, err = db.appendAudit(ctx, tx, ev)
-		return err
+		if sealed, err = db.appendAudit(ctx, tx, ev); err != nil {
+			return err
+		}
+		// After the audit lock: see epoch.go.
+		return refuseDestroyed(ctx, tx, r.KeyEpoch, what)
 	})
 	if err != nil {
 		return err

@@ -43,8 +43,11 @@ func (db *DB) ReplaceRecordingAudio(ctx context.Context, r *callvault.Recording,
 			}
 			return callvault.Errorf(callvault.KindConflict, "%s: its audio changed meanwhile; nothing was replaced", what)
 		}
-		sealed, err = db.appendAudit(ctx, tx, ev)
-		return err
+		if sealed, err = db.appendAudit(ctx, tx, ev); err != nil {
+			return err
+		}
+		// After the audit lock, as CreateRecording: see epoch.go.
+		return refuseDestroyed(ctx, tx, r.KeyEpoch, what)
 	})
 	if err != nil {
 		return err

@@ -20,6 +20,9 @@ func (db *DB) CreateRecording(ctx context.Context, r *callvault.Recording, ev *c
 		return err
 	}
 	return db.appendWith(ctx, "create recording", ev, func(tx *sql.Tx) error {
+		if err := refuseDestroyed(ctx, tx, r.KeyEpoch); err != nil {
+			return err
+		}
 		return insertRecording(ctx, tx, r)
 	})
 }

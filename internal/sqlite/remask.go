@@ -23,6 +23,9 @@ func (db *DB) ReplaceRecordingAudio(ctx context.Context, r *callvault.Recording,
 		sidecar = r.Sidecar
 	}
 	return db.appendWith(ctx, "replace recording audio", ev, func(tx *sql.Tx) error {
+		if err := refuseDestroyed(ctx, tx, r.KeyEpoch); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE recordings SET blob_key = ?, key_epoch = ?, header = ?, sidecar = ?,
 				plain_size = ?, plain_sha256 = ?, stored_size = ?, stored_sha256 = ?, attributes = ?
 			WHERE id = ? AND deleted_at IS NULL AND stored_sha256 = ?`,

@@ -44,7 +44,8 @@ func LoadOrCreateKeys(dir string) (k *Keys, created []string, err error) {
 	return loadKeys(dir, true)
 }
 
-// LoadKeys loads the keys in dir and never writes a file: for a vault whose keys exist already
+// LoadKeys loads the keys in dir (and its epochs/, if it has one; see EnsureEpochs) and never
+// writes a file: for a vault whose keys exist already
 // (the catalogue records them), where creating new ones would make a node that seals recordings
 // no other node opens and signs checkpoints no verifier accepts. A missing public file is not
 // an error; one that does not match its private key is.
@@ -57,17 +58,45 @@ func LoadKeys(dir string) (*Keys, error) {
 }
 
 func loadKeys(dir string, create bool) (k *Keys, created []string, err error) {
-	id, idCreated, err := loadOrCreateIdentity(dir, create)
-	if err != nil {
-		return nil, created, err
+	var (
+		id  *age.HybridIdentity
+		rec *age.HybridRecipient
+	)
+	if exists(filepath.Join(dir, RetiredFile)) {
+		// The vault key was retired (RetireVaultKey): never make a new one. Its public
+		// recipient stays, for the catalogue's record.
+		if rec, err = readRecipient(filepath.Join(dir, RecipientFile)); err != nil {
+			return nil, nil, err
+		}
+	} else {
+		var idCreated []string
+		id, idCreated, err = loadOrCreateIdentity(dir, create)
+		if err != nil {
+			return nil, created, err
+		}
+		created = append(created, idCreated...)
+		rec = id.Recipient()
 	}
-	created = append(created, idCreated...)
 	signing, sigCreated, err := loadOrCreateSigningKey(dir, create)
 	if err != nil {
 		return nil, created, err
 	}
 	created = append(created, sigCreated...)
-	return newKeys(id, id.Recipient(), signing, signing.Public().(ed25519.PublicKey)), created, nil
+	if create {
+		epCreated, err := EnsureEpochs(dir)
+		created = append(created, epCreated...)
+		if err != nil {
+			return nil, created, err
+		}
+	}
+	k = newKeys(id, rec, signing, signing.Public().(ed25519.PublicKey))
+	switch ep, err := loadEpochs(dir); {
+	case err == nil:
+		k.ep = ep
+	case !callvault.IsKind(err, callvault.KindNotFound):
+		return nil, created, err
+	}
+	return k, created, nil
 }
 
 // LoadRecipientOnly loads a recipient file (vault.recipient) for a node that seals but must never

@@ -24,17 +24,21 @@ func TestLoadOrCreateKeysCreatesOnceAndReloads(t *testing.T) {
 	want := []string{
 		filepath.Join(dir, IdentityFile), filepath.Join(dir, RecipientFile),
 		filepath.Join(dir, SigningKeyFile), filepath.Join(dir, VerifyKeyFile),
+		filepath.Join(dir, EpochDirName, HoldKeyFile), filepath.Join(dir, EpochDirName, SeedFile),
 	}
 	if !slices.Equal(created, want) {
 		t.Fatalf("created = %q, want %q", created, want)
 	}
 	if runtime.GOOS != "windows" {
 		for path, mode := range map[string]os.FileMode{
-			dir:     0o700,
-			want[0]: 0o600,
-			want[1]: 0o644,
-			want[2]: 0o600,
-			want[3]: 0o644,
+			dir:                              0o700,
+			want[0]:                          0o600,
+			want[1]:                          0o644,
+			want[2]:                          0o600,
+			want[3]:                          0o644,
+			want[4]:                          0o600,
+			want[5]:                          0o600,
+			filepath.Join(dir, EpochDirName): 0o700,
 		} {
 			fi, err := os.Stat(path)
 			if err != nil {
@@ -47,8 +51,8 @@ func TestLoadOrCreateKeysCreatesOnceAndReloads(t *testing.T) {
 	}
 	// No temporary files are left behind.
 	entries, _ := os.ReadDir(dir)
-	if len(entries) != 4 {
-		t.Errorf("key dir has %d entries, want 4", len(entries))
+	if len(entries) != 5 {
+		t.Errorf("key dir has %d entries, want 5", len(entries))
 	}
 
 	idText, _ := os.ReadFile(want[0])
@@ -275,11 +279,19 @@ func TestKeysUnknownEpoch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := k.Recipient("2026-11"); !callvault.IsKind(err, callvault.KindNotFound) {
+	// Not an epoch at all.
+	if _, err := k.Recipient("2026-13"); !callvault.IsKind(err, callvault.KindNotFound) {
 		t.Errorf("Recipient: err = %v, want KindNotFound", err)
 	}
-	if _, err := k.Identity("2026-11"); !callvault.IsKind(err, callvault.KindNotFound) {
+	if _, err := k.Identity("november"); !callvault.IsKind(err, callvault.KindNotFound) {
 		t.Errorf("Identity: err = %v, want KindNotFound", err)
+	}
+	// A month the catalogue does not record, once the keys are held against it.
+	if err := k.UseCatalogue(nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.Recipient("2026-11"); !callvault.IsKind(err, callvault.KindNotFound) {
+		t.Errorf("Recipient of an unrecorded month: err = %v, want KindNotFound", err)
 	}
 }
 

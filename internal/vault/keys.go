@@ -2,7 +2,9 @@ package vault
 
 import (
 	"crypto/ed25519"
+	"crypto/rand"
 	"io"
+	"sync"
 
 	"filippo.io/age"
 	"github.com/callvault/callvault"
@@ -19,6 +21,8 @@ type Keys struct {
 	identities map[string]*age.HybridIdentity
 	signing    ed25519.PrivateKey // nil on a recipient-only node
 	verify     ed25519.PublicKey  // nil on a recipient-only node
+	epochOnce  sync.Once
+	ep         *epochs // key epochs; see epochs.go
 }
 
 // GenerateKeys returns fresh keys held only in memory, for tests and tools that never persist them.
@@ -31,7 +35,23 @@ func GenerateKeys() (*Keys, error) {
 	if err != nil {
 		return nil, callvault.WrapError(callvault.KindInternal, err, "cannot generate the audit signing key")
 	}
-	return newKeys(id, id.Recipient(), priv, pub), nil
+	k := newKeys(id, id.Recipient(), priv, pub)
+	if k.ep, err = memoryEpochs(); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// memoryEpochs returns epochs with a fresh random seed and hold key, held only in memory.
+func memoryEpochs() (*epochs, error) {
+	e := newEpochs("")
+	hold, err := age.GenerateHybridIdentity()
+	if err != nil {
+		return nil, callvault.WrapError(callvault.KindInternal, err, "cannot generate the hold key")
+	}
+	e.hold, e.hasSeed, e.seedMonth = hold, true, originMonth
+	rand.Read(e.seed[:])
+	return e, nil
 }
 
 func newKeys(id *age.HybridIdentity, r *age.HybridRecipient, signing ed25519.PrivateKey, verify ed25519.PublicKey) *Keys {
@@ -47,31 +67,54 @@ func newKeys(id *age.HybridIdentity, r *age.HybridRecipient, signing ed25519.Pri
 	return k
 }
 
-// Recipient returns the recipient that seals new recordings of epoch ("" for the vault key),
-// or KindNotFound if the epoch is unknown.
+// Recipient returns the recipient that seals recordings of epoch: "" the vault key,
+// callvault.HoldEpoch the hold key, "YYYY-MM" a month epoch. KindNotFound if the epoch is
+// unknown (on a node whose keys were checked against the catalogue: not recorded there);
+// KindConflict if it was destroyed.
 func (k *Keys) Recipient(epoch string) (age.Recipient, error) {
-	r, ok := k.recipients[epoch]
-	if !ok {
-		return nil, callvault.Errorf(callvault.KindNotFound, "no recipient for key epoch %q", epoch)
+	if epoch == VaultEpoch {
+		if k.DestroyedEpoch(VaultEpoch) {
+			return nil, callvault.Errorf(callvault.KindConflict, "the vault key was retired: nothing can be sealed to it")
+		}
+		r, ok := k.recipients[epoch]
+		if !ok {
+			return nil, callvault.Errorf(callvault.KindNotFound, "no recipient for the vault key")
+		}
+		return r, nil
 	}
-	return r, nil
+	e := k.epochState()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.recipient(epoch)
 }
 
 // Identity returns the identity that opens recordings sealed to epoch ("" for the vault key).
 // It returns KindForbidden on a node that holds only the public recipient, and KindNotFound if
 // the epoch is unknown or its identity was destroyed.
 func (k *Keys) Identity(epoch string) (age.Identity, error) {
+	e := k.epochState()
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	if id, ok := k.identities[epoch]; ok {
 		return id, nil
 	}
-	if _, ok := k.recipients[epoch]; ok && len(k.identities) == 0 {
+	if len(k.identities) == 0 && !e.hasSeed {
 		return nil, errRecipientOnly
 	}
-	return nil, callvault.Errorf(callvault.KindNotFound, "recording key destroyed: no identity for key epoch %q", epoch)
+	if epoch == VaultEpoch {
+		return nil, callvault.Errorf(callvault.KindNotFound, "recording key destroyed: the vault key was retired once every recording had moved to key epochs")
+	}
+	return e.identity(epoch)
 }
 
-// CanOpen reports whether k holds any identity, that is whether this node may decrypt.
-func (k *Keys) CanOpen() bool { return len(k.identities) > 0 }
+// CanOpen reports whether k holds any identity (the vault key, or the key epochs' seed once the
+// vault key is retired), that is whether this node may decrypt.
+func (k *Keys) CanOpen() bool {
+	e := k.epochState()
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return len(k.identities) > 0 || e.hasSeed
+}
 
 // RecipientString returns the vault key's public recipient ("age1pq1..."), safe to publish.
 func (k *Keys) RecipientString() string {

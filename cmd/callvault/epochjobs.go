@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"time"
+)
+
+// keyEpochsJob is the leased job that moves recordings still sealed to the vault key into their
+// epochs, a batch at a time (resumable: what is moved stays moved), then destroys the key epochs
+// whose month has ended and that seal no live recording. The retention sweep may also call
+// m.Epochs.DestroyEnded right after deleting, so that an epoch goes as soon as it is empty.
+const keyEpochsJob = "key-epochs"
+
+const migrateBatch = 500
+
+func (m *Main) runKeyEpochs(ctx context.Context, keep func(context.Context) (bool, error)) error {
+	if m.Epochs == nil || !m.Keys.CanOpen() {
+		return nil // a recorder-only node cannot open headers to re-wrap or judge epochs
+	}
+	if _, err := m.Epochs.Sync(ctx); err != nil {
+		return err
+	}
+	total := 0
+	for after := ""; ; {
+		moved, next, err := m.Epochs.MigrateVaultKey(ctx, after, migrateBatch)
+		total += moved
+		if err != nil {
+			return err
+		}
+		if next == "" {
+			break
+		}
+		after = next
+		if keep != nil {
+			if ok, err := keep(ctx); err != nil || !ok {
+				return err
+			}
+		}
+	}
+	if total > 0 {
+		m.Logger.Info("recordings moved to their key epochs", "count", total)
+	}
+	// After the moves: an epoch a recording just left may now be empty.
+	if destroyed, err := m.Epochs.DestroyEnded(ctx); err != nil {
+		return err
+	} else if len(destroyed) > 0 {
+		m.Logger.Info("key epochs destroyed", "epochs", destroyed)
+	}
+	return nil
+}
+
+// syncEpochsLoop runs on every node (not only the one holding a job's lease): once per
+// job_interval it reads the catalogue's record of destroyed epochs and deletes this node's copy
+// of their identities, and learns the recipients recorded ahead.
+func (m *Main) syncEpochsLoop(ctx context.Context) {
+	if m.Epochs == nil {
+		return
+	}
+	t := time.NewTicker(m.Config.JobInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if removed, err := m.Epochs.Sync(ctx); err != nil && ctx.Err() == nil {
+			m.Logger.Warn("cannot sync key epochs with the catalogue; will retry", "err", err)
+		} else if len(removed) > 0 {
+			m.Logger.Info("destroyed key epochs deleted from this node's key directory", "epochs", removed)
+		}
+	}
+}
