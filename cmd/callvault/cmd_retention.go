@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/callvault/callvault"
 	"github.com/callvault/callvault/internal/retention"
 )
 
@@ -63,5 +64,11 @@ func runRetention(ctx context.Context, e env, args []string) error {
 		err = fmt.Errorf("stopped: %w; the node that took it goes on with the sweep", err)
 	}
 	fmt.Fprintf(e.stdout, "deleted %d recordings (%d already deleted by another node)\n", res.Deleted, res.Skipped)
+	if len(res.Held) > 0 {
+		fmt.Fprintf(e.stdout, "kept %d expired recordings on hold:\n", res.HeldRecordings)
+		for _, h := range res.Held {
+			fmt.Fprintf(e.stdout, "  recording %s: hold %s, review %s\n", h.RecordingID, h.ID, h.ReviewAt.In(callvault.DefaultZone()).Format(time.DateOnly))
+		}
+	}
 	return err
 }

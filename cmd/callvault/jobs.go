@@ -58,10 +58,14 @@ func (m *Main) jobs() []job {
 // retentionSweep runs one retention sweep and reports it.
 func (m *Main) retentionSweep(ctx context.Context, keep func(context.Context) (bool, error)) (retention.Result, error) {
 	s := &retention.Sweeper{Catalogue: m.Catalogue, Blobs: m.Blobs, KeepLease: keep, OnDelete: m.OnRetentionDelete, Rate: int(m.Config.RetentionRate)}
+	s.Holds, _ = m.Catalogue.(callvault.HoldStore)
 	res, err := s.RunOnce(ctx)
 	if res.Deleted > 0 {
 		m.afterAudit(ctx)
-		m.Logger.Info("retention sweep", "deleted", res.Deleted, "skipped", res.Skipped)
+	}
+	if res.Deleted > 0 || res.HeldRecordings > 0 {
+		// Hold IDs only: reasons may name people and stay in the catalogue.
+		m.Logger.Info("retention sweep", "deleted", res.Deleted, "skipped", res.Skipped, "held", res.HeldRecordings)
 	}
 	return res, err
 }
