@@ -47,6 +47,8 @@ func commands() []command {
 		{"keys", "show the vault's public recipient", runKeys},
 		{"report", "reports for the DPO: inbound calls without announcement evidence", runReport},
 		{"retention", "delete recordings whose retention period has ended, now; or show the compliance status", runRetention},
+		{"backup", "write a consistent data backup (catalogue and blobs, no private key) into a new directory", runBackup},
+		{"restore", "bring a backup back into a new data directory and verify it", runRestore},
 		{"fsck", "check that the catalogue and the blob store agree; --repair removes orphan blobs", runFsck},
 		{"hold", "place, release or list legal holds (a held recording is never deleted)", runHold},
 		{"mail", "show the outbox of outgoing mail, or send what is due now", runMail},
