@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) callvault.Catalogue) {
 	t.Run("ImportVaultKey", func(t *testing.T) { testImportVaultKey(t, open) })
 	t.Run("Tombstones", func(t *testing.T) { testTombstones(t, open) })
 	t.Run("Holds", func(t *testing.T) { testHolds(t, open) })
+	t.Run("RetentionStore", func(t *testing.T) { testRetentionStore(t, open) })
 	t.Run("Ping", func(t *testing.T) {
 		cat := open(t)
 		if err := cat.Ping(context.Background()); err != nil {
