@@ -34,6 +34,10 @@ type Sweeper struct {
 	// recordings, which the run reports. Held recordings are never deleted whether it is set
 	// or not: the catalogue leaves them out of ExpiredRecordings and refuses to delete them.
 	Holds callvault.HoldStore
+	// Record, if set, is told the outcome of each run (not of one cut short by ctx), for the
+	// compliance status and its health check; Node names this node in it.
+	Record callvault.RetentionStore
+	Node   string
 }
 
 // Result counts what one RunOnce did.
@@ -55,6 +59,12 @@ type Result struct {
 func (s *Sweeper) RunOnce(ctx context.Context) (res Result, err error) {
 	defer func() {
 		err = errors.Join(err, s.compact(ctx))
+	}()
+	started := s.now()
+	defer func() {
+		if ctx.Err() == nil {
+			err = errors.Join(err, s.record(ctx, started, res, err))
+		}
 	}()
 	defer func() {
 		if err == nil {
@@ -113,6 +123,18 @@ func (s *Sweeper) RunOnce(ctx context.Context) (res Result, err error) {
 			}
 		}
 	}
+}
+
+// record tells s.Record the outcome of a run.
+func (s *Sweeper) record(ctx context.Context, started time.Time, res Result, runErr error) error {
+	if s.Record == nil {
+		return nil
+	}
+	run := &callvault.SweepRun{Node: s.Node, StartedAt: started, FinishedAt: s.now(), OK: runErr == nil, Deleted: res.Deleted, Held: res.HeldRecordings}
+	if runErr != nil {
+		run.Error = callvault.ErrorMessage(runErr)
+	}
+	return s.Record.RecordSweep(ctx, run)
 }
 
 // reportHeld fills res.Held with the holds that keep expired recordings.
