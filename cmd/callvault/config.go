@@ -52,6 +52,7 @@ type Config struct {
 	OrphanGrace     time.Duration `json:"orphan_grace"`     // blobs without a catalogue row older than this are removed; -1 = auto
 	JobInterval     time.Duration `json:"job_interval"`     // how often background jobs (retention, orphan sweep) run
 	LeaseTTL        time.Duration `json:"lease_ttl"`        // how long a node holds a job's lease without renewing it
+	SweepFailAfter  time.Duration `json:"sweep_fail_after"` // compliance status, /healthz?deep=1 and the metric turn bad when sweeps fail this long
 	RetentionRate   int64         `json:"retention_rate"`   // most recordings the retention sweep deletes per second; 0 = no limit
 
 	SIP          string   `json:"sip"`                 // SIPREC listen address (UDP and TCP); "" = off
@@ -97,6 +98,7 @@ func DefaultConfig() Config {
 		UploadIdleTimeout: httpserver.DefaultUploadIdleTimeout,
 		IdleTimeout:       httpserver.DefaultIdleTimeout,
 		RetentionMonths:   6,
+		SweepFailAfter:    48 * time.Hour,
 		CheckpointEvery:   100,
 		OrphanGrace:       -1,
 		JobInterval:       time.Hour,
@@ -204,6 +206,7 @@ func settings() []setting {
 		duration("http_body_timeout", "time a client has to send a request body (a refused body is drained only this long); uploads use upload_idle_timeout once authenticated", func(c *Config) *time.Duration { return &c.BodyTimeout }),
 		duration("upload_idle_timeout", "an upload that sends nothing for this long is cut off (there is no limit on an upload's total time)", func(c *Config) *time.Duration { return &c.UploadIdleTimeout }),
 		duration("http_idle_timeout", "a kept-alive HTTP connection without a request is closed after this", func(c *Config) *time.Duration { return &c.IdleTimeout }),
+		duration("sweep_fail_after", "the compliance status, /healthz?deep=1 and the retention metric turn bad when retention sweeps have failed (or not succeeded) for longer than this", func(c *Config) *time.Duration { return &c.SweepFailAfter }),
 		integer("retention_rate", "most recordings the retention sweep deletes per second (0: no limit), to spare the object store", func(c *Config) *int64 { return &c.RetentionRate }),
 		{"sip", "SIPREC listen address for UDP and TCP: \"on\" for 0.0.0.0:5060, or host:port; empty or \"off\" disables SIPREC",
 			func(c *Config, v string) error {
@@ -457,6 +460,9 @@ func (c *Config) Validate() error {
 	}
 	if c.JobInterval < time.Second {
 		return configError("job_interval", fmt.Sprintf("%s is below 1s", c.JobInterval), "e.g. --job-interval 1h")
+	}
+	if c.SweepFailAfter < time.Minute {
+		return configError("sweep_fail_after", fmt.Sprintf("%s is below 1m", c.SweepFailAfter), "the default is 48h; e.g. --sweep-fail-after 48h")
 	}
 	if c.RetentionRate < 0 || c.RetentionRate > 100000 {
 		return configError("retention_rate", fmt.Sprintf("%d is out of range 0..100000", c.RetentionRate), "0 means no limit; e.g. --retention-rate 50")

@@ -59,6 +59,8 @@ func (m *Main) jobs() []job {
 func (m *Main) retentionSweep(ctx context.Context, keep func(context.Context) (bool, error)) (retention.Result, error) {
 	s := &retention.Sweeper{Catalogue: m.Catalogue, Blobs: m.Blobs, KeepLease: keep, OnDelete: m.OnRetentionDelete, Rate: int(m.Config.RetentionRate)}
 	s.Holds, _ = m.Catalogue.(callvault.HoldStore)
+	s.Record, _ = m.Catalogue.(callvault.RetentionStore)
+	s.Node = m.node()
 	res, err := s.RunOnce(ctx)
 	if res.Deleted > 0 {
 		m.afterAudit(ctx)

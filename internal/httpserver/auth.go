@@ -20,9 +20,10 @@ type Principal struct {
 // route missing here is refused to everyone, so a new endpoint stays closed until listed.
 // Human roles (sessions) are added here too, never decided inside a handler.
 var permissions = map[string][]callvault.Role{
-	routeIngest: {callvault.RoleRecorder},
-	routePause:  {callvault.RoleRecorder, callvault.RoleManager},
-	routeResume: {callvault.RoleRecorder, callvault.RoleManager},
+	routeIngest:    {callvault.RoleRecorder},
+	routePause:     {callvault.RoleRecorder, callvault.RoleManager},
+	routeResume:    {callvault.RoleRecorder, callvault.RoleManager},
+	routeRetention: {callvault.RoleAuditor},
 }
 
 // Allowed reports whether role may call the protected route with the given mux pattern.

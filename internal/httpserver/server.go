@@ -65,9 +65,14 @@ type Config struct {
 	OnAuthFailure func(ctx context.Context, remoteAddr string)
 	// Live, if set, pauses and resumes calls being recorded (SIPREC), for PBXs that signal
 	// pauses out of band. Without it the live routes answer 404.
-	Live    LiveControl
-	Logger  *slog.Logger // default slog.Default()
-	Version string       // logged at start; never sent to clients
+	Live LiveControl
+	// Compliance, if set, serves GET /api/v1/compliance/retention (auditor).
+	Compliance ComplianceReader
+	// DeepHealth, if set, backs /healthz?deep=1: an error (sweeps failing too long) answers 503.
+	// /readyz never asks it: a node stays ready to serve while retention is behind.
+	DeepHealth func(ctx context.Context) error
+	Logger     *slog.Logger // default slog.Default()
+	Version    string       // logged at start; never sent to clients
 }
 
 // Server is callvault's HTTP server.
@@ -75,6 +80,7 @@ type Server struct {
 	archive           callvault.Archive
 	tokens            callvault.TokenStore
 	ready             func(ctx context.Context) error
+	deepHealth        func(ctx context.Context) error
 	decodeMetadata    func(r io.Reader) (*callvault.Recording, error)
 	maxUpload         int64
 	uploadIdleTimeout time.Duration
@@ -96,6 +102,7 @@ func New(cfg Config) *Server {
 		archive:           cfg.Archive,
 		tokens:            cfg.Tokens,
 		ready:             cfg.Ready,
+		deepHealth:        cfg.DeepHealth,
 		decodeMetadata:    cfg.DecodeMetadata,
 		maxUpload:         cfg.MaxUploadBytes,
 		uploadIdleTimeout: cfg.UploadIdleTimeout,
@@ -120,6 +127,7 @@ func New(cfg Config) *Server {
 	s.mux.HandleFunc(routeHealth, s.handleHealth)
 	s.mux.HandleFunc(routeReady, s.handleReady)
 	s.mux.Handle(routeIngest, s.protect(routeIngest, s.handleIngest))
+	s.registerCompliance(cfg.Compliance)
 	if cfg.Live != nil {
 		s.mux.Handle(routePause, s.protect(routePause, s.handleLive(cfg.Live.Pause, "paused")))
 		s.mux.Handle(routeResume, s.protect(routeResume, s.handleLive(cfg.Live.Resume, "recording")))
