@@ -51,4 +51,23 @@ type RetentionStore interface {
 	// RetentionStats counts the live recordings whose RetainUntil is before now, held or not,
 	// and names the oldest live recording.
 	RetentionStats(ctx context.Context, now time.Time) (*RetentionStats, error)
+
+	// RecomputeState returns the retention months the live recordings' RetainUntil follow
+	// (applied; 0 if never recorded) and, for a recompute under way, the months it moves to
+	// (target) and the ID of the last recording it has done (after).
+	RecomputeState(ctx context.Context) (applied, target int, after string, err error)
+	// UpdateRetainUntil sets RetainUntil of each change's live recording (deleted ones are
+	// skipped), records the recompute's progress (target, after; when done, target becomes the
+	// applied months), and appends ev, atomically. KindInvalid for target < 1.
+	UpdateRetainUntil(ctx context.Context, changes []RetainChange, target int, after string, done bool, ev *AuditEvent) error
 }
+
+// RetainChange is a new RetainUntil for one recording.
+type RetainChange struct {
+	ID          string
+	RetainUntil time.Time
+}
+
+// ActionRetentionRecompute is appended for each batch of a recompute of RetainUntil after the
+// retention months setting changed.
+const ActionRetentionRecompute = "retention.recompute"

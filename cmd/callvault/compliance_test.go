@@ -128,3 +128,25 @@ func TestRetentionStatusCLIAndAPI(t *testing.T) {
 		t.Errorf("retention status with failing sweeps: exit %d %q", code, e)
 	}
 }
+
+// Changing --retention-months recomputes existing recordings' retain_until on the next run, and
+// that run deletes what the new setting put past retention.
+func TestRetentionMonthsChange(t *testing.T) {
+	data := t.TempDir()
+	fourMonths := time.Now().AddDate(0, -4, 0).UTC().Format(time.RFC3339)
+	ingestAt(t, data, map[string]string{"four": fourMonths, "new": time.Now().UTC().Format(time.RFC3339)})
+	if code, out, _ := cli(t, "retention", "run", "--data", data); code != 0 || !strings.Contains(out, "deleted 0 recordings") {
+		t.Fatalf("run with 6 months: %q", out)
+	}
+	code, out, e := cli(t, "retention", "run", "--data", data, "--retention-months", "3")
+	if code != 0 || !strings.Contains(out, "deleted 1 recordings") {
+		t.Fatalf("run with 3 months: exit %d %q %q", code, out, e)
+	}
+	_, out, _ = cli(t, "audit", "export", "--data", data)
+	if !strings.Contains(out, `"action":"retention.recompute"`) || !strings.Contains(out, `\"months\":3`) {
+		t.Errorf("the recompute is not audited")
+	}
+	if code, out, e := cli(t, "audit", "verify", "--data", data); code != 0 {
+		t.Fatalf("audit verify: %s %s", out, e)
+	}
+}

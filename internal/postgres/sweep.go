@@ -96,3 +96,48 @@ func (db *DB) RetentionStats(ctx context.Context, now time.Time) (*callvault.Ret
 	}
 	return st, nil
 }
+
+// RecomputeState returns the applied retention months and a recompute's progress.
+func (db *DB) RecomputeState(ctx context.Context) (applied, target int, after string, err error) {
+	err = db.pool.QueryRow(ctx, `SELECT applied, target, after FROM retention_setting WHERE id = 1`).Scan(&applied, &target, &after)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, 0, "", nil
+	}
+	return applied, target, after, translate(err, "postgres: read retention setting")
+}
+
+// UpdateRetainUntil applies changes and records the recompute's progress with ev, atomically.
+func (db *DB) UpdateRetainUntil(ctx context.Context, changes []callvault.RetainChange, target int, after string, done bool, ev *callvault.AuditEvent) error {
+	const what = "postgres: update retain_until"
+	if target < 1 {
+		return callvault.Errorf(callvault.KindInvalid, "%s: months of at least 1 are required", what)
+	}
+	if err := checkEvent(ev, what); err != nil {
+		return err
+	}
+	var sealed *callvault.AuditEvent
+	err := db.inTx(ctx, what, func(tx pgx.Tx) error {
+		for _, c := range changes {
+			if _, err := tx.Exec(ctx, `UPDATE recordings SET retain_until = $1 WHERE id = $2 AND deleted_at IS NULL`, c.RetainUntil, c.ID); err != nil {
+				return err
+			}
+		}
+		if done {
+			if _, err := tx.Exec(ctx, `INSERT INTO retention_setting (id, applied, target, after) VALUES (1, $1, $1, '')
+				ON CONFLICT (id) DO UPDATE SET applied = $1, target = $1, after = ''`, target); err != nil {
+				return err
+			}
+		} else if _, err := tx.Exec(ctx, `INSERT INTO retention_setting (id, applied, target, after) VALUES (1, 0, $1, $2)
+				ON CONFLICT (id) DO UPDATE SET target = $1, after = $2`, target, after); err != nil {
+			return err
+		}
+		var err error
+		sealed, err = db.appendAudit(ctx, tx, ev)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	*ev = *sealed
+	return nil
+}

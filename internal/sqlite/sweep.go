@@ -98,3 +98,36 @@ func (db *DB) RetentionStats(ctx context.Context, now time.Time) (*callvault.Ret
 	}
 	return st, nil
 }
+
+// RecomputeState returns the applied retention months and a recompute's progress.
+func (db *DB) RecomputeState(ctx context.Context) (applied, target int, after string, err error) {
+	err = db.r.QueryRowContext(ctx, `SELECT applied, target, after FROM retention_setting WHERE id = 1`).Scan(&applied, &target, &after)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, "", nil
+	}
+	return applied, target, after, translate(err, "read retention setting")
+}
+
+// UpdateRetainUntil applies changes and records the recompute's progress with ev, atomically.
+func (db *DB) UpdateRetainUntil(ctx context.Context, changes []callvault.RetainChange, target int, after string, done bool, ev *callvault.AuditEvent) error {
+	if target < 1 || ev == nil {
+		return callvault.Errorf(callvault.KindInvalid, "sqlite: update retain_until: months of at least 1 and an audit event are required")
+	}
+	return db.appendWith(ctx, "update retain_until", ev, func(tx *sql.Tx) error {
+		for _, c := range changes {
+			if _, err := tx.ExecContext(ctx, `UPDATE recordings SET retain_until = ? WHERE id = ? AND deleted_at IS NULL`, micros(c.RetainUntil), c.ID); err != nil {
+				return err
+			}
+		}
+		applied := 0
+		err := tx.QueryRowContext(ctx, `SELECT applied FROM retention_setting WHERE id = 1`).Scan(&applied)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if done {
+			applied, after = target, ""
+		}
+		_, err = tx.ExecContext(ctx, `INSERT OR REPLACE INTO retention_setting (id, applied, target, after) VALUES (1, ?, ?, ?)`, applied, target, after)
+		return err
+	})
+}

@@ -86,4 +86,37 @@ func testRetentionStore(t *testing.T, open Opener) {
 			t.Fatalf("RetentionStats (-want +got):\n%s", diff)
 		}
 	})
+	t.Run("Recompute", func(t *testing.T) {
+		cat, rs := get(t)
+		applied, target, after, err := rs.RecomputeState(ctx())
+		if err != nil || applied != 0 || target != 0 || after != "" {
+			t.Fatalf("RecomputeState of a new vault: %d %d %q %v", applied, target, after, err)
+		}
+		live, gone := newRecording(1), newRecording(2)
+		create(t, cat, live)
+		create(t, cat, gone)
+		if err := cat.DeleteRecording(ctx(), gone.ID, newEvent(callvault.ActionRecordingDelete, gone.ID)); err != nil {
+			t.Fatal(err)
+		}
+		err = rs.UpdateRetainUntil(ctx(), nil, 0, "", true, newEvent(callvault.ActionRetentionRecompute, "retention"))
+		wantKind(t, err, callvault.KindInvalid, "UpdateRetainUntil(0 months)")
+		when := base.AddDate(0, 3, 0)
+		ev := newEvent(callvault.ActionRetentionRecompute, "retention")
+		err = rs.UpdateRetainUntil(ctx(), []callvault.RetainChange{{ID: live.ID, RetainUntil: when}, {ID: gone.ID, RetainUntil: when}}, 3, live.ID, false, ev)
+		if err != nil || ev.Seq == 0 {
+			t.Fatalf("UpdateRetainUntil: %v (seq %d)", err, ev.Seq)
+		}
+		if got, err := cat.Recording(ctx(), live.ID); err != nil || !got.RetainUntil.Equal(when.UTC().Truncate(time.Microsecond)) {
+			t.Fatalf("retain_until after the update: %v %v", got.RetainUntil, err)
+		}
+		if applied, target, after, _ := rs.RecomputeState(ctx()); applied != 0 || target != 3 || after != live.ID {
+			t.Fatalf("RecomputeState under way: %d %d %q", applied, target, after)
+		}
+		if err := rs.UpdateRetainUntil(ctx(), nil, 3, gone.ID, true, newEvent(callvault.ActionRetentionRecompute, "retention")); err != nil {
+			t.Fatal(err)
+		}
+		if applied, target, after, _ := rs.RecomputeState(ctx()); applied != 3 || target != 3 || after != "" {
+			t.Fatalf("RecomputeState when done: %d %d %q", applied, target, after)
+		}
+	})
 }

@@ -10,3 +10,12 @@ CREATE TABLE sweep_runs (
 	error         text        NOT NULL DEFAULT '',
 	failing_since timestamptz
 );
+
+-- The retention months the live recordings' retain_until follow, and the progress of a
+-- recompute to a new setting (target, after: the last recording ID done).
+CREATE TABLE retention_setting (
+	id      integer PRIMARY KEY CHECK (id = 1),
+	applied integer NOT NULL,
+	target  integer NOT NULL,
+	after   text    NOT NULL
+);

@@ -10,3 +10,12 @@ CREATE TABLE sweep_runs (
 	error       TEXT    NOT NULL DEFAULT '',
 	failing_since INTEGER
 );
+
+-- The retention months the live recordings' retain_until follow, and the progress of a
+-- recompute to a new setting (target, after: the last recording ID done).
+CREATE TABLE retention_setting (
+	id      INTEGER PRIMARY KEY CHECK (id = 1),
+	applied INTEGER NOT NULL,
+	target  INTEGER NOT NULL,
+	after   TEXT    NOT NULL
+);
