@@ -20,7 +20,7 @@ func TestRecomputeAfterMonthsChange(t *testing.T) {
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	starts := []time.Time{
 		time.Date(2026, 8, 31, 10, 0, 0, 0, time.UTC), // + 3 months: 30 November (month end)
-		now.AddDate(0, -4, 0),                          // expired under 3 months, not under 6
+		now.AddDate(0, -4, 0),                         // expired under 3 months, not under 6
 		now.AddDate(0, -1, 0),
 		now.AddDate(0, -2, 0),
 		now.AddDate(0, -5, 0),
