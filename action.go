@@ -31,12 +31,13 @@ const (
 	ActUserManage Action = "user.manage" // add, change, disable users
 	ActUserList   Action = "user.list"
 
-	ActSelf         Action = "self"        // one's own account: sign out, TOTP, profile
-	ActNoticeRead   Action = "notice.read" // read the staff notice
-	ActNoticeAck    Action = "notice.acknowledge"
-	ActAuditRead    Action = "audit.read"    // the audit log and compliance status; never audio
-	ActNoticeStatus Action = "notice.status" // who has not acknowledged the notice
-	ActNoticeSend   Action = "notice.send"   // e-mail the current notice to all staff
+	ActSelf           Action = "self"        // one's own account: sign out, TOTP, profile
+	ActNoticeRead     Action = "notice.read" // read the staff notice
+	ActNoticeAck      Action = "notice.acknowledge"
+	ActAuditRead      Action = "audit.read"      // the audit log and compliance status; never audio
+	ActComplianceRead Action = "compliance.read" // the compliance status (retention, holds); never audio
+	ActNoticeStatus   Action = "notice.status"   // who has not acknowledged the notice
+	ActNoticeSend     Action = "notice.send"     // e-mail the current notice to all staff
 )
 
 // Audit actions of people and access (see also audit.go).

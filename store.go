@@ -41,13 +41,16 @@ type RecordingStore interface {
 	ListRecordings(ctx context.Context, afterID string, limit int) ([]*Recording, error)
 
 	// ExpiredRecordings returns up to limit (see PageLimit) live recordings whose RetainUntil
-	// is before now, ordered by RetainUntil, then ID.
+	// is before now and that no active hold keeps (see HoldStore), ordered by RetainUntil,
+	// then ID.
 	ExpiredRecordings(ctx context.Context, now time.Time, limit int) ([]*Recording, error)
 
 	// DeleteRecording removes the recording's catalogue entry and subject rows, destroys its
 	// Header, and appends ev, atomically. A tombstone with the hashes stays for receipts.
 	// It returns KindNotFound if there is no live recording with that ID, so that of several
-	// concurrent callers exactly one succeeds.
+	// concurrent callers exactly one succeeds, and KindConflict (HeldError, naming a hold;
+	// nothing changed) if an active hold keeps it: the check and the delete are one atomic
+	// step, so a hold placed at the same moment is never lost.
 	DeleteRecording(ctx context.Context, id string, ev *AuditEvent) error
 }
 

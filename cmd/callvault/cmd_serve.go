@@ -88,6 +88,7 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 		Logger:            m.Logger,
 		Version:           Version,
 	}
+	m.wireCompliance(&hcfg)
 	if cfg.TLSCert != "" {
 		certs, err := httpserver.NewCertReloader(cfg.TLSCert, cfg.TLSKey)
 		if err != nil {
@@ -99,6 +100,7 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.registerRetentionMetrics(reg)
 	sip, err := m.startSIP(ctx, reg)
 	if err != nil {
 		return err

@@ -67,8 +67,9 @@ func DefaultConfig() Config {
 			DTMFMask:        "all",
 		},
 		JobsConfig: JobsConfig{
-			JobInterval: time.Hour,
-			LeaseTTL:    time.Minute,
+			JobInterval:    time.Hour,
+			LeaseTTL:       time.Minute,
+			SweepFailAfter: 48 * time.Hour,
 		},
 		SIPConfig: SIPConfig{
 			RTPPorts:          "40000-40999",
@@ -185,6 +186,7 @@ func settings() []setting {
 		duration("http_body_timeout", "time a client has to send a request body (a refused body is drained only this long); uploads use upload_idle_timeout once authenticated", func(c *Config) *time.Duration { return &c.BodyTimeout }),
 		duration("upload_idle_timeout", "an upload that sends nothing for this long is cut off (there is no limit on an upload's total time)", func(c *Config) *time.Duration { return &c.UploadIdleTimeout }),
 		duration("http_idle_timeout", "a kept-alive HTTP connection without a request is closed after this", func(c *Config) *time.Duration { return &c.IdleTimeout }),
+		duration("sweep_fail_after", "the compliance status, /healthz?deep=1 and the retention metric turn bad when retention sweeps have failed (or not succeeded) for longer than this", func(c *Config) *time.Duration { return &c.SweepFailAfter }),
 		integer("retention_rate", "most recordings the retention sweep deletes per second (0: no limit), to spare the object store", func(c *Config) *int64 { return &c.RetentionRate }),
 		{"sip", "SIPREC listen address for UDP and TCP: \"on\" for 0.0.0.0:5060, or host:port; empty or \"off\" disables SIPREC",
 			func(c *Config, v string) error {

@@ -109,6 +109,9 @@ type JobsConfig struct {
 	JobInterval   time.Duration `json:"job_interval"`   // how often background jobs (retention, orphan sweep) run
 	LeaseTTL      time.Duration `json:"lease_ttl"`      // how long a node holds a job's lease without renewing it
 	RetentionRate int64         `json:"retention_rate"` // most recordings the retention sweep deletes per second; 0 = no limit
+	// SweepFailAfter: compliance status, /healthz?deep=1 and the metric turn bad when sweeps
+	// have failed (or not succeeded) this long.
+	SweepFailAfter time.Duration `json:"sweep_fail_after"`
 }
 
 // Validate checks the job settings.
@@ -121,6 +124,9 @@ func (c *JobsConfig) Validate() error {
 	}
 	if c.RetentionRate < 0 || c.RetentionRate > 100000 {
 		return configError("retention_rate", fmt.Sprintf("%d is out of range 0..100000", c.RetentionRate), "0 means no limit; e.g. --retention-rate 50")
+	}
+	if c.SweepFailAfter < time.Minute {
+		return configError("sweep_fail_after", fmt.Sprintf("%s is below 1m", c.SweepFailAfter), "the default is 48h; e.g. --sweep-fail-after 48h")
 	}
 	return nil
 }

@@ -54,11 +54,29 @@ func (m *Main) jobs() []job {
 
 // retentionSweep runs one retention sweep and reports it.
 func (m *Main) retentionSweep(ctx context.Context, keep func(context.Context) (bool, error)) (retention.Result, error) {
+	// A changed retention_months setting first moves every recording's retain_until (resumable).
+	if rs, ok := m.Catalogue.(callvault.RetentionStore); ok {
+		rc := &retention.Recompute{Catalogue: m.Catalogue, Store: rs, Months: m.Config.RetentionMonths}
+		res, err := rc.RunOnce(ctx)
+		if err != nil {
+			return retention.Result{}, err
+		}
+		if res.Changed > 0 {
+			m.afterAudit(ctx)
+			m.Logger.Info("retention months changed: retain_until recomputed", "months", m.Config.RetentionMonths, "changed", res.Changed)
+		}
+	}
 	s := &retention.Sweeper{Catalogue: m.Catalogue, Blobs: m.Blobs, KeepLease: keep, OnDelete: m.OnRetentionDelete, Rate: int(m.Config.RetentionRate)}
+	s.Holds, _ = m.Catalogue.(callvault.HoldStore)
+	s.Record, _ = m.Catalogue.(callvault.RetentionStore)
+	s.Node = m.node()
 	res, err := s.RunOnce(ctx)
 	if res.Deleted > 0 {
 		m.afterAudit(ctx)
-		m.Logger.Info("retention sweep", "deleted", res.Deleted, "skipped", res.Skipped)
+	}
+	if res.Deleted > 0 || res.HeldRecordings > 0 {
+		// Hold IDs only: reasons may name people and stay in the catalogue.
+		m.Logger.Info("retention sweep", "deleted", res.Deleted, "skipped", res.Skipped, "held", res.HeldRecordings)
 	}
 	return res, err
 }

@@ -41,3 +41,37 @@ func serveMetrics(addr string, reg *prometheus.Registry, log *slog.Logger, cfg *
 		srv.Shutdown(ctx)
 	}, nil
 }
+
+// registerRetentionMetrics adds the retention gauges, read from the catalogue at each scrape:
+// callvault_retention_sweep_healthy turns 0 when sweeps have failed (or not succeeded) for
+// longer than sweep_fail_after, callvault_retention_expired_recordings counts recordings past
+// retention that no hold keeps (zero after a sweep).
+func (m *Main) registerRetentionMetrics(reg prometheus.Registerer) {
+	r, err := m.retentionStatus()
+	if err != nil {
+		return
+	}
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "callvault_retention_sweep_healthy",
+		Help: "1 while retention sweeps succeed; 0 when they have failed or not succeeded for longer than sweep_fail_after.",
+	}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if m.sweepHealth(ctx, r) != nil {
+			return 0
+		}
+		return 1
+	}))
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "callvault_retention_expired_recordings",
+		Help: "Recordings past their retention that no hold keeps and that are not deleted yet.",
+	}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		st, err := r.Store.RetentionStats(ctx, time.Now())
+		if err != nil {
+			return -1
+		}
+		return float64(st.Expired)
+	}))
+}

@@ -58,6 +58,7 @@ func TestRouteTable(t *testing.T) {
 		{"POST /api/v1/login", "", [9]int{401, 401, 401, 401, 401, 401, 401, 401, 401}},
 		{"POST /api/v1/setup", "", [9]int{404, 404, 404, 404, 404, 404, 404, 404, 404}},
 		{"POST /api/v1/webhooks/twilio/recording", "", [9]int{404, 404, 404, 404, 404, 404, 404, 404, 404}},
+		{"GET /api/v1/compliance/retention", "", [9]int{401, 401, 401, 403, 200, 200, 403, 403, 200}},
 		{"POST /api/v1/recordings", "", [9]int{401, 401, 401, 415, 403, 403, 403, 403, 403}},
 		{"GET /api/v1/me", "", [9]int{401, 401, 401, 403, 200, 200, 200, 200, 200}},
 		{"POST /api/v1/me/totp", "", [9]int{401, 401, 401, 403, 409, 409, 409, 200, 200}},

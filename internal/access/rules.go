@@ -106,6 +106,8 @@ var table = map[callvault.Action]rule{
 	callvault.ActNoticeStatus: {users: []callvault.Role{callvault.RoleDirector, callvault.RoleDPO}},
 	callvault.ActNoticeSend:   {users: []callvault.Role{callvault.RoleDirector, callvault.RoleDPO}},
 	callvault.ActAuditRead:    {users: []callvault.Role{callvault.RoleAuditor}, tokens: []callvault.Role{callvault.RoleAuditor}},
+	callvault.ActComplianceRead: {users: []callvault.Role{callvault.RoleAuditor, callvault.RoleDPO, callvault.RoleDirector},
+		tokens: []callvault.Role{callvault.RoleAuditor}},
 }
 
 // Actions returns every action the table knows, for tests that check each is mapped.

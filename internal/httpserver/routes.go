@@ -48,9 +48,10 @@ var publicRoutes = map[string]bool{
 // is refused to everyone, so a new endpoint stays closed until it is given an action (and the
 // route table test fails until it has a row).
 var routeActions = map[string]callvault.Action{
-	routeIngest: callvault.ActRecordingIngest,
-	routePause:  callvault.ActLivePause,
-	routeResume: callvault.ActLiveResume,
+	routeRetention: callvault.ActComplianceRead,
+	routeIngest:    callvault.ActRecordingIngest,
+	routePause:     callvault.ActLivePause,
+	routeResume:    callvault.ActLiveResume,
 
 	routeLogout:         callvault.ActSelf,
 	routeLogoutAll:      callvault.ActSelf,

@@ -76,8 +76,13 @@ type Config struct {
 	// request's own (a proxy that rewrites the host), since the signature covers the URL.
 	TwilioWebhook  RecordingWebhook
 	WebhookBaseURL string
-	Logger         *slog.Logger // default slog.Default()
-	Version        string       // logged at start; never sent to clients
+	// Compliance, if set, serves GET /api/v1/compliance/retention (auditor, dpo, director).
+	Compliance ComplianceReader
+	// DeepHealth, if set, backs /healthz?deep=1: an error (sweeps failing too long) answers 503.
+	// /readyz never asks it: a node stays ready to serve while retention is behind.
+	DeepHealth func(ctx context.Context) error
+	Logger     *slog.Logger // default slog.Default()
+	Version    string       // logged at start; never sent to clients
 }
 
 // Server is callvault's HTTP server.
@@ -85,6 +90,7 @@ type Server struct {
 	archive           callvault.Archive
 	tokens            callvault.TokenStore
 	ready             func(ctx context.Context) error
+	deepHealth        func(ctx context.Context) error
 	decodeMetadata    func(r io.Reader) (*callvault.Recording, error)
 	maxUpload         int64
 	uploadIdleTimeout time.Duration
@@ -111,6 +117,7 @@ func New(cfg Config) *Server {
 		archive:           cfg.Archive,
 		tokens:            cfg.Tokens,
 		ready:             cfg.Ready,
+		deepHealth:        cfg.DeepHealth,
 		decodeMetadata:    cfg.DecodeMetadata,
 		maxUpload:         cfg.MaxUploadBytes,
 		uploadIdleTimeout: cfg.UploadIdleTimeout,
@@ -139,6 +146,7 @@ func New(cfg Config) *Server {
 	s.handle(routeReady, s.handleReady)
 	s.handle(routeOpenAPI, s.handleOpenAPI)
 	s.handle(routeIngest, s.handleIngest)
+	s.registerCompliance(cfg.Compliance)
 	if cfg.Live != nil {
 		s.handle(routePause, s.handleLive(cfg.Live.Pause, "paused"))
 		s.handle(routeResume, s.handleLive(cfg.Live.Resume, "recording"))

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/callvault/callvault"
@@ -97,10 +98,12 @@ func (db *DB) ListRecordings(ctx context.Context, afterID string, limit int) ([]
 }
 
 // ExpiredRecordings returns up to limit live recordings whose RetainUntil is before now, ordered
-// by RetainUntil, then ID (limit as for callvault.PageLimit).
+// by RetainUntil, then ID (limit as for callvault.PageLimit). Held recordings are left out.
 func (db *DB) ExpiredRecordings(ctx context.Context, now time.Time, limit int) ([]*callvault.Recording, error) {
 	return db.queryRecordings(ctx, "postgres: list expired recordings", `SELECT `+recordingColumns+` FROM recordings r
-		WHERE r.retain_until < $1 AND r.deleted_at IS NULL ORDER BY r.retain_until, r.id LIMIT $2`,
+		WHERE r.retain_until < $1 AND r.deleted_at IS NULL
+			AND NOT EXISTS (SELECT 1 FROM holds h WHERE h.recording_id = r.id AND h.released_at IS NULL)
+		ORDER BY r.retain_until, r.id LIMIT $2`,
 		now, callvault.PageLimit(limit))
 }
 
@@ -126,6 +129,24 @@ func (db *DB) DeleteRecording(ctx context.Context, id string, ev *callvault.Audi
 	}
 	var sealed *callvault.AuditEvent
 	err := db.inTx(ctx, what, func(tx pgx.Tx) error {
+		// Lock the row first (PlaceHold locks it too), then look for a hold in a statement of
+		// its own: under read committed it sees every hold committed before the lock was ours.
+		var one int
+		err := tx.QueryRow(ctx, `SELECT 1 FROM recordings WHERE id = $1 AND deleted_at IS NULL FOR UPDATE`, id).Scan(&one)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return callvault.Errorf(callvault.KindNotFound, "%s: no live recording with that ID", what)
+		}
+		if err != nil {
+			return err
+		}
+		var hold string
+		err = tx.QueryRow(ctx, `SELECT id FROM holds WHERE recording_id = $1 AND released_at IS NULL ORDER BY id LIMIT 1`, id).Scan(&hold)
+		if err == nil {
+			return callvault.PrefixError(callvault.HeldError(id, hold), what)
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
 		tag, err := tx.Exec(ctx, `UPDATE recordings SET deleted_at = now(), header = NULL, sidecar = NULL,
 				extensions = '[]', external_numbers = '[]', parties = '[]', line = '', attributes = '{}'
 			WHERE id = $1 AND deleted_at IS NULL`, id)

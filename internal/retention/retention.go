@@ -37,12 +37,25 @@ type Sweeper struct {
 	KeepLease func(ctx context.Context) (bool, error)
 	// OnDelete, if set, is called after each recording is deleted (tests use it as a signal).
 	OnDelete func(id string)
+	// Holds, if set, is asked at the end of each run for the holds that keep expired
+	// recordings, which the run reports. Held recordings are never deleted whether it is set
+	// or not: the catalogue leaves them out of ExpiredRecordings and refuses to delete them.
+	Holds callvault.HoldStore
+	// Record, if set, is told the outcome of each run (not of one cut short by ctx), for the
+	// compliance status and its health check; Node names this node in it.
+	Record callvault.RetentionStore
+	Node   string
 }
 
 // Result counts what one RunOnce did.
 type Result struct {
 	Deleted int // recordings this run deleted
 	Skipped int // recordings another node deleted first
+	// Held lists the active holds on recordings whose retention has ended (only when
+	// Sweeper.Holds is set): each run reports what it did not delete, and why.
+	Held []*callvault.Hold
+	// HeldRecordings counts the distinct recordings of Held.
+	HeldRecordings int
 }
 
 // RunOnce deletes every recording whose RetainUntil has passed, in batches, until none is left,
@@ -53,6 +66,17 @@ type Result struct {
 func (s *Sweeper) RunOnce(ctx context.Context) (res Result, err error) {
 	defer func() {
 		err = errors.Join(err, s.compact(ctx))
+	}()
+	started := s.now()
+	defer func() {
+		if ctx.Err() == nil {
+			err = errors.Join(err, s.record(ctx, started, res, err))
+		}
+	}()
+	defer func() {
+		if err == nil {
+			err = s.reportHeld(ctx, &res)
+		}
 	}()
 	batch := s.Batch
 	if batch <= 0 {
@@ -90,6 +114,9 @@ func (s *Sweeper) RunOnce(ctx context.Context) (res Result, err error) {
 				return res, err
 			}
 			deleted, err := s.delete(ctx, r)
+			if callvault.IsKind(err, callvault.KindConflict) {
+				continue // put on hold since the batch was read; reportHeld names it
+			}
 			if err != nil {
 				return res, err
 			}
@@ -103,6 +130,36 @@ func (s *Sweeper) RunOnce(ctx context.Context) (res Result, err error) {
 			}
 		}
 	}
+}
+
+// record tells s.Record the outcome of a run.
+func (s *Sweeper) record(ctx context.Context, started time.Time, res Result, runErr error) error {
+	if s.Record == nil {
+		return nil
+	}
+	run := &callvault.SweepRun{Node: s.Node, StartedAt: started, FinishedAt: s.now(), OK: runErr == nil, Deleted: res.Deleted, Held: res.HeldRecordings}
+	if runErr != nil {
+		run.Error = callvault.ErrorMessage(runErr)
+	}
+	return s.Record.RecordSweep(ctx, run)
+}
+
+// reportHeld fills res.Held with the holds that keep expired recordings.
+func (s *Sweeper) reportHeld(ctx context.Context, res *Result) error {
+	if s.Holds == nil {
+		return nil
+	}
+	held, err := AllHolds(ctx, s.Holds, callvault.HoldFilter{ExpiredBefore: s.now()})
+	if err != nil {
+		return err
+	}
+	res.Held = held
+	recs := map[string]bool{}
+	for _, h := range held {
+		recs[h.RecordingID] = true
+	}
+	res.HeldRecordings += len(recs)
+	return nil
 }
 
 // delete shreds and removes one recording. The catalogue change (header destroyed, tombstone,

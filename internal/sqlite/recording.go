@@ -114,21 +114,29 @@ func (db *DB) ListRecordings(ctx context.Context, afterID string, limit int) ([]
 }
 
 // ExpiredRecordings returns up to limit live recordings whose RetainUntil is before now, ordered
-// by RetainUntil, then ID.
+// by RetainUntil, then ID. Held recordings are left out.
 func (db *DB) ExpiredRecordings(ctx context.Context, now time.Time, limit int) ([]*callvault.Recording, error) {
 	return db.queryRecordings(ctx, "list expired recordings",
 		`SELECT `+recordingColumns+` FROM recordings r
-		WHERE r.retain_until < ? AND r.deleted_at IS NULL ORDER BY r.retain_until, r.id LIMIT ?`,
+		WHERE r.retain_until < ? AND r.deleted_at IS NULL
+			AND NOT EXISTS (SELECT 1 FROM holds h WHERE h.recording_id = r.id AND h.released_at IS NULL)
+		ORDER BY r.retain_until, r.id LIMIT ?`,
 		micros(now), callvault.PageLimit(limit))
 }
 
 // DeleteRecording tombstones the live recording id: its Header and Sidecar are destroyed, its
-// subject rows removed and ev appended, in one transaction. KindNotFound if no live recording has that ID.
+// subject rows removed and ev appended, in one transaction. KindNotFound if no live recording has
+// that ID; KindConflict (callvault.HeldError) if an active hold keeps it.
 func (db *DB) DeleteRecording(ctx context.Context, id string, ev *callvault.AuditEvent) error {
 	if ev == nil {
 		return callvault.Errorf(callvault.KindInvalid, "sqlite: delete recording: an audit event is required")
 	}
 	return db.appendWith(ctx, "delete recording", ev, func(tx *sql.Tx) error {
+		if hold, err := activeHold(ctx, tx, id); err != nil {
+			return err
+		} else if hold != "" {
+			return callvault.PrefixError(callvault.HeldError(id, hold), "sqlite: delete recording")
+		}
 		res, err := tx.ExecContext(ctx,
 			`UPDATE recordings SET deleted_at = ?, header = NULL, sidecar = NULL,
 				extensions = '[]', external_numbers = '[]', parties = '[]', line = '', attributes = '{}'

@@ -51,6 +51,8 @@ func Run(t *testing.T, open func(t *testing.T) callvault.Catalogue) {
 	t.Run("Access", func(t *testing.T) { testAccess(t, open) })
 	t.Run("ImportPeople", func(t *testing.T) { testImportPeople(t, open) })
 	t.Run("Epochs", func(t *testing.T) { testEpochs(t, open) })
+	t.Run("Holds", func(t *testing.T) { testHolds(t, open) })
+	t.Run("RetentionStore", func(t *testing.T) { testRetentionStore(t, open) })
 	t.Run("Ping", func(t *testing.T) {
 		cat := open(t)
 		if err := cat.Ping(context.Background()); err != nil {
