@@ -49,6 +49,7 @@ const RelatchAfter = 250 * time.Millisecond
 // other than the stream's (see ExpectSource) are counted as Foreign and discarded.
 func (s *Stream) Serve(conn *net.UDPConn, seen func(time.Time)) {
 	buf := make([]byte, 2048)
+	sr := &srtpReader{s: s, buf: make([]byte, 2048)}
 	var (
 		want    *[]netip.Addr  // the ExpectSource value the latch belongs to
 		latched netip.AddrPort // the one source taken; invalid until the first packet
@@ -78,9 +79,16 @@ func (s *Stream) Serve(conn *net.UDPConn, seen func(time.Time)) {
 		case from != latched:
 			latched = from // the media moved to another port of the same host
 		}
+		pkt := buf[:n]
+		if k := s.srtp.Load(); k != nil {
+			var ok bool
+			if pkt, ok = sr.read(k, pkt); !ok {
+				continue
+			}
+		}
 		now := time.Now()
 		last = now
-		s.Write(buf[:n], now)
+		s.Write(pkt, now)
 		if seen != nil {
 			seen(now)
 		}
