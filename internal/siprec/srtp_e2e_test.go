@@ -84,7 +84,7 @@ type tlsCall struct {
 }
 
 // dialSIP connects to the server's TLS listener (tls true) or its TCP one.
-func dialSIP(t *testing.T, h *harness, pool any, useTLS bool) *sipConn {
+func dialSIP(t testing.TB, h *harness, pool any, useTLS bool) *sipConn {
 	t.Helper()
 	var c net.Conn
 	var err error
@@ -102,7 +102,7 @@ func dialSIP(t *testing.T, h *harness, pool any, useTLS bool) *sipConn {
 
 // invite sends an INVITE with sdp and the RFC 7865 metadata, and returns the final response
 // (acknowledging a 200).
-func (tc *tlsCall) invite(t *testing.T, sdp string) sipResponse {
+func (tc *tlsCall) invite(t testing.TB, sdp string) sipResponse {
 	t.Helper()
 	meta := strings.TrimSpace(string(readTestdata(t, "rfc7865.xml")))
 	body := "--foobar\r\nContent-Type: application/sdp\r\n\r\n" + sdp +
@@ -121,12 +121,12 @@ func (tc *tlsCall) invite(t *testing.T, sdp string) sipResponse {
 
 func (tc *tlsCall) headers(cseq string) []string {
 	return []string{
-		"Via: SIP/2.0/" + strings.ToUpper(tc.via) + " " + tc.c.local + ";rport;branch=z9hG4bK" + callvault.NewID()[:12],
+		"Via: SIP/2.0/" + strings.ToUpper(tc.via) + " " + tc.c.local + ";rport;branch=z9hG4bK" + callvault.NewID()[24:], // the random part: the first digits are the time
 		"From: " + tc.from, "Call-ID: " + tc.callID, "CSeq: " + cseq, "Max-Forwards: 70",
 	}
 }
 
-func (tc *tlsCall) bye(t *testing.T) {
+func (tc *tlsCall) bye(t testing.TB) {
 	t.Helper()
 	tc.c.send("BYE "+tc.uri+" SIP/2.0", append(tc.headers("2 BYE"), "To: "+tc.to), nil)
 	if res := tc.c.response(); res.code != 200 {
@@ -275,6 +275,7 @@ func TestSRTPOverTLS(t *testing.T) {
 				t.Error("both m-lines answered with the same key")
 			}
 			a := waitSession(t, h)
+			waitAcked(t, h, tc.callID)
 			sent := [][]byte{audiotest.MuLawSignal(packets*160, uint32(61+i)), audiotest.MuLawSignal(packets*160, uint32(71+i))}
 			times := sendSRTP(t, a.ports, sent, []func([]byte) []byte{keys[0].protect(t), keys[1].protect(t)}, true)
 			waitSRTP(t, h, tc.callID, 2*packets+2)
