@@ -81,6 +81,7 @@ type tlsCall struct {
 	from   string
 	to     string // with the server's tag, once answered
 	via    string
+	cseq   int // of the last request
 }
 
 // dialSIP connects to the server's TLS listener (tls true) or its TCP one.
@@ -102,19 +103,27 @@ func dialSIP(t testing.TB, h *harness, pool any, useTLS bool) *sipConn {
 
 // invite sends an INVITE with sdp and the RFC 7865 metadata, and returns the final response
 // (acknowledging a 200).
+// invite sends an INVITE (a re-INVITE once answered) with sdp and the RFC 7865 metadata, and
+// returns the final response (acknowledging a 200).
 func (tc *tlsCall) invite(t testing.TB, sdp string) sipResponse {
 	t.Helper()
 	meta := strings.TrimSpace(string(readTestdata(t, "rfc7865.xml")))
 	body := "--foobar\r\nContent-Type: application/sdp\r\n\r\n" + sdp +
 		"--foobar\r\nContent-Type: application/rs-metadata+xml\r\nContent-Disposition: recording-session\r\n\r\n" +
 		meta + "\r\n--foobar--\r\n"
-	tc.c.send("INVITE "+tc.uri+" SIP/2.0", append(tc.headers("1 INVITE"),
-		"To: <"+tc.uri+">", "Contact: <sips:src@"+tc.c.local+";transport="+tc.via+">;+sip.src", "Require: siprec",
+	to := tc.to
+	if to == "" {
+		to = "<" + tc.uri + ">"
+	}
+	tc.cseq++
+	cseq := strconv.Itoa(tc.cseq)
+	tc.c.send("INVITE "+tc.uri+" SIP/2.0", append(tc.headers(cseq+" INVITE"),
+		"To: "+to, "Contact: <sips:src@"+tc.c.local+";transport="+tc.via+">;+sip.src", "Require: siprec",
 		"Content-Type: multipart/mixed;boundary=foobar", "MIME-Version: 1.0"), []byte(body))
 	res := tc.c.response()
 	if res.code == 200 {
 		tc.to = res.header.Get("To")
-		tc.c.send("ACK "+tc.uri+" SIP/2.0", append(tc.headers("1 ACK"), "To: "+tc.to), nil)
+		tc.c.send("ACK "+tc.uri+" SIP/2.0", append(tc.headers(cseq+" ACK"), "To: "+tc.to), nil)
 	}
 	return res
 }
@@ -128,7 +137,8 @@ func (tc *tlsCall) headers(cseq string) []string {
 
 func (tc *tlsCall) bye(t testing.TB) {
 	t.Helper()
-	tc.c.send("BYE "+tc.uri+" SIP/2.0", append(tc.headers("2 BYE"), "To: "+tc.to), nil)
+	tc.cseq++
+	tc.c.send("BYE "+tc.uri+" SIP/2.0", append(tc.headers(strconv.Itoa(tc.cseq)+" BYE"), "To: "+tc.to), nil)
 	if res := tc.c.response(); res.code != 200 {
 		t.Fatalf("BYE got %d, want 200", res.code)
 	}
@@ -141,18 +151,10 @@ func newTLSCall(c *sipConn, addr, via string) *tlsCall {
 
 // sendSRTP sends len(audio[k])/160 packets of 20 ms to each port, paced in real time, each
 // packet protected by protect[k]; with replay set, the last packet of each stream is sent
-// twice. It returns when the sending started and ended.
-func sendSRTP(t *testing.T, ports []int, audio [][]byte, protect []func([]byte) []byte, replay bool) (times sendTimes) {
+// twice. The packets are numbered from packet first of the stream on. It returns when the
+// sending started and ended.
+func sendSRTP(t *testing.T, conns []net.Conn, audio [][]byte, protect []func([]byte) []byte, replay bool, first int) (times sendTimes) {
 	t.Helper()
-	conns := make([]net.Conn, len(ports))
-	for k, p := range ports {
-		c, err := net.Dial("udp", fmt.Sprintf("127.0.0.1:%d", p))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		conns[k] = c
-	}
 	n := len(audio[0]) / 160
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
@@ -167,8 +169,8 @@ func sendSRTP(t *testing.T, ports []int, audio [][]byte, protect []func([]byte) 
 		times.last = time.Now()
 		for k, c := range conns {
 			// Sequence numbers cross the wrap, so the rollover counter is exercised too.
-			p := pionrtp.Packet{Header: pionrtp.Header{Version: 2, PayloadType: 0, SequenceNumber: uint16(65530 + i),
-				Timestamp: uint32(5000*k + 160*i), SSRC: uint32(0x5e0 + k)}, Payload: audio[k][160*i : 160*(i+1)]}
+			p := pionrtp.Packet{Header: pionrtp.Header{Version: 2, PayloadType: 0, SequenceNumber: uint16(65530 + first + i),
+				Timestamp: uint32(5000*k + 160*(first+i)), SSRC: uint32(0x5e0 + k)}, Payload: audio[k][160*i : 160*(i+1)]}
 			b, _ := p.Marshal()
 			last[k] = protect[k](b)
 			c.Write(last[k])
@@ -180,6 +182,21 @@ func sendSRTP(t *testing.T, ports []int, audio [][]byte, protect []func([]byte) 
 		}
 	}
 	return times
+}
+
+// dialMedia returns a socket sending to each port, closed when the test ends.
+func dialMedia(t *testing.T, ports []int) []net.Conn {
+	t.Helper()
+	conns := make([]net.Conn, len(ports))
+	for k, p := range ports {
+		c, err := net.Dial("udp", fmt.Sprintf("127.0.0.1:%d", p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		conns[k] = c
+	}
+	return conns
 }
 
 // waitSRTP waits until the session's streams have taken or dropped want packets in all.
@@ -276,8 +293,9 @@ func TestSRTPOverTLS(t *testing.T) {
 			}
 			a := waitSession(t, h)
 			waitAcked(t, h, tc.callID)
+			media := dialMedia(t, a.ports)
 			sent := [][]byte{audiotest.MuLawSignal(packets*160, uint32(61+i)), audiotest.MuLawSignal(packets*160, uint32(71+i))}
-			times := sendSRTP(t, a.ports, sent, []func([]byte) []byte{keys[0].protect(t), keys[1].protect(t)}, true)
+			times := sendSRTP(t, media, sent, []func([]byte) []byte{keys[0].protect(t), keys[1].protect(t)}, true, 0)
 			waitSRTP(t, h, tc.callID, 2*packets+2)
 			tc.bye(t)
 			st := waitStored(t, h)
@@ -310,8 +328,9 @@ func TestSRTPOverTLS(t *testing.T) {
 			t.Fatalf("SRTP INVITE got %d, want 200", res.code)
 		}
 		a := waitSession(t, h)
+		media := dialMedia(t, a.ports)
 		sent := [][]byte{audiotest.MuLawSignal(packets*160, 81), audiotest.MuLawSignal(packets*160, 82)}
-		sendSRTP(t, a.ports, sent, []func([]byte) []byte{used[0].protect(t), used[1].protect(t)}, false)
+		sendSRTP(t, media, sent, []func([]byte) []byte{used[0].protect(t), used[1].protect(t)}, false, 0)
 		waitSRTP(t, h, tc.callID, 2*packets)
 		tc.bye(t)
 		st := waitStored(t, h)
@@ -330,6 +349,42 @@ func TestSRTPOverTLS(t *testing.T) {
 		}
 		if got := h.metric(t, "callvault_siprec_srtp_auth_failures_total"); got != 2*packets {
 			t.Errorf("srtp_auth_failures_total %v, want %d", got, 2*packets)
+		}
+	})
+
+	t.Run("re-INVITE with new keys", func(t *testing.T) {
+		// The same offer again keeps the streams' contexts; new keys take over from the
+		// packet after the answer. Audio before and after is stored whole.
+		first := []sdesKey{newSDESKey(t, "AES_CM_128_HMAC_SHA1_80"), newSDESKey(t, "AEAD_AES_128_GCM")}
+		second := []sdesKey{newSDESKey(t, "AES_CM_128_HMAC_SHA1_32"), newSDESKey(t, "AES_CM_128_HMAC_SHA1_80")}
+		secrets = append(secrets, first[0].inlineText, first[1].inlineText, second[0].inlineText, second[1].inlineText)
+		tc := newTLSCall(dialSIP(t, h, clientTLS, true), addr, "tls")
+		if res := tc.invite(t, srtpOffer(first...)); res.code != 200 {
+			t.Fatalf("SRTP INVITE got %d, want 200", res.code)
+		}
+		a := waitSession(t, h)
+		waitAcked(t, h, tc.callID)
+		media := dialMedia(t, a.ports)
+		sent := [][]byte{audiotest.MuLawSignal(2*packets*160, 91), audiotest.MuLawSignal(2*packets*160, 92)}
+		half := func(k, i int) []byte { return sent[k][i*packets*160 : (i+1)*packets*160] }
+		times := sendSRTP(t, media, [][]byte{half(0, 0), half(1, 0)}, []func([]byte) []byte{first[0].protect(t), first[1].protect(t)}, false, 0)
+		waitSRTP(t, h, tc.callID, 2*packets)
+		if res := tc.invite(t, srtpOffer(first...)); res.code != 200 {
+			t.Fatalf("re-INVITE with the same keys got %d, want 200", res.code)
+		}
+		waitAcked(t, h, tc.callID)
+		if res := tc.invite(t, srtpOffer(second...)); res.code != 200 {
+			t.Fatalf("re-INVITE with new keys got %d, want 200", res.code)
+		}
+		waitAcked(t, h, tc.callID)
+		sendSRTP(t, media, [][]byte{half(0, 1), half(1, 1)}, []func([]byte) []byte{second[0].protect(t), second[1].protect(t)}, false, packets)
+		waitSRTP(t, h, tc.callID, 4*packets)
+		tc.bye(t)
+		st := waitStored(t, h)
+		checkChannel(t, "left", st.left, decodeMuLawPCM(sent[1]), times.leadIn(a, 8000))
+		checkChannel(t, "right", st.right, decodeMuLawPCM(sent[0]), times.leadIn(a, 8000))
+		if at := st.rec.Attributes; at["srtp_auth_failed"] != "" || at["rtp_packets"] != strconv.Itoa(4*packets) || at["srtp"] != "AES_CM_128_HMAC_SHA1_32,AES_CM_128_HMAC_SHA1_80" {
+			t.Errorf("srtp_auth_failed=%q rtp_packets=%q srtp=%q, want none, %d and the second offer's suites", at["srtp_auth_failed"], at["rtp_packets"], at["srtp"], 4*packets)
 		}
 	})
 
