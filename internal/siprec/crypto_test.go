@@ -146,3 +146,53 @@ func FuzzParseCrypto(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSRTPOffer: whatever SRTP offer parses is answered with one a=crypto per m-line keyed
+// for SRTP (with the offer's tag and suite and a key of the recorder's own), and the answer
+// never repeats an offered key.
+func FuzzSRTPOffer(f *testing.F) {
+	k := newSDESKey(f, "AES_CM_128_HMAC_SHA1_80")
+	f.Add([]byte(srtpOffer(k, newSDESKey(f, "AEAD_AES_128_GCM"))))
+	f.Add([]byte("v=0\nc=IN IP4 192.0.2.1\nm=audio 4000 RTP/SAVPF 8\na=crypto:9 AES_256_CM_HMAC_SHA1_32 " + inline(46, 7) + "|2^20|7:2\nm=audio 4002 RTP/AVP 0\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" + rfc4568Key + "\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		offer, err := parseOffer(b)
+		if err != nil {
+			return
+		}
+		ports := make([]int, len(offer))
+		for i := range ports {
+			ports[i] = 40000 + 2*i
+		}
+		answer := string(answerSDP(1, 1, "127.0.0.1", offer, ports, false))
+		protos, cryptos := answerCrypto(t, []byte(answer))
+		for _, o := range offer {
+			if o.crypto == nil {
+				continue
+			}
+			for _, k := range o.crypto.keys {
+				for _, c := range cryptos {
+					if strings.Contains(c, base64.StdEncoding.EncodeToString(append(bytes.Clone(k.Key), k.Salt...))) {
+						t.Fatalf("the answer repeats an offered key:\n%s", answer)
+					}
+				}
+			}
+		}
+		n := 0
+		for i, o := range offer {
+			if o.crypto == nil || !o.usable() {
+				continue
+			}
+			if !savp(protos[i]) {
+				t.Fatalf("SRTP m-line %d answered %s", i, protos[i])
+			}
+			c, err := parseCrypto(cryptos[n])
+			if err != nil || c.tag != o.crypto.tag || c.suite != o.crypto.suite {
+				t.Fatalf("a=crypto %q for tag %s suite %s: %v", cryptos[n], o.crypto.tag, o.crypto.suite.name, err)
+			}
+			n++
+		}
+		if n != len(cryptos) {
+			t.Fatalf("%d a=crypto lines in the answer, %d SRTP m-lines", len(cryptos), n)
+		}
+	})
+}

@@ -54,7 +54,8 @@ func (o *offerStream) usable() bool { return len(o.accept) > 0 }
 
 // parseOffer reads an SDP offer with the lenient reader (readSDP). It returns KindInvalid for
 // a body without m-lines, and KindUnsupported (488) when no m-line has a codec the recorder
-// takes.
+// takes or, for RTP/SAVP, an a=crypto line it takes (see acceptCrypto). Whether SRTP keys may
+// be taken over the request's transport is refuseMedia's concern.
 func parseOffer(b []byte) ([]*offerStream, error) {
 	sd, err := readSDP(b)
 	if err != nil {

@@ -72,7 +72,9 @@ func (s *Server) refuseMedia(tx sip.ServerTransaction, req *sip.Request, offer [
 	if kind == "" {
 		return false
 	}
-	s.reject(tx, req, 488, "Not Acceptable Here", kind, sip.NewHeader("Warning", `399 callvault "`+msg+`"`))
+	s.metrics.error(kind)
+	s.refused("siprec: offer refused", req.Source(), len(req.Body()), msg, "method", req.Method, "call_id", callID(req), "transport", req.Transport(), "status", 488)
+	s.respond(tx, req, 488, "Not Acceptable Here", nil, sip.NewHeader("Warning", `399 callvault "`+msg+`"`))
 	return true
 }
 
