@@ -46,7 +46,8 @@ const RelatchAfter = 250 * time.Millisecond
 
 // Serve reads packets from conn into s until conn is closed, calling seen (if not nil) with the
 // arrival time of each packet taken. It is the stream's only writer. Packets from sources
-// other than the stream's (see ExpectSource) are counted as Foreign and discarded.
+// other than the stream's (see ExpectSource) are counted as Foreign and discarded. With SRTP
+// keys set (SetSRTP) each packet is authenticated and decrypted before it is written.
 func (s *Stream) Serve(conn *net.UDPConn, seen func(time.Time)) {
 	buf := make([]byte, 2048)
 	sr := &srtpReader{s: s, buf: make([]byte, 2048)}
