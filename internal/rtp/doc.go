@@ -37,7 +37,7 @@
 // SRTP (srtp.go): with the sender's keys set (Stream.SetSRTP) every packet is authenticated and
 // decrypted before the logic above sees it, per SSRC with its rollover counter; packets failing
 // authentication or replaying one already taken are counted (Stats.SRTPAuthFailed,
-// SRTPReplayed) and dropped, never written. SRTCP is not read.
+// SRTPReplayed) and dropped, never written, and latch no source. SRTCP is not read.
 //
 // Codecs: G.711 mu-law (PT 0) and A-law (PT 8), G.722 (PT 9, decoded by internal/rtp/g722),
 // RFC 4733 telephone events (counted, never stored: digits may be card numbers) and comfort

@@ -68,6 +68,7 @@ func (s *Stream) Serve(conn *net.UDPConn, seen func(time.Time)) {
 		if e := s.expect.Load(); e != want {
 			want, latched = e, netip.AddrPort{}
 		}
+		was := latched
 		switch {
 		case want != nil && len(*want) > 0 && !slices.Contains(*want, from.Addr()):
 			s.foreign()
@@ -84,6 +85,7 @@ func (s *Stream) Serve(conn *net.UDPConn, seen func(time.Time)) {
 		if k := s.srtp.Load(); k != nil {
 			var ok bool
 			if pkt, ok = sr.read(k, pkt); !ok {
+				latched = was // only an authenticated packet may latch its source
 				continue
 			}
 		}

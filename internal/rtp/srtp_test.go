@@ -266,3 +266,26 @@ func BenchmarkSRTPRead(b *testing.B) {
 		})
 	}
 }
+
+// TestSRTPServeLatchesOnlyAuthenticated: a packet that fails authentication does not latch
+// its source, so garbage sent first cannot lock the sender with the keys out.
+func TestSRTPServeLatchesOnlyAuthenticated(t *testing.T) {
+	s := discardStream(t)
+	k := testKeying(t, srtp.ProtectionProfileAes128CmHmacSha1_80)
+	if err := s.SetSRTP(k); err != nil {
+		t.Fatal(err)
+	}
+	addr, taken := serveStream(t, s)
+	intruder, sbc := sender(t, "127.0.0.1:0", addr), sender(t, "127.0.0.1:0", addr)
+	p := audiotest.MuLawSignal(160, 1)
+	intruder.Write(protector(t, testKeying(t, k.Profile))(packet(t, 0, 1, 160, 1, p)))
+	sbc.Write(protector(t, k)(packet(t, 0, 1, 160, 1, p)))
+	select {
+	case <-taken:
+	case <-time.After(5 * time.Second):
+		t.Fatalf("the sender's packet was not taken (stats %+v)", s.Stats())
+	}
+	if st := s.Stats(); st.Packets != 1 || st.Foreign != 0 || st.SRTPAuthFailed != 1 {
+		t.Errorf("stats %+v, want the intruder's packet failing authentication and the sender's taken", st)
+	}
+}
