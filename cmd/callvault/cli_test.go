@@ -69,6 +69,9 @@ func TestConfigLayers(t *testing.T) {
 	if cfg, _ := loadTestConfig(t, []string{"--sip", "off"}, map[string]string{"CALLVAULT_SIP": "127.0.0.1:5070"}); cfg.SIP != "" {
 		t.Errorf("--sip off = %q", cfg.SIP)
 	}
+	if cfg, err := loadTestConfig(t, []string{"--sip-tls", "127.0.0.1:5061", "--sip-cert", "c.pem", "--sip-key", "k.pem", "--sip-require-srtp", "true"}, nil); err != nil || !cfg.SIPRequireSRTP {
+		t.Errorf("--sip-require-srtp true: %v %v", cfg.SIPRequireSRTP, err)
+	}
 	cfg, err = loadTestConfig(t, nil, map[string]string{"CALLVAULT_CONFIG": file})
 	if err != nil || cfg.HTTP != "127.0.0.1:1111" {
 		t.Fatalf("CALLVAULT_CONFIG: %+v %v", cfg, err)
@@ -95,6 +98,8 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		{[]string{"--rtp-ports", "5-3"}, nil, "rtp_ports"},
 		{[]string{"--sip-allow", "10.0.0.0/99"}, nil, "sip_allow"},
 		{[]string{"--sip-start-window", "0s"}, nil, "sip_start_window"},
+		{[]string{"--sip-require-srtp", "maybe"}, nil, "sip_require_srtp"},
+		{[]string{"--sip-require-srtp", "true"}, nil, "sip_require_srtp"}, // without --sip-tls
 		{[]string{"--log-level", "loud"}, nil, "log_level"},
 		{[]string{"--orphan-grace", "soon"}, nil, "orphan_grace"},
 		{nil, map[string]string{"CALLVAULT_MAX_UPLOAD": "-5"}, "max_upload"},

@@ -214,6 +214,16 @@ func settings() []setting {
 		integer("sip_max_conns", "SIP TCP/TLS connections open at once from one address; more are closed on arrival", func(c *Config) *int64 { return &c.SIPMaxConns }),
 		duration("sip_ack_timeout", "release a new recording session (and its RTP ports) whose 200 OK is not acknowledged this soon", func(c *Config) *time.Duration { return &c.SIPAckTimeout }),
 		integer("sip_max_pending", "recording sessions from one address answered and not yet acknowledged; more INVITEs get 503", func(c *Config) *int64 { return &c.SIPMaxPending }),
+		{"sip_require_srtp", "record only SRTP media (RTP/SAVP keyed by SDES a=crypto over SIP over TLS): plain RTP offers get 488 (SDES over SIP without TLS is refused either way)",
+			func(c *Config, v string) error {
+				b, err := strconv.ParseBool(strings.TrimSpace(v))
+				if err != nil {
+					return fmt.Errorf("not true or false: %q", v)
+				}
+				c.SIPRequireSRTP = b
+				return nil
+			},
+			func(c *Config) string { return strconv.FormatBool(c.SIPRequireSRTP) }},
 		str("smtp", "outgoing mail server: smtp://user:password@host:587?from=callvault@example.org (STARTTLS when offered; "+
 			"&require_tls=true to insist) or smtps://...:465; empty keeps mail queued in the catalogue until a node has it", func(c *Config) *string { return &c.SMTP }),
 		duration("sip_start_window", "how long before a SIPREC session arrives its call may have begun for the metadata's start-time to be believed (kept as reported either way; the recording starts at its arrival)", func(c *Config) *time.Duration { return &c.SIPStartWindow }),

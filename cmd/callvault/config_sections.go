@@ -150,6 +150,7 @@ type SIPConfig struct {
 	SIPMessageTimeout time.Duration `json:"sip_message_timeout"` // a SIP message must arrive whole this soon after its first byte
 	SIPMaxConns       int64         `json:"sip_max_conns"`       // SIP TCP/TLS connections open at once per source address
 	SIPAckTimeout     time.Duration `json:"sip_ack_timeout"`     // release a new session whose 200 OK is not acknowledged
+	SIPRequireSRTP    bool          `json:"sip_require_srtp"`    // refuse plain RTP: record only SRTP keyed over SIP TLS
 	SIPMaxPending     int64         `json:"sip_max_pending"`     // sessions per source address awaiting their ACK
 }
 
@@ -162,6 +163,9 @@ func (c *SIPConfig) Validate() error {
 		if _, _, err := net.SplitHostPort(c.SIP); err != nil {
 			return configError("sip", fmt.Sprintf("%q is not host:port", c.SIP), "e.g. --sip 0.0.0.0:5060")
 		}
+	}
+	if c.SIPRequireSRTP && c.SIPTLS == "" {
+		return configError("sip_require_srtp", "needs sip_tls: SRTP keys are taken only over SIP over TLS", "give --sip-tls with --sip-cert and --sip-key")
 	}
 	if c.SIPTLS != "" && (c.SIPCert == "" || c.SIPKey == "") {
 		return configError("sip_tls", "needs sip_cert and sip_key", "give --sip-cert and --sip-key PEM files")

@@ -42,6 +42,7 @@ func (m *Main) startSIP(ctx context.Context, reg prometheus.Registerer) (*siprec
 		MaxConnsPerSource:   int(cfg.SIPMaxConns),
 		AckTimeout:          cfg.SIPAckTimeout,
 		MaxPendingPerSource: int(cfg.SIPMaxPending),
+		RequireSRTP:         cfg.SIPRequireSRTP,
 		StartWindow:         cfg.SIPStartWindow,
 		Logger:              m.Logger.With("component", "siprec"),
 		Metrics:             reg,

@@ -34,6 +34,11 @@
 // source to send.
 // Packets from anywhere else are counted (Stats.Foreign) and discarded.
 //
+// SRTP (srtp.go): with the sender's keys set (Stream.SetSRTP) every packet is authenticated and
+// decrypted before the logic above sees it, per SSRC with its rollover counter; packets failing
+// authentication or replaying one already taken are counted (Stats.SRTPAuthFailed,
+// SRTPReplayed) and dropped, never written, and latch no source. SRTCP is not read.
+//
 // Codecs: G.711 mu-law (PT 0) and A-law (PT 8), G.722 (PT 9, decoded by internal/rtp/g722),
 // RFC 4733 telephone events (counted, and handed to the archive's masker with their place in
 // the recording by Recorder.Digits so that the audio they cover is silenced; never stored:

@@ -10,6 +10,9 @@ type Metrics struct {
 	Dropped prometheus.Counter // packets discarded because the writer fell behind (ring full)
 	Foreign prometheus.Counter // packets from a source other than the stream's, discarded
 	Bytes   prometheus.Counter // bytes of WAV written
+
+	SRTPAuthFailed prometheus.Counter // SRTP packets failing authentication, dropped
+	SRTPReplayed   prometheus.Counter // SRTP packets replaying one already taken, dropped
 }
 
 func inc(c prometheus.Counter, n float64) {

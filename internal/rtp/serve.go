@@ -46,9 +46,11 @@ const RelatchAfter = 250 * time.Millisecond
 
 // Serve reads packets from conn into s until conn is closed, calling seen (if not nil) with the
 // arrival time of each packet taken. It is the stream's only writer. Packets from sources
-// other than the stream's (see ExpectSource) are counted as Foreign and discarded.
+// other than the stream's (see ExpectSource) are counted as Foreign and discarded. With SRTP
+// keys set (SetSRTP) each packet is authenticated and decrypted before it is written.
 func (s *Stream) Serve(conn *net.UDPConn, seen func(time.Time)) {
 	buf := make([]byte, 2048)
+	sr := &srtpReader{s: s, buf: make([]byte, 2048)}
 	var (
 		want    *[]netip.Addr  // the ExpectSource value the latch belongs to
 		latched netip.AddrPort // the one source taken; invalid until the first packet
@@ -66,6 +68,7 @@ func (s *Stream) Serve(conn *net.UDPConn, seen func(time.Time)) {
 		if e := s.expect.Load(); e != want {
 			want, latched = e, netip.AddrPort{}
 		}
+		was := latched
 		switch {
 		case want != nil && len(*want) > 0 && !slices.Contains(*want, from.Addr()):
 			s.foreign()
@@ -78,9 +81,17 @@ func (s *Stream) Serve(conn *net.UDPConn, seen func(time.Time)) {
 		case from != latched:
 			latched = from // the media moved to another port of the same host
 		}
+		pkt := buf[:n]
+		if k := s.srtp.Load(); k != nil {
+			var ok bool
+			if pkt, ok = sr.read(k, pkt); !ok {
+				latched = was // only an authenticated packet may latch its source
+				continue
+			}
+		}
 		now := time.Now()
 		last = now
-		s.Write(buf[:n], now)
+		s.Write(pkt, now)
 		if seen != nil {
 			seen(now)
 		}

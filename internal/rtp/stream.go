@@ -27,6 +27,10 @@ type Stats struct {
 	// Duplicate counts packets whose sequence number was already received (within the last
 	// 64); they do not count as received, so that duplicates cannot hide losses.
 	Duplicate int64
+	// SRTP packets dropped before the stream logic (see SetSRTP): failing authentication, or
+	// replaying a packet already taken. Neither counts in Packets.
+	SRTPAuthFailed int64
+	SRTPReplayed   int64
 }
 
 // Stream is one m-line of media feeding a Recorder: one direction of the call, or a mix. Write
@@ -41,6 +45,7 @@ type Stream struct {
 	ch       Channel
 	payloads atomic.Pointer[PayloadMap]
 	expect   atomic.Pointer[[]netip.Addr] // the addresses media may come from; see ExpectSource
+	srtp     atomic.Pointer[srtpKeying]   // the sender's SRTP keys; nil for plain RTP (see SetSRTP)
 
 	// Guarded by r.mu.
 	srcs        []*source // at most maxSources; the least recently heard one gives way

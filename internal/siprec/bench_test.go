@@ -3,6 +3,7 @@ package siprec
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"fmt"
 	"github.com/callvault/callvault/internal/audio/audiotest"
@@ -35,6 +36,7 @@ const (
 	benchSecsEnv   = "CALLVAULT_BENCH_SECONDS"      // the measured window (default 10)
 	benchCallsEnv  = "CALLVAULT_BENCH_CALLS"        // concurrent calls (default 200)
 	benchHeapEnv   = "CALLVAULT_BENCH_HEAPPROFILE"  // if set, a heap profile taken while every call is up
+	benchSRTPEnv   = "CALLVAULT_BENCH_SRTP"         // "SUITE base64(key||salt)": the child sends SRTP; set only in the child
 )
 
 func benchEnvInt(name string, def int) int {
@@ -56,7 +58,8 @@ func cpuSelf(tb testing.TB) time.Duration {
 
 // TestBenchSender is the child process of the capacity benchmarks, not a test: it sends 20 ms
 // G.711 packets (50 per second) to every port in benchSenderEnv for benchSecsEnv seconds,
-// prints "ready" when it starts and "sent N" per port at the end.
+// prints "ready" when it starts and "sent N" per port at the end. With benchSRTPEnv set it
+// protects every packet with that SRTP key.
 func TestBenchSender(t *testing.T) {
 	list := os.Getenv(benchSenderEnv)
 	if list == "" {
@@ -81,6 +84,15 @@ func TestBenchSender(t *testing.T) {
 		conns[i] = c
 	}
 	payload := audiotest.MuLawSignal(160, 9)
+	var key sdesKey
+	if v := os.Getenv(benchSRTPEnv); v != "" {
+		suite, text, _ := strings.Cut(v, " ")
+		c, err := parseCrypto("1 " + suite + " inline:" + text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		key = sdesKey{suite: suite, profile: c.suite.profile, key: c.keys[0].Key, salt: c.keys[0].Salt}
+	}
 	// Four senders, each owning a quarter of the streams and starting 5 ms after the previous
 	// one, so that packets are spread over the 20 ms rather than sent in one burst.
 	const senders = 4
@@ -94,6 +106,10 @@ func TestBenchSender(t *testing.T) {
 			pkt := make([]byte, 12+160)
 			pkt[0], pkt[1] = 0x80, 0
 			copy(pkt[12:], payload)
+			protect := func(b []byte) []byte { return b }
+			if key.suite != "" {
+				protect = key.protect(t) // a context per goroutine: contexts are not shared
+			}
 			t0 := start.Add(time.Duration(g) * 5 * time.Millisecond)
 			for i := range packets {
 				time.Sleep(time.Until(t0.Add(time.Duration(i) * 20 * time.Millisecond)))
@@ -101,7 +117,7 @@ func TestBenchSender(t *testing.T) {
 				binary.BigEndian.PutUint32(pkt[4:], uint32(160*i))
 				for k := g; k < len(conns); k += senders {
 					binary.BigEndian.PutUint32(pkt[8:], uint32(k+1))
-					if _, err := conns[k].Write(pkt); err != nil {
+					if _, err := conns[k].Write(protect(pkt)); err != nil {
 						t.Error(err)
 						return
 					}
@@ -115,7 +131,7 @@ func TestBenchSender(t *testing.T) {
 
 // runSenders starts the sender process for ports and returns when it has started sending,
 // with a function that waits for it and returns the packets sent per port.
-func runSenders(b *testing.B, ports []int) (wait func() int) {
+func runSenders(b *testing.B, ports []int, env ...string) (wait func() int) {
 	b.Helper()
 	exe, err := os.Executable()
 	if err != nil {
@@ -126,7 +142,7 @@ func runSenders(b *testing.B, ports []int) (wait func() int) {
 		list[i] = strconv.Itoa(p)
 	}
 	cmd := exec.Command(exe, "-test.run=^TestBenchSender$", "-test.count=1", "-test.v=false")
-	cmd.Env = append(os.Environ(), benchSenderEnv+"="+strings.Join(list, ","))
+	cmd.Env = append(append(os.Environ(), benchSenderEnv+"="+strings.Join(list, ",")), env...)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -281,8 +297,10 @@ func (sc *sipClient) request(method, callID string, cseq int, toTag, extra, body
 // packet was lost and reports calls_per_core = calls / (recorder CPU seconds / wall seconds),
 // the recorder's CPU per 1,000 packets, and memory while every call is up: the process's
 // resident set (rss-MiB), its growth per call over the idle server (rss-KiB/call) and the Go
-// heap per call. Run it alone (CALLVAULT_BENCH_HEAPPROFILE=file also writes a heap profile
-// taken while the calls are up):
+// heap per call. It runs twice: rtp (plain RTP, calls set up over SIP UDP) and srtp (every
+// stream SRTP with AES_CM_128_HMAC_SHA1_80, keyed by SDES over SIP TLS); srtp also reports its
+// calls per core as a fraction of rtp's (x_rtp_calls_per_core), measured in the same run. Run it alone (CALLVAULT_BENCH_HEAPPROFILE=file also writes a heap
+// profile taken while the calls are up):
 //
 //	CALLVAULT_BENCH_CALLS=400 go test -run '^$' -bench BenchmarkConcurrentCalls -benchtime 1x ./internal/siprec/
 //
@@ -290,11 +308,25 @@ func (sc *sipClient) request(method, callID string, cseq int, toTag, extra, body
 // every tone and RFC 4733 digit silenced before encryption), so that the two calls_per_core
 // figures compare.
 func BenchmarkConcurrentCalls(b *testing.B) {
-	b.Run("masking=off", func(b *testing.B) { benchConcurrentCalls(b, nil) })
-	b.Run("masking=on", func(b *testing.B) { benchConcurrentCalls(b, &audio.MaskOptions{}) })
+	// Masking off, then on (the default of callvault serve), on plain RTP; then SRTP with
+	// masking on. The x_ metrics are the ratios to the first run in the same process.
+	var plain float64
+	b.Run("rtp/masking=off", func(b *testing.B) { plain = concurrentCalls(b, false, nil) })
+	b.Run("rtp/masking=on", func(b *testing.B) {
+		if masked := concurrentCalls(b, false, &audio.MaskOptions{}); plain > 0 {
+			b.ReportMetric(masked/plain, "x_unmasked_calls_per_core")
+		}
+	})
+	b.Run("srtp/masking=on", func(b *testing.B) {
+		if secure := concurrentCalls(b, true, &audio.MaskOptions{}); plain > 0 {
+			b.ReportMetric(secure/plain, "x_rtp_unmasked_calls_per_core")
+		}
+	})
 }
 
-func benchConcurrentCalls(b *testing.B, mask *audio.MaskOptions) {
+// concurrentCalls is BenchmarkConcurrentCalls with plain RTP or SRTP, masking keyed digits
+// with mask when it is set; it returns the calls per core.
+func concurrentCalls(b *testing.B, useSRTP bool, mask *audio.MaskOptions) float64 {
 	calls := benchEnvInt(benchCallsEnv, 200)
 	id, err := age.GenerateHybridIdentity()
 	if err != nil {
@@ -302,7 +334,14 @@ func benchConcurrentCalls(b *testing.B, mask *audio.MaskOptions) {
 	}
 	arch := &ageArchive{recipient: id.Recipient(), mask: mask, done: make(chan struct{}), want: int64(calls)}
 	ports := make(chan []int, calls)
-	srv, err := New(Config{Archive: arch, UDPAddr: "127.0.0.1:0", MediaIP: "127.0.0.1", RTPTimeout: time.Minute})
+	cfg := Config{Archive: arch, UDPAddr: "127.0.0.1:0", MediaIP: "127.0.0.1", RTPTimeout: time.Minute}
+	var clientTLS *tls.Config
+	if useSRTP {
+		cert, pool := selfSigned(b)
+		cfg.TLSAddr, cfg.TLSConfig = "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		clientTLS = &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
+	}
+	srv, err := New(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -325,7 +364,32 @@ func benchConcurrentCalls(b *testing.B, mask *audio.MaskOptions) {
 	body := multipartBody(sdp, string(readTestdata(b, "legacy_oracle.xml")))
 	tags := make([]string, calls)
 	var all []int
+	var tlsCalls []*tlsCall
+	var env []string
+	if useSRTP {
+		// One SIP TLS connection sets up every call; every stream is keyed alike (what is
+		// measured is the media, and each stream has its own SSRC).
+		key := newSDESKey(b, "AES_CM_128_HMAC_SHA1_80")
+		env = append(env, benchSRTPEnv+"="+key.suite+" "+key.inlineText)
+		tc, err := tls.Dial("tcp", srv.TLSAddr().String(), clientTLS)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer tc.Close()
+		c := &sipConn{t: b, c: tc, r: bufio.NewReader(tc), local: tc.LocalAddr().String()}
+		for range calls {
+			call := newTLSCall(c, srv.TLSAddr().String(), "tls")
+			if res := call.invite(b, srtpOffer(key, key)); res.code != 200 {
+				b.Fatalf("SRTP INVITE over TLS: %d", res.code)
+			}
+			tlsCalls = append(tlsCalls, call)
+			all = append(all, <-ports...)
+		}
+	}
 	for i := range calls {
+		if useSRTP {
+			break
+		}
 		cid := fmt.Sprintf("bench-%d", i)
 		sc.send(b, sc.request("INVITE", cid, 1, "", "Require: siprec\r\nContent-Type: multipart/mixed;boundary=b\r\n", body))
 		tags[i] = sc.await(b, cid, "INVITE")
@@ -334,7 +398,7 @@ func benchConcurrentCalls(b *testing.B, mask *audio.MaskOptions) {
 	}
 
 	b.ResetTimer()
-	wait := runSenders(b, all)
+	wait := runSenders(b, all, env...)
 	wall0, cpu0 := time.Now(), cpuSelf(b)
 	sent := wait()
 	wall, cpu := time.Since(wall0), cpuSelf(b)-cpu0
@@ -347,7 +411,13 @@ func benchConcurrentCalls(b *testing.B, mask *audio.MaskOptions) {
 		writeHeapProfile(b, path)
 	}
 
+	for _, call := range tlsCalls {
+		call.bye(b)
+	}
 	for i := range calls {
+		if useSRTP {
+			break
+		}
 		cid := fmt.Sprintf("bench-%d", i)
 		sc.send(b, sc.request("BYE", cid, 2, tags[i], "", ""))
 		sc.await(b, cid, "BYE")
@@ -367,6 +437,9 @@ func benchConcurrentCalls(b *testing.B, mask *audio.MaskOptions) {
 	}
 	var received, lost, late int64
 	for _, r := range arch.recs {
+		if useSRTP && (r.Attributes["srtp"] == "" || r.Attributes["srtp_auth_failed"] != "") {
+			b.Fatalf("recording with srtp=%q srtp_auth_failed=%q: not all SRTP", r.Attributes["srtp"], r.Attributes["srtp_auth_failed"])
+		}
 		p, _ := strconv.ParseInt(r.Attributes["rtp_packets"], 10, 64)
 		l, _ := strconv.ParseInt(r.Attributes["rtp_lost"], 10, 64)
 		lt, _ := strconv.ParseInt(r.Attributes["rtp_late"], 10, 64)
@@ -376,13 +449,15 @@ func benchConcurrentCalls(b *testing.B, mask *audio.MaskOptions) {
 	if lost != 0 || received != total {
 		b.Errorf("%d calls: %d of %d packets received, rtp_lost %d, rtp_late %d: not lossless", calls, received, total, lost, late)
 	}
-	b.ReportMetric(float64(calls)/(cpu.Seconds()/wall.Seconds()), "calls_per_core")
+	perCore := float64(calls) / (cpu.Seconds() / wall.Seconds())
+	b.ReportMetric(perCore, "calls_per_core")
 	b.ReportMetric(float64(cpu.Microseconds())*1000/float64(total), "cpu-us/1000pkts")
 	b.ReportMetric(cpu.Seconds()/wall.Seconds()*100, "cpu%")
 	b.ReportMetric(float64(late), "late_pkts")
 	b.ReportMetric((float64(mem1.HeapInuse)-float64(mem0.HeapInuse))/1024/float64(calls), "heap-KiB/call")
 	b.ReportMetric(float64(rss1)/1024, "rss-MiB")
 	b.ReportMetric(float64(rss1-rss0)/float64(calls), "rss-KiB/call")
+	return perCore
 }
 
 func writeHeapProfile(tb testing.TB, path string) {

@@ -52,6 +52,9 @@ type Config struct {
 	// metadata's start time to be believed as the call's start (callvault.StartTimeRule.Window);
 	// default callvault.DefaultStartWindow. The recording's own start is always its arrival.
 	StartWindow time.Duration
+	// RequireSRTP refuses (488) offers whose media would be plain RTP: only SRTP keyed by SDES
+	// over SIP over TLS is recorded. SDES over SIP without TLS is refused either way.
+	RequireSRTP bool
 
 	// Limits that keep one peer from holding what others need (defaults in brackets).
 	IdleTimeout         time.Duration // close a TCP/TLS connection idle this long, unless a live dialog uses it [2m]

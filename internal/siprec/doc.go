@@ -24,6 +24,12 @@
 // type, the audio codecs first in the offer's order, then telephone events and comfort noise. A call whose streams prefer G.722 is recorded at 16 kHz (G.711
 // streams in it are upsampled), any other at 8 kHz (see internal/rtp).
 //
+// SRTP (srtp.go, crypto.go): RTP/SAVP m-lines keyed by SDES (RFC 4568 a=crypto;
+// AES_CM_128_HMAC_SHA1_80/_32, AEAD_AES_128_GCM and the AES-256 forms) are taken over SIP over
+// TLS only: the first offered line the recorder supports is answered with its tag and suite and
+// a fresh key of the recorder's own. SDES over UDP or TCP (keys readable on the network) gets
+// 488, and so does plain RTP when Config.RequireSRTP is set. Keys are never logged.
+//
 // Announcement evidence: Recording.AnnouncementPlayed is "unknown" unless the client says
 // otherwise, in the INVITE's header named by Config.AnnouncementHeader (default
 // X-Recording-Announcement) or in a metadata extension element (announcement,

@@ -320,7 +320,7 @@ func startTCPCall(t *testing.T, h *harness, c net.Conn, callID string) *tcpCall 
 	sc := &sipConn{t: t, c: c, r: bufio.NewReader(c), local: c.LocalAddr().String()}
 	call := &tcpCall{sc: sc, uri: "sip:srs@" + h.srv.TCPAddr().String()}
 	call.common = func(cseq string) []string {
-		return []string{"Via: SIP/2.0/TCP " + sc.local + ";branch=z9hG4bK" + callvault.NewID()[:12],
+		return []string{"Via: SIP/2.0/TCP " + sc.local + ";branch=z9hG4bK" + callvault.NewID()[24:],
 			"From: <sip:src@" + sc.local + ">;tag=tcp1", "Call-ID: " + callID, "CSeq: " + cseq, "Max-Forwards: 70"}
 	}
 	body := multipartBody(crlf(sdpOffer("sendonly", "96", "97")), string(readTestdata(t, "rfc7865.xml")))

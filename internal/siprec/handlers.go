@@ -207,6 +207,9 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.rejectErr(tx, req, err, true)
 		return
 	}
+	if s.refuseMedia(tx, req, offer) {
+		return
+	}
 	var meta *Metadata
 	if b.metadata != nil {
 		if meta, err = ParseMetadata(b.metadata); err != nil {
@@ -423,6 +426,10 @@ func (s *Server) startMedia(ss *session, m *media, o *offerStream) error {
 	}
 	st := ss.recorder.AddStream(ch, o.payloads)
 	st.ExpectSource(o.addr, ss.peer)
+	if err := applySRTP(st, o); err != nil {
+		pair.Close()
+		return err
+	}
 	conn := pair.RTP
 	if !s.spawn(func() { st.Serve(conn, ss.touch) }) {
 		pair.Close()

@@ -122,6 +122,9 @@ func (s *Server) onModify(req *sip.Request, tx sip.ServerTransaction, invite boo
 			s.rejectErr(tx, req, err, true)
 			return
 		}
+		if s.refuseMedia(tx, req, offer) {
+			return
+		}
 	}
 	if metaErr != nil {
 		s.rejectErr(tx, req, metaErr, false)
@@ -177,6 +180,9 @@ func (s *Server) applyOffer(ss *session, offer []*offerStream) {
 		case !o.usable():
 		case m.stream != nil:
 			m.stream.SetPayloads(o.payloads)
+			if err := applySRTP(m.stream, o); err != nil {
+				s.log.Warn("siprec: cannot take the stream's new SRTP keys", "call_id", ss.callID, "error", err)
+			}
 			if o.addr.IsValid() && !o.inactive {
 				m.stream.ExpectSource(o.addr, ss.peer) // the media may have moved
 			}

@@ -35,9 +35,14 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		Name: "rtp_packets_foreign_total", Help: "RTP packets from a source other than the stream's, discarded."})
 	bytes := prometheus.NewCounter(prometheus.CounterOpts{Namespace: "callvault", Subsystem: "siprec",
 		Name: "audio_bytes_written_total", Help: "Bytes of WAV audio streamed to the archive."})
-	m.rtp = rtp.Metrics{Packets: packets, Lost: lost, Late: late, Dropped: dropped, Foreign: foreign, Bytes: bytes}
+	authFailed := prometheus.NewCounter(prometheus.CounterOpts{Namespace: "callvault", Subsystem: "siprec",
+		Name: "srtp_auth_failures_total", Help: "SRTP packets that failed authentication (wrong key, forged or damaged), dropped."})
+	replayed := prometheus.NewCounter(prometheus.CounterOpts{Namespace: "callvault", Subsystem: "siprec",
+		Name: "srtp_replays_total", Help: "SRTP packets replaying one already received, dropped."})
+	m.rtp = rtp.Metrics{Packets: packets, Lost: lost, Late: late, Dropped: dropped, Foreign: foreign, Bytes: bytes,
+		SRTPAuthFailed: authFailed, SRTPReplayed: replayed}
 	if reg != nil {
-		for _, c := range []prometheus.Collector{m.active, m.finalised, m.errors, packets, lost, late, dropped, foreign, bytes} {
+		for _, c := range []prometheus.Collector{m.active, m.finalised, m.errors, packets, lost, late, dropped, foreign, bytes, authFailed, replayed} {
 			if err := reg.Register(c); err != nil {
 				return nil, err
 			}

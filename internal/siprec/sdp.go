@@ -28,6 +28,14 @@ type offerStream struct {
 	accept   []string
 	rtpmaps  []string // "PT NAME/RATE" lines for the accepted dynamic and static types
 	payloads rtp.PayloadMap
+
+	// SRTP (see srtp.go): the a=crypto line the answer takes on an RTP/SAVP m-line (nil for
+	// plain RTP), the answer's own a=crypto value, whether the offer sent SDES keys at all, and
+	// why none of its lines could be taken.
+	crypto       *sdesCrypto
+	answerCrypto string
+	sdes         bool
+	cryptoErr    error
 }
 
 // wideband reports whether the stream's preferred audio codec (the first accepted, in the
@@ -46,7 +54,8 @@ func (o *offerStream) usable() bool { return len(o.accept) > 0 }
 
 // parseOffer reads an SDP offer with the lenient reader (readSDP). It returns KindInvalid for
 // a body without m-lines, and KindUnsupported (488) when no m-line has a codec the recorder
-// takes.
+// takes or, for RTP/SAVP, an a=crypto line it takes (see acceptCrypto). Whether SRTP keys may
+// be taken over the request's transport is refuseMedia's concern.
 func parseOffer(b []byte) ([]*offerStream, error) {
 	sd, err := readSDP(b)
 	if err != nil {
@@ -73,15 +82,23 @@ func parseOffer(b []byte) ([]*offerStream, error) {
 		}
 		o.addr = connAddr(conn)
 		o.inactive = dir == "inactive" || dir == "recvonly" || zeroAddr(conn) || o.port == 0
-		if o.media == "audio" && strings.EqualFold(o.proto, "RTP/AVP") && o.port != 0 {
+		if o.media == "audio" && o.port != 0 && (strings.EqualFold(o.proto, "RTP/AVP") || savp(o.proto)) {
 			acceptFormats(o, md)
+			if savp(o.proto) {
+				acceptCrypto(o, md)
+			}
 		}
 		usable = usable || o.usable()
 		out = append(out, o)
 	}
 	if !usable {
+		for _, o := range out {
+			if o.cryptoErr != nil {
+				return out, o.cryptoErr
+			}
+		}
 		return out, callvault.Errorf(callvault.KindUnsupported,
-			"no m-line of the SDP offer has a codec the recorder takes (RTP/AVP with PCMU, PCMA or G722)")
+			"no m-line of the SDP offer has a codec the recorder takes (RTP/AVP or RTP/SAVP with PCMU, PCMA or G722)")
 	}
 	return out, nil
 }
@@ -207,7 +224,11 @@ func answerSDP(sessID, version uint64, ip string, offer []*offerStream, ports []
 			}
 			continue
 		}
-		fmt.Fprintf(&b, "m=audio %d RTP/AVP %s\r\n", port, strings.Join(o.accept, " "))
+		proto := "RTP/AVP"
+		if o.crypto != nil {
+			proto = strings.ToUpper(o.proto) // RTP/SAVP, or RTP/SAVPF as offered
+		}
+		fmt.Fprintf(&b, "m=audio %d %s %s\r\n", port, proto, strings.Join(o.accept, " "))
 		for _, m := range o.rtpmaps {
 			fmt.Fprintf(&b, "a=rtpmap:%s\r\n", m)
 		}
@@ -215,6 +236,9 @@ func answerSDP(sessID, version uint64, ip string, offer []*offerStream, ports []
 			if strings.HasPrefix(strings.ToLower(nameOf(o, f)), "telephone-event") {
 				fmt.Fprintf(&b, "a=fmtp:%s 0-16\r\n", f)
 			}
+		}
+		if o.crypto != nil {
+			fmt.Fprintf(&b, "a=crypto:%s\r\n", o.answerCrypto)
 		}
 		if o.label != "" {
 			fmt.Fprintf(&b, "a=label:%s\r\n", o.label)

@@ -250,6 +250,7 @@ func (s *session) finishLocked(reason string, now time.Time, abort error) {
 		s.recorder.PadTo(now)
 	}
 	s.rec.Attributes["channel_layout"] = s.channelLayout()
+	s.recordSRTP()
 	var st rtp.Stats
 	for _, m := range s.media {
 		if m.pair != nil {

@@ -23,7 +23,7 @@ import (
 )
 
 // selfSigned returns a server certificate for 127.0.0.1 and a pool trusting it.
-func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
+func selfSigned(t testing.TB) (tls.Certificate, *x509.CertPool) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -54,7 +54,7 @@ func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
 
 // sipConn is a minimal SIP user agent client over one stream connection (TLS here).
 type sipConn struct {
-	t     *testing.T
+	t     testing.TB
 	c     net.Conn
 	r     *bufio.Reader
 	local string // host:port of our end, for Via and Contact
@@ -158,7 +158,7 @@ func TestSIPRECOverTLS(t *testing.T) {
 		meta + "\r\n--foobar--\r\n"
 	common := func(cseq string) []string {
 		return []string{
-			"Via: SIP/2.0/TLS " + c.local + ";rport;branch=z9hG4bK" + callvault.NewID()[:12],
+			"Via: SIP/2.0/TLS " + c.local + ";rport;branch=z9hG4bK" + callvault.NewID()[24:],
 			"From: " + from, "Call-ID: " + callID, "CSeq: " + cseq, "Max-Forwards: 70",
 		}
 	}
