@@ -74,8 +74,6 @@ type CaseStep struct {
 	Step   string    `json:"step"` // opened, searched, included, excluded, noted, closed
 	Status string    `json:"status"`
 	Detail string    `json:"detail,omitempty"`
-	// AuditSeq is the sequence number of the audit event of this step (filled once it is known).
-	AuditSeq int64 `json:"audit_seq,omitempty"`
 }
 
 // CaseNote is a note the DPO kept on a case.

@@ -76,6 +76,7 @@ type Config struct {
 	DTMFMask          string        `json:"dtmf_mask"`           // off, all or card: silence keyed digits before storing (PCI DSS)
 
 	Webhooks // provider webhooks (config_webhook.go)
+	CaseDesk // the DPO's case desk (config_cases.go)
 
 	Metrics   string `json:"metrics"`    // Prometheus metrics listen address; "" = off
 	LogLevel  string `json:"log_level"`  // debug, info, warn, error
@@ -119,6 +120,7 @@ func DefaultConfig() Config {
 		RTPPorts:          "40000-40999",
 		Announcement:      "X-Recording-Announcement",
 		Webhooks:          defaultWebhooks(),
+		CaseDesk:          defaultCaseDesk(),
 
 		SIPIdleTimeout:    siprec.DefaultIdleTimeout,
 		SIPMessageTimeout: siprec.DefaultMessageTimeout,
@@ -263,7 +265,7 @@ func settings() []setting {
 		str("metrics", "listen address for Prometheus metrics at /metrics (keep it on a private network); empty disables", func(c *Config) *string { return &c.Metrics }),
 		str("log_level", "log level: debug, info, warn, error", func(c *Config) *string { return &c.LogLevel }),
 		str("log_format", "log format: text or json", func(c *Config) *string { return &c.LogFormat }),
-	}, append(peopleSettings(), webhookSettings()...)...)
+	}, append(append(peopleSettings(), webhookSettings()...), caseSettings()...)...)
 }
 
 func splitList(v string) []string {
@@ -442,6 +444,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.Webhooks.validate(); err != nil {
+		return err
+	}
+	if err := c.CaseDesk.validate(); err != nil {
 		return err
 	}
 	if strings.TrimSpace(c.Data) == "" {

@@ -40,6 +40,8 @@ type Object struct {
 	// Delegations are the delegations to the principal (the rules check which are live).
 	Delegations []*callvault.Delegation
 	Now         time.Time
+	// CaseType is the type of the case a case.* action is about (or would open).
+	CaseType callvault.CaseType
 }
 
 // Rules decides every action. The zero value is the policy's defaults.
@@ -55,6 +57,7 @@ type Rules struct {
 var (
 	deciders    = []callvault.Role{callvault.RoleDirector, callvault.RoleManager}
 	authorisers = []callvault.Role{callvault.RoleDirector, callvault.RoleDPO, callvault.RoleManager}
+	caseRunners = []callvault.Role{callvault.RoleDPO, callvault.RoleDirector}
 	requesters  = []callvault.Role{callvault.RoleDirector, callvault.RoleDPO, callvault.RoleManager, callvault.RoleStaff}
 )
 
@@ -105,6 +108,13 @@ var table = map[callvault.Action]rule{
 	callvault.ActNoticeAck:    {users: anyUser, beforeNotice: true},
 	callvault.ActNoticeStatus: {users: []callvault.Role{callvault.RoleDirector, callvault.RoleDPO}},
 	callvault.ActAuditRead:    {users: []callvault.Role{callvault.RoleAuditor}, tokens: []callvault.Role{callvault.RoleAuditor}},
+
+	callvault.ActCaseOpen:    {users: caseRunners, secondFactor: true, check: checkCase},
+	callvault.ActCaseRead:    {users: caseRunners, secondFactor: true, check: checkCase},
+	callvault.ActCaseList:    {users: caseRunners, secondFactor: true},
+	callvault.ActCaseSearch:  {users: caseRunners, secondFactor: true, check: checkCase},
+	callvault.ActCaseInclude: {users: caseRunners, secondFactor: true, check: checkCase},
+	callvault.ActCaseClose:   {users: caseRunners, secondFactor: true, check: checkCase},
 }
 
 // Actions returns every action the table knows, for tests that check each is mapped.
@@ -253,6 +263,26 @@ func checkDecide(r *Rules, p *callvault.Principal, o Object) Decision {
 		flags = append(flags, FlagSelfApproval)
 	}
 	return Decision{Allow: true, Flags: flags}
+}
+
+// directorCases are the case types Directors run beside the DPO.
+var directorCases = []callvault.CaseType{callvault.CaseComplaint, callvault.CaseAbusiveCall}
+
+// checkCase: "the DPO runs every case; a Director runs complaints and abusive calls". A case
+// the principal may not run is not_found, so that nobody learns it exists.
+func checkCase(_ *Rules, p *callvault.Principal, o Object) Decision {
+	if !o.CaseType.Valid() {
+		return deny(CodeNotFound, "no such case")
+	}
+	if p.Has(callvault.RoleDPO) || (p.Has(callvault.RoleDirector) && slices.Contains(directorCases, o.CaseType)) {
+		return allow()
+	}
+	return deny(CodeNotFound, "only the DPO runs "+string(o.CaseType)+" cases")
+}
+
+// MayRunCase reports whether p may run cases of type t (the check of every case.* action).
+func MayRunCase(p *callvault.Principal, t callvault.CaseType) bool {
+	return p != nil && checkCase(nil, p, Object{CaseType: t}).Allow
 }
 
 func checkRevokeGrant(_ *Rules, p *callvault.Principal, o Object) Decision {

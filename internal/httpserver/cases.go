@@ -1,0 +1,131 @@
+package httpserver
+
+import (
+	"net/http"
+
+	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/cases"
+)
+
+// Routes of the DPO's case desk.
+const (
+	routeCaseOpen    = "POST /api/v1/cases"
+	routeCaseList    = "GET /api/v1/cases"
+	routeCaseGet     = "GET /api/v1/cases/{id}"
+	routeCaseSearch  = "POST /api/v1/cases/{id}/search"
+	routeCaseInclude = "POST /api/v1/cases/{id}/recordings"
+	routeCaseClose   = "POST /api/v1/cases/{id}/close"
+)
+
+func init() {
+	for route, a := range map[string]callvault.Action{
+		routeCaseOpen: callvault.ActCaseOpen, routeCaseList: callvault.ActCaseList, routeCaseGet: callvault.ActCaseRead,
+		routeCaseSearch: callvault.ActCaseSearch, routeCaseInclude: callvault.ActCaseInclude, routeCaseClose: callvault.ActCaseClose,
+	} {
+		routeActions[route] = a
+	}
+}
+
+// addCaseRoutes registers the case desk's routes (with the people routes: the desk is run by
+// signed-in people).
+func (s *Server) addCaseRoutes() {
+	s.handle(routeCaseOpen, s.withCases(s.handleCaseOpen))
+	s.handle(routeCaseList, s.withCases(s.handleCaseList))
+	s.handle(routeCaseGet, s.withCases(s.handleCaseGet))
+	s.handle(routeCaseSearch, s.withCases(s.handleCaseSearch))
+	s.handle(routeCaseInclude, s.withCases(s.handleCaseInclude))
+	s.handle(routeCaseClose, s.withCases(s.handleCaseClose))
+}
+
+// withCases answers 404 when the server has no case desk.
+func (s *Server) withCases(h func(http.ResponseWriter, *http.Request, *cases.Service)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.people == nil || s.people.Cases == nil {
+			s.drainUnread(w, r)
+			writeProblem(w, r, http.StatusNotFound, "not_found", "this vault has no case desk")
+			return
+		}
+		h(w, r, s.people.Cases)
+	}
+}
+
+// handleCaseOpen is POST /api/v1/cases {"type","received_at","subjects":{"numbers","names"}}.
+func (s *Server) handleCaseOpen(w http.ResponseWriter, r *http.Request, cs *cases.Service) {
+	var in cases.OpenInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.rejectRead(w, r, err)
+		return
+	}
+	c, err := cs.Open(r.Context(), principal(r), in)
+	if err != nil {
+		s.failAccess(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/cases/"+c.ID)
+	writeJSON(w, http.StatusCreated, c)
+}
+
+// handleCaseList is GET /api/v1/cases[?due=due|overdue|stopped]: the open cases on the desk.
+func (s *Server) handleCaseList(w http.ResponseWriter, r *http.Request, cs *cases.Service) {
+	list, err := cs.List(r.Context(), principal(r), r.URL.Query().Get("due"))
+	if err != nil {
+		s.failAccess(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"cases": list})
+}
+
+// handleCaseGet is GET /api/v1/cases/{id}.
+func (s *Server) handleCaseGet(w http.ResponseWriter, r *http.Request, cs *cases.Service) {
+	c, err := cs.Get(r.Context(), principal(r), r.PathValue("id"))
+	if err != nil {
+		s.failAccess(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+// handleCaseSearch is POST /api/v1/cases/{id}/search.
+func (s *Server) handleCaseSearch(w http.ResponseWriter, r *http.Request, cs *cases.Service) {
+	var in cases.SearchInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.rejectRead(w, r, err)
+		return
+	}
+	res, err := cs.Search(r.Context(), principal(r), r.PathValue("id"), in)
+	if err != nil {
+		s.failAccess(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// handleCaseInclude is POST /api/v1/cases/{id}/recordings {"recording_id","include","reason"}.
+func (s *Server) handleCaseInclude(w http.ResponseWriter, r *http.Request, cs *cases.Service) {
+	var in cases.IncludeInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.rejectRead(w, r, err)
+		return
+	}
+	c, err := cs.Include(r.Context(), principal(r), r.PathValue("id"), in)
+	if err != nil {
+		s.failAccess(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+// handleCaseClose is POST /api/v1/cases/{id}/close {"outcome"}.
+func (s *Server) handleCaseClose(w http.ResponseWriter, r *http.Request, cs *cases.Service) {
+	var in cases.CloseInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.rejectRead(w, r, err)
+		return
+	}
+	c, err := cs.Close(r.Context(), principal(r), r.PathValue("id"), in)
+	if err != nil {
+		s.failAccess(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
