@@ -44,6 +44,7 @@ const (
 	ActCaseSearch  Action = "case.search"  // a subject search for a case
 	ActCaseInclude Action = "case.include" // include or exclude a recording, with a reason
 	ActCaseClose   Action = "case.close"   // close a case with its outcome
+	ActCaseExport  Action = "case.export"  // a signed disclosure bundle of the included recordings
 )
 
 // Audit actions of people and access (see also audit.go).

@@ -222,12 +222,14 @@ type CaseFilter struct {
 
 // Audit actions of cases.
 const (
-	ActionCaseOpen    = "case.open"
-	ActionCaseSearch  = "case.search"
-	ActionCaseInclude = "case.include"
-	ActionCaseExclude = "case.exclude"
-	ActionCaseNote    = "case.note"
-	ActionCaseClose   = "case.close"
+	ActionCaseOpen     = "case.open"
+	ActionCaseSearch   = "case.search"
+	ActionCaseInclude  = "case.include"
+	ActionCaseExclude  = "case.exclude"
+	ActionCaseNote     = "case.note"
+	ActionCaseClose    = "case.close"
+	ActionCaseExport   = "case.export"   // a disclosure bundle was made; the detail counts its recordings
+	ActionCaseDisclose = "case.disclose" // one recording's audio was read into a case's bundle (object: the recording)
 )
 
 // CaseStore keeps the cases. Every catalogue backend implements it.

@@ -26,12 +26,14 @@ func (m *Main) openCases(ps interface {
 	}
 	m.Cases = &cases.Service{
 		Rules:         rules,
-		Store:         caseStore{CaseStore: store, PeopleStore: ps},
+		Store:         caseStore{CaseStore: store, PeopleStore: ps, AuditStore: m.Catalogue},
 		Recordings:    ps,
 		PhoneRegion:   m.Config.Region,
 		HolidayRegion: region,
 		Now:           m.Now,
 		AfterAudit:    m.afterAudit,
+		Archive:       m.Archive,
+		SigningKey:    m.Keys.SigningKey(),
 		// Holder: legal holds (branch retain) wire in here: a cases.Holder that places a hold
 		// per included recording and releases it when the case closes.
 	}
@@ -45,6 +47,7 @@ func (m *Main) openCases(ps interface {
 type caseStore struct {
 	callvault.CaseStore
 	callvault.PeopleStore
+	callvault.AuditStore
 }
 
 var _ cases.Notifier = mailNotifier{}

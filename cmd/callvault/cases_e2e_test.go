@@ -1,9 +1,16 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
+	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -15,6 +22,7 @@ import (
 	"github.com/callvault/callvault/internal/cases/sarclock"
 	"github.com/callvault/callvault/internal/mailtest"
 	"github.com/callvault/callvault/internal/ukcal"
+	"github.com/callvault/callvault/internal/vault"
 )
 
 // addMailUser adds a user with an e-mail address through the CLI.
@@ -187,6 +195,18 @@ func TestSubjectAccessCaseEndToEnd(t *testing.T) {
 		t.Fatalf("exclude: %d %v", st, out)
 	}
 
+	// The disclosure bundle: a signed zip of the two included recordings, checked offline.
+	resp := dora.do("POST", "/api/v1/cases/"+id+"/bundle", nil, nil)
+	zipBytes, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/zip" {
+		t.Fatalf("bundle: %d %s %v: %.300s", resp.StatusCode, resp.Header.Get("Content-Type"), err, zipBytes)
+	}
+	checkBundle(t, zipBytes, filepath.Join(v.main.Config.KeysDir(), vault.VerifyKeyFile), subject[:2], wav)
+	if st, _ := max.call("POST", "/api/v1/cases/"+id+"/bundle", map[string]any{}); st != 404 {
+		t.Errorf("a Director bundles the SAR: %d", st)
+	}
+
 	// The desk: due now, overdue after the due date; a Director sees complaints only.
 	if st, out := max.call("POST", "/api/v1/cases", map[string]any{"type": "complaint", "received_at": receivedDay.String()}); st != 201 {
 		t.Fatalf("a Director opens a complaint: %d %v", st, out)
@@ -241,7 +261,8 @@ func TestSubjectAccessCaseEndToEnd(t *testing.T) {
 
 	evs := v.events(t)
 	for action, want := range map[string]int{callvault.ActionCaseOpen: 2, callvault.ActionCaseSearch: 6,
-		callvault.ActionCaseInclude: 2, callvault.ActionCaseExclude: 1, callvault.ActionCaseClose: 1} {
+		callvault.ActionCaseInclude: 2, callvault.ActionCaseExclude: 1, callvault.ActionCaseClose: 1,
+		callvault.ActionCaseExport: 1, callvault.ActionCaseDisclose: 2} {
 		if n := countActions(evs, action); n != want {
 			t.Errorf("%d %s events, want %d", n, action, want)
 		}
@@ -256,3 +277,132 @@ func TestSubjectAccessCaseEndToEnd(t *testing.T) {
 		t.Errorf("audit verify = %d\n%s%s", code, out, e)
 	}
 }
+
+// checkBundle verifies a disclosure bundle with the CLI in a directory with no vault: it holds
+// exactly the included recordings' audio (as stored) and metadata and a chain of custody with
+// audit sequence numbers; it verifies against the vault's key, and a changed byte, a removed or
+// added file, or another vault's key make it fail, naming the file or the key.
+func checkBundle(t *testing.T, zipBytes []byte, keyFile string, included []string, wav []byte) {
+	t.Helper()
+	dir := t.TempDir()
+	t.Chdir(dir)
+	key, err := os.ReadFile(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	pub := write("audit-signing.pub", key)
+	fresh := write("fresh.zip", zipBytes)
+	if code, out, e := cli(t, "bundle", "verify", fresh, "--verify-key", pub); code != 0 || !strings.Contains(out, "the trusted key") {
+		t.Fatalf("bundle verify of a fresh bundle = %d\n%s%s", code, out, e)
+	}
+	zr, err := zip.NewReader(bytesReader(zipBytes), int64(len(zipBytes)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries := map[string][]byte{}
+	var names []string
+	for _, f := range zr.File {
+		rc, _ := f.Open()
+		entries[f.Name], _ = io.ReadAll(rc)
+		rc.Close()
+		names = append(names, f.Name)
+	}
+	want := []string{"case.json", "custody.json", "manifest.json", "manifest.sig"}
+	for _, id := range included {
+		want = append(want, "recordings/"+id+".json", "recordings/"+id+".wav")
+	}
+	slices.Sort(want)
+	slices.Sort(names)
+	if !slices.Equal(names, want) {
+		t.Fatalf("bundle files %v, want %v", names, want)
+	}
+	if wavOf := entries["recordings/"+included[0]+".wav"]; !bytes.Equal(wavOf, wav) {
+		t.Errorf("the bundle's audio is not the recording as stored (%d bytes, want %d)", len(wavOf), len(wav))
+	}
+	var custody []struct {
+		Seq    int64  `json:"audit_seq"`
+		Action string `json:"action"`
+		Actor  string `json:"actor"`
+	}
+	if err := json.Unmarshal(entries["custody.json"], &custody); err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for i, c := range custody {
+		if c.Seq == 0 || (i > 0 && c.Seq <= custody[i-1].Seq) || c.Actor == "" {
+			t.Errorf("custody step %d: %+v", i, c)
+		}
+		actions = append(actions, c.Action)
+	}
+	for _, a := range []string{callvault.ActionCaseOpen, callvault.ActionCaseSearch, callvault.ActionCaseInclude, callvault.ActionCaseExport, callvault.ActionCaseDisclose} {
+		if !slices.Contains(actions, a) {
+			t.Errorf("the chain of custody lacks %s: %v", a, actions)
+		}
+	}
+
+	rezip := func(name string, edit func(map[string][]byte)) string {
+		m := map[string][]byte{}
+		for k, v := range entries {
+			m[k] = bytes.Clone(v)
+		}
+		edit(m)
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		for _, k := range names {
+			if b, ok := m[k]; ok {
+				w, _ := zw.Create(k)
+				w.Write(b)
+			}
+		}
+		for k, b := range m {
+			if !slices.Contains(names, k) {
+				w, _ := zw.Create(k)
+				w.Write(b)
+			}
+		}
+		zw.Close()
+		return write(name, buf.Bytes())
+	}
+	audio := "recordings/" + included[1] + ".wav"
+	meta := "recordings/" + included[0] + ".json"
+	for _, c := range []struct {
+		file, names string
+		args        []string
+	}{
+		{rezip("changed.zip", func(m map[string][]byte) { m[audio][100] ^= 1 }), "changed: " + audio, nil},
+		{rezip("removed.zip", func(m map[string][]byte) { delete(m, meta) }), "missing: " + meta, nil},
+		{rezip("added.zip", func(m map[string][]byte) { m["recordings/extra.wav"] = []byte("x") }), "added: recordings/extra.wav", nil},
+		{write("other-key.pub", otherVerifyKey(t)), "not the trusted key", []string{fresh}},
+	} {
+		args := []string{"bundle", "verify", c.file, "--verify-key", pub}
+		if c.args != nil {
+			args = []string{"bundle", "verify", c.args[0], "--verify-key", c.file}
+		}
+		if code, out, e := cli(t, args...); code != 1 || !strings.Contains(out, c.names) {
+			t.Errorf("bundle verify %v = %d, want 1 naming %q:\n%s%s", args, code, c.names, out, e)
+		}
+	}
+}
+
+// otherVerifyKey returns another vault's audit-signing.pub.
+func otherVerifyKey(t *testing.T) []byte {
+	t.Helper()
+	pub, _, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
+}
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

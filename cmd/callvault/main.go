@@ -53,6 +53,7 @@ func commands() []command {
 		{"migrate", "move an embedded installation to PostgreSQL and S3 (resumable, every hash verified)", runMigrate},
 		{"audit", "verify the audit chain and every recording, or export the log", runAudit},
 		{"case", "the DPO's case desk: subject access due dates", runCase},
+		{"bundle", "verify a disclosure bundle offline", runBundle},
 		{"version", "print the version", runVersion},
 		{"help", "show help for callvault or a command", nil},
 	}

@@ -89,6 +89,7 @@ func TestRouteTable(t *testing.T) {
 		{"POST /api/v1/cases/{id}/search", "/api/v1/cases/" + id + "/search", [9]int{401, 401, 401, 403, 404, 404, 403, 403, 403}},
 		{"POST /api/v1/cases/{id}/recordings", "/api/v1/cases/" + id + "/recordings", [9]int{401, 401, 401, 403, 404, 404, 403, 403, 403}},
 		{"POST /api/v1/cases/{id}/close", "/api/v1/cases/" + id + "/close", [9]int{401, 401, 401, 403, 404, 404, 403, 403, 403}},
+		{"POST /api/v1/cases/{id}/bundle", "/api/v1/cases/" + id + "/bundle", [9]int{401, 401, 401, 403, 404, 404, 403, 403, 403}},
 	}
 	var covered []string
 	for _, row := range rows {

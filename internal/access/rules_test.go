@@ -83,6 +83,8 @@ func TestDecide(t *testing.T) {
 		{name: "director searches an abusive call", p: director, a: callvault.ActCaseSearch, o: Object{CaseType: callvault.CaseAbusiveCall}, allow: true},
 		{name: "director never sees a SAR", p: director, a: callvault.ActCaseRead, o: Object{CaseType: callvault.CaseSubjectAccess}, code: CodeNotFound},
 		{name: "director never opens a disciplinary case", p: director, a: callvault.ActCaseOpen, o: Object{CaseType: callvault.CaseDisciplinary}, code: CodeNotFound},
+		{name: "DPO exports a SAR", p: dpo, a: callvault.ActCaseExport, o: Object{CaseType: callvault.CaseSubjectAccess}, allow: true},
+		{name: "director never exports a SAR", p: director, a: callvault.ActCaseExport, o: Object{CaseType: callvault.CaseSubjectAccess}, code: CodeNotFound},
 		{name: "unknown case type", p: dpo, a: callvault.ActCaseOpen, o: Object{CaseType: "parking"}, code: CodeNotFound},
 		{name: "manager runs no case", p: manager, a: callvault.ActCaseOpen, o: Object{CaseType: callvault.CaseComplaint}, code: CodeForbidden},
 		{name: "staff lists no cases", p: staff, a: callvault.ActCaseList, code: CodeForbidden},

@@ -2,6 +2,7 @@ package cases
 
 import (
 	"context"
+	"crypto/ed25519"
 	"time"
 
 	"github.com/callvault/callvault"
@@ -13,6 +14,8 @@ import (
 type Store interface {
 	callvault.CaseStore
 	Users(ctx context.Context) ([]*callvault.User, error)
+	AppendAudit(ctx context.Context, ev *callvault.AuditEvent) error
+	AuditEvents(ctx context.Context, afterSeq int64, limit int) ([]*callvault.AuditEvent, error)
 }
 
 // Finder finds recordings through the subject index (callvault.RecordingStore's methods).
@@ -52,7 +55,11 @@ type Service struct {
 	HolidayRegion ukcal.Region
 	Notifier      Notifier
 	Holder        Holder
-	Now           func() time.Time
+	// Archive opens recordings for bundles (audited); SigningKey signs them (the vault's
+	// audit key). Without them bundles are refused.
+	Archive    callvault.AuditedOpener
+	SigningKey ed25519.PrivateKey
+	Now        func() time.Time
 	// AfterAudit, if set, is called after each audit event (checkpoints).
 	AfterAudit func(ctx context.Context)
 }

@@ -1,6 +1,7 @@
 package httpserver
 
 import (
+	"io"
 	"net/http"
 
 	"github.com/callvault/callvault"
@@ -15,12 +16,14 @@ const (
 	routeCaseSearch  = "POST /api/v1/cases/{id}/search"
 	routeCaseInclude = "POST /api/v1/cases/{id}/recordings"
 	routeCaseClose   = "POST /api/v1/cases/{id}/close"
+	routeCaseBundle  = "POST /api/v1/cases/{id}/bundle"
 )
 
 func init() {
 	for route, a := range map[string]callvault.Action{
 		routeCaseOpen: callvault.ActCaseOpen, routeCaseList: callvault.ActCaseList, routeCaseGet: callvault.ActCaseRead,
 		routeCaseSearch: callvault.ActCaseSearch, routeCaseInclude: callvault.ActCaseInclude, routeCaseClose: callvault.ActCaseClose,
+		routeCaseBundle: callvault.ActCaseExport,
 	} {
 		routeActions[route] = a
 	}
@@ -35,6 +38,7 @@ func (s *Server) addCaseRoutes() {
 	s.handle(routeCaseSearch, s.withCases(s.handleCaseSearch))
 	s.handle(routeCaseInclude, s.withCases(s.handleCaseInclude))
 	s.handle(routeCaseClose, s.withCases(s.handleCaseClose))
+	s.handle(routeCaseBundle, s.withCases(s.handleCaseBundle))
 }
 
 // withCases answers 404 when the server has no case desk.
@@ -128,4 +132,24 @@ func (s *Server) handleCaseClose(w http.ResponseWriter, r *http.Request, cs *cas
 		return
 	}
 	writeJSON(w, http.StatusOK, c)
+}
+
+// handleCaseBundle is POST /api/v1/cases/{id}/bundle: the signed disclosure bundle of the case's
+// included recordings, as application/zip. The body, if any, is ignored.
+func (s *Server) handleCaseBundle(w http.ResponseWriter, r *http.Request, cs *cases.Service) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 64<<10))
+	e, err := cs.Export(r.Context(), principal(r), r.PathValue("id"))
+	if err != nil {
+		s.failAccess(w, r, err)
+		return
+	}
+	defer e.Close()
+	w.Header().Set("Content-Type", "application/zip")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+e.Filename()+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	if err := e.Write(w); err != nil {
+		// The status is sent: the client sees a truncated zip, which does not verify.
+		s.log.ErrorContext(r.Context(), "disclosure bundle cut short", "case", e.Case.ID, "err", err)
+	}
 }
