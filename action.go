@@ -45,6 +45,7 @@ const (
 	ActCaseInclude Action = "case.include" // include or exclude a recording, with a reason
 	ActCaseClose   Action = "case.close"   // close a case with its outcome
 	ActCaseExport  Action = "case.export"  // a signed disclosure bundle of the included recordings
+	ActCaseLink    Action = "case.link"    // issue or revoke a listening link for the requester
 )
 
 // Audit actions of people and access (see also audit.go).

@@ -112,6 +112,36 @@ type CaseRecording struct {
 	Actor       string    `json:"actor"`
 }
 
+// CaseLink is a listening link the DPO issued so the requester can hear the case's included
+// recordings: unguessable (only the SHA-256 of its secret is kept), expiring, with an optional
+// passcode (kept as a salted argon2id hash), a play limit, listen-only unless AllowCopy, and
+// revocable. Wrong passcodes are counted and lock the link for a while.
+type CaseLink struct {
+	ID           string     `json:"id"`
+	RecordingIDs []string   `json:"recording_ids"`
+	CreatedAt    time.Time  `json:"created_at"`
+	CreatedBy    string     `json:"created_by"`
+	ExpiresAt    time.Time  `json:"expires_at"`
+	SecretHash   string     `json:"secret_hash"`
+	Passcode     string     `json:"passcode_hash,omitempty"` // hex salt "." hex argon2id; "" when none
+	MaxPlays     int        `json:"max_plays"`
+	Plays        int        `json:"plays"`
+	AllowCopy    bool       `json:"allow_copy,omitempty"`
+	RevokedAt    *time.Time `json:"revoked_at,omitempty"`
+	Failures     int        `json:"failures,omitempty"`    // wrong passcodes since the last right one
+	LockedUntil  time.Time  `json:"locked_until,omitzero"` // after too many wrong passcodes
+}
+
+// Link returns c's link id, or nil.
+func (c *Case) Link(id string) *CaseLink {
+	for i := range c.Links {
+		if c.Links[i].ID == id {
+			return &c.Links[i]
+		}
+	}
+	return nil
+}
+
 // CaseClosing is the closing record of a case.
 type CaseClosing struct {
 	At      time.Time `json:"at"`
@@ -142,6 +172,7 @@ type Case struct {
 	Searches   []CaseSearch    `json:"searches,omitempty"`
 	Recordings []CaseRecording `json:"recordings,omitempty"`
 	Closing    *CaseClosing    `json:"closing,omitempty"`
+	Links      []CaseLink      `json:"links,omitempty"`
 	Version    int             `json:"version"` // bumped by every UpdateCase
 }
 
@@ -222,14 +253,19 @@ type CaseFilter struct {
 
 // Audit actions of cases.
 const (
-	ActionCaseOpen     = "case.open"
-	ActionCaseSearch   = "case.search"
-	ActionCaseInclude  = "case.include"
-	ActionCaseExclude  = "case.exclude"
-	ActionCaseNote     = "case.note"
-	ActionCaseClose    = "case.close"
-	ActionCaseExport   = "case.export"   // a disclosure bundle was made; the detail counts its recordings
-	ActionCaseDisclose = "case.disclose" // one recording's audio was read into a case's bundle (object: the recording)
+	ActionCaseOpen       = "case.open"
+	ActionCaseSearch     = "case.search"
+	ActionCaseInclude    = "case.include"
+	ActionCaseExclude    = "case.exclude"
+	ActionCaseNote       = "case.note"
+	ActionCaseClose      = "case.close"
+	ActionCaseExport     = "case.export"       // a disclosure bundle was made; the detail counts its recordings
+	ActionCaseDisclose   = "case.disclose"     // one recording's audio was read into a case's bundle (object: the recording)
+	ActionCaseLinkIssue  = "case.link_issue"   // a listening link was issued
+	ActionCaseLinkRevoke = "case.link_revoke"  // a listening link was revoked
+	ActionCaseLinkPlay   = "case.link_play"    // a recording was played through a link (counted against its limit)
+	ActionCaseLinkAudio  = "case.link_audio"   // audio bytes were read for a link (object: the recording)
+	ActionCaseLinkRefuse = "case.link_refused" // a link was refused: wrong passcode, locked, expired, revoked, limit, outside the case
 )
 
 // CaseStore keeps the cases. Every catalogue backend implements it.

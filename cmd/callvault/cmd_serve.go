@@ -122,7 +122,7 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 	if sip != nil {
 		hcfg.Live = sip
 	}
-	hcfg.People = &httpserver.People{Identity: m.Identity, Access: m.Access, Rules: m.Access.Rules, Cases: m.Cases}
+	hcfg.People = &httpserver.People{Identity: m.Identity, Access: m.Access, Rules: m.Access.Rules, Cases: m.Cases, PublicURL: m.Config.PublicURL}
 	hcfg.TwilioWebhook = m.twilioWebhook()
 	srv := httpserver.New(hcfg)
 	m.HTTPServer = srv

@@ -116,6 +116,7 @@ var table = map[callvault.Action]rule{
 	callvault.ActCaseInclude: {users: caseRunners, secondFactor: true, check: checkCase},
 	callvault.ActCaseClose:   {users: caseRunners, secondFactor: true, check: checkCase},
 	callvault.ActCaseExport:  {users: caseRunners, secondFactor: true, check: checkCase},
+	callvault.ActCaseLink:    {users: caseRunners, secondFactor: true, check: checkCase},
 }
 
 // Actions returns every action the table knows, for tests that check each is mapped.

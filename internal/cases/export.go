@@ -114,7 +114,9 @@ func (e *Export) Write(w io.Writer) error {
 			return err
 		}
 	}
-	for name, v := range map[string]any{"case.json": e.Case, "custody.json": e.Custody} {
+	c := *e.Case
+	c.Links = nil // the links' hashes are no one's business outside the vault
+	for name, v := range map[string]any{"case.json": &c, "custody.json": e.Custody} {
 		b, err := json.MarshalIndent(v, "", "  ")
 		if err != nil {
 			return err

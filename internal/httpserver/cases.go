@@ -17,6 +17,11 @@ const (
 	routeCaseInclude = "POST /api/v1/cases/{id}/recordings"
 	routeCaseClose   = "POST /api/v1/cases/{id}/close"
 	routeCaseBundle  = "POST /api/v1/cases/{id}/bundle"
+	routeLinkNew     = "POST /api/v1/cases/{id}/links"
+	routeLinkRevoke  = "POST /api/v1/cases/{id}/links/{link}/revoke"
+	routeListenPage  = "GET /listen/{case}/{secret}"
+	routeListenPass  = "POST /listen/{case}/{secret}"
+	routeListenAudio = "GET /listen/{case}/{secret}/{rec}"
 )
 
 func init() {
@@ -24,9 +29,12 @@ func init() {
 		routeCaseOpen: callvault.ActCaseOpen, routeCaseList: callvault.ActCaseList, routeCaseGet: callvault.ActCaseRead,
 		routeCaseSearch: callvault.ActCaseSearch, routeCaseInclude: callvault.ActCaseInclude, routeCaseClose: callvault.ActCaseClose,
 		routeCaseBundle: callvault.ActCaseExport,
+		routeLinkNew:    callvault.ActCaseLink, routeLinkRevoke: callvault.ActCaseLink,
 	} {
 		routeActions[route] = a
 	}
+	// Listening pages are reached by the link's secret (and passcode), not by a principal.
+	publicRoutes[routeListenPage], publicRoutes[routeListenPass], publicRoutes[routeListenAudio] = true, true, true
 }
 
 // addCaseRoutes registers the case desk's routes (with the people routes: the desk is run by
@@ -39,6 +47,11 @@ func (s *Server) addCaseRoutes() {
 	s.handle(routeCaseInclude, s.withCases(s.handleCaseInclude))
 	s.handle(routeCaseClose, s.withCases(s.handleCaseClose))
 	s.handle(routeCaseBundle, s.withCases(s.handleCaseBundle))
+	s.handle(routeLinkNew, s.withCases(s.handleLinkNew))
+	s.handle(routeLinkRevoke, s.withCases(s.handleLinkRevoke))
+	s.handle(routeListenPage, s.withCases(s.handleListenPage))
+	s.handle(routeListenPass, s.withCases(s.handleListenPasscode))
+	s.handle(routeListenAudio, s.withCases(s.handleListenAudio))
 }
 
 // withCases answers 404 when the server has no case desk.

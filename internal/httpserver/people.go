@@ -14,6 +14,8 @@ type People struct {
 	Rules    *access.Rules
 	// Cases, if set, runs the DPO's case desk (cases.go); without it its routes answer 404.
 	Cases *cases.Service
+	// PublicURL is the base of links given to people (listening links); "" uses the request's host.
+	PublicURL string
 }
 
 // addPeopleRoutes registers the routes of people and access.
