@@ -253,19 +253,20 @@ type CaseFilter struct {
 
 // Audit actions of cases.
 const (
-	ActionCaseOpen       = "case.open"
-	ActionCaseSearch     = "case.search"
-	ActionCaseInclude    = "case.include"
-	ActionCaseExclude    = "case.exclude"
-	ActionCaseNote       = "case.note"
-	ActionCaseClose      = "case.close"
-	ActionCaseExport     = "case.export"       // a disclosure bundle was made; the detail counts its recordings
-	ActionCaseDisclose   = "case.disclose"     // one recording's audio was read into a case's bundle (object: the recording)
-	ActionCaseLinkIssue  = "case.link_issue"   // a listening link was issued
-	ActionCaseLinkRevoke = "case.link_revoke"  // a listening link was revoked
-	ActionCaseLinkPlay   = "case.link_play"    // a recording was played through a link (counted against its limit)
-	ActionCaseLinkAudio  = "case.link_audio"   // audio bytes were read for a link (object: the recording)
-	ActionCaseLinkRefuse = "case.link_refused" // a link was refused: wrong passcode, locked, expired, revoked, limit, outside the case
+	ActionCaseOpen         = "case.open"
+	ActionCaseSearch       = "case.search"
+	ActionCaseInclude      = "case.include"
+	ActionCaseExclude      = "case.exclude"
+	ActionCaseNote         = "case.note"
+	ActionCaseClose        = "case.close"
+	ActionCaseExport       = "case.export"        // a disclosure bundle was made; the detail counts its recordings
+	ActionCaseDisclose     = "case.disclose"      // one recording's audio was read into a case's bundle (object: the recording)
+	ActionCaseLinkIssue    = "case.link_issue"    // a listening link was issued
+	ActionCaseLinkRevoke   = "case.link_revoke"   // a listening link was revoked
+	ActionCaseLinkPlay     = "case.link_play"     // a recording was played through a link (counted against its limit)
+	ActionCaseLinkAudio    = "case.link_audio"    // audio bytes were read for a link (object: the recording)
+	ActionCaseLinkPasscode = "case.link_passcode" // the right passcode after wrong ones: the count of failures restarts
+	ActionCaseLinkRefuse   = "case.link_refused"  // a link was refused: wrong passcode, locked, expired, revoked, limit, outside the case
 )
 
 // CaseStore keeps the cases. Every catalogue backend implements it.

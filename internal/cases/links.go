@@ -232,7 +232,7 @@ func (s *Service) checkLink(ctx context.Context, caseID, secret, passcode string
 				return c, l, nil
 			}
 			l.Failures = 0
-			if err := s.Store.UpdateCase(ctx, c, s.linkEvent(ctx, c, l.ID, callvault.ActionCaseLinkRefuse, "passcode accepted; failures reset")); err != nil {
+			if err := s.Store.UpdateCase(ctx, c, s.linkEvent(ctx, c, l.ID, callvault.ActionCaseLinkPasscode, "passcode accepted; failures reset")); err != nil {
 				if callvault.IsKind(err, callvault.KindConflict) && attempt < maxUpdateRetries {
 					continue
 				}

@@ -88,7 +88,7 @@ func (s *Server) handleListenPasscode(w http.ResponseWriter, r *http.Request, cs
 		s.renderListen(w, r, nil, errOr(err))
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: passcodeCookie, Value: url.QueryEscape(passcode), Path: r.URL.Path + "/",
+	http.SetCookie(w, &http.Cookie{Name: passcodeCookie, Value: url.QueryEscape(passcode), Path: r.URL.Path,
 		HttpOnly: true, Secure: isSecure(r), SameSite: http.SameSiteStrictMode, Expires: v.Link.ExpiresAt})
 	http.Redirect(w, r, r.URL.Path, http.StatusSeeOther)
 }
