@@ -207,6 +207,17 @@ func TestSubjectAccessCaseEndToEnd(t *testing.T) {
 		t.Errorf("a Director bundles the SAR: %d", st)
 	}
 
+	// A listening link for the requester plays an included recording.
+	st, out = dora.call("POST", "/api/v1/cases/"+id+"/links", map[string]any{"max_plays": 3})
+	if st != 201 {
+		t.Fatalf("issue a link: %d %v", st, out)
+	}
+	requester := &listener{t: t, base: v.url, c: v.client(t).http}
+	linkPath := strings.TrimPrefix(out["url"].(string), "https://vault.example.org")
+	if st, b := requester.get(linkPath+"/"+subject[0], nil); st != 200 || !bytes.Equal(b, wav) {
+		t.Errorf("the link plays: %d, %d bytes", st, len(b))
+	}
+
 	// The desk: due now, overdue after the due date; a Director sees complaints only.
 	if st, out := max.call("POST", "/api/v1/cases", map[string]any{"type": "complaint", "received_at": receivedDay.String()}); st != 201 {
 		t.Fatalf("a Director opens a complaint: %d %v", st, out)
@@ -262,7 +273,7 @@ func TestSubjectAccessCaseEndToEnd(t *testing.T) {
 	evs := v.events(t)
 	for action, want := range map[string]int{callvault.ActionCaseOpen: 2, callvault.ActionCaseSearch: 6,
 		callvault.ActionCaseInclude: 2, callvault.ActionCaseExclude: 1, callvault.ActionCaseClose: 1,
-		callvault.ActionCaseExport: 1, callvault.ActionCaseDisclose: 2} {
+		callvault.ActionCaseExport: 1, callvault.ActionCaseDisclose: 2, callvault.ActionCaseLinkIssue: 1, callvault.ActionCaseLinkPlay: 1} {
 		if n := countActions(evs, action); n != want {
 			t.Errorf("%d %s events, want %d", n, action, want)
 		}
