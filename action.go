@@ -46,6 +46,7 @@ const (
 	ActCaseClose   Action = "case.close"   // close a case with its outcome
 	ActCaseExport  Action = "case.export"  // a signed disclosure bundle of the included recordings
 	ActCaseLink    Action = "case.link"    // issue or revoke a listening link for the requester
+	ActCaseClock   Action = "case.clock"   // stop, restart or extend a subject access clock
 )
 
 // Audit actions of people and access (see also audit.go).

@@ -142,6 +142,20 @@ func (c *Case) Link(id string) *CaseLink {
 	return nil
 }
 
+// CaseClockStop is one stop of a subject access clock; days are YYYY-MM-DD.
+type CaseClockStop struct {
+	Reason   string `json:"reason"` // identity or clarification
+	Asked    string `json:"asked"`
+	Answered string `json:"answered,omitempty"` // "" while waiting
+}
+
+// CaseExtension is the extension of a subject access case by one or two months.
+type CaseExtension struct {
+	Months   int    `json:"months"`
+	Reason   string `json:"reason"`
+	Notified string `json:"notified"` // YYYY-MM-DD
+}
+
 // CaseClosing is the closing record of a case.
 type CaseClosing struct {
 	At      time.Time `json:"at"`
@@ -173,7 +187,11 @@ type Case struct {
 	Recordings []CaseRecording `json:"recordings,omitempty"`
 	Closing    *CaseClosing    `json:"closing,omitempty"`
 	Links      []CaseLink      `json:"links,omitempty"`
-	Version    int             `json:"version"` // bumped by every UpdateCase
+	// Stops and Extension are the subject access clock's record: every stop (waiting for
+	// identity or clarification) with the days asked and answered, and the extension.
+	Stops     []CaseClockStop `json:"stops,omitempty"`
+	Extension *CaseExtension  `json:"extension,omitempty"`
+	Version   int             `json:"version"` // bumped by every UpdateCase
 }
 
 // Limits of a case.
@@ -259,6 +277,7 @@ const (
 	ActionCaseExclude      = "case.exclude"
 	ActionCaseNote         = "case.note"
 	ActionCaseClose        = "case.close"
+	ActionCaseClock        = "case.clock"         // the subject access clock stopped, restarted or was extended
 	ActionCaseExport       = "case.export"        // a disclosure bundle was made; the detail counts its recordings
 	ActionCaseDisclose     = "case.disclose"      // one recording's audio was read into a case's bundle (object: the recording)
 	ActionCaseLinkIssue    = "case.link_issue"    // a listening link was issued

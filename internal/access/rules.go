@@ -117,6 +117,7 @@ var table = map[callvault.Action]rule{
 	callvault.ActCaseClose:   {users: caseRunners, secondFactor: true, check: checkCase},
 	callvault.ActCaseExport:  {users: caseRunners, secondFactor: true, check: checkCase},
 	callvault.ActCaseLink:    {users: caseRunners, secondFactor: true, check: checkCase},
+	callvault.ActCaseClock:   {users: caseRunners, secondFactor: true, check: checkCase},
 }
 
 // Actions returns every action the table knows, for tests that check each is mapped.

@@ -87,6 +87,7 @@ func TestDecide(t *testing.T) {
 		{name: "director never exports a SAR", p: director, a: callvault.ActCaseExport, o: Object{CaseType: callvault.CaseSubjectAccess}, code: CodeNotFound},
 		{name: "DPO issues a listening link", p: dpo, a: callvault.ActCaseLink, o: Object{CaseType: callvault.CaseSubjectAccess}, allow: true},
 		{name: "staff issue no link", p: staff, a: callvault.ActCaseLink, o: Object{CaseType: callvault.CaseSubjectAccess}, code: CodeForbidden},
+		{name: "DPO stops a SAR clock", p: dpo, a: callvault.ActCaseClock, o: Object{CaseType: callvault.CaseSubjectAccess}, allow: true},
 		{name: "unknown case type", p: dpo, a: callvault.ActCaseOpen, o: Object{CaseType: "parking"}, code: CodeNotFound},
 		{name: "manager runs no case", p: manager, a: callvault.ActCaseOpen, o: Object{CaseType: callvault.CaseComplaint}, code: CodeForbidden},
 		{name: "staff lists no cases", p: staff, a: callvault.ActCaseList, code: CodeForbidden},

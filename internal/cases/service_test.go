@@ -203,3 +203,66 @@ func FuzzSearchInput(f *testing.F) {
 		}
 	})
 }
+
+// The clock: a stop for identity shows the case as stopped on the desk; the answer restarts
+// the month from the day it arrived; an extension adds two months once, and only before the
+// original due date; other steps are refused.
+func TestClock(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	dora := f.users["dora"]
+	c := f.open(t, "dora", callvault.CaseSubjectAccess) // received 31 January 2026, due 2 March
+	step := func(in cases.ClockInput) *callvault.Case {
+		t.Helper()
+		got, err := f.svc.Clock(ctx, dora, c.ID, in)
+		if err != nil {
+			t.Fatalf("Clock(%+v): %v", in, err)
+		}
+		return got
+	}
+	desk := func(due string) int {
+		vs, err := f.svc.List(ctx, dora, due)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(vs)
+	}
+	if got := step(cases.ClockInput{Action: "stop", Reason: "identity", Date: "2026-02-02"}); !got.Stopped || got.DueDate != "" {
+		t.Errorf("stopped: %v due %q", got.Stopped, got.DueDate)
+	}
+	if desk(cases.DueStopped) != 1 || desk(cases.DueOverdue) != 0 {
+		t.Errorf("the desk does not show the stopped case as stopped")
+	}
+	if _, err := f.svc.Clock(ctx, dora, c.ID, cases.ClockInput{Action: "stop", Reason: "clarification", Date: "2026-02-03"}); !callvault.IsKind(err, callvault.KindConflict) {
+		t.Errorf("stopping a stopped clock: %v", err)
+	}
+	if got := step(cases.ClockInput{Action: "restart", Date: "2026-02-10"}); got.Stopped || got.DueDate != "2026-03-10" {
+		t.Errorf("restarted: stopped %v due %q, want 2026-03-10", got.Stopped, got.DueDate)
+	}
+	if _, err := f.svc.Clock(ctx, dora, c.ID, cases.ClockInput{Action: "extend", Months: 2, Date: "2026-03-01"}); !callvault.IsKind(err, callvault.KindInvalid) {
+		t.Errorf("an extension without a reason: %v", err)
+	}
+	if got := step(cases.ClockInput{Action: "extend", Months: 2, Reason: "many recordings to review", Date: "2026-03-01"}); got.DueDate != "2026-05-11" { // 10 May is a Sunday
+		t.Errorf("extended: due %q, want 2026-05-11", got.DueDate)
+	}
+	if _, err := f.svc.Clock(ctx, dora, c.ID, cases.ClockInput{Action: "extend", Months: 1, Reason: "again", Date: "2026-03-02"}); !callvault.IsKind(err, callvault.KindConflict) {
+		t.Errorf("a second extension: %v", err)
+	}
+	if desk(cases.DueOverdue) != 1 || desk(cases.DueStopped) != 0 { // the fixture's today is 1 December 2026
+		t.Errorf("the desk after the restart")
+	}
+	late, err := f.svc.Open(ctx, dora, cases.OpenInput{Type: callvault.CaseSubjectAccess, ReceivedAt: "2026-01-05"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Clock(ctx, dora, late.ID, cases.ClockInput{Action: "extend", Months: 1, Reason: "late", Date: "2026-02-20"}); !callvault.IsKind(err, callvault.KindConflict) {
+		t.Errorf("an extension after the original due date: %v", err)
+	}
+	cmp := f.open(t, "dan", callvault.CaseComplaint)
+	if _, err := f.svc.Clock(ctx, f.users["dan"], cmp.ID, cases.ClockInput{Action: "stop", Reason: "identity"}); !callvault.IsKind(err, callvault.KindConflict) {
+		t.Errorf("a clock step on a complaint: %v", err)
+	}
+	if _, err := f.svc.Clock(ctx, dora, c.ID, cases.ClockInput{Action: "pause"}); len(callvault.FieldErrorsOf(err)) == 0 {
+		t.Errorf("an unknown clock action: %v", err)
+	}
+}

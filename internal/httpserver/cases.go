@@ -19,6 +19,7 @@ const (
 	routeCaseBundle  = "POST /api/v1/cases/{id}/bundle"
 	routeLinkNew     = "POST /api/v1/cases/{id}/links"
 	routeLinkRevoke  = "POST /api/v1/cases/{id}/links/{link}/revoke"
+	routeCaseClock   = "POST /api/v1/cases/{id}/clock"
 	routeListenPage  = "GET /listen/{case}/{secret}"
 	routeListenPass  = "POST /listen/{case}/{secret}"
 	routeListenAudio = "GET /listen/{case}/{secret}/{rec}"
@@ -29,7 +30,7 @@ func init() {
 		routeCaseOpen: callvault.ActCaseOpen, routeCaseList: callvault.ActCaseList, routeCaseGet: callvault.ActCaseRead,
 		routeCaseSearch: callvault.ActCaseSearch, routeCaseInclude: callvault.ActCaseInclude, routeCaseClose: callvault.ActCaseClose,
 		routeCaseBundle: callvault.ActCaseExport,
-		routeLinkNew:    callvault.ActCaseLink, routeLinkRevoke: callvault.ActCaseLink,
+		routeLinkNew:    callvault.ActCaseLink, routeLinkRevoke: callvault.ActCaseLink, routeCaseClock: callvault.ActCaseClock,
 	} {
 		routeActions[route] = a
 	}
@@ -47,6 +48,7 @@ func (s *Server) addCaseRoutes() {
 	s.handle(routeCaseInclude, s.withCases(s.handleCaseInclude))
 	s.handle(routeCaseClose, s.withCases(s.handleCaseClose))
 	s.handle(routeCaseBundle, s.withCases(s.handleCaseBundle))
+	s.handle(routeCaseClock, s.withCases(s.handleCaseClock))
 	s.handle(routeLinkNew, s.withCases(s.handleLinkNew))
 	s.handle(routeLinkRevoke, s.withCases(s.handleLinkRevoke))
 	s.handle(routeListenPage, s.withCases(s.handleListenPage))
@@ -165,4 +167,19 @@ func (s *Server) handleCaseBundle(w http.ResponseWriter, r *http.Request, cs *ca
 		// The status is sent: the client sees a truncated zip, which does not verify.
 		s.log.ErrorContext(r.Context(), "disclosure bundle cut short", "case", e.Case.ID, "err", err)
 	}
+}
+
+// handleCaseClock is POST /api/v1/cases/{id}/clock {"action":"stop|restart|extend","reason","date","months"}.
+func (s *Server) handleCaseClock(w http.ResponseWriter, r *http.Request, cs *cases.Service) {
+	var in cases.ClockInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.rejectRead(w, r, err)
+		return
+	}
+	c, err := cs.Clock(r.Context(), principal(r), r.PathValue("id"), in)
+	if err != nil {
+		s.failAccess(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
 }
