@@ -25,6 +25,9 @@ const (
 	DueStopped = "stopped" // waiting for the requester
 )
 
+// filterStatus is the clock status each filter selects.
+var filterStatus = map[string]sarclock.Status{DueRunning: sarclock.StatusRunning, DueOverdue: sarclock.StatusOverdue, DueStopped: sarclock.StatusStopped}
+
 // maxDesk bounds the open cases the desk reads.
 const maxDesk = 10000
 
@@ -52,8 +55,7 @@ func (s *Service) List(ctx context.Context, p *callvault.Principal, due string) 
 				continue
 			}
 			v := &CaseView{Case: c, Clock: clockOf(c, today)}
-			if due == DueAll || string(v.Clock) == map[string]string{DueRunning: string(sarclock.StatusRunning),
-				DueOverdue: string(sarclock.StatusOverdue), DueStopped: string(sarclock.StatusStopped)}[due] {
+			if due == DueAll || v.Clock == filterStatus[due] {
 				out = append(out, v)
 			}
 		}
