@@ -36,17 +36,6 @@ const (
 	ActNoticeAck    Action = "notice.acknowledge"
 	ActAuditRead    Action = "audit.read"    // the audit log and compliance status; never audio
 	ActNoticeStatus Action = "notice.status" // who has not acknowledged the notice
-
-	// The DPO's case desk: the DPO runs every type of case, Directors complaints and abusive calls.
-	ActCaseOpen    Action = "case.open"    // open a case of a type
-	ActCaseRead    Action = "case.read"    // one case, its history and decisions
-	ActCaseList    Action = "case.list"    // the desk: what is due, overdue, stopped
-	ActCaseSearch  Action = "case.search"  // a subject search for a case
-	ActCaseInclude Action = "case.include" // include or exclude a recording, with a reason
-	ActCaseClose   Action = "case.close"   // close a case with its outcome
-	ActCaseExport  Action = "case.export"  // a signed disclosure bundle of the included recordings
-	ActCaseLink    Action = "case.link"    // issue or revoke a listening link for the requester
-	ActCaseClock   Action = "case.clock"   // stop, restart or extend a subject access clock
 )
 
 // Audit actions of people and access (see also audit.go).

@@ -15,6 +15,20 @@ import (
 // the search was reasonable), its recordings each included or excluded with a reason, and a
 // closing record. Stores keep a case whole; who may do what to it is the rules' (internal/access).
 
+// The actions of the case desk (decided in internal/access): the DPO runs every type of case,
+// Directors complaints and abusive calls.
+const (
+	ActCaseOpen    Action = "case.open"    // open a case of a type
+	ActCaseRead    Action = "case.read"    // one case, its history and decisions
+	ActCaseList    Action = "case.list"    // the desk: what is due, overdue, stopped
+	ActCaseSearch  Action = "case.search"  // a subject search for a case
+	ActCaseInclude Action = "case.include" // include or exclude a recording, with a reason
+	ActCaseClose   Action = "case.close"   // close a case with its outcome
+	ActCaseExport  Action = "case.export"  // a signed disclosure bundle of the included recordings
+	ActCaseLink    Action = "case.link"    // issue or revoke a listening link for the requester
+	ActCaseClock   Action = "case.clock"   // stop, restart or extend a subject access clock
+)
+
 // CaseType is the kind of a case.
 type CaseType string
 

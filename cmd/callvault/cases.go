@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/callvault/callvault"
 	"github.com/callvault/callvault/internal/access"
@@ -37,8 +38,12 @@ func (m *Main) openCases(ps interface {
 		// Holder: legal holds (branch retain) wire in here: a cases.Holder that places a hold
 		// per included recording and releases it when the case closes.
 	}
-	if n, ok := m.notifier().(mailNotifier); ok {
-		m.Cases.Notifier = n
+	if store, ok := m.Catalogue.(callvault.MailStore); ok {
+		now := m.Now
+		if now == nil {
+			now = time.Now
+		}
+		m.Cases.Notifier = mailNotifier{store: store, base: m.Config.publicURL(), now: now, wake: m.wakeMail}
 	}
 	return nil
 }
@@ -52,7 +57,28 @@ type caseStore struct {
 
 var _ cases.Notifier = mailNotifier{}
 
-// CaseOpened e-mails the DPO(s) that case c was opened: its reference and a link, nothing else.
+// CaseOpened e-mails the DPO(s) that case c was opened, through the outbox: its reference and
+// a link, nothing about whom or what it concerns.
 func (n mailNotifier) CaseOpened(ctx context.Context, c *callvault.Case, dpos []*callvault.User) error {
-	return n.queue(ctx, c.Reference, n.base+"/cases/"+c.ID, dpos, mail.NewCaseOpenedMail)
+	var addrs []string
+	for _, u := range dpos {
+		if u != nil && u.Email != "" && !u.Disabled() {
+			addrs = append(addrs, u.Email)
+		}
+	}
+	if len(addrs) == 0 {
+		return nil
+	}
+	msg, err := mail.NewCaseOpenedMail(addrs, c.Reference, n.base+"/cases/"+c.ID)
+	if err != nil {
+		return err
+	}
+	ev := &callvault.AuditEvent{Time: n.now(), Actor: string(callvault.ActorSystem), RequestID: callvault.RequestIDFrom(ctx),
+		Action: callvault.ActionMailQueued, Object: "mail:" + msg.ID,
+		Detail: callvault.AuditDetail(map[string]any{"kind": msg.Kind, "reference": c.Reference, "recipients": len(addrs)})}
+	if err := n.store.EnqueueMail(ctx, msg, ev); err != nil {
+		return err
+	}
+	n.wake()
+	return nil
 }

@@ -446,7 +446,7 @@ func (c *Config) Validate() error {
 	if err := c.Webhooks.validate(); err != nil {
 		return err
 	}
-	if err := c.CaseDesk.validate(); err != nil {
+	if err := c.CaseDesk.Validate(); err != nil {
 		return err
 	}
 	if strings.TrimSpace(c.Data) == "" {

@@ -22,7 +22,8 @@ func caseSettings() []setting {
 	}
 }
 
-func (d CaseDesk) validate() error {
+// Validate checks the case desk settings.
+func (d *CaseDesk) Validate() error {
 	if _, err := ukcal.ParseRegion(d.HolidayRegion); err != nil || d.HolidayRegion == "" {
 		return configError("holiday_region", fmt.Sprintf("%q is not a region", d.HolidayRegion), "use england-and-wales, scotland or northern-ireland")
 	}

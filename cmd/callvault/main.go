@@ -43,6 +43,7 @@ func commands() []command {
 	return []command{
 		{"serve", "run the server (HTTP API; SIPREC capture with --sip)", runServe},
 		{"ingest", "store WAV recordings from the command line (one file or a folder)", runIngest},
+		{"bundle", "verify a disclosure bundle offline", runBundle},
 		{"import", "import recordings from a FreePBX spool or a watched folder", runImport},
 		{"token", "create, list or revoke machine API tokens", runToken},
 		{"users", "add, list, disable or enable people, or give one a set-password link", runUsers},
@@ -53,7 +54,6 @@ func commands() []command {
 		{"migrate", "move an embedded installation to PostgreSQL and S3 (resumable, every hash verified)", runMigrate},
 		{"audit", "verify the audit chain and every recording, or export the log", runAudit},
 		{"case", "the DPO's case desk: subject access due dates", runCase},
-		{"bundle", "verify a disclosure bundle offline", runBundle},
 		{"version", "print the version", runVersion},
 		{"help", "show help for callvault or a command", nil},
 	}

@@ -48,13 +48,6 @@ func (n mailNotifier) RequestDecided(ctx context.Context, r *callvault.AccessReq
 
 func (n mailNotifier) send(ctx context.Context, r *callvault.AccessRequest, to []*callvault.User,
 	build func(to []string, reference, link string) (*callvault.MailMessage, error)) error {
-	return n.queue(ctx, r.ID, n.base+"/requests/"+r.ID, to, build)
-}
-
-// queue puts one message about reference, with link, to the enabled users among to (who have
-// an address) in the outbox, and wakes the sender.
-func (n mailNotifier) queue(ctx context.Context, reference, link string, to []*callvault.User,
-	build func(to []string, reference, link string) (*callvault.MailMessage, error)) error {
 	var addrs []string
 	for _, u := range to {
 		if u != nil && u.Email != "" && !u.Disabled() {
@@ -64,7 +57,7 @@ func (n mailNotifier) queue(ctx context.Context, reference, link string, to []*c
 	if len(addrs) == 0 {
 		return nil
 	}
-	msg, err := build(addrs, reference, link)
+	msg, err := build(addrs, r.ID, n.base+"/requests/"+r.ID)
 	if err != nil {
 		return err
 	}
@@ -75,7 +68,7 @@ func (n mailNotifier) queue(ctx context.Context, reference, link string, to []*c
 		Action:    callvault.ActionMailQueued,
 		Object:    "mail:" + msg.ID,
 		Detail: callvault.AuditDetail(map[string]any{
-			"kind": msg.Kind, "reference": reference, "recipients": len(addrs),
+			"kind": msg.Kind, "reference": r.ID, "recipients": len(addrs),
 		}),
 	}
 	if err := n.store.EnqueueMail(ctx, msg, ev); err != nil {

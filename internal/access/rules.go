@@ -57,7 +57,6 @@ type Rules struct {
 var (
 	deciders    = []callvault.Role{callvault.RoleDirector, callvault.RoleManager}
 	authorisers = []callvault.Role{callvault.RoleDirector, callvault.RoleDPO, callvault.RoleManager}
-	caseRunners = []callvault.Role{callvault.RoleDPO, callvault.RoleDirector}
 	requesters  = []callvault.Role{callvault.RoleDirector, callvault.RoleDPO, callvault.RoleManager, callvault.RoleStaff}
 )
 
@@ -108,16 +107,6 @@ var table = map[callvault.Action]rule{
 	callvault.ActNoticeAck:    {users: anyUser, beforeNotice: true},
 	callvault.ActNoticeStatus: {users: []callvault.Role{callvault.RoleDirector, callvault.RoleDPO}},
 	callvault.ActAuditRead:    {users: []callvault.Role{callvault.RoleAuditor}, tokens: []callvault.Role{callvault.RoleAuditor}},
-
-	callvault.ActCaseOpen:    {users: caseRunners, secondFactor: true, check: checkCase},
-	callvault.ActCaseRead:    {users: caseRunners, secondFactor: true, check: checkCase},
-	callvault.ActCaseList:    {users: caseRunners, secondFactor: true},
-	callvault.ActCaseSearch:  {users: caseRunners, secondFactor: true, check: checkCase},
-	callvault.ActCaseInclude: {users: caseRunners, secondFactor: true, check: checkCase},
-	callvault.ActCaseClose:   {users: caseRunners, secondFactor: true, check: checkCase},
-	callvault.ActCaseExport:  {users: caseRunners, secondFactor: true, check: checkCase},
-	callvault.ActCaseLink:    {users: caseRunners, secondFactor: true, check: checkCase},
-	callvault.ActCaseClock:   {users: caseRunners, secondFactor: true, check: checkCase},
 }
 
 // Actions returns every action the table knows, for tests that check each is mapped.
@@ -266,26 +255,6 @@ func checkDecide(r *Rules, p *callvault.Principal, o Object) Decision {
 		flags = append(flags, FlagSelfApproval)
 	}
 	return Decision{Allow: true, Flags: flags}
-}
-
-// directorCases are the case types Directors run beside the DPO.
-var directorCases = []callvault.CaseType{callvault.CaseComplaint, callvault.CaseAbusiveCall}
-
-// checkCase: "the DPO runs every case; a Director runs complaints and abusive calls". A case
-// the principal may not run is not_found, so that nobody learns it exists.
-func checkCase(_ *Rules, p *callvault.Principal, o Object) Decision {
-	if !o.CaseType.Valid() {
-		return deny(CodeNotFound, "no such case")
-	}
-	if p.Has(callvault.RoleDPO) || (p.Has(callvault.RoleDirector) && slices.Contains(directorCases, o.CaseType)) {
-		return allow()
-	}
-	return deny(CodeNotFound, "only the DPO runs "+string(o.CaseType)+" cases")
-}
-
-// MayRunCase reports whether p may run cases of type t (the check of every case.* action).
-func MayRunCase(p *callvault.Principal, t callvault.CaseType) bool {
-	return p != nil && checkCase(nil, p, Object{CaseType: t}).Allow
 }
 
 func checkRevokeGrant(_ *Rules, p *callvault.Principal, o Object) Decision {
