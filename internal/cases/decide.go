@@ -68,9 +68,9 @@ func (s *Service) Include(ctx context.Context, p *callvault.Principal, id string
 	}
 	switch {
 	case d.Include && !wasIncluded:
-		err = s.holder().Hold(ctx, c.ID, in.RecordingID, c.Reference+": included")
+		err = s.holder().Hold(ctx, string(p.Actor), c.ID, in.RecordingID, c.Reference+": included")
 	case !d.Include && wasIncluded:
-		err = s.holder().Release(ctx, c.ID, in.RecordingID)
+		err = s.holder().Release(ctx, string(p.Actor), c.ID, in.RecordingID, c.Reference+": excluded")
 	}
 	return c, err
 }
@@ -114,7 +114,7 @@ func (s *Service) Close(ctx context.Context, p *callvault.Principal, id string, 
 		return nil, err
 	}
 	for _, rid := range c.Included() {
-		if err := s.holder().Release(ctx, c.ID, rid); err != nil {
+		if err := s.holder().Release(ctx, string(p.Actor), c.ID, rid, c.Reference+": closed"); err != nil {
 			return c, err
 		}
 	}

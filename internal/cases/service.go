@@ -31,17 +31,19 @@ type Notifier interface {
 }
 
 // Holder keeps a case's included recordings from deletion while the case is open (legal holds,
-// built apart). The default does nothing.
+// built apart: callvault.HoldStore with Hold.CaseID). The default does nothing. actor is who
+// made the decision (the DPO's actor string).
 type Holder interface {
-	// Hold puts recordingID on hold for caseID; Release ends that hold (other holds stay).
-	Hold(ctx context.Context, caseID, recordingID, reason string) error
-	Release(ctx context.Context, caseID, recordingID string) error
+	// Hold puts recordingID on hold for caseID; Release ends that case's hold on it (holds of
+	// other cases and holds placed by hand stay).
+	Hold(ctx context.Context, actor, caseID, recordingID, reason string) error
+	Release(ctx context.Context, actor, caseID, recordingID, reason string) error
 }
 
 type noHolder struct{}
 
-func (noHolder) Hold(context.Context, string, string, string) error { return nil }
-func (noHolder) Release(context.Context, string, string) error      { return nil }
+func (noHolder) Hold(context.Context, string, string, string, string) error    { return nil }
+func (noHolder) Release(context.Context, string, string, string, string) error { return nil }
 
 // Service runs the case desk, asking Rules at every step.
 type Service struct {

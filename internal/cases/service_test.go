@@ -25,12 +25,12 @@ func (n *notes) CaseOpened(_ context.Context, c *callvault.Case, dpos []*callvau
 // holds records the holder's calls.
 type holds struct{ calls []string }
 
-func (h *holds) Hold(_ context.Context, caseID, rid, _ string) error {
+func (h *holds) Hold(_ context.Context, _, caseID, rid, _ string) error {
 	h.calls = append(h.calls, "hold "+rid)
 	return nil
 }
 
-func (h *holds) Release(_ context.Context, caseID, rid string) error {
+func (h *holds) Release(_ context.Context, _, caseID, rid, _ string) error {
 	h.calls = append(h.calls, "release "+rid)
 	return nil
 }
