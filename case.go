@@ -136,7 +136,7 @@ type CaseLink struct {
 	CreatedAt    time.Time  `json:"created_at"`
 	CreatedBy    string     `json:"created_by"`
 	ExpiresAt    time.Time  `json:"expires_at"`
-	SecretHash   string     `json:"secret_hash"`
+	SecretHash   string     `json:"secret_hash,omitempty"`   // "" only in Redacted copies
 	Passcode     string     `json:"passcode_hash,omitempty"` // hex salt "." hex argon2id; "" when none
 	MaxPlays     int        `json:"max_plays"`
 	Plays        int        `json:"plays"`
@@ -144,6 +144,21 @@ type CaseLink struct {
 	RevokedAt    *time.Time `json:"revoked_at,omitempty"`
 	Failures     int        `json:"failures,omitempty"`    // wrong passcodes since the last right one
 	LockedUntil  time.Time  `json:"locked_until,omitzero"` // after too many wrong passcodes
+}
+
+// Redacted returns a copy of c without its links' secret and passcode hashes, for answers
+// that leave the vault's storage (the API, bundles).
+func (c *Case) Redacted() *Case {
+	out := *c
+	out.Links = make([]CaseLink, len(c.Links))
+	for i, l := range c.Links {
+		l.SecretHash, l.Passcode = "", ""
+		out.Links[i] = l
+	}
+	if len(out.Links) == 0 {
+		out.Links = nil
+	}
+	return &out
 }
 
 // Link returns c's link id, or nil.

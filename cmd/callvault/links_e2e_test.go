@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -169,8 +170,12 @@ func TestListeningLinkEndToEnd(t *testing.T) {
 		t.Errorf("the right passcode on a locked link: %d %s", st, page)
 	}
 
-	if st, out := dora.call("POST", "/api/v1/cases/"+id+"/links/"+link1+"/revoke", map[string]any{}); st != 200 {
+	st, out = dora.call("POST", "/api/v1/cases/"+id+"/links/"+link1+"/revoke", map[string]any{})
+	if st != 200 {
 		t.Fatalf("revoke: %d %v", st, out)
+	}
+	if b, _ := json.Marshal(out); bytes.Contains(b, []byte("hash")) || !bytes.Contains(b, []byte(`"revoked_at"`)) {
+		t.Errorf("the case as the API shows it holds link hashes, or no revocation: %s", b)
 	}
 	if st, _ := l.get(path1, nil); st != 404 {
 		t.Errorf("a revoked link: %d", st)

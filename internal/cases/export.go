@@ -114,9 +114,7 @@ func (e *Export) Write(w io.Writer) error {
 			return err
 		}
 	}
-	c := *e.Case
-	c.Links = nil // the links' hashes are no one's business outside the vault
-	for name, v := range map[string]any{"case.json": &c, "custody.json": e.Custody} {
+	for name, v := range map[string]any{"case.json": e.Case.Redacted(), "custody.json": e.Custody} {
 		b, err := json.MarshalIndent(v, "", "  ")
 		if err != nil {
 			return err

@@ -81,7 +81,7 @@ func (s *Server) handleCaseOpen(w http.ResponseWriter, r *http.Request, cs *case
 		return
 	}
 	w.Header().Set("Location", "/api/v1/cases/"+c.ID)
-	writeJSON(w, http.StatusCreated, c)
+	writeJSON(w, http.StatusCreated, c.Redacted())
 }
 
 // handleCaseList is GET /api/v1/cases[?due=due|overdue|stopped]: the open cases on the desk.
@@ -90,6 +90,9 @@ func (s *Server) handleCaseList(w http.ResponseWriter, r *http.Request, cs *case
 	if err != nil {
 		s.failAccess(w, r, err)
 		return
+	}
+	for _, v := range list {
+		v.Case = v.Case.Redacted()
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"cases": list})
 }
@@ -101,7 +104,7 @@ func (s *Server) handleCaseGet(w http.ResponseWriter, r *http.Request, cs *cases
 		s.failAccess(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, c)
+	writeJSON(w, http.StatusOK, c.Redacted())
 }
 
 // handleCaseSearch is POST /api/v1/cases/{id}/search.
@@ -131,7 +134,7 @@ func (s *Server) handleCaseInclude(w http.ResponseWriter, r *http.Request, cs *c
 		s.failAccess(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, c)
+	writeJSON(w, http.StatusOK, c.Redacted())
 }
 
 // handleCaseClose is POST /api/v1/cases/{id}/close {"outcome"}.
@@ -146,7 +149,7 @@ func (s *Server) handleCaseClose(w http.ResponseWriter, r *http.Request, cs *cas
 		s.failAccess(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, c)
+	writeJSON(w, http.StatusOK, c.Redacted())
 }
 
 // handleCaseBundle is POST /api/v1/cases/{id}/bundle: the signed disclosure bundle of the case's
@@ -181,5 +184,5 @@ func (s *Server) handleCaseClock(w http.ResponseWriter, r *http.Request, cs *cas
 		s.failAccess(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, c)
+	writeJSON(w, http.StatusOK, c.Redacted())
 }

@@ -45,7 +45,7 @@ func (s *Server) handleLinkRevoke(w http.ResponseWriter, r *http.Request, cs *ca
 		s.failAccess(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, c)
+	writeJSON(w, http.StatusOK, c.Redacted())
 }
 
 const passcodeCookie = "cv_listen_passcode"
