@@ -125,7 +125,7 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 	if sip != nil {
 		hcfg.Live = sip
 	}
-	hcfg.People = &httpserver.People{Identity: m.Identity, Access: m.Access, Rules: m.Access.Rules}
+	hcfg.People = &httpserver.People{Identity: m.Identity, Access: m.Access, Rules: m.Access.Rules, Cases: m.Cases, PublicURL: m.Config.PublicURL}
 	hcfg.TwilioWebhook = m.twilioWebhook()
 	hcfg.Pages = m.pages()
 	srv := httpserver.New(hcfg)

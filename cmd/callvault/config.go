@@ -38,6 +38,7 @@ type Config struct {
 	UIConfig
 	LogConfig
 	Webhooks // provider webhooks (config_webhook.go)
+	CaseDesk // the DPO's case desk (config_cases.go)
 
 	path string // config file that was read, if any
 }
@@ -91,6 +92,7 @@ func DefaultConfig() Config {
 			ListenPause:       5 * time.Minute,
 		},
 		Webhooks: defaultWebhooks(),
+		CaseDesk: defaultCaseDesk(),
 		LogConfig: LogConfig{
 			LogLevel:  "info",
 			LogFormat: "text",
@@ -234,7 +236,7 @@ func settings() []setting {
 		str("metrics", "listen address for Prometheus metrics at /metrics (keep it on a private network); empty disables", func(c *Config) *string { return &c.Metrics }),
 		str("log_level", "log level: debug, info, warn, error", func(c *Config) *string { return &c.LogLevel }),
 		str("log_format", "log format: text or json", func(c *Config) *string { return &c.LogFormat }),
-	}, append(append(peopleSettings(), webhookSettings()...), uiSettings()...)...)
+	}, append(append(append(peopleSettings(), webhookSettings()...), uiSettings()...), caseSettings()...)...)
 }
 
 func splitList(v string) []string {
@@ -411,7 +413,7 @@ func (c *Config) loadFile(path string) error {
 func (c *Config) Validate() error {
 	for _, v := range []interface{ Validate() error }{
 		&c.RecordingConfig, &c.StoreConfig, &c.HTTPConfig, &c.JobsConfig, &c.SIPConfig,
-		&c.MailConfig, &c.PeopleConfig, &c.UIConfig, &c.LogConfig, &c.Webhooks,
+		&c.MailConfig, &c.PeopleConfig, &c.UIConfig, &c.LogConfig, &c.Webhooks, &c.CaseDesk,
 	} {
 		if err := v.Validate(); err != nil {
 			return err

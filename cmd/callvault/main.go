@@ -43,6 +43,7 @@ func commands() []command {
 	return []command{
 		{"serve", "run the server (HTTP API; SIPREC capture with --sip)", runServe},
 		{"ingest", "store WAV recordings from the command line (one file or a folder)", runIngest},
+		{"bundle", "verify a disclosure bundle offline", runBundle},
 		{"import", "import recordings from a FreePBX spool or a watched folder", runImport},
 		{"token", "create, list or revoke machine API tokens", runToken},
 		{"users", "add, list, disable or enable people, or give one a set-password link", runUsers},

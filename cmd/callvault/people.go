@@ -10,6 +10,7 @@ import (
 
 	"github.com/callvault/callvault"
 	"github.com/callvault/callvault/internal/access"
+	"github.com/callvault/callvault/internal/cases"
 	"github.com/callvault/callvault/internal/httpserver"
 	"github.com/callvault/callvault/internal/identity"
 )
@@ -19,6 +20,7 @@ type people struct {
 	HTTPServer *httpserver.Server // set by Serve
 	Identity   *identity.Service
 	Access     *access.Service
+	Cases      *cases.Service // the DPO's case desk (cases.go)
 	// Now, if set, is the clock of sign-in, sessions, grants and listening (tests).
 	Now func() time.Time
 	// Notifier, if set before Open, is told of new requests and decisions (the mail outbox);
@@ -77,7 +79,7 @@ func (m *Main) openPeople() error {
 		defer cancel()
 		return m.Access.Close(ctx)
 	})
-	return nil
+	return m.openCases(ps, rules)
 }
 
 // printSetupLink tells an operator how a person sets their password with a one-time secret.

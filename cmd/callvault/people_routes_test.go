@@ -85,6 +85,19 @@ func TestRouteTable(t *testing.T) {
 		{"POST /api/v1/me/password", "", [9]int{401, 401, 401, 403, 400, 400, 400, 400, 400}},
 		{"POST /api/v1/logout", "", [9]int{401, 401, 401, 403, 200, 200, 200, 200, 200}},
 		{"POST /api/v1/me/logout-everywhere", "", [9]int{401, 401, 401, 403, 200, 200, 200, 200, 200}},
+		{"POST /api/v1/cases", "", [9]int{401, 401, 401, 403, 400, 400, 403, 403, 403}},
+		{"GET /api/v1/cases", "", [9]int{401, 401, 401, 403, 200, 200, 403, 403, 403}},
+		{"GET /api/v1/cases/{id}", "/api/v1/cases/" + id, [9]int{401, 401, 401, 403, 404, 404, 403, 403, 403}},
+		{"POST /api/v1/cases/{id}/search", "/api/v1/cases/" + id + "/search", [9]int{401, 401, 401, 403, 404, 404, 403, 403, 403}},
+		{"POST /api/v1/cases/{id}/recordings", "/api/v1/cases/" + id + "/recordings", [9]int{401, 401, 401, 403, 404, 404, 403, 403, 403}},
+		{"POST /api/v1/cases/{id}/close", "/api/v1/cases/" + id + "/close", [9]int{401, 401, 401, 403, 404, 404, 403, 403, 403}},
+		{"POST /api/v1/cases/{id}/bundle", "/api/v1/cases/" + id + "/bundle", [9]int{401, 401, 401, 403, 404, 404, 403, 403, 403}},
+		{"POST /api/v1/cases/{id}/clock", "/api/v1/cases/" + id + "/clock", [9]int{401, 401, 401, 403, 404, 404, 403, 403, 403}},
+		{"POST /api/v1/cases/{id}/links", "/api/v1/cases/" + id + "/links", [9]int{401, 401, 401, 403, 404, 404, 403, 403, 403}},
+		{"POST /api/v1/cases/{id}/links/{link}/revoke", "/api/v1/cases/" + id + "/links/" + id + "/revoke", [9]int{401, 401, 401, 403, 404, 404, 403, 403, 403}},
+		{"GET /listen/{case}/{secret}", "/listen/" + id + "/" + strings.Repeat("A", 43), [9]int{404, 404, 404, 404, 404, 404, 404, 404, 404}},
+		{"POST /listen/{case}/{secret}", "/listen/" + id + "/" + strings.Repeat("A", 43), [9]int{404, 404, 404, 404, 404, 404, 404, 404, 404}},
+		{"GET /listen/{case}/{secret}/{rec}", "/listen/" + id + "/" + strings.Repeat("A", 43) + "/" + id, [9]int{404, 404, 404, 404, 404, 404, 404, 404, 404}},
 	}
 	var covered []string
 	for _, row := range rows {

@@ -29,6 +29,8 @@ func TestDecide(t *testing.T) {
 	noTOTP.SecondFactor = false
 	staffNoTOTP := user("sue", callvault.RoleStaff)
 	staffNoTOTP.SecondFactor = false
+	noTOTPDPO := user("dee", callvault.RoleDPO)
+	noTOTPDPO.SecondFactor = false
 	newcomer := user("new", callvault.RoleStaff)
 	newcomer.NoticeAcknowledged = false
 
@@ -74,6 +76,24 @@ func TestDecide(t *testing.T) {
 		{name: "staff requests", p: staff, a: callvault.ActRequestCreate, allow: true},
 		{name: "auditor never requests", p: auditor, a: callvault.ActRequestCreate, code: CodeForbidden},
 		{name: "auditor reads audit", p: auditor, a: callvault.ActAuditRead, allow: true},
+		{name: "DPO opens a SAR", p: dpo, a: callvault.ActCaseOpen, o: Object{CaseType: callvault.CaseSubjectAccess}, allow: true},
+		{name: "DPO includes in a disciplinary case", p: dpo, a: callvault.ActCaseInclude, o: Object{CaseType: callvault.CaseDisciplinary}, allow: true},
+		{name: "DPO closes an external body case", p: dpo, a: callvault.ActCaseClose, o: Object{CaseType: callvault.CaseExternalBody}, allow: true},
+		{name: "director opens a complaint", p: director, a: callvault.ActCaseOpen, o: Object{CaseType: callvault.CaseComplaint}, allow: true},
+		{name: "director searches an abusive call", p: director, a: callvault.ActCaseSearch, o: Object{CaseType: callvault.CaseAbusiveCall}, allow: true},
+		{name: "director never sees a SAR", p: director, a: callvault.ActCaseRead, o: Object{CaseType: callvault.CaseSubjectAccess}, code: CodeNotFound},
+		{name: "director never opens a disciplinary case", p: director, a: callvault.ActCaseOpen, o: Object{CaseType: callvault.CaseDisciplinary}, code: CodeNotFound},
+		{name: "DPO exports a SAR", p: dpo, a: callvault.ActCaseExport, o: Object{CaseType: callvault.CaseSubjectAccess}, allow: true},
+		{name: "director never exports a SAR", p: director, a: callvault.ActCaseExport, o: Object{CaseType: callvault.CaseSubjectAccess}, code: CodeNotFound},
+		{name: "DPO issues a listening link", p: dpo, a: callvault.ActCaseLink, o: Object{CaseType: callvault.CaseSubjectAccess}, allow: true},
+		{name: "staff issue no link", p: staff, a: callvault.ActCaseLink, o: Object{CaseType: callvault.CaseSubjectAccess}, code: CodeForbidden},
+		{name: "DPO stops a SAR clock", p: dpo, a: callvault.ActCaseClock, o: Object{CaseType: callvault.CaseSubjectAccess}, allow: true},
+		{name: "unknown case type", p: dpo, a: callvault.ActCaseOpen, o: Object{CaseType: "parking"}, code: CodeNotFound},
+		{name: "manager runs no case", p: manager, a: callvault.ActCaseOpen, o: Object{CaseType: callvault.CaseComplaint}, code: CodeForbidden},
+		{name: "staff lists no cases", p: staff, a: callvault.ActCaseList, code: CodeForbidden},
+		{name: "auditor reads no case", p: auditor, a: callvault.ActCaseRead, o: Object{CaseType: callvault.CaseComplaint}, code: CodeForbidden},
+		{name: "token runs no case", p: token(callvault.RoleManager), a: callvault.ActCaseList, code: CodeForbidden},
+		{name: "DPO without a second factor", p: noTOTPDPO, a: callvault.ActCaseList, code: CodeSecondFactor},
 		{name: "auditor never listens", p: auditor, a: callvault.ActRecordingListen, o: Object{Grant: grant, RecordingID: "rec1", Now: now}, code: CodeForbidden},
 		{name: "notice first", p: newcomer, a: callvault.ActRequestCreate, code: CodeNotice},
 		{name: "notice readable first", p: newcomer, a: callvault.ActNoticeAck, allow: true},

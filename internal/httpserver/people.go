@@ -2,6 +2,7 @@ package httpserver
 
 import (
 	"github.com/callvault/callvault/internal/access"
+	"github.com/callvault/callvault/internal/cases"
 	"github.com/callvault/callvault/internal/identity"
 )
 
@@ -11,6 +12,10 @@ type People struct {
 	Identity *identity.Service
 	Access   *access.Service
 	Rules    *access.Rules
+	// Cases, if set, runs the DPO's case desk (cases.go); without it its routes answer 404.
+	Cases *cases.Service
+	// PublicURL is the base of links given to people (listening links); "" uses the request's host.
+	PublicURL string
 }
 
 // addPeopleRoutes registers the routes of people and access.
@@ -43,4 +48,5 @@ func (s *Server) addPeopleRoutes() {
 	s.handle(routeUserEnable, s.handleUserDisabled(false))
 	s.handle(routeUserRoles, s.handleUserRoles)
 	s.handle(routePassword, s.handlePassword)
+	s.addCaseRoutes()
 }

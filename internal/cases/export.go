@@ -1,0 +1,136 @@
+package cases
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/bundle"
+)
+
+// CustodyStep is one step of a bundle's chain of custody: an audit event of the case (opened,
+// searched, included, closed, exported) or of one of its recordings read for the bundle.
+type CustodyStep struct {
+	Seq    int64     `json:"audit_seq"`
+	At     time.Time `json:"at"`
+	Actor  string    `json:"actor"`
+	Action string    `json:"action"`
+	Object string    `json:"object"`
+	Hash   string    `json:"audit_hash"`
+}
+
+// Export is a disclosure bundle being made: the case, its included recordings opened for
+// reading and the chain of custody. Write writes it; Close releases the recordings.
+type Export struct {
+	Case    *callvault.Case
+	Custody []CustodyStep
+	audio   []callvault.Audio
+	key     ed25519.PrivateKey
+	now     time.Time
+}
+
+// Export prepares a disclosure bundle of the case's included recordings: it appends the
+// case.export event, opens each recording through the archive's audited open (a case.disclose
+// event each) and gathers the chain of custody from the audit log. KindConflict if the case
+// includes no recording; KindUnavailable if this node cannot sign (no audit key) or open audio.
+func (s *Service) Export(ctx context.Context, p *callvault.Principal, id string) (*Export, error) {
+	c, err := s.load(ctx, p, callvault.ActCaseExport, id)
+	if err != nil {
+		return nil, err
+	}
+	included := c.Included()
+	switch {
+	case len(included) == 0:
+		return nil, callvault.Errorf(callvault.KindConflict, "case %s includes no recording yet; include the recordings to disclose first", c.Reference)
+	case s.SigningKey == nil || s.Archive == nil:
+		return nil, callvault.Errorf(callvault.KindUnavailable, "this node holds no audit signing key or cannot open recordings; make the bundle on a node that can")
+	}
+	ev := s.event(ctx, p, callvault.ActionCaseExport, c, map[string]any{"recordings": len(included)})
+	if err := s.Store.AppendAudit(ctx, ev); err != nil {
+		return nil, err
+	}
+	s.after(ctx)
+	e := &Export{Case: c, key: s.SigningKey, now: s.now()}
+	for _, rid := range included {
+		a, err := s.Archive.OpenAudited(ctx, rid, &callvault.AuditEvent{Actor: string(p.Actor), Action: callvault.ActionCaseDisclose,
+			Detail: callvault.AuditDetail(map[string]any{"case": "case:" + c.ID, "reference": c.Reference})})
+		if err != nil {
+			e.Close()
+			return nil, err
+		}
+		e.audio = append(e.audio, a)
+	}
+	if e.Custody, err = s.custody(ctx, c); err != nil {
+		e.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// custody returns the audit events of case c and of its recordings' disclosure, in order.
+func (s *Service) custody(ctx context.Context, c *callvault.Case) ([]CustodyStep, error) {
+	object, mark := "case:"+c.ID, `"case":"case:`+c.ID+`"`
+	var out []CustodyStep
+	for after := int64(0); ; {
+		evs, err := s.Store.AuditEvents(ctx, after, 1000)
+		if err != nil {
+			return nil, err
+		}
+		for _, ev := range evs {
+			if ev.Object == object || (ev.Action == callvault.ActionCaseDisclose && strings.Contains(string(ev.Detail), mark)) {
+				out = append(out, CustodyStep{Seq: ev.Seq, At: ev.Time, Actor: ev.Actor, Action: ev.Action, Object: ev.Object, Hash: ev.Hash})
+			}
+		}
+		if len(evs) == 0 {
+			return out, nil
+		}
+		after = evs[len(evs)-1].Seq
+	}
+}
+
+// Filename is the bundle's suggested file name.
+func (e *Export) Filename() string { return e.Case.Reference + ".zip" }
+
+// Write writes the bundle: per included recording its audio (recordings/ID.wav) and its
+// metadata with the DPO's decision (recordings/ID.json), the case (case.json), the chain of
+// custody (custody.json), the manifest and its signature.
+func (e *Export) Write(w io.Writer) error {
+	bw := bundle.NewWriter(w, e.key, e.Case.Reference, e.now)
+	for _, a := range e.audio {
+		rec := a.Recording()
+		if err := bw.Add("recordings/"+rec.ID+".wav", io.NewSectionReader(a, 0, a.Size())); err != nil {
+			return err
+		}
+		meta, err := json.MarshalIndent(map[string]any{"recording": rec, "decision": e.Case.Decision(rec.ID)}, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := bw.Add("recordings/"+rec.ID+".json", strings.NewReader(string(meta))); err != nil {
+			return err
+		}
+	}
+	for name, v := range map[string]any{"case.json": e.Case.Redacted(), "custody.json": e.Custody} {
+		b, err := json.MarshalIndent(v, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := bw.Add(name, strings.NewReader(string(b))); err != nil {
+			return fmt.Errorf("bundle: %w", err)
+		}
+	}
+	return bw.Close()
+}
+
+// Close releases the opened recordings.
+func (e *Export) Close() error {
+	for _, a := range e.audio {
+		a.Close()
+	}
+	e.audio = nil
+	return nil
+}
