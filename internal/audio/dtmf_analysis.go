@@ -43,7 +43,7 @@ type dtmfAnalyser struct {
 	gate     float64 // windowed energy under which a block cannot be part of a tone
 }
 
-func (a *dtmfAnalyser) init(rate float64) {
+func (a *dtmfAnalyser) init(rate, minLevelDBm0 float64) {
 	a.rate = rate
 	a.m = int(math.Round(rate * dtmfBlockMs / 1000))
 	a.h = a.m / 2
@@ -67,7 +67,7 @@ func (a *dtmfAnalyser) init(rate float64) {
 		a.coef[i] = 2 * math.Cos(w)
 		a.back[i] = cmplx.Exp(complex(0, -w))
 	}
-	amp := dtmfZeroDBm0 * math.Pow(10, dtmfMinLevelDBm0/20)
+	amp := dtmfZeroDBm0 * math.Pow(10, minLevelDBm0/20)
 	a.minPower = amp * amp
 	// A window passes only if each of its blocks holds both tones, each at 70% of its peak
 	// power or more, and their average at the minimum level: a block has at least about

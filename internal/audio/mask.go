@@ -113,7 +113,7 @@ func NewMasker(w io.Writer, f Format, opts MaskOptions) (*Masker, error) {
 		fillBytes(m.silence, 0xD5)
 	}
 	for range f.Channels {
-		d, err := NewDTMFDetector(f.SampleRate)
+		d, err := newDTMFDetector(f.SampleRate, dtmfMaskLevelDBm0)
 		if err != nil {
 			return nil, err
 		}
