@@ -165,7 +165,11 @@ func (d *DTMFDetector) decide() {
 		return
 	}
 	if d.active {
+		// One digit straight after another: the windows overlap, so the new tone starts
+		// where the last window of the old one ended, keeping the spans in order.
+		prev := d.last
 		d.end()
+		start = max(start, prev)
 	}
 	d.active, d.misses, d.last = true, 0, end
 	d.tone = Tone{Digit: digit, Start: start}
