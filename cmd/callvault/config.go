@@ -230,7 +230,7 @@ func settings() []setting {
 			"&require_tls=true to insist) or smtps://...:465; empty keeps mail queued in the catalogue until a node has it", func(c *Config) *string { return &c.SMTP }),
 		duration("sip_start_window", "how long before a SIPREC session arrives its call may have begun for the metadata's start-time to be believed (kept as reported either way; the recording starts at its arrival)", func(c *Config) *time.Duration { return &c.SIPStartWindow }),
 		str("dtmf_mask", "silence keyed digits (DTMF tones) in the audio before it is stored, for PCI DSS: off (store audio as received), "+
-			"all (every tone), or card (keep the first six digits of each run of keys, mask the rest and everything after a long run)", func(c *Config) *string { return &c.DTMFMask }),
+			"all (every tone), or card (keep the first six digits of each run of keys and never more than six within 20 s, mask the rest and everything after a long run)", func(c *Config) *string { return &c.DTMFMask }),
 		list("dpo_email", "comma-separated e-mail addresses of the Data Protection Officer, mailed when card data is keyed on a recorded line "+
 			"(the fallback until the users with role dpo are told); empty: the alert is audited and logged only", func(c *Config) *[]string { return &c.DPOEmail }),
 		str("metrics", "listen address for Prometheus metrics at /metrics (keep it on a private network); empty disables", func(c *Config) *string { return &c.Metrics }),

@@ -17,7 +17,8 @@ import (
 // Remask stores it again masked, as a new version: a new blob under a new file key, the row
 // pointed at it with a recording.remask event holding the old and new hashes (audit verify
 // follows the versions), and then the old blob deleted. The old header is overwritten in the
-// row, so even a copy of the old blob can no longer be decrypted (crypto-shredding).
+// row and the catalogue compacted, so even a copy of the old blob can no longer be decrypted
+// (crypto-shredding).
 
 // ScanResult is what scanning a stored recording found. It never says which digits were keyed.
 type ScanResult struct {
@@ -128,6 +129,7 @@ func (s *Service) Remask(ctx context.Context, actor callvault.Actor, id string, 
 	if err := s.Blobs.Delete(context.WithoutCancel(ctx), old.BlobKey); err != nil && !callvault.IsKind(err, callvault.KindNotFound) {
 		s.logger().Warn("cannot delete the blob of a recording's old version; the orphan sweep will", "id", id, "key", old.BlobKey, "err", err)
 	}
+	s.compact(ctx)
 	s.cardData(ctx, &next, st.mask, actor)
 	next.Header, next.Sidecar = nil, nil
 	res.Recording, res.Remasked = &next, true
@@ -145,4 +147,20 @@ func nextBlobKey(current, id string, now time.Time) string {
 		}
 	}
 	return strings.TrimSuffix(BlobKey(id, now), ".age") + ".v" + strconv.Itoa(n+1) + ".age"
+}
+
+// compact has the catalogue, if it can, rid its files of the old version's header (the row
+// overwrote it, but a write-ahead log keeps the page as it was until a checkpoint): until then
+// a copy of the files and of the old blob would give the unmasked audio back. A failure is
+// logged; the retention sweep compacts again.
+func (s *Service) compact(ctx context.Context) {
+	c, ok := s.Catalogue.(callvault.Compactor)
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
+	defer cancel()
+	if err := c.Compact(ctx); err != nil {
+		s.logger().Warn("cannot compact the catalogue after storing a recording again; the old version's key stays in its log until the retention sweep compacts it", "err", err)
+	}
 }

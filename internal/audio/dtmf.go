@@ -56,8 +56,13 @@ var (
 
 // Detection thresholds (see the rules above).
 const (
-	dtmfZeroDBm0      = 22300.0 // peak of a 0 dBm0 sine in 16-bit linear G.711 scale
-	dtmfMinLevelDBm0  = -33.0
+	dtmfZeroDBm0     = 22300.0 // peak of a 0 dBm0 sine in 16-bit linear G.711 scale
+	dtmfMinLevelDBm0 = -33.0
+	// dtmfMaskLevelDBm0 is the Masker's level line. Q.24's -33 dBm0 is for a receiver that
+	// must not act on a weak signal; a tone of -40 dBm0 left in a recording is still heard and
+	// decoded (multimon-ng decodes it), so the masker silences tones down to this level. The
+	// other rules, which do not depend on the level, keep speech and music out.
+	dtmfMaskLevelDBm0 = -60.0
 	dtmfMaxOffset     = 0.025 // relative frequency offset
 	dtmfMaxReverse    = 6.0   // dB the high tone may exceed the low one
 	dtmfMaxNormal     = 9.0   // dB the low tone may exceed the high one
@@ -89,6 +94,11 @@ type DTMFDetector struct {
 
 // NewDTMFDetector returns a detector for a stream of the given sample rate (8 to 48 kHz).
 func NewDTMFDetector(sampleRate int) (*DTMFDetector, error) {
+	return newDTMFDetector(sampleRate, dtmfMinLevelDBm0)
+}
+
+// newDTMFDetector returns a detector that accepts tones down to minLevel dBm0 (each component).
+func newDTMFDetector(sampleRate int, minLevel float64) (*DTMFDetector, error) {
 	if err := checkRate(sampleRate); err != nil {
 		return nil, err
 	}
@@ -100,7 +110,7 @@ func NewDTMFDetector(sampleRate int) (*DTMFDetector, error) {
 	if q > 1 {
 		d.dec = newDecimator(q)
 	}
-	d.a.init(float64(sampleRate) / float64(q))
+	d.a.init(float64(sampleRate)/float64(q), minLevel)
 	return d, nil
 }
 
@@ -155,7 +165,11 @@ func (d *DTMFDetector) decide() {
 		return
 	}
 	if d.active {
+		// One digit straight after another: the windows overlap, so the new tone starts
+		// where the last window of the old one ended, keeping the spans in order.
+		prev := d.last
 		d.end()
+		start = max(start, prev)
 	}
 	d.active, d.misses, d.last = true, 0, end
 	d.tone = Tone{Digit: digit, Start: start}

@@ -12,12 +12,15 @@ const dtmfFilters = 16
 // dtmfBlock is what one block leaves for the decisions: the complex DFT of each DTMF filter
 // (phase relative to the block's first sample), the block's windowed samples and energy, and
 // the DFT of the DTMF filters over the block that starts half a block later (the overlapping
-// block).
+// block). The overlapping block's samples are kept and its DFT computed only when a window
+// gets as far as measuring a tone's frequency: most windows are rejected before.
 type dtmfBlock struct {
-	x    [8]complex128
-	v    []float64
-	e    float64
-	next [8]complex128
+	x        [8]complex128
+	v        []float64
+	e        float64
+	next     [8]complex128
+	raw      []float64 // the overlapping block's samples
+	nextDone bool      // next holds the DFT of raw
 }
 
 // dtmfAnalyser runs the Goertzel filters over blocks and judges windows of blocks.
@@ -41,9 +44,10 @@ type dtmfAnalyser struct {
 
 	minPower float64 // squared amplitude of a tone at the minimum level
 	gate     float64 // windowed energy under which a block cannot be part of a tone
+	minGain  float64 // the window's least gain for a tone within the frequency tolerance
 }
 
-func (a *dtmfAnalyser) init(rate float64) {
+func (a *dtmfAnalyser) init(rate, minLevelDBm0 float64) {
 	a.rate = rate
 	a.m = int(math.Round(rate * dtmfBlockMs / 1000))
 	a.h = a.m / 2
@@ -67,12 +71,13 @@ func (a *dtmfAnalyser) init(rate float64) {
 		a.coef[i] = 2 * math.Cos(w)
 		a.back[i] = cmplx.Exp(complex(0, -w))
 	}
-	amp := dtmfZeroDBm0 * math.Pow(10, dtmfMinLevelDBm0/20)
+	amp := dtmfZeroDBm0 * math.Pow(10, minLevelDBm0/20)
 	a.minPower = amp * amp
 	// A window passes only if each of its blocks holds both tones, each at 70% of its peak
 	// power or more, and their average at the minimum level: a block has at least about
 	// 0.7·minPower·Σw² of energy. The gate is a quarter of that, to stay clear of rounding.
 	a.gate = 0.25 * a.minPower * a.sumW2
+	a.minGain = a.hannGain(2 * math.Pi * dtmfCols[3] * dtmfMaxOffset / rate)
 }
 
 // dtmfFreq returns the frequency of filter i (0-3 rows, 4-7 columns).
@@ -100,7 +105,11 @@ func (a *dtmfAnalyser) feed(samples []int16) (int, bool) {
 		// The overlapping block, the previous block's second half and this one's first, is
 		// complete.
 		prev := &a.blocks[(a.count+dtmfWindowBlocks-1)%dtmfWindowBlocks]
-		a.analyse(a.buf[:a.m], prev.next[:])
+		if prev.raw == nil {
+			prev.raw = make([]float64, a.m)
+		}
+		copy(prev.raw, a.buf[:a.m])
+		prev.nextDone = false
 	}
 	if a.n < a.m {
 		return n, false
@@ -193,6 +202,11 @@ func (a *dtmfAnalyser) judge() (byte, bool) {
 			c = 4 + i
 		}
 	}
+	// Cheap test before measuring the tones: even with the largest correction for a frequency
+	// offset, the two tones carry too little of the window's energy.
+	if 2*(power[r]+power[c])/(a.sumW*a.sumW*a.minGain*a.minGain)*a.sumW2 < dtmfMinPurity*total {
+		return 0, false
+	}
 	ampR, freqR, okR := a.tone(w, r, power[r])
 	ampC, freqC, okC := a.tone(w, c, power[c])
 	if !okR || !okC || ampR < a.minPower || ampC < a.minPower {
@@ -229,11 +243,7 @@ func (a *dtmfAnalyser) tone(w [dtmfWindowBlocks]*dtmfBlock, i int, power float64
 		p := real(b.x[i])*real(b.x[i]) + imag(b.x[i])*imag(b.x[i])
 		peak = max(peak, p)
 		if k > 0 {
-			prev := w[k-1]
-			z1 += b.x[i] * cmplx.Conj(prev.x[i])
-			// Half a block apart: the block, the overlapping block, the next block.
-			za += prev.next[i] * cmplx.Conj(prev.x[i])
-			zb += b.x[i] * cmplx.Conj(prev.next[i])
+			z1 += b.x[i] * cmplx.Conj(w[k-1].x[i])
 		}
 	}
 	for _, b := range w {
@@ -241,6 +251,15 @@ func (a *dtmfAnalyser) tone(w [dtmfWindowBlocks]*dtmfBlock, i int, power float64
 		if p < dtmfSteadiness*peak {
 			return 0, 0, false
 		}
+	}
+	for k, prev := range w[:dtmfWindowBlocks-1] {
+		if !prev.nextDone {
+			a.analyse(prev.raw, prev.next[:])
+			prev.nextDone = true
+		}
+		// Half a block apart: the block, the overlapping block, the next block.
+		za += prev.next[i] * cmplx.Conj(prev.x[i])
+		zb += w[k+1].x[i] * cmplx.Conj(prev.next[i])
 	}
 	m := float64(a.m)
 	om := a.omega[i]

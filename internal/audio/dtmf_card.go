@@ -11,6 +11,10 @@ const (
 	// runs: PCI DSS lets the first six digits of a card number be kept in the clear, and menu
 	// choices, extensions and most PINs are shorter.
 	keepDigits = 6
+	// keepHorizon: a masker keeping short runs keeps no more than keepDigits digits within
+	// this time, whatever the pauses between them: a card number keyed in groups with long
+	// pauses (an IVR's prompts) is not a string of short runs.
+	keepHorizon = 20 // seconds
 )
 
 // keyedDigit is one digit with its span in frames.
@@ -30,6 +34,7 @@ type cardWatch struct {
 	tailPos int
 	runLen  int
 	recent  []keyedDigit // the last digits, to recognise one key heard twice
+	ends    []int64      // where the last keepDigits numeric digits ended, oldest first
 	long    bool         // a run longer than keepDigits was seen
 	spans   []Span       // card-like sequences found
 }
@@ -55,6 +60,18 @@ func (c *cardWatch) runLength(start int64) int {
 		return 0
 	}
 	return c.runLen
+}
+
+// recentDigits returns how many of the last keepDigits numeric digits ended less than horizon
+// frames before start.
+func (c *cardWatch) recentDigits(start, horizon int64) int {
+	n := 0
+	for _, e := range c.ends {
+		if start-e < horizon {
+			n++
+		}
+	}
+	return n
 }
 
 func (c *cardWatch) lastEnd() int64 {
@@ -85,6 +102,10 @@ func (c *cardWatch) add(d keyedDigit) bool {
 		c.endRun()
 		return true
 	}
+	if len(c.ends) == keepDigits {
+		c.ends = c.ends[:copy(c.ends, c.ends[1:])]
+	}
+	c.ends = append(c.ends, d.end)
 	if len(c.head) < cardMaxDigits {
 		c.head = append(c.head, d)
 	}

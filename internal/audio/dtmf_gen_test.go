@@ -96,7 +96,12 @@ func (s *signal) pcm() []int16 {
 
 // detect runs a detector over samples in chunks of the given size and returns the ended tones.
 func detect(t interface{ Fatal(...any) }, rate int, samples []int16, chunk int) []Tone {
-	d, err := NewDTMFDetector(rate)
+	return detectAt(t, rate, dtmfMinLevelDBm0, samples, chunk)
+}
+
+// detectAt is detect with a detector whose level line is minLevel dBm0.
+func detectAt(t interface{ Fatal(...any) }, rate int, minLevel float64, samples []int16, chunk int) []Tone {
+	d, err := newDTMFDetector(rate, minLevel)
 	if err != nil {
 		t.Fatal(err)
 	}

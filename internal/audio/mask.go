@@ -19,7 +19,8 @@ type MaskOptions struct {
 	// KeepShortRuns keeps audible the tones that are not part of a card-like sequence. With a
 	// bounded look-ahead the masker cannot know, when a digit passes, whether more will follow,
 	// so it keeps the first six digits of a run (a pause of RunGap ends a run; PCI DSS allows
-	// the first six digits of a card number in the clear), masks every digit after them, and
+	// the first six digits of a card number in the clear) and never more than six within 20 s
+	// (a card number keyed in groups with long pauses), masks every digit after them, and
 	// once a run has gone beyond six digits masks every later tone of the stream (a security
 	// code or an expiry date follows a card number).
 	KeepShortRuns bool
@@ -113,7 +114,7 @@ func NewMasker(w io.Writer, f Format, opts MaskOptions) (*Masker, error) {
 		fillBytes(m.silence, 0xD5)
 	}
 	for range f.Channels {
-		d, err := NewDTMFDetector(f.SampleRate)
+		d, err := newDTMFDetector(f.SampleRate, dtmfMaskLevelDBm0)
 		if err != nil {
 			return nil, err
 		}
@@ -214,7 +215,8 @@ func (m *Masker) toneEvent(ch int, e ToneEvent) {
 
 // shouldMask decides, when a tone starts, whether it is masked.
 func (m *Masker) shouldMask(start int64) bool {
-	return !m.opts.KeepShortRuns || m.card.long || m.card.runLength(start) >= keepDigits
+	return !m.opts.KeepShortRuns || m.card.long || m.card.runLength(start) >= keepDigits ||
+		m.card.recentDigits(start, keepHorizon*int64(m.f.SampleRate)) >= keepDigits
 }
 
 // Signal notes a digit signalled out of band over the frames [start, end) of this stream, for

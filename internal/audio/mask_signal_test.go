@@ -75,9 +75,9 @@ func TestMaskerKeepShortRuns(t *testing.T) {
 	f := MuLawFormat(8000, 1)
 	s := newSignal(8000).silence(200)
 	s.keyed("1", 80, 80)
-	s.silence(5000)
+	s.silence(21000) // beyond keepHorizon: not counted with the PIN
 	s.keyed("1234", 80, 80)
-	s.silence(5000)
+	s.silence(21000)
 	for _, g := range strings.Fields(testCard) {
 		s.keyed(g, 80, 80)
 		s.silence(700)

@@ -55,9 +55,10 @@ func eventPayload(code byte, end bool, dur int) []byte {
 // keyedCall sends 3 s of a quiet line with two keys pressed as RFC 4733 events (codes 4 and 1,
 // 200 ms each, at 1.0 s and 2.0 s). While a key is down the audio packets carry a loud 1 kHz
 // tone (not a DTMF pair, so only the events can get it masked). Event packets of the key at
-// delayKey arrive delay late. It returns the recorder's output, masked as the archive masks it,
+// delayKey arrive delay late; those of key 0 from its packet lostFrom on (its final packets
+// included) are lost, unless lostFrom is negative. It returns the recorder's output, masked as the archive masks it,
 // the masker's report and the loud spans in frames.
-func keyedCall(t *testing.T, delayKey int, delay time.Duration) ([]byte, audio.MaskReport, [][2]int64) {
+func keyedCall(t *testing.T, delayKey int, delay time.Duration, lostFrom int) ([]byte, audio.MaskReport, [][2]int64) {
 	t.Helper()
 	pr, pw := io.Pipe()
 	rec, err := NewRecorder(pw, RecorderConfig{SampleRate: 8000})
@@ -157,6 +158,9 @@ func keyedCall(t *testing.T, delayKey int, delay time.Duration) ([]byte, audio.M
 				ends = 3 // the final packet is sent three times (RFC 4733 2.5.1.4)
 			}
 			for range ends {
+				if down == 0 && lostFrom >= 0 && j >= lostFrom {
+					break
+				}
 				seq++
 				b := packet(t, 101, seq, uint32(160*k.first), 9, eventPayload(k.code, j == keyPackets-1, 160*(j+1)))
 				if down == delayKey {
@@ -197,7 +201,7 @@ func TestSignalledDigitsAreMasked(t *testing.T) {
 		delay time.Duration
 	}{{"on time", 0}, {"events 150 ms late", 150 * time.Millisecond}} {
 		t.Run(c.name, func(t *testing.T) {
-			out, rep, loud := keyedCall(t, 1, c.delay)
+			out, rep, loud := keyedCall(t, 1, c.delay, -1)
 			left, _ := readStereo(t, out)
 			if rep.Signalled != 2 || rep.Late != 0 || len(rep.Masked) != 2 || rep.InBand != 0 {
 				t.Fatalf("report %+v; want 2 signalled digits, none late, 2 spans", rep)
@@ -226,10 +230,26 @@ func TestSignalledDigitsAreMasked(t *testing.T) {
 	}
 }
 
+// TestSignalledDigitLostEnd: the last updates and every final packet of a key are lost: the
+// key is masked to its latest update and a hold beyond it, so the rest of its audio (60 ms
+// here) is not stored either.
+func TestSignalledDigitLostEnd(t *testing.T) {
+	out, rep, loud := keyedCall(t, 1, 0, 7) // key 0's updates for 140 ms arrive, not the last 60 ms
+	left, _ := readStereo(t, out)
+	if rep.Signalled != 2 || rep.Late != 0 {
+		t.Fatalf("report %+v; want 2 signalled digits, none late", rep)
+	}
+	for i := loud[0][0]; i < loud[0][1]; i++ {
+		if left[i] != 0 {
+			t.Fatalf("frame %d of the key whose end was lost is %d, want silence", i, left[i])
+		}
+	}
+}
+
 // TestSignalledDigitTooLate: an event arriving long after its audio was written cannot be
 // masked; the masker counts it as late rather than pretending.
 func TestSignalledDigitTooLate(t *testing.T) {
-	_, rep, _ := keyedCall(t, 1, 800*time.Millisecond)
+	_, rep, _ := keyedCall(t, 1, 800*time.Millisecond, -1)
 	if rep.Late == 0 {
 		t.Errorf("report %+v; want the late key counted", rep)
 	}
