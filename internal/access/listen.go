@@ -3,6 +3,7 @@ package access
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -48,10 +49,24 @@ type listening struct {
 // maxRanges bounds the distinct ranges a listening's summary lists.
 const maxRanges = 64
 
-func (l *listening) served(rangeSpec string) {
-	if rangeSpec == "" {
-		rangeSpec = "all"
+// maxRangeSpec bounds a Range header as the audit log keeps it: the header is the client's
+// text (up to the server's header limit), and a listening's summary lists up to maxRanges.
+const maxRangeSpec = 100
+
+// auditedRange is rangeSpec as audit events carry it: "all" for none, cut to maxRangeSpec
+// bytes (marked "...") when longer.
+func auditedRange(rangeSpec string) string {
+	switch {
+	case rangeSpec == "":
+		return "all"
+	case len(rangeSpec) > maxRangeSpec:
+		return strings.ToValidUTF8(rangeSpec[:maxRangeSpec], "") + "..."
 	}
+	return rangeSpec
+}
+
+func (l *listening) served(rangeSpec string) {
+	rangeSpec = auditedRange(rangeSpec)
 	l.requests++
 	if len(l.ranges) < maxRanges && !slices.Contains(l.ranges, rangeSpec) {
 		l.ranges = append(l.ranges, rangeSpec)
@@ -171,7 +186,7 @@ func (s *Service) Listen(ctx context.Context, p *callvault.Principal, id string,
 	if download {
 		action = callvault.ActionRecordingDownload
 	}
-	detail := map[string]any{"grant": g.ID, "range": rangeSpec}
+	detail := map[string]any{"grant": g.ID, "range": auditedRange(rangeSpec)}
 	if p.SessionID != "" {
 		detail["session"] = p.SessionID[:min(16, len(p.SessionID))]
 	}
