@@ -205,11 +205,15 @@ func checkRequestRead(_ *Rules, p *callvault.Principal, o Object) Decision {
 	return deny(CodeNotFound, "no such request of yours")
 }
 
-// checkReview: the matched set is seen by those who may decide, not by the requester (unless
-// they may decide it too).
-func checkReview(_ *Rules, p *callvault.Principal, o Object) Decision {
+// checkReview: the matched set is seen by those who may decide, never by the requester before
+// approval, even one who decides other people's requests; only where authorisers may approve
+// their own requests (AllowSelfApproval) does an authoriser see their own request's matches.
+func checkReview(r *Rules, p *callvault.Principal, o Object) Decision {
 	if o.Request == nil {
 		return deny(CodeNotFound, "no such request")
+	}
+	if o.Request.RequesterID == p.ID && !r.AllowSelfApproval {
+		return deny(CodeForbidden, "a requester sees what their request matched only once it is approved")
 	}
 	if ok, _ := mayDecide(p, o.Request.Purpose, o.Delegations, o.Now); ok {
 		return allow()
