@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -17,8 +18,8 @@ import (
 
 // TestAttacks tries, as a signed-in attacker on loopback would: a cross-site POST carrying the
 // victim's cookie, a session cookie planted before sign-in, a TOTP code used twice, suffix and
-// overlapping Range requests, listing recordings in general, a disabled user's open session and
-// a password change ending the other sessions.
+// overlapping Range requests, listing recordings in general, a director giving themselves the
+// dpo role, a disabled user's open session and a password change ending the other sessions.
 func TestAttacks(t *testing.T) {
 	v := startVault(t)
 	v.bootstrap(t, "dan")
@@ -115,6 +116,19 @@ func TestAttacks(t *testing.T) {
 				t.Errorf("%s GET %s: %d", c.name, path, st)
 			}
 		}
+	}
+
+	// A director cannot make themselves the DPO (and so decide disciplinary requests) or disable
+	// themselves.
+	_, me := dan.call("GET", "/api/v1/me", nil)
+	if st, out := dan.call("POST", "/api/v1/users/"+me["id"].(string)+"/roles", map[string]any{"roles": []string{"director", "dpo"}}); st != 403 {
+		t.Errorf("a director giving themselves the dpo role: %d %v", st, out)
+	}
+	if st, out := dan.call("POST", "/api/v1/users/"+me["id"].(string)+"/disable", nil); st != 403 {
+		t.Errorf("a director disabling themselves: %d %v", st, out)
+	}
+	if _, me := dan.call("GET", "/api/v1/me", nil); fmt.Sprint(me["roles"]) != "[director]" {
+		t.Errorf("the director's roles are now %v", me["roles"])
 	}
 
 	// A password change ends the other sessions; disabling a user ends theirs mid-listening.
