@@ -39,7 +39,9 @@ type Object struct {
 	RecordingID string
 	// Delegations are the delegations to the principal (the rules check which are live).
 	Delegations []*callvault.Delegation
-	Now         time.Time
+	// UserID is the user acted on (user.manage: disable, enable, change roles).
+	UserID string
+	Now    time.Time
 }
 
 // Rules decides every action. The zero value is the policy's defaults.
@@ -97,7 +99,7 @@ var table = map[callvault.Action]rule{
 	callvault.ActDelegationRevoke: {users: []callvault.Role{callvault.RoleDPO}, secondFactor: true},
 	callvault.ActDelegationList:   {users: []callvault.Role{callvault.RoleDPO, callvault.RoleDirector}},
 
-	callvault.ActUserManage: {users: []callvault.Role{callvault.RoleDirector, callvault.RoleDPO}, secondFactor: true},
+	callvault.ActUserManage: {users: []callvault.Role{callvault.RoleDirector, callvault.RoleDPO}, secondFactor: true, check: checkUserManage},
 	callvault.ActUserList:   {users: []callvault.Role{callvault.RoleDirector, callvault.RoleDPO}},
 
 	callvault.ActSelf:         {users: anyUser, beforeNotice: true},
@@ -208,11 +210,15 @@ func checkRequestRead(_ *Rules, p *callvault.Principal, o Object) Decision {
 	return deny(CodeNotFound, "no such request of yours")
 }
 
-// checkReview: the matched set is seen by those who may decide, not by the requester (unless
-// they may decide it too).
-func checkReview(_ *Rules, p *callvault.Principal, o Object) Decision {
+// checkReview: the matched set is seen by those who may decide, never by the requester before
+// approval, even one who decides other people's requests; only where authorisers may approve
+// their own requests (AllowSelfApproval) does an authoriser see their own request's matches.
+func checkReview(r *Rules, p *callvault.Principal, o Object) Decision {
 	if o.Request == nil {
 		return deny(CodeNotFound, "no such request")
+	}
+	if o.Request.RequesterID == p.ID && !r.AllowSelfApproval {
+		return deny(CodeForbidden, "a requester sees what their request matched only once it is approved")
 	}
 	if ok, _ := mayDecide(p, o.Request.Purpose, o.Delegations, o.Now); ok {
 		return allow()
@@ -256,6 +262,16 @@ func checkDecide(r *Rules, p *callvault.Principal, o Object) Decision {
 		flags = append(flags, FlagSelfApproval)
 	}
 	return Decision{Allow: true, Flags: flags}
+}
+
+// checkUserManage: nobody changes their own roles or disables themselves (a director making
+// themselves the DPO would decide disciplinary requests without the DPO); another director or
+// the DPO does, audited.
+func checkUserManage(_ *Rules, p *callvault.Principal, o Object) Decision {
+	if o.UserID != "" && o.UserID == p.ID {
+		return deny(CodeForbidden, "nobody changes their own roles or disables themselves; another director or the DPO does")
+	}
+	return allow()
 }
 
 func checkRevokeGrant(_ *Rules, p *callvault.Principal, o Object) Decision {

@@ -55,12 +55,8 @@ func (s *Server) handleUserList(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleUserDisabled(disabled bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p := principal(r)
-		if _, err := s.people.Access.Check(r.Context(), p, callvault.ActUserManage, access.Object{}, "user:"+r.PathValue("id")); err != nil {
+		if _, err := s.people.Access.Check(r.Context(), p, callvault.ActUserManage, access.Object{UserID: r.PathValue("id")}, "user:"+r.PathValue("id")); err != nil {
 			s.failAccess(w, r, err)
-			return
-		}
-		if r.PathValue("id") == p.ID && disabled {
-			s.failAccess(w, r, callvault.Errorf(callvault.KindConflict, "you cannot disable yourself"))
 			return
 		}
 		u, err := s.people.Identity.SetDisabled(r.Context(), p.Actor, r.PathValue("id"), disabled)
@@ -82,7 +78,7 @@ func (s *Server) handleUserRoles(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := principal(r)
-	if _, err := s.people.Access.Check(r.Context(), p, callvault.ActUserManage, access.Object{}, "user:"+r.PathValue("id")); err != nil {
+	if _, err := s.people.Access.Check(r.Context(), p, callvault.ActUserManage, access.Object{UserID: r.PathValue("id")}, "user:"+r.PathValue("id")); err != nil {
 		s.failAccess(w, r, err)
 		return
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/callvault/callvault"
 )
@@ -184,12 +185,35 @@ func (s *Service) ChangePassword(ctx context.Context, p *callvault.Principal, cu
 	if err != nil {
 		return err
 	}
+	set, now := s.settings(), s.now()
+	if u.LockedUntil != nil && now.Before(*u.LockedUntil) {
+		return callvault.Errorf(callvault.KindForbidden, "the account is locked after too many wrong passwords until %s", u.LockedUntil.Format(time.RFC3339))
+	}
 	if !CheckPassword(u.PasswordHash, current) {
+		// A wrong current password counts like a wrong sign-in, so a session left open is no
+		// way to guess the password without limit; the lockout also ends the user's sessions.
+		_, err := s.update(ctx, p.ID, func(u *callvault.User) (*callvault.AuditEvent, error) {
+			u.FailedLogins++
+			if u.FailedLogins >= set.MaxFailures {
+				until := now.Add(set.LockoutFor)
+				u.FailedLogins, u.LockedUntil, u.SessionEpoch = 0, &until, u.SessionEpoch+1
+				return s.event(ctx, p.Actor, callvault.ActionLockout, "user:"+u.ID,
+					map[string]any{"until": until.Format(time.RFC3339), "via": "password change", "failures": set.MaxFailures}), nil
+			}
+			return s.event(ctx, p.Actor, callvault.ActionLoginFailed, "user:"+u.ID,
+				map[string]any{"reason": "wrong current password at a password change", "failures": u.FailedLogins}), nil
+		})
+		if err != nil {
+			return err
+		}
 		return callvault.Errorf(callvault.KindForbidden, "the current password is wrong")
 	}
 	hash := HashPassword(next)
 	_, err = s.update(ctx, p.ID, func(u *callvault.User) (*callvault.AuditEvent, error) {
-		u.PasswordHash, u.SessionEpoch = hash, u.SessionEpoch+1
+		if u.LockedUntil != nil && now.Before(*u.LockedUntil) {
+			return nil, callvault.Errorf(callvault.KindForbidden, "the account is locked after too many wrong passwords until %s", u.LockedUntil.Format(time.RFC3339))
+		}
+		u.PasswordHash, u.SessionEpoch, u.FailedLogins = hash, u.SessionEpoch+1, 0
 		return s.event(ctx, p.Actor, callvault.ActionUserPassword, "user:"+u.ID, map[string]any{"via": "self"}), nil
 	})
 	return err
