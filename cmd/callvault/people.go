@@ -59,6 +59,7 @@ func (m *Main) openPeople() error {
 		Mailer:     m.noticeMailer(),
 		Now:        m.Now,
 		AfterAudit: m.afterAudit,
+		Rules:      rules,
 	}
 	m.Access = &access.Service{
 		Rules:      rules,

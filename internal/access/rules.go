@@ -29,6 +29,8 @@ const (
 	CodeNotFound           = "not_found"
 	FlagSelfApproval       = "self_approval"
 	FlagDelegatedAuthority = "delegated_authority"
+	// FlagDPOBootstrap marks a director giving the dpo role while the vault has no enabled DPO.
+	FlagDPOBootstrap = "dpo_bootstrap"
 )
 
 // Object is what an action is about; each action reads the fields it needs.
@@ -41,7 +43,13 @@ type Object struct {
 	Delegations []*callvault.Delegation
 	// UserID is the user acted on (user.manage: disable, enable, change roles).
 	UserID string
-	Now    time.Time
+	// RolesBefore and RolesAfter are the roles of the user acted on before and after a
+	// user.manage change: an added user has none before; disabling a user takes all its roles
+	// away, enabling gives them back.
+	RolesBefore, RolesAfter []callvault.Role
+	// VaultHasDPO: some enabled user holds the dpo role (user.manage).
+	VaultHasDPO bool
+	Now         time.Time
 }
 
 // Rules decides every action. The zero value is the policy's defaults.
@@ -266,12 +274,28 @@ func checkDecide(r *Rules, p *callvault.Principal, o Object) Decision {
 
 // checkUserManage: nobody changes their own roles or disables themselves (a director making
 // themselves the DPO would decide disciplinary requests without the DPO); another director or
-// the DPO does, audited.
+// the DPO does, audited. Only the DPO gives or removes the dpo role (disabling or enabling a DPO
+// counts), so a director cannot make an account they control a stand-in DPO; a director may give
+// it only while the vault has no enabled DPO (the first DPO), and that is flagged.
 func checkUserManage(_ *Rules, p *callvault.Principal, o Object) Decision {
 	if o.UserID != "" && o.UserID == p.ID {
 		return deny(CodeForbidden, "nobody changes their own roles or disables themselves; another director or the DPO does")
 	}
-	return allow()
+	given, removed := DPOChange(o.RolesBefore, o.RolesAfter)
+	if !given && !removed || p.Has(callvault.RoleDPO) {
+		return allow()
+	}
+	if given && !o.VaultHasDPO && p.Has(callvault.RoleDirector) {
+		return Decision{Allow: true, Flags: []string{FlagDPOBootstrap}}
+	}
+	return deny(CodeForbidden, "only the DPO gives or removes the dpo role (or disables or enables a DPO); a director may give it only while the vault has no enabled DPO")
+}
+
+// DPOChange reports whether a change of roles from before to after gives or removes the dpo
+// role.
+func DPOChange(before, after []callvault.Role) (given, removed bool) {
+	was, is := slices.Contains(before, callvault.RoleDPO), slices.Contains(after, callvault.RoleDPO)
+	return is && !was, was && !is
 }
 
 func checkRevokeGrant(_ *Rules, p *callvault.Principal, o Object) Decision {

@@ -124,6 +124,18 @@ func TestDecide(t *testing.T) {
 		{name: "nobody changes or disables themselves", p: director, a: callvault.ActUserManage, o: Object{UserID: director.ID}, code: CodeForbidden},
 		{name: "nor the DPO", p: dpo, a: callvault.ActUserManage, o: Object{UserID: dpo.ID}, code: CodeForbidden},
 		{name: "manager does not manage users", p: manager, a: callvault.ActUserManage, code: CodeForbidden},
+		// The dpo role: only the DPO gives or removes it; a director gives it only to bootstrap the
+		// first DPO, flagged. A disable or enable counts as removing or giving the user's roles.
+		{name: "DPO makes another DPO", p: dpo, a: callvault.ActUserManage, o: Object{UserID: "x", RolesAfter: []callvault.Role{callvault.RoleDPO}, VaultHasDPO: true}, allow: true},
+		{name: "DPO removes the dpo role", p: dpo, a: callvault.ActUserManage, o: Object{UserID: "x", RolesBefore: []callvault.Role{callvault.RoleDPO}, RolesAfter: []callvault.Role{callvault.RoleStaff}, VaultHasDPO: true}, allow: true},
+		{name: "director makes a stand-in DPO", p: director, a: callvault.ActUserManage, o: Object{UserID: "x", RolesAfter: []callvault.Role{callvault.RoleDPO, callvault.RoleStaff}, VaultHasDPO: true}, code: CodeForbidden},
+		{name: "director adds a DPO when one exists", p: director, a: callvault.ActUserManage, o: Object{RolesAfter: []callvault.Role{callvault.RoleDPO}, VaultHasDPO: true}, code: CodeForbidden},
+		{name: "director bootstraps the first DPO", p: director, a: callvault.ActUserManage, o: Object{RolesAfter: []callvault.Role{callvault.RoleDPO}}, allow: true, flag: FlagDPOBootstrap},
+		{name: "director removes the dpo role", p: director, a: callvault.ActUserManage, o: Object{UserID: "x", RolesBefore: []callvault.Role{callvault.RoleDPO}, RolesAfter: []callvault.Role{callvault.RoleStaff}, VaultHasDPO: true}, code: CodeForbidden},
+		{name: "director disables the DPO", p: director, a: callvault.ActUserManage, o: Object{UserID: "x", RolesBefore: []callvault.Role{callvault.RoleDPO}, VaultHasDPO: true}, code: CodeForbidden},
+		{name: "director removes it even when no DPO is enabled", p: director, a: callvault.ActUserManage, o: Object{UserID: "x", RolesBefore: []callvault.Role{callvault.RoleDPO}}, code: CodeForbidden},
+		{name: "director changes a DPO's other roles", p: director, a: callvault.ActUserManage, o: Object{UserID: "x", RolesBefore: []callvault.Role{callvault.RoleDPO}, RolesAfter: []callvault.Role{callvault.RoleDPO, callvault.RoleStaff}, VaultHasDPO: true}, allow: true},
+		{name: "director adds a manager", p: director, a: callvault.ActUserManage, o: Object{RolesAfter: []callvault.Role{callvault.RoleManager}, VaultHasDPO: true}, allow: true},
 		{name: "grantee gives up grant", p: staff, a: callvault.ActGrantRevoke, o: Object{Grant: grant, Now: now}, allow: true},
 		{name: "other staff cannot revoke", p: user("x", callvault.RoleStaff), a: callvault.ActGrantRevoke, o: Object{Grant: grant, Now: now}, code: CodeNotFound},
 		{name: "manager revokes", p: manager, a: callvault.ActGrantRevoke, o: Object{Grant: grant, Now: now}, allow: true},

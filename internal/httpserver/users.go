@@ -27,7 +27,7 @@ func (s *Server) handleUserAdd(w http.ResponseWriter, r *http.Request) {
 		s.failAccess(w, r, err)
 		return
 	}
-	u, link, err := s.people.Identity.AddUser(r.Context(), p.Actor, identity.NewUser{Name: b.Name, Email: b.Email, Roles: b.Roles})
+	u, link, err := s.people.Identity.AddUser(r.Context(), p, identity.NewUser{Name: b.Name, Email: b.Email, Roles: b.Roles})
 	if err != nil {
 		s.failAccess(w, r, err)
 		return
@@ -59,7 +59,7 @@ func (s *Server) handleUserDisabled(disabled bool) http.HandlerFunc {
 			s.failAccess(w, r, err)
 			return
 		}
-		u, err := s.people.Identity.SetDisabled(r.Context(), p.Actor, r.PathValue("id"), disabled)
+		u, err := s.people.Identity.SetDisabled(r.Context(), p, r.PathValue("id"), disabled)
 		if err != nil {
 			s.failAccess(w, r, err)
 			return
@@ -82,7 +82,7 @@ func (s *Server) handleUserRoles(w http.ResponseWriter, r *http.Request) {
 		s.failAccess(w, r, err)
 		return
 	}
-	u, err := s.people.Identity.SetRoles(r.Context(), p.Actor, r.PathValue("id"), b.Roles)
+	u, err := s.people.Identity.SetRoles(r.Context(), p, r.PathValue("id"), b.Roles)
 	if err != nil {
 		s.failAccess(w, r, err)
 		return
