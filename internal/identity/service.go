@@ -71,7 +71,10 @@ type Service struct {
 	// Rules decide user management (who may give the dpo role); nil: the policy's defaults.
 	Rules *access.Rules
 
-	throttle  throttle
+	throttle throttle
+	names    nameLocks
+	// verify, if set, replaces CheckPassword (tests count the argon2 work).
+	verify    func(hash, password string) bool
 	bootMu    sync.Mutex
 	bootHash  string
 	bootUntil time.Time
