@@ -67,6 +67,9 @@ func TestDPORole(t *testing.T) {
 	if n := countActions(v.events(t), callvault.ActionUserCreate); n != 4 { // dan, dora, mal, cleo
 		t.Errorf("%d user.create events, want 4", n)
 	}
+	if n := countActions(v.events(t), callvault.ActionAccessDenied); n != 4 { // the four refusals above
+		t.Errorf("%d access.denied events, want 4", n)
+	}
 }
 
 // userEventFlags returns the flags of the last event of action about the user named name.

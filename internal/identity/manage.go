@@ -31,9 +31,10 @@ func (s *Service) vaultHasDPO(ctx context.Context) (bool, error) {
 }
 
 // mayManage asks the rules whether by may make the user change o (action user.manage) and
-// returns the flags the change's audit event carries. The operator at the command line is not
-// decided for: the change is flagged break_glass, and a dpo role given or removed says so.
-func (s *Service) mayManage(by *callvault.Principal, o access.Object) ([]string, error) {
+// returns the flags the change's audit event carries; a refusal is an access.denied event (a
+// director trying to make a DPO is worth knowing about). The operator at the command line is
+// not decided for: the change is flagged break_glass, and a dpo role given or removed says so.
+func (s *Service) mayManage(ctx context.Context, by *callvault.Principal, o access.Object) ([]string, error) {
 	if by != nil && by.Kind == callvault.PrincipalOperator {
 		flags := []string{FlagBreakGlass}
 		given, removed := access.DPOChange(o.RolesBefore, o.RolesAfter)
@@ -48,6 +49,19 @@ func (s *Service) mayManage(by *callvault.Principal, o access.Object) ([]string,
 	o.Now = s.now()
 	d := s.Rules.Decide(by, callvault.ActUserManage, o)
 	if !d.Allow {
+		object := "users"
+		if o.UserID != "" {
+			object = "user:" + o.UserID
+		}
+		var actor callvault.Actor
+		if by != nil {
+			actor = by.Actor
+		}
+		ev := s.event(ctx, actor, callvault.ActionAccessDenied, object, map[string]any{"action": string(callvault.ActUserManage),
+			"reason": d.Reason, "code": d.Code, "roles_before": o.RolesBefore, "roles": o.RolesAfter})
+		if err := s.audit(ctx, ev); err != nil {
+			return nil, err
+		}
 		return nil, &access.Denied{Decision: d}
 	}
 	return d.Flags, nil

@@ -41,7 +41,7 @@ func (s *Service) AddUser(ctx context.Context, by *callvault.Principal, nu NewUs
 	if err != nil {
 		return nil, "", err
 	}
-	flags, err := s.mayManage(by, access.Object{RolesAfter: u.Roles, VaultHasDPO: hasDPO})
+	flags, err := s.mayManage(ctx, by, access.Object{RolesAfter: u.Roles, VaultHasDPO: hasDPO})
 	if err != nil {
 		return nil, "", err
 	}
@@ -122,7 +122,7 @@ func (s *Service) SetDisabled(ctx context.Context, by *callvault.Principal, id s
 		if !disabled {
 			o.RolesBefore, o.RolesAfter = nil, u.Roles
 		}
-		flags, err := s.mayManage(by, o)
+		flags, err := s.mayManage(ctx, by, o)
 		if err != nil {
 			return nil, err
 		}
@@ -266,7 +266,7 @@ func (s *Service) SetRoles(ctx context.Context, by *callvault.Principal, id stri
 	}
 	return s.update(ctx, id, func(u *callvault.User) (*callvault.AuditEvent, error) {
 		before := u.Roles
-		flags, err := s.mayManage(by, access.Object{UserID: u.ID, RolesBefore: before, RolesAfter: clean, VaultHasDPO: hasDPO})
+		flags, err := s.mayManage(ctx, by, access.Object{UserID: u.ID, RolesBefore: before, RolesAfter: clean, VaultHasDPO: hasDPO})
 		if err != nil {
 			return nil, err
 		}
