@@ -51,6 +51,12 @@ func (p *Principal) HasAny(roles ...Role) bool {
 	return false
 }
 
+// Operator returns the principal of a person at the command line, audited as actor
+// ("cli:<os user>").
+func Operator(actor Actor) *Principal {
+	return &Principal{Kind: PrincipalOperator, Name: string(actor), Actor: actor}
+}
+
 // IsUser reports whether p is a signed-in person.
 func (p *Principal) IsUser() bool { return p != nil && p.Kind == PrincipalUser }
 

@@ -89,7 +89,7 @@ func runUsersAdd(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer m.Close()
-	u, link, err := m.Identity.AddUser(ctx, cliActor(e), identity.NewUser{Name: fs.Arg(0), Email: *email, Roles: roles, Password: password})
+	u, link, err := m.Identity.AddUser(ctx, callvault.Operator(cliActor(e)), identity.NewUser{Name: fs.Arg(0), Email: *email, Roles: roles, Password: password})
 	if err != nil {
 		switch callvault.ErrorKind(err) {
 		case callvault.KindConflict:
@@ -175,7 +175,7 @@ func runUsersDisable(ctx context.Context, e env, disable bool, args []string) er
 	if err != nil {
 		return err
 	}
-	if _, err := m.Identity.SetDisabled(ctx, cliActor(e), u.ID, disable); err != nil {
+	if _, err := m.Identity.SetDisabled(ctx, callvault.Operator(cliActor(e)), u.ID, disable); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "user %s %sd\n", u.Name, strings.TrimPrefix(name, "users "))

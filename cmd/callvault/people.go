@@ -61,6 +61,7 @@ func (m *Main) openPeople() error {
 		Mailer:     m.noticeMailer(),
 		Now:        m.Now,
 		AfterAudit: m.afterAudit,
+		Rules:      rules,
 	}
 	m.Access = &access.Service{
 		Rules:      rules,

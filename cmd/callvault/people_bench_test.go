@@ -151,7 +151,7 @@ func seekFixtureMain(b *testing.B, wav []byte) (url, cookie, id string, m *Main)
 	const password = "tortoise lamp river 42"
 	signIn := func(name string, role callvault.Role, code string) (*callvault.Principal, string) {
 		if code == "" {
-			if _, _, err := m.Identity.AddUser(ctx, "cli:bench", identity.NewUser{Name: name, Roles: []callvault.Role{role}, Password: password}); err != nil {
+			if _, _, err := m.Identity.AddUser(ctx, callvault.Operator("cli:bench"), identity.NewUser{Name: name, Roles: []callvault.Role{role}, Password: password}); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -240,7 +240,14 @@ func testAccessFlow(t *testing.T, extra ...string) {
 			t.Errorf("no %s event", a)
 		}
 	}
-	v.checkNoSecrets(t, pw)
+	secrets := []string{pw}
+	for _, c := range []*client{dan, mia, dora} {
+		if c.totp == "" || len(c.recovery) == 0 {
+			t.Fatalf("%s: no TOTP secret or recovery codes kept by the test", c.name)
+		}
+		secrets = append(append(secrets, c.totp), c.recovery...)
+	}
+	v.checkNoSecrets(t, secrets...)
 	v.stop()
 	if code, o, e := cli(t, append([]string{"audit", "verify"}, v.stores...)...); code != 0 {
 		t.Fatalf("audit verify: %d\n%s%s", code, o, e)

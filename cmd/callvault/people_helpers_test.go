@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -93,11 +94,12 @@ func (v *pvault) addUser(t *testing.T, name string, roles ...string) {
 
 // client is a browser-like HTTP client with its own cookie jar.
 type client struct {
-	t    *testing.T
-	v    *pvault
-	http *http.Client
-	name string
-	totp string // the confirmed TOTP secret
+	t        *testing.T
+	v        *pvault
+	http     *http.Client
+	name     string
+	totp     string   // the confirmed TOTP secret
+	recovery []string // the recovery codes shown at confirmation
 }
 
 func (v *pvault) client(t *testing.T) *client {
@@ -178,10 +180,15 @@ func (c *client) enrolTOTP() {
 	}
 	secret := out["secret"].(string)
 	code, _ := totp.GenerateCode(secret, c.v.clock.now())
-	if st, out := c.call("POST", "/api/v1/me/totp/confirm", map[string]any{"code": code}); st != 200 {
+	st, out = c.call("POST", "/api/v1/me/totp/confirm", map[string]any{"code": code})
+	if st != 200 {
 		c.t.Fatalf("confirm TOTP %s: %d %v", c.name, st, out)
 	}
 	c.totp = secret
+	codes, _ := out["recovery_codes"].([]any)
+	for _, rc := range codes {
+		c.recovery = append(c.recovery, fmt.Sprint(rc))
+	}
 }
 
 // events returns the whole audit log.

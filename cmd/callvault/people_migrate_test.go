@@ -21,7 +21,7 @@ func TestMigrateCarriesPeople(t *testing.T) {
 	const pw = "tortoise lamp river 42"
 	principal := func(m *Main, name string, roles ...callvault.Role) *callvault.Principal {
 		t.Helper()
-		if _, _, err := m.Identity.AddUser(ctx, "cli:test", identity.NewUser{Name: name, Roles: roles, Password: pw}); err != nil {
+		if _, _, err := m.Identity.AddUser(ctx, callvault.Operator("cli:test"), identity.NewUser{Name: name, Roles: roles, Password: pw}); err != nil {
 			t.Fatal(err)
 		}
 		u, _ := m.Identity.Store.UserByName(ctx, name)

@@ -3,6 +3,7 @@ package access
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -20,6 +21,9 @@ type listenings struct {
 	mu    sync.Mutex
 	open  map[listenKey]*listening
 	ended []*listening // dropped, their summaries not yet audited
+	// revoked are the grants revoked through this process, so answers being served under them
+	// stop at their next read (guardedAudio).
+	revoked map[string]bool
 }
 
 type listenKey struct{ session, recording, grant string }
@@ -45,10 +49,24 @@ type listening struct {
 // maxRanges bounds the distinct ranges a listening's summary lists.
 const maxRanges = 64
 
-func (l *listening) served(rangeSpec string) {
-	if rangeSpec == "" {
-		rangeSpec = "all"
+// maxRangeSpec bounds a Range header as the audit log keeps it: the header is the client's
+// text (up to the server's header limit), and a listening's summary lists up to maxRanges.
+const maxRangeSpec = 100
+
+// auditedRange is rangeSpec as audit events carry it: "all" for none, cut to maxRangeSpec
+// bytes (marked "...") when longer.
+func auditedRange(rangeSpec string) string {
+	switch {
+	case rangeSpec == "":
+		return "all"
+	case len(rangeSpec) > maxRangeSpec:
+		return strings.ToValidUTF8(rangeSpec[:maxRangeSpec], "") + "..."
 	}
+	return rangeSpec
+}
+
+func (l *listening) served(rangeSpec string) {
+	rangeSpec = auditedRange(rangeSpec)
 	l.requests++
 	if len(l.ranges) < maxRanges && !slices.Contains(l.ranges, rangeSpec) {
 		l.ranges = append(l.ranges, rangeSpec)
@@ -57,7 +75,8 @@ func (l *listening) served(rangeSpec string) {
 
 const maxListenings = 1024
 
-// Opened is a recording opened for one request. Release must be called when the answer is done.
+// Opened is a recording opened for one request. Its Audio refuses reads once the grant has
+// been revoked or has expired. Release must be called when the answer is done.
 type Opened struct {
 	Audio callvault.Audio
 	Grant *callvault.Grant
@@ -148,7 +167,7 @@ func (s *Service) Listen(ctx context.Context, p *callvault.Principal, id string,
 			release()
 			return nil, l.err
 		}
-		return &Opened{Audio: l.audio, Grant: g, Release: release}, nil
+		return &Opened{Audio: s.guard(ctx, p, act, id, g, l.audio), Grant: g, Release: release}, nil
 	}
 	// Start a listening; requests for it that arrive while it opens wait for it.
 	l = &listening{ready: make(chan struct{}), lastUsed: now, users: 1, actor: p.Actor, recording: id, grant: g.ID,
@@ -167,7 +186,7 @@ func (s *Service) Listen(ctx context.Context, p *callvault.Principal, id string,
 	if download {
 		action = callvault.ActionRecordingDownload
 	}
-	detail := map[string]any{"grant": g.ID, "range": rangeSpec}
+	detail := map[string]any{"grant": g.ID, "range": auditedRange(rangeSpec)}
 	if p.SessionID != "" {
 		detail["session"] = p.SessionID[:min(16, len(p.SessionID))]
 	}
@@ -189,7 +208,7 @@ func (s *Service) Listen(ctx context.Context, p *callvault.Principal, id string,
 		release()
 		return nil, err
 	}
-	return &Opened{Audio: a, Grant: g, Release: release}, nil
+	return &Opened{Audio: s.guard(ctx, p, act, id, g, a), Grant: g, Release: release}, nil
 }
 
 // flushEnded appends a recording.listen_end event for every listening that has ended: the
@@ -264,9 +283,23 @@ func (ls *listenings) sweepLocked(now time.Time, pause time.Duration) {
 	}
 }
 
+// maxRevoked bounds the grants remembered as revoked; beyond it, answers find a revocation in
+// the store within recheckEvery bytes.
+const maxRevoked = 4096
+
+func (ls *listenings) wasRevoked(grant string) bool {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	return ls.revoked[grant]
+}
+
 func (ls *listenings) forgetGrant(grant string) {
 	ls.mu.Lock()
 	defer ls.mu.Unlock()
+	if ls.revoked == nil || len(ls.revoked) >= maxRevoked {
+		ls.revoked = map[string]bool{}
+	}
+	ls.revoked[grant] = true
 	for k, l := range ls.open {
 		if k.grant == grant {
 			ls.dropLocked(k, l)

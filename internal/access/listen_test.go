@@ -3,6 +3,7 @@ package access_test
 import (
 	"bytes"
 	"context"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -113,5 +114,44 @@ func TestListeningSharedAcrossRanges(t *testing.T) {
 	}
 	if listens != 1 || ends != 1 {
 		t.Errorf("%d listen and %d listen_end events, want 1 and 1", listens, ends)
+	}
+}
+
+// TestAuditedRangeIsBounded: a client's Range header reaches the audit log cut to a bounded
+// length, in the listening's event and in its summary, however long the header was.
+func TestAuditedRangeIsBounded(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.svc.Archive = &fakeArchive{data: bytes.Repeat([]byte("0123456789"), 1000), appendAudit: f.db.AppendAudit}
+	r := f.request(t, "sam", callvault.PurposeQuality)
+	v, err := f.svc.Approve(ctx, f.users["dan"], r.ID, access.ApproveInput{Statement: "approved"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sam := *f.users["sam"]
+	sam.SessionID = "session-hash-of-sam-0123456789"
+	long := "bytes=0-0" + strings.Repeat(",0-0", 10000)
+	for i := range 3 {
+		op, err := f.svc.Listen(ctx, &sam, v.RecordingIDs[0], false, long+strings.Repeat(",1-1", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		op.Release()
+	}
+	if err := f.svc.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	evs, _ := f.db.AuditEvents(ctx, 0, 1000)
+	seen := 0
+	for _, e := range evs {
+		if e.Action == callvault.ActionRecordingListen || e.Action == callvault.ActionRecordingListenEnd {
+			seen++
+			if len(e.Detail) > 1000 {
+				t.Errorf("%s event detail is %d bytes", e.Action, len(e.Detail))
+			}
+		}
+	}
+	if seen != 2 {
+		t.Errorf("%d listen and listen_end events, want 2", seen)
 	}
 }

@@ -207,18 +207,28 @@ func (s *Service) CreateRequest(ctx context.Context, p *callvault.Principal, in 
 	if err != nil {
 		return nil, err
 	}
-	matched, err := s.match(ctx, r)
-	if err != nil {
-		return nil, err
-	}
-	r.ID, r.RequesterID, r.RequesterName, r.Matched = callvault.NewID(), p.ID, p.Name, matched
-	r.Status, r.CreatedAt = callvault.RequestPending, s.now()
 	criteria := map[string]any{"extension": r.Extension, "external_number": r.ExternalNumber, "parties": r.Parties}
 	for k, t := range map[string]*time.Time{"call_time": r.CallTime, "call_from": r.CallFrom, "call_to": r.CallTo} {
 		if t != nil {
 			criteria[k] = t.Format(time.RFC3339)
 		}
 	}
+	matched, err := s.match(ctx, r)
+	if callvault.IsKind(err, callvault.KindInvalid) {
+		// A search refused as too wide ran all the same and told the caller something (that
+		// more than MaxMatches calls fit): it is audited like one that was kept.
+		ev := s.event(ctx, p, callvault.ActionAccessDenied, "access-requests", map[string]any{
+			"action": string(callvault.ActRequestCreate), "reason": callvault.ErrorMessage(err), "purpose": r.Purpose, "criteria": criteria})
+		if aerr := s.Store.AppendAudit(ctx, ev); aerr != nil {
+			return nil, aerr
+		}
+		s.after(ctx)
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.ID, r.RequesterID, r.RequesterName, r.Matched = callvault.NewID(), p.ID, p.Name, matched
+	r.Status, r.CreatedAt = callvault.RequestPending, s.now()
 	ev := s.event(ctx, p, callvault.ActionRequestCreate, "request:"+r.ID, map[string]any{
 		"purpose": r.Purpose, "reason": r.Reason, "criteria": criteria, "matched": len(matched)})
 	ev.Purpose = "request:" + r.ID

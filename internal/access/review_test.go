@@ -40,3 +40,27 @@ func TestMatchedRecordings(t *testing.T) {
 		t.Errorf("a made-up request: %v", err)
 	}
 }
+
+// TestRequesterNeverSeesOwnMatches: a manager who asks for access is the requester, not an
+// authoriser of that request: like any requester they see neither the matched set nor its
+// metadata until it is approved (otherwise requests would be a way to search the catalogue).
+// Only where the setting lets authorisers approve their own requests do they see it, as the
+// one who will decide it.
+func TestRequesterNeverSeesOwnMatches(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	own := f.request(t, "max", callvault.PurposeComplaint)
+	if recs, err := f.svc.MatchedRecordings(ctx, f.users["max"], own.ID); err == nil {
+		t.Errorf("a manager sees the %d recordings their own request matched", len(recs))
+	}
+	if v, err := f.svc.Request(ctx, f.users["max"], own.ID); err != nil || v.MatchedIDs != nil {
+		t.Errorf("a manager's own pending request shows matched %v (%v)", v.MatchedIDs, err)
+	}
+	if v, err := f.svc.Request(ctx, f.users["dan"], own.ID); err != nil || len(v.MatchedIDs) != 2 {
+		t.Errorf("another authoriser sees %v (%v); want the two matched", v.MatchedIDs, err)
+	}
+	f.svc.Rules = &access.Rules{AllowSelfApproval: true}
+	if recs, err := f.svc.MatchedRecordings(ctx, f.users["max"], own.ID); err != nil || len(recs) != 2 {
+		t.Errorf("with self-approval allowed, the manager deciding their own request sees %d, %v", len(recs), err)
+	}
+}

@@ -29,6 +29,8 @@ const (
 	CodeNotFound           = "not_found"
 	FlagSelfApproval       = "self_approval"
 	FlagDelegatedAuthority = "delegated_authority"
+	// FlagDPOBootstrap marks a director giving the dpo role while the vault has no enabled DPO.
+	FlagDPOBootstrap = "dpo_bootstrap"
 )
 
 // Object is what an action is about; each action reads the fields it needs.
@@ -39,6 +41,14 @@ type Object struct {
 	RecordingID string
 	// Delegations are the delegations to the principal (the rules check which are live).
 	Delegations []*callvault.Delegation
+	// UserID is the user acted on (user.manage: disable, enable, change roles).
+	UserID string
+	// RolesBefore and RolesAfter are the roles of the user acted on before and after a
+	// user.manage change: an added user has none before; disabling a user takes all its roles
+	// away, enabling gives them back.
+	RolesBefore, RolesAfter []callvault.Role
+	// VaultHasDPO: some enabled user holds the dpo role (user.manage).
+	VaultHasDPO bool
 	Now         time.Time
 	// CaseType is the type of the case a case.* action is about (or would open).
 	CaseType callvault.CaseType
@@ -99,7 +109,7 @@ var table = map[callvault.Action]rule{
 	callvault.ActDelegationRevoke: {users: []callvault.Role{callvault.RoleDPO}, secondFactor: true},
 	callvault.ActDelegationList:   {users: []callvault.Role{callvault.RoleDPO, callvault.RoleDirector}},
 
-	callvault.ActUserManage: {users: []callvault.Role{callvault.RoleDirector, callvault.RoleDPO}, secondFactor: true},
+	callvault.ActUserManage: {users: []callvault.Role{callvault.RoleDirector, callvault.RoleDPO}, secondFactor: true, check: checkUserManage},
 	callvault.ActUserList:   {users: []callvault.Role{callvault.RoleDirector, callvault.RoleDPO}},
 
 	callvault.ActSelf:         {users: anyUser, beforeNotice: true},
@@ -210,11 +220,15 @@ func checkRequestRead(_ *Rules, p *callvault.Principal, o Object) Decision {
 	return deny(CodeNotFound, "no such request of yours")
 }
 
-// checkReview: the matched set is seen by those who may decide, not by the requester (unless
-// they may decide it too).
-func checkReview(_ *Rules, p *callvault.Principal, o Object) Decision {
+// checkReview: the matched set is seen by those who may decide, never by the requester before
+// approval, even one who decides other people's requests; only where authorisers may approve
+// their own requests (AllowSelfApproval) does an authoriser see their own request's matches.
+func checkReview(r *Rules, p *callvault.Principal, o Object) Decision {
 	if o.Request == nil {
 		return deny(CodeNotFound, "no such request")
+	}
+	if o.Request.RequesterID == p.ID && !r.AllowSelfApproval {
+		return deny(CodeForbidden, "a requester sees what their request matched only once it is approved")
 	}
 	if ok, _ := mayDecide(p, o.Request.Purpose, o.Delegations, o.Now); ok {
 		return allow()
@@ -258,6 +272,32 @@ func checkDecide(r *Rules, p *callvault.Principal, o Object) Decision {
 		flags = append(flags, FlagSelfApproval)
 	}
 	return Decision{Allow: true, Flags: flags}
+}
+
+// checkUserManage: nobody changes their own roles or disables themselves (a director making
+// themselves the DPO would decide disciplinary requests without the DPO); another director or
+// the DPO does, audited. Only the DPO gives or removes the dpo role (disabling or enabling a DPO
+// counts), so a director cannot make an account they control a stand-in DPO; a director may give
+// it only while the vault has no enabled DPO (the first DPO), and that is flagged.
+func checkUserManage(_ *Rules, p *callvault.Principal, o Object) Decision {
+	if o.UserID != "" && o.UserID == p.ID {
+		return deny(CodeForbidden, "nobody changes their own roles or disables themselves; another director or the DPO does")
+	}
+	given, removed := DPOChange(o.RolesBefore, o.RolesAfter)
+	if !given && !removed || p.Has(callvault.RoleDPO) {
+		return allow()
+	}
+	if given && !o.VaultHasDPO && p.Has(callvault.RoleDirector) {
+		return Decision{Allow: true, Flags: []string{FlagDPOBootstrap}}
+	}
+	return deny(CodeForbidden, "only the DPO gives or removes the dpo role (or disables or enables a DPO); a director may give it only while the vault has no enabled DPO")
+}
+
+// DPOChange reports whether a change of roles from before to after gives or removes the dpo
+// role.
+func DPOChange(before, after []callvault.Role) (given, removed bool) {
+	was, is := slices.Contains(before, callvault.RoleDPO), slices.Contains(after, callvault.RoleDPO)
+	return is && !was, was && !is
 }
 
 func checkRevokeGrant(_ *Rules, p *callvault.Principal, o Object) Decision {

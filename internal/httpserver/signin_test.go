@@ -23,7 +23,7 @@ func TestSecureCookieUnderTLS(t *testing.T) {
 	defer db.Close()
 	id := &identity.Service{Store: db}
 	const pw = "tortoise lamp river 42"
-	if _, _, err := id.AddUser(context.Background(), "cli:t", identity.NewUser{Name: "sam", Roles: []callvault.Role{callvault.RoleStaff}, Password: pw}); err != nil {
+	if _, _, err := id.AddUser(context.Background(), callvault.Operator("cli:t"), identity.NewUser{Name: "sam", Roles: []callvault.Role{callvault.RoleStaff}, Password: pw}); err != nil {
 		t.Fatal(err)
 	}
 	e := newEnv(t)

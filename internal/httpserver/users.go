@@ -27,7 +27,7 @@ func (s *Server) handleUserAdd(w http.ResponseWriter, r *http.Request) {
 		s.failAccess(w, r, err)
 		return
 	}
-	u, link, err := s.people.Identity.AddUser(r.Context(), p.Actor, identity.NewUser{Name: b.Name, Email: b.Email, Roles: b.Roles})
+	u, link, err := s.people.Identity.AddUser(r.Context(), p, identity.NewUser{Name: b.Name, Email: b.Email, Roles: b.Roles})
 	if err != nil {
 		s.failAccess(w, r, err)
 		return
@@ -55,15 +55,11 @@ func (s *Server) handleUserList(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleUserDisabled(disabled bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p := principal(r)
-		if _, err := s.people.Access.Check(r.Context(), p, callvault.ActUserManage, access.Object{}, "user:"+r.PathValue("id")); err != nil {
+		if _, err := s.people.Access.Check(r.Context(), p, callvault.ActUserManage, access.Object{UserID: r.PathValue("id")}, "user:"+r.PathValue("id")); err != nil {
 			s.failAccess(w, r, err)
 			return
 		}
-		if r.PathValue("id") == p.ID && disabled {
-			s.failAccess(w, r, callvault.Errorf(callvault.KindConflict, "you cannot disable yourself"))
-			return
-		}
-		u, err := s.people.Identity.SetDisabled(r.Context(), p.Actor, r.PathValue("id"), disabled)
+		u, err := s.people.Identity.SetDisabled(r.Context(), p, r.PathValue("id"), disabled)
 		if err != nil {
 			s.failAccess(w, r, err)
 			return
@@ -82,11 +78,11 @@ func (s *Server) handleUserRoles(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := principal(r)
-	if _, err := s.people.Access.Check(r.Context(), p, callvault.ActUserManage, access.Object{}, "user:"+r.PathValue("id")); err != nil {
+	if _, err := s.people.Access.Check(r.Context(), p, callvault.ActUserManage, access.Object{UserID: r.PathValue("id")}, "user:"+r.PathValue("id")); err != nil {
 		s.failAccess(w, r, err)
 		return
 	}
-	u, err := s.people.Identity.SetRoles(r.Context(), p.Actor, r.PathValue("id"), b.Roles)
+	u, err := s.people.Identity.SetRoles(r.Context(), p, r.PathValue("id"), b.Roles)
 	if err != nil {
 		s.failAccess(w, r, err)
 		return

@@ -38,7 +38,7 @@ func newService(t *testing.T) (*identity.Service, *sqlite.DB, *clock) {
 
 func addUser(t *testing.T, s *identity.Service, name string, roles ...callvault.Role) *callvault.User {
 	t.Helper()
-	u, link, err := s.AddUser(context.Background(), "cli:test", identity.NewUser{Name: name, Roles: roles, Password: goodPassword})
+	u, link, err := s.AddUser(context.Background(), callvault.Operator("cli:test"), identity.NewUser{Name: name, Roles: roles, Password: goodPassword})
 	if err != nil || link != "" {
 		t.Fatalf("AddUser: %v %q", err, link)
 	}
@@ -227,7 +227,7 @@ func TestSessions(t *testing.T) {
 	if err != nil {
 		t.Fatalf("sign-in after sign out everywhere: %v", err)
 	}
-	if _, err := s.SetDisabled(ctx, "user:boss", u.ID, true); err != nil {
+	if _, err := s.SetDisabled(ctx, callvault.Operator("user:boss"), u.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Authenticate(ctx, d.Secret); err == nil {
@@ -321,7 +321,7 @@ func TestSetupLinkAndBootstrap(t *testing.T) {
 		t.Errorf("bootstrap on a vault with users: %v", err)
 	}
 
-	u, secret, err := s.AddUser(ctx, dan.Actor(), identity.NewUser{Name: "sam", Roles: []callvault.Role{callvault.RoleStaff}})
+	u, secret, err := s.AddUser(ctx, callvault.Operator(dan.Actor()), identity.NewUser{Name: "sam", Roles: []callvault.Role{callvault.RoleStaff}})
 	if err != nil || !strings.HasPrefix(secret, callvault.SetupPrefix) || u.PasswordHash != "" {
 		t.Fatalf("AddUser without a password = %v, %q, %v", u, secret, err)
 	}

@@ -33,12 +33,12 @@ func TestSendNotice(t *testing.T) {
 		t.Errorf("without a mailer: %v, want unavailable", err)
 	}
 	for _, u := range []struct{ name, email string }{{"ann", "ann@example.org"}, {"bob", ""}, {"cat", "cat@example.org"}, {"dis", "dis@example.org"}} {
-		if _, _, err := s.AddUser(ctx, "cli:test", identity.NewUser{Name: u.name, Email: u.email, Roles: []callvault.Role{callvault.RoleStaff}, Password: goodPassword}); err != nil {
+		if _, _, err := s.AddUser(ctx, callvault.Operator("cli:test"), identity.NewUser{Name: u.name, Email: u.email, Roles: []callvault.Role{callvault.RoleStaff}, Password: goodPassword}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	dis, _ := db.UserByName(ctx, "dis")
-	if _, err := s.SetDisabled(ctx, "cli:test", dis.ID, true); err != nil {
+	if _, err := s.SetDisabled(ctx, callvault.Operator("cli:test"), dis.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	m := &recordingMailer{}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/access"
 )
 
 // Settings are the sign-in settings. Zero values take the defaults below.
@@ -67,8 +68,13 @@ type Service struct {
 	Now func() time.Time
 	// AfterAudit, if set, is called after each audit event (checkpoints).
 	AfterAudit func(ctx context.Context)
+	// Rules decide user management (who may give the dpo role); nil: the policy's defaults.
+	Rules *access.Rules
 
-	throttle  throttle
+	throttle throttle
+	names    nameLocks
+	// verify, if set, replaces CheckPassword (tests count the argon2 work).
+	verify    func(hash, password string) bool
 	bootMu    sync.Mutex
 	bootHash  string
 	bootUntil time.Time

@@ -18,6 +18,21 @@ var (
 // ErrSecondFactor is the refusal of a sign-in that needs a TOTP (or recovery) code.
 var ErrSecondFactor = callvault.Errorf(callvault.KindUnauthenticated, "a code from the authenticator app (or a recovery code) is required in \"totp\"")
 
+// lockedError is the refusal of a sign-in as a locked user name, real or not. The UI reads the
+// time after "until".
+func lockedError(until time.Time) error {
+	return callvault.Errorf(callvault.KindUnauthenticated,
+		"the account is locked after too many wrong passwords until %s; the right password is refused until then", until.Format(time.RFC3339))
+}
+
+// checkPassword is CheckPassword through the service's hook (tests count the hashes computed).
+func (s *Service) checkPassword(hash, password string) bool {
+	if s.verify != nil {
+		return s.verify(hash, password)
+	}
+	return CheckPassword(hash, password)
+}
+
 // SignIn is a successful sign-in: the cookie secret (shown once) and its session.
 type SignIn struct {
 	Secret  string
@@ -45,32 +60,40 @@ func (s *Service) Login(ctx context.Context, name, password, code, addr string) 
 			map[string]any{"reason": reason, "address": addr}))
 	}
 	if err := callvault.ValidateUserName(name); err != nil || password == "" || len(password) > MaxPasswordLength {
-		CheckPassword(dummyHash(), password)
+		s.checkPassword(dummyHash(), password)
 		return nil, errors.Join(errBadCredentials, fail(nil, "unknown user"))
+	}
+	// A name that is no usable account (unknown, disabled, no password yet) is refused exactly
+	// as a real account is: the same argon2 work, and the same lockout after MaxFailures wrong
+	// tries (counted in memory), so neither the answer nor its time tells which names exist.
+	noAccount := func(u *callvault.User, reason string) (*SignIn, error) {
+		s.checkPassword(dummyHash(), password)
+		if until, ok := s.names.locked(name, now); ok {
+			return nil, errors.Join(lockedError(until), fail(u, reason+", locked"))
+		}
+		s.names.fail(name, now, set.MaxFailures, set.LockoutFor)
+		return nil, errors.Join(errBadCredentials, fail(u, reason))
 	}
 	found, err := s.Store.UserByName(ctx, name)
 	if callvault.IsKind(err, callvault.KindNotFound) {
-		CheckPassword(dummyHash(), password)
-		return nil, errors.Join(errBadCredentials, fail(nil, "unknown user"))
+		return noAccount(nil, "unknown user")
 	}
 	if err != nil {
 		return nil, err
 	}
 	if found.Disabled() || found.PasswordHash == "" {
-		CheckPassword(dummyHash(), password)
-		return nil, errors.Join(errBadCredentials, fail(found, "disabled or no password"))
+		return noAccount(found, "disabled or no password")
 	}
 	if found.LockedUntil != nil && now.Before(*found.LockedUntil) {
-		return nil, errors.Join(callvault.Errorf(callvault.KindUnauthenticated,
-			"the account is locked after too many wrong passwords until %s", found.LockedUntil.Format(time.RFC3339)),
-			fail(found, "locked"))
+		s.checkPassword(found.PasswordHash, password) // the same work as any other refusal
+		return nil, errors.Join(lockedError(*found.LockedUntil), fail(found, "locked"))
 	}
-	passwordOK := CheckPassword(found.PasswordHash, password)
+	passwordOK := s.checkPassword(found.PasswordHash, password)
 	var recovery, needCode bool
 	u, err := s.update(ctx, found.ID, func(u *callvault.User) (*callvault.AuditEvent, error) {
 		recovery, needCode = false, false
 		if u.LockedUntil != nil && now.Before(*u.LockedUntil) {
-			return nil, callvault.Errorf(callvault.KindUnauthenticated, "the account is locked after too many wrong passwords until %s", u.LockedUntil.Format(time.RFC3339))
+			return nil, lockedError(*u.LockedUntil)
 		}
 		good := passwordOK
 		if good && u.TOTPConfirmedAt != nil {

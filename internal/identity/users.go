@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/access"
 )
 
 // NewUser describes a user to add.
@@ -18,10 +20,12 @@ type NewUser struct {
 	Password string
 }
 
-// AddUser adds a user. It returns the secret of a one-time set-password link when no password
-// was given ("" otherwise). Errors: KindInvalid (bad name, role or password), KindConflict
-// (name taken).
-func (s *Service) AddUser(ctx context.Context, actor callvault.Actor, nu NewUser) (*callvault.User, string, error) {
+// AddUser adds a user on behalf of by (a signed-in user, whom the rules decide for, or the
+// operator at the command line). It returns the secret of a one-time set-password link when no
+// password was given ("" otherwise). Errors: KindInvalid (bad name, role or password),
+// KindConflict (name taken), KindForbidden (the rules refuse, e.g. a director adding a DPO while
+// the vault has one).
+func (s *Service) AddUser(ctx context.Context, by *callvault.Principal, nu NewUser) (*callvault.User, string, error) {
 	now := s.now()
 	u := &callvault.User{ID: callvault.NewID(), Name: strings.TrimSpace(nu.Name), Email: strings.TrimSpace(nu.Email),
 		CreatedAt: now}
@@ -31,6 +35,14 @@ func (s *Service) AddUser(ctx context.Context, actor callvault.Actor, nu NewUser
 		}
 	}
 	if err := u.Validate(); err != nil {
+		return nil, "", err
+	}
+	hasDPO, err := s.vaultHasDPO(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	flags, err := s.mayManage(ctx, by, access.Object{RolesAfter: u.Roles, VaultHasDPO: hasDPO})
+	if err != nil {
 		return nil, "", err
 	}
 	var link string
@@ -45,8 +57,8 @@ func (s *Service) AddUser(ctx context.Context, actor callvault.Actor, nu NewUser
 		exp := now.Add(s.settings().SetupLinkTTL)
 		u.SetupHash, u.SetupExpires = hash, &exp
 	}
-	ev := s.event(ctx, actor, callvault.ActionUserCreate, "user:"+u.ID,
-		map[string]any{"name": u.Name, "roles": u.Roles, "set_password_link": link != ""})
+	ev := s.event(ctx, by.Actor, callvault.ActionUserCreate, "user:"+u.ID,
+		withFlags(map[string]any{"name": u.Name, "roles": u.Roles, "set_password_link": link != ""}, flags))
 	if err := s.Store.CreateUser(ctx, u, ev); err != nil {
 		return nil, "", err
 	}
@@ -95,10 +107,24 @@ func (s *Service) IssueSetupLink(ctx context.Context, actor callvault.Actor, id 
 }
 
 // SetDisabled disables or enables a user; a disabled user's sessions end at once.
-func (s *Service) SetDisabled(ctx context.Context, actor callvault.Actor, id string, disabled bool) (*callvault.User, error) {
+// Disabling a user takes all its roles away and enabling gives them back, as far as the rules
+// are concerned (only the DPO disables or enables a DPO).
+func (s *Service) SetDisabled(ctx context.Context, by *callvault.Principal, id string, disabled bool) (*callvault.User, error) {
+	hasDPO, err := s.vaultHasDPO(ctx)
+	if err != nil {
+		return nil, err
+	}
 	return s.update(ctx, id, func(u *callvault.User) (*callvault.AuditEvent, error) {
 		if u.Disabled() == disabled {
 			return nil, nil
+		}
+		o := access.Object{UserID: u.ID, RolesBefore: u.Roles, VaultHasDPO: hasDPO}
+		if !disabled {
+			o.RolesBefore, o.RolesAfter = nil, u.Roles
+		}
+		flags, err := s.mayManage(ctx, by, o)
+		if err != nil {
+			return nil, err
 		}
 		action := callvault.ActionUserEnable
 		if disabled {
@@ -108,7 +134,7 @@ func (s *Service) SetDisabled(ctx context.Context, actor callvault.Actor, id str
 		} else {
 			u.DisabledAt = nil
 		}
-		return s.event(ctx, actor, action, "user:"+u.ID, map[string]any{"name": u.Name}), nil
+		return s.event(ctx, by.Actor, action, "user:"+u.ID, withFlags(map[string]any{"name": u.Name}, flags)), nil
 	})
 }
 
@@ -184,12 +210,35 @@ func (s *Service) ChangePassword(ctx context.Context, p *callvault.Principal, cu
 	if err != nil {
 		return err
 	}
+	set, now := s.settings(), s.now()
+	if u.LockedUntil != nil && now.Before(*u.LockedUntil) {
+		return callvault.Errorf(callvault.KindForbidden, "the account is locked after too many wrong passwords until %s", u.LockedUntil.Format(time.RFC3339))
+	}
 	if !CheckPassword(u.PasswordHash, current) {
+		// A wrong current password counts like a wrong sign-in, so a session left open is no
+		// way to guess the password without limit; the lockout also ends the user's sessions.
+		_, err := s.update(ctx, p.ID, func(u *callvault.User) (*callvault.AuditEvent, error) {
+			u.FailedLogins++
+			if u.FailedLogins >= set.MaxFailures {
+				until := now.Add(set.LockoutFor)
+				u.FailedLogins, u.LockedUntil, u.SessionEpoch = 0, &until, u.SessionEpoch+1
+				return s.event(ctx, p.Actor, callvault.ActionLockout, "user:"+u.ID,
+					map[string]any{"until": until.Format(time.RFC3339), "via": "password change", "failures": set.MaxFailures}), nil
+			}
+			return s.event(ctx, p.Actor, callvault.ActionLoginFailed, "user:"+u.ID,
+				map[string]any{"reason": "wrong current password at a password change", "failures": u.FailedLogins}), nil
+		})
+		if err != nil {
+			return err
+		}
 		return callvault.Errorf(callvault.KindForbidden, "the current password is wrong")
 	}
 	hash := HashPassword(next)
 	_, err = s.update(ctx, p.ID, func(u *callvault.User) (*callvault.AuditEvent, error) {
-		u.PasswordHash, u.SessionEpoch = hash, u.SessionEpoch+1
+		if u.LockedUntil != nil && now.Before(*u.LockedUntil) {
+			return nil, callvault.Errorf(callvault.KindForbidden, "the account is locked after too many wrong passwords until %s", u.LockedUntil.Format(time.RFC3339))
+		}
+		u.PasswordHash, u.SessionEpoch, u.FailedLogins = hash, u.SessionEpoch+1, 0
 		return s.event(ctx, p.Actor, callvault.ActionUserPassword, "user:"+u.ID, map[string]any{"via": "self"}), nil
 	})
 	return err
@@ -197,7 +246,8 @@ func (s *Service) ChangePassword(ctx context.Context, p *callvault.Principal, cu
 
 // SetRoles replaces a user's roles. Errors: KindInvalid for no role or a role no user may hold;
 // KindNotFound for no such user.
-func (s *Service) SetRoles(ctx context.Context, actor callvault.Actor, id string, roles []callvault.Role) (*callvault.User, error) {
+// The rules decide for by as for AddUser.
+func (s *Service) SetRoles(ctx context.Context, by *callvault.Principal, id string, roles []callvault.Role) (*callvault.User, error) {
 	var clean []callvault.Role
 	for _, r := range roles {
 		if !r.HumanRole() {
@@ -210,10 +260,18 @@ func (s *Service) SetRoles(ctx context.Context, actor callvault.Actor, id string
 	if len(clean) == 0 {
 		return nil, callvault.FieldErrors{{Field: "roles", Problem: "at least one role is required"}}
 	}
+	hasDPO, err := s.vaultHasDPO(ctx)
+	if err != nil {
+		return nil, err
+	}
 	return s.update(ctx, id, func(u *callvault.User) (*callvault.AuditEvent, error) {
 		before := u.Roles
+		flags, err := s.mayManage(ctx, by, access.Object{UserID: u.ID, RolesBefore: before, RolesAfter: clean, VaultHasDPO: hasDPO})
+		if err != nil {
+			return nil, err
+		}
 		u.Roles = clean
-		return s.event(ctx, actor, callvault.ActionUserUpdate, "user:"+u.ID,
-			map[string]any{"name": u.Name, "roles_before": before, "roles": clean}), nil
+		return s.event(ctx, by.Actor, callvault.ActionUserUpdate, "user:"+u.ID,
+			withFlags(map[string]any{"name": u.Name, "roles_before": before, "roles": clean}, flags)), nil
 	})
 }
