@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"time"
+
+	"github.com/callvault/callvault"
 )
 
 // keyEpochsJob is the leased job that moves recordings still sealed to the vault key into their
@@ -39,6 +41,15 @@ func (m *Main) runKeyEpochs(ctx context.Context, keep func(context.Context) (boo
 	}
 	if total > 0 {
 		m.Logger.Info("recordings moved to their key epochs", "count", total)
+	}
+	// Held recordings the hold key lacks (a hold placed on a node without the key directory, or
+	// a crash before its re-wrap) move now, and released ones back, before epochs are judged.
+	if hs, ok := m.Catalogue.(callvault.HoldStore); ok {
+		if n, err := m.holds(hs).ReconcileHoldKey(ctx); err != nil {
+			return err
+		} else if n > 0 {
+			m.Logger.Info("recordings moved to or from the hold key", "count", n)
+		}
 	}
 	// After the moves: an epoch a recording just left may now be empty.
 	if destroyed, err := m.Epochs.DestroyEnded(ctx); err != nil {

@@ -66,7 +66,7 @@ func (m *Main) retentionSweep(ctx context.Context, keep func(context.Context) (b
 			m.Logger.Info("retention months changed: retain_until recomputed", "months", m.Config.RetentionMonths, "changed", res.Changed)
 		}
 	}
-	s := &retention.Sweeper{Catalogue: m.Catalogue, Blobs: m.Blobs, KeepLease: keep, OnDelete: m.OnRetentionDelete, Rate: int(m.Config.RetentionRate)}
+	s := &retention.Sweeper{Catalogue: m.Catalogue, Blobs: m.Blobs, KeepLease: keep, OnDelete: m.OnRetentionDelete, Rate: int(m.Config.RetentionRate), Now: m.Now}
 	s.Holds, _ = m.Catalogue.(callvault.HoldStore)
 	s.Record, _ = m.Catalogue.(callvault.RetentionStore)
 	s.Node = m.node()
