@@ -56,7 +56,13 @@ func (m *Main) jobs() []job {
 func (m *Main) retentionSweep(ctx context.Context, keep func(context.Context) (bool, error)) (retention.Result, error) {
 	// A changed retention_months setting first moves every recording's retain_until (resumable).
 	if rs, ok := m.Catalogue.(callvault.RetentionStore); ok {
-		rc := &retention.Recompute{Catalogue: m.Catalogue, Store: rs, Months: m.Config.RetentionMonths}
+		rc := &retention.Recompute{Catalogue: m.Catalogue, Store: rs, Months: m.Config.RetentionMonths, Now: m.Now}
+		if m.Epochs != nil && m.Keys.CanOpen() {
+			// Each changed recording's header moves to its new retention-end month, in the
+			// batch that moves its retain_until. A node without the key directory leaves them
+			// where they are: their old epochs are then not destroyed while they seal them.
+			rc.Rewrapper = m.Epochs
+		}
 		res, err := rc.RunOnce(ctx)
 		if err != nil {
 			return retention.Result{}, err
