@@ -52,12 +52,20 @@ func (m *Main) runKeyEpochs(ctx context.Context, keep func(context.Context) (boo
 		}
 	}
 	// After the moves: an epoch a recording just left may now be empty.
-	if destroyed, err := m.Epochs.DestroyEnded(ctx); err != nil {
-		return err
-	} else if len(destroyed) > 0 {
+	return m.destroyEndedEpochs(ctx)
+}
+
+// destroyEndedEpochs destroys the key epochs whose month has ended and that seal no live
+// recording (vault.Epochs.DestroyEnded), on a node with the key directory.
+func (m *Main) destroyEndedEpochs(ctx context.Context) error {
+	if m.Epochs == nil || !m.Keys.CanOpen() {
+		return nil
+	}
+	destroyed, err := m.Epochs.DestroyEnded(ctx)
+	if len(destroyed) > 0 {
 		m.Logger.Info("key epochs destroyed", "epochs", destroyed)
 	}
-	return nil
+	return err
 }
 
 // syncEpochsLoop runs on every node (not only the one holding a job's lease): once per

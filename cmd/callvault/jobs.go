@@ -84,6 +84,11 @@ func (m *Main) retentionSweep(ctx context.Context, keep func(context.Context) (b
 		// Hold IDs only: reasons may name people and stay in the catalogue.
 		m.Logger.Info("retention sweep", "deleted", res.Deleted, "skipped", res.Skipped, "held", res.HeldRecordings)
 	}
+	if err == nil && res.Deleted > 0 {
+		// An epoch the sweep just emptied is destroyed now rather than at the next key-epochs
+		// run (which destroys it too if this fails).
+		err = m.destroyEndedEpochs(ctx)
+	}
 	return res, err
 }
 
