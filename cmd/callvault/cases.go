@@ -38,7 +38,7 @@ func (m *Main) openCases(ps interface {
 		SigningKey:    m.Keys.SigningKey(),
 	}
 	if hs, ok := m.Catalogue.(callvault.HoldStore); ok {
-		m.Cases.Holder = caseHolder{holds: &retention.Holds{Store: hs, Now: m.Now}, now: m.Now}
+		m.Cases.Holder = caseHolder{holds: m.holds(hs), now: m.Now}
 	}
 	if store, ok := m.Catalogue.(callvault.MailStore); ok {
 		now := m.Now

@@ -44,7 +44,21 @@ func (m *Main) holdService() (*retention.Holds, error) {
 	if !ok {
 		return nil, callvault.Errorf(callvault.KindInternal, "this catalogue does not keep holds")
 	}
-	return &retention.Holds{Store: hs}, nil
+	return m.holds(hs), nil
+}
+
+// holds is the holds service over hs (the catalogue) that the CLI and the case desk share: on
+// a node with the key directory it moves held recordings to the hold key and back.
+func (m *Main) holds(hs callvault.HoldStore) *retention.Holds {
+	s := &retention.Holds{Store: hs, Now: m.Now}
+	if ks, ok := m.Catalogue.(retention.HoldKeyStore); ok && m.Epochs != nil && m.Keys.CanOpen() {
+		s.Recordings, s.Rewrapper = ks, m.Epochs
+		s.OnRewrapError = func(id string, err error) {
+			m.Logger.Warn("a held or released recording's header could not be re-wrapped yet; the key-epochs job retries (the hold stands)",
+				"recording", id, "err", err)
+		}
+	}
+	return s
 }
 
 func runHoldAdd(ctx context.Context, e env, args []string) error {

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"time"
+
+	"github.com/callvault/callvault"
 )
 
 // keyEpochsJob is the leased job that moves recordings still sealed to the vault key into their
@@ -40,13 +42,30 @@ func (m *Main) runKeyEpochs(ctx context.Context, keep func(context.Context) (boo
 	if total > 0 {
 		m.Logger.Info("recordings moved to their key epochs", "count", total)
 	}
+	// Held recordings the hold key lacks (a hold placed on a node without the key directory, or
+	// a crash before its re-wrap) move now, and released ones back, before epochs are judged.
+	if hs, ok := m.Catalogue.(callvault.HoldStore); ok {
+		if n, err := m.holds(hs).ReconcileHoldKey(ctx); err != nil {
+			return err
+		} else if n > 0 {
+			m.Logger.Info("recordings moved to or from the hold key", "count", n)
+		}
+	}
 	// After the moves: an epoch a recording just left may now be empty.
-	if destroyed, err := m.Epochs.DestroyEnded(ctx); err != nil {
-		return err
-	} else if len(destroyed) > 0 {
+	return m.destroyEndedEpochs(ctx)
+}
+
+// destroyEndedEpochs destroys the key epochs whose month has ended and that seal no live
+// recording (vault.Epochs.DestroyEnded), on a node with the key directory.
+func (m *Main) destroyEndedEpochs(ctx context.Context) error {
+	if m.Epochs == nil || !m.Keys.CanOpen() {
+		return nil
+	}
+	destroyed, err := m.Epochs.DestroyEnded(ctx)
+	if len(destroyed) > 0 {
 		m.Logger.Info("key epochs destroyed", "epochs", destroyed)
 	}
-	return nil
+	return err
 }
 
 // syncEpochsLoop runs on every node (not only the one holding a job's lease): once per

@@ -56,7 +56,13 @@ func (m *Main) jobs() []job {
 func (m *Main) retentionSweep(ctx context.Context, keep func(context.Context) (bool, error)) (retention.Result, error) {
 	// A changed retention_months setting first moves every recording's retain_until (resumable).
 	if rs, ok := m.Catalogue.(callvault.RetentionStore); ok {
-		rc := &retention.Recompute{Catalogue: m.Catalogue, Store: rs, Months: m.Config.RetentionMonths}
+		rc := &retention.Recompute{Catalogue: m.Catalogue, Store: rs, Months: m.Config.RetentionMonths, Now: m.Now}
+		if m.Epochs != nil && m.Keys.CanOpen() {
+			// Each changed recording's header moves to its new retention-end month, in the
+			// batch that moves its retain_until. A node without the key directory leaves them
+			// where they are: their old epochs are then not destroyed while they seal them.
+			rc.Rewrapper = m.Epochs
+		}
 		res, err := rc.RunOnce(ctx)
 		if err != nil {
 			return retention.Result{}, err
@@ -66,7 +72,7 @@ func (m *Main) retentionSweep(ctx context.Context, keep func(context.Context) (b
 			m.Logger.Info("retention months changed: retain_until recomputed", "months", m.Config.RetentionMonths, "changed", res.Changed)
 		}
 	}
-	s := &retention.Sweeper{Catalogue: m.Catalogue, Blobs: m.Blobs, KeepLease: keep, OnDelete: m.OnRetentionDelete, Rate: int(m.Config.RetentionRate)}
+	s := &retention.Sweeper{Catalogue: m.Catalogue, Blobs: m.Blobs, KeepLease: keep, OnDelete: m.OnRetentionDelete, Rate: int(m.Config.RetentionRate), Now: m.Now}
 	s.Holds, _ = m.Catalogue.(callvault.HoldStore)
 	s.Record, _ = m.Catalogue.(callvault.RetentionStore)
 	s.Node = m.node()
@@ -77,6 +83,11 @@ func (m *Main) retentionSweep(ctx context.Context, keep func(context.Context) (b
 	if res.Deleted > 0 || res.HeldRecordings > 0 {
 		// Hold IDs only: reasons may name people and stay in the catalogue.
 		m.Logger.Info("retention sweep", "deleted", res.Deleted, "skipped", res.Skipped, "held", res.HeldRecordings)
+	}
+	if err == nil && res.Deleted > 0 {
+		// An epoch the sweep just emptied is destroyed now rather than at the next key-epochs
+		// run (which destroys it too if this fails).
+		err = m.destroyEndedEpochs(ctx)
 	}
 	return res, err
 }

@@ -13,9 +13,22 @@ import (
 // whose handlers only decode the request, ask the access rules whether the principal may, and
 // call Place or Release with the principal's name as actor. Every placement and release is
 // audited in the store's transaction.
+//
+// With a Rewrapper and Recordings, a recording placed on hold is re-wrapped to the hold key
+// (callvault.HoldEpoch) once the hold commits, so that its month epoch can be destroyed on time,
+// and back to its month epoch when its last active hold is released. A re-wrap that fails (a
+// node without the key directory, a crash) does not undo the hold, which alone keeps the
+// recording from deletion; the epoch it is still sealed to cannot be destroyed meanwhile, and
+// ReconcileHoldKey (the key-epochs job) moves it later. Place and Release report the failure
+// through OnRewrapError.
 type Holds struct {
-	Store callvault.HoldStore
-	Now   func() time.Time
+	Store      callvault.HoldStore
+	Recordings HoldKeyStore // optional, with Rewrapper
+	Rewrapper  Rewrapper    // optional: nil leaves headers where they are
+	// OnRewrapError, if set, is told of a re-wrap that failed after a hold was placed or
+	// released (the hold stands; ReconcileHoldKey retries).
+	OnRewrapError func(recordingID string, err error)
+	Now           func() time.Time
 }
 
 // PlaceRequest asks for a hold on one recording.
@@ -54,6 +67,7 @@ func (s *Holds) Place(ctx context.Context, req PlaceRequest) (*callvault.Hold, e
 	if err := s.Store.PlaceHold(ctx, h, ev); err != nil {
 		return nil, err
 	}
+	s.rewrapped(h.RecordingID, s.toHoldKey(ctx, h.RecordingID, req.Actor, "hold "+h.ID+" placed"))
 	return h, nil
 }
 
@@ -81,6 +95,7 @@ func (s *Holds) Release(ctx context.Context, id, actor, reason string) (*callvau
 		return nil, err
 	}
 	h.ReleasedBy, h.ReleasedAt, h.ReleaseReason = actor, now, reason
+	s.rewrapped(h.RecordingID, s.toMonthKey(ctx, h.RecordingID, actor, "hold "+h.ID+" released"))
 	return h, nil
 }
 
@@ -117,6 +132,12 @@ func ParseReviewDate(s string, zone *time.Location) (time.Time, error) {
 		return time.Time{}, callvault.Errorf(callvault.KindInvalid, "review date %q is not a date; use YYYY-MM-DD", s)
 	}
 	return t, nil
+}
+
+func (s *Holds) rewrapped(recordingID string, err error) {
+	if err != nil && s.OnRewrapError != nil {
+		s.OnRewrapError(recordingID, err)
+	}
 }
 
 func (s *Holds) now() time.Time {

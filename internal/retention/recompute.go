@@ -1,7 +1,9 @@
 package retention
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/callvault/callvault"
@@ -26,6 +28,13 @@ type Recompute struct {
 	// end moves to another month must have its header re-wrapped to that month's epoch (headers
 	// only, never audio, with an event naming the new header's hash).
 	BeforeUpdate func(ctx context.Context, r *callvault.Recording, retainUntil time.Time) error
+	// Rewrapper, if set, re-wraps the header of each recording whose RetainUntil changes to the
+	// epoch of its new retention end (Rewrapper.EpochFor), before its batch commits (after
+	// BeforeUpdate): headers only, never audio, each re-wrap audited with the new header's
+	// hash. Recordings on the hold key stay there (their holds move them when released). A
+	// run cut short between a re-wrap and its batch redoes the batch: the re-wrap is then a
+	// no-op.
+	Rewrapper Rewrapper
 }
 
 // RecomputeResult counts what one run did.
@@ -73,6 +82,11 @@ func (c *Recompute) RunOnce(ctx context.Context) (RecomputeResult, error) {
 					return res, err
 				}
 			}
+			if c.Rewrapper != nil {
+				if err := c.rewrap(ctx, r, want); err != nil {
+					return res, err
+				}
+			}
 			changes = append(changes, callvault.RetainChange{ID: r.ID, RetainUntil: want})
 		}
 		done := len(recs) < callvault.PageLimit(batch)
@@ -90,6 +104,36 @@ func (c *Recompute) RunOnce(ctx context.Context) (RecomputeResult, error) {
 			return res, nil
 		}
 	}
+}
+
+// rewrap moves r's header to the epoch of retainUntil. A header changed meanwhile (a hold
+// placed, another node) is read again; a recording deleted meanwhile is left alone.
+func (c *Recompute) rewrap(ctx context.Context, r *callvault.Recording, retainUntil time.Time) error {
+	var err error
+	for range 3 {
+		if r.Header == nil || r.KeyEpoch == callvault.HoldEpoch {
+			return nil
+		}
+		next := *r
+		next.RetainUntil = retainUntil
+		_, err = c.Rewrapper.Rewrap(ctx, r, c.Rewrapper.EpochFor(&next), string(callvault.ActorSystem),
+			fmt.Sprintf("retention months changed to %d", c.Months))
+		if err == nil || !callvault.IsKind(err, callvault.KindConflict) && !callvault.IsKind(err, callvault.KindNotFound) {
+			return err
+		}
+		fresh, rerr := c.Catalogue.Recording(ctx, r.ID)
+		if callvault.IsKind(rerr, callvault.KindNotFound) {
+			return nil // deleted meanwhile
+		}
+		if rerr != nil {
+			return rerr
+		}
+		if bytes.Equal(fresh.Header, r.Header) {
+			return err // not a race: the header is as read, yet the re-wrap fails
+		}
+		r = fresh
+	}
+	return err
 }
 
 func (c *Recompute) now() time.Time {
