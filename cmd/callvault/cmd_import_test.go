@@ -357,3 +357,17 @@ func TestImportFreePBXDeleteSourceKeepsUnverified(t *testing.T) {
 		t.Errorf("stderr does not say why the file was kept:\n%s", errOut)
 	}
 }
+
+// A spool given as a link to its folder (/var/spool/asterisk/monitor often is one) is imported
+// like the folder; nothing was found through the link before.
+func TestImportFreePBXSymlinkedSpool(t *testing.T) {
+	spool, data := filepath.Join(t.TempDir(), "monitor"), t.TempDir()
+	if err := os.Symlink(t.TempDir(), spool); err != nil {
+		t.Fatal(err)
+	}
+	calls, cdr, _ := genSpool(t, spool, 8)
+	code, out, errOut := cli(t, "import", "freepbx", "--data", data, "--spool", spool, "--cdr", cdr, "--tz", "Europe/London", "--settle", "1m")
+	if n := strings.Count(out, "\tstored\t"); n != len(calls) {
+		t.Fatalf("exit %d: %d stored, want %d\n%s\n%s", code, n, len(calls), out, errOut)
+	}
+}

@@ -118,7 +118,11 @@ func TestImportWatchSlowWriter(t *testing.T) {
 }
 
 func TestImportFreePBXWatch(t *testing.T) {
-	spool, data := t.TempDir(), t.TempDir()
+	// The spool is a link to its folder, as /var/spool/asterisk/monitor often is.
+	spool, data := filepath.Join(t.TempDir(), "monitor"), t.TempDir()
+	if err := os.Symlink(t.TempDir(), spool); err != nil {
+		t.Fatal(err)
+	}
 	calls, cdr, _ := genSpool(t, spool, 6)
 	lines, stop := watchRun(t, "freepbx", "--watch", "--spool", spool, "--cdr", cdr, "--tz", "Europe/London",
 		"--data", data, "--settle", "300ms", "--poll", "50ms")
