@@ -112,3 +112,16 @@ type ImportJobStore interface {
 	// ImportJobByKey returns the job of (kind, key), or KindNotFound.
 	ImportJobByKey(ctx context.Context, kind, key string) (*ImportJob, error)
 }
+
+// ImportJobImporter is the part of a catalogue's import capability (see CatalogueImporter) for
+// import jobs: migration copies them, so that a fetch pending when the vault moves is not lost.
+// Both of callvault's catalogues implement it.
+type ImportJobImporter interface {
+	// ImportJobs returns up to limit jobs (see PageLimit), finished or not, with IDs after
+	// after, in ID order; none is (nil, nil).
+	ImportJobs(ctx context.Context, after string, limit int) ([]*ImportJob, error)
+	// ImportImportJob stores j as given (attempts, next attempt, outcome, recording, error),
+	// unclaimed and without an audit event (the log is copied verbatim). KindInvalid if j
+	// fails Validate, KindConflict (writing nothing) if its ID or its (Kind, Key) exists.
+	ImportImportJob(ctx context.Context, j *ImportJob) error
+}

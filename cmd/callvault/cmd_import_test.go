@@ -321,3 +321,53 @@ func TestImportFreePBXDeleteSource(t *testing.T) {
 		t.Errorf("left in the spool: %v; want the malformed, the waiting and the misfiled", left)
 	}
 }
+
+// --delete-source deletes nothing whose stored copy does not read back: a recording stored by an
+// earlier run whose blob has since gone keeps its source file; the others are deleted.
+func TestImportFreePBXDeleteSourceKeepsUnverified(t *testing.T) {
+	spool, data := t.TempDir(), t.TempDir()
+	calls, cdr, _ := genSpool(t, spool, 8)
+	args := []string{"import", "freepbx", "--data", data, "--spool", spool, "--cdr", cdr, "--tz", "Europe/London", "--settle", "1m"}
+	if code, out, errOut := cli(t, args...); strings.Count(out, "\tstored\t") != len(calls) {
+		t.Fatalf("first run, exit %d:\n%s\n%s", code, out, errOut)
+	}
+	m := mainFor(t, "--data", data)
+	rs, err := m.Catalogue.ListRecordings(context.Background(), "", 100)
+	if err != nil || len(rs) != len(calls) {
+		t.Fatalf("vault holds %d (%v), want %d", len(rs), err, len(calls))
+	}
+	lost := rs[0]
+	if err := m.Blobs.Delete(context.Background(), lost.BlobKey); err != nil {
+		t.Fatal(err)
+	}
+	m.Close()
+
+	_, out, errOut := cli(t, append(args, "--delete-source")...)
+	if n := strings.Count(out, "\tdeleted\t"); n != len(calls)-1 {
+		t.Errorf("%d deleted, want %d (all but the one whose blob is gone)\n%s\n%s", n, len(calls)-1, out, errOut)
+	}
+	for _, c := range calls {
+		_, err := os.Stat(filepath.Join(c.dir, c.file))
+		kept := err == nil
+		if want := strings.HasSuffix(lost.SourceID, "/"+c.file); kept != want {
+			t.Errorf("%s: kept %v, want %v (stat: %v)", c.file, kept, want, err)
+		}
+	}
+	if !strings.Contains(errOut, "the source is kept") {
+		t.Errorf("stderr does not say why the file was kept:\n%s", errOut)
+	}
+}
+
+// A spool given as a link to its folder (/var/spool/asterisk/monitor often is one) is imported
+// like the folder; nothing was found through the link before.
+func TestImportFreePBXSymlinkedSpool(t *testing.T) {
+	spool, data := filepath.Join(t.TempDir(), "monitor"), t.TempDir()
+	if err := os.Symlink(t.TempDir(), spool); err != nil {
+		t.Fatal(err)
+	}
+	calls, cdr, _ := genSpool(t, spool, 8)
+	code, out, errOut := cli(t, "import", "freepbx", "--data", data, "--spool", spool, "--cdr", cdr, "--tz", "Europe/London", "--settle", "1m")
+	if n := strings.Count(out, "\tstored\t"); n != len(calls) {
+		t.Fatalf("exit %d: %d stored, want %d\n%s\n%s", code, n, len(calls), out, errOut)
+	}
+}

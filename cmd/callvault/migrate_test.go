@@ -62,22 +62,33 @@ func TestMigrateCopiesTombstones(t *testing.T) {
 		Action: callvault.ActionKeyEpochDestroy, Object: "epoch:2020-01", Detail: "{}"}); err != nil {
 		t.Fatal(err)
 	}
+	// A provider fetch still pending moves too: the target makes it.
+	pending := &callvault.ImportJob{ID: callvault.NewID(), Kind: "twilio", Key: "RE0123456789abcdef0123456789abcdef",
+		Payload: `{"CallSid":"CA0123456789abcdef0123456789abcdef"}`, CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
+	if err := src.Catalogue.(callvault.ImportJobStore).EnqueueImportJob(ctx, pending, &callvault.AuditEvent{Time: time.Now(),
+		Actor: "provider:twilio", Action: callvault.ActionImportQueued, Object: "twilio:" + pending.Key, Detail: "{}"}); err != nil {
+		t.Fatal(err)
+	}
 	dstCfg := embeddedTarget(t)
 	rep, err := migrate(ctx, src, dstCfg, "cli:test", func(int, int) {})
 	if err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
-	if rep.Copied != 2 || rep.Tombstones != 1 {
-		t.Errorf("migrated %d recordings and %d tombstones, want 2 and 1", rep.Copied, rep.Tombstones)
+	if rep.Copied != 2 || rep.Tombstones != 1 || rep.ImportJobs != 1 {
+		t.Errorf("migrated %d recordings, %d tombstones and %d import jobs, want 2, 1 and 1", rep.Copied, rep.Tombstones, rep.ImportJobs)
 	}
 	rep, err = migrate(ctx, src, dstCfg, "cli:test", func(int, int) {})
-	if err != nil || rep.Tombstones != 0 || rep.Present != 2 {
+	if err != nil || rep.Tombstones != 0 || rep.Present != 2 || rep.ImportJobs != 0 {
 		t.Errorf("second run: %+v, %v; want nothing new", rep, err)
 	}
 
 	dst := mainFor(t, "--data", dstCfg.Data, "--keys", filepath.Join(data, "keys"))
 	if got, err := dst.Catalogue.(callvault.EpochStore).DestroyedEpochs(ctx); err != nil || len(got) != 1 || got[0].Epoch != "2020-01" {
 		t.Errorf("target's destroyed epochs: %+v %v, want the source's 2020-01", got, err)
+	}
+	if got, err := dst.Catalogue.(callvault.ImportJobStore).ImportJobByKey(ctx, "twilio", pending.Key); err != nil ||
+		got.ID != pending.ID || got.Done() || got.Payload != pending.Payload {
+		t.Errorf("target's import job: %+v %v, want the source's pending fetch", got, err)
 	}
 	ts, err := dst.Catalogue.(callvault.CatalogueImporter).Tombstones(ctx, "", 10)
 	if err != nil || len(ts) != 1 || ts[0].ID != deleted.ID || ts[0].PlainSHA256 != deleted.PlainSHA256 || ts[0].StoredSHA256 != deleted.StoredSHA256 {

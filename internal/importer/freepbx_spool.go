@@ -19,8 +19,12 @@ type SpoolFile struct {
 // ScanSpool returns every file under the spool dir in path order, each parsed with
 // SpoolName. Hidden files (".name") are skipped. An error walking dir is returned.
 func ScanSpool(dir string, loc *time.Location) ([]SpoolFile, error) {
+	dir, err := rootFolder(dir)
+	if err != nil {
+		return nil, err
+	}
 	var out []SpoolFile
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -43,6 +47,9 @@ func SpoolName(root, path string, loc *time.Location) (Name, error) {
 	if err != nil {
 		return Name{}, err
 	}
+	if real, err := rootFolder(root); err == nil {
+		root = real // as ScanSpool and Watcher walk it
+	}
 	rel, err := filepath.Rel(root, filepath.Dir(path))
 	if err != nil {
 		return Name{}, &NameError{File: path, Reason: "not under the spool folder"}
@@ -51,4 +58,14 @@ func SpoolName(root, path string, loc *time.Location) (Name, error) {
 		return Name{}, &NameError{File: n.File, Reason: fmt.Sprintf("in folder %q, not in %s as its name's date says (MixMonitor's YYYY/MM/DD layout)", filepath.ToSlash(rel), want)}
 	}
 	return n, nil
+}
+
+// rootFolder resolves a folder given as a symbolic link (a spool is often a link to a bigger
+// disk), so that walking it finds its files; links inside it are still not followed.
+func rootFolder(dir string) (string, error) {
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return "", err
+	}
+	return real, nil
 }

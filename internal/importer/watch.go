@@ -74,9 +74,13 @@ func (w *Watcher) Run(ctx context.Context, ready func(ctx context.Context, path 
 	if now == nil {
 		now = time.Now
 	}
+	root, err := rootFolder(w.Dir)
+	if err != nil {
+		return err
+	}
 	var nw watcher
 	if w.notify != nil {
-		nw = w.notify(w.Dir)
+		nw = w.notify(root)
 	} else {
 		nw = newInotify()
 	}
@@ -108,7 +112,7 @@ func (w *Watcher) Run(ctx context.Context, ready func(ctx context.Context, path 
 			return nil
 		})
 	}
-	if err := walk(w.Dir); err != nil {
+	if err := walk(root); err != nil {
 		return err
 	}
 	var events <-chan fileEvent
@@ -151,7 +155,7 @@ func (w *Watcher) Run(ctx context.Context, ready func(ctx context.Context, path 
 			return ctx.Err()
 		case <-tick.C:
 			if nw == nil {
-				walk(w.Dir)
+				walk(root)
 			}
 		case ev, ok := <-events:
 			if !ok {

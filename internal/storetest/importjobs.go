@@ -14,6 +14,7 @@ import (
 // their changes append to.
 type ImportJobCatalogue interface {
 	callvault.ImportJobStore
+	callvault.ImportJobImporter
 	callvault.AuditStore
 }
 
@@ -25,6 +26,7 @@ func RunImportJobs(t *testing.T, open func(t *testing.T) ImportJobCatalogue) {
 	t.Run("Finish", func(t *testing.T) { testJobFinish(t, open(t)) })
 	t.Run("Retry", func(t *testing.T) { testJobRetry(t, open(t)) })
 	t.Run("ConcurrentClaims", func(t *testing.T) { testJobConcurrentClaims(t, open(t)) })
+	t.Run("Copy", func(t *testing.T) { testJobCopy(t, open(t), open(t)) })
 }
 
 func newJob(n int) *callvault.ImportJob {
@@ -230,5 +232,79 @@ func testJobConcurrentClaims(t *testing.T, s ImportJobCatalogue) {
 	wg.Wait()
 	if len(seen) != jobs {
 		t.Errorf("%d jobs claimed, want %d", len(seen), jobs)
+	}
+}
+
+// testJobCopy copies jobs in every state from src to dst as migration does: listed in pages,
+// imported as they are (claims dropped), and each only once.
+func testJobCopy(t *testing.T, src, dst ImportJobCatalogue) {
+	done, failed, held, waiting := newJob(1), newJob(2), newJob(3), newJob(4)
+	for _, j := range []*callvault.ImportJob{done, failed, held, waiting} {
+		enqueueJob(t, src, j)
+	}
+	now := base.Add(time.Hour)
+	claimJobs(t, src, "A", now, 10)
+	recID := callvault.NewID()
+	if err := src.FinishImportJob(ctx(), done.ID, "A", now, callvault.ImportImported, recID, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.RetryImportJob(ctx(), failed.ID, "A", now.Add(time.Hour), "the provider answered 500"); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.RetryImportJob(ctx(), waiting.ID, "A", now.Add(2*time.Hour), "timeout"); err != nil {
+		t.Fatal(err)
+	}
+	// held stays claimed by A: the copy must not carry the claim.
+
+	var all []*callvault.ImportJob
+	for after := ""; ; {
+		page, err := src.ImportJobs(ctx(), after, 3)
+		if err != nil {
+			t.Fatalf("ImportJobs(%q): %v", after, err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		if len(page) > 3 {
+			t.Fatalf("ImportJobs returned %d jobs, limit 3", len(page))
+		}
+		all = append(all, page...)
+		after = page[len(page)-1].ID
+	}
+	if len(all) != 4 {
+		t.Fatalf("ImportJobs listed %d jobs, want 4", len(all))
+	}
+	for i := 1; i < len(all); i++ {
+		if all[i-1].ID >= all[i].ID {
+			t.Errorf("ImportJobs not in ID order: %v", jobIDs(all))
+		}
+	}
+	for _, j := range all {
+		if err := dst.ImportImportJob(ctx(), j); err != nil {
+			t.Fatalf("ImportImportJob(%s): %v", j.Key, err)
+		}
+	}
+	for _, j := range []*callvault.ImportJob{done, failed, held, waiting} {
+		if diff := cmp.Diff(jobByKey(t, src, j), jobByKey(t, dst, j)); diff != "" {
+			t.Errorf("copied job %s differs (-source +target):\n%s", j.Key, diff)
+		}
+	}
+	wantKind(t, dst.ImportImportJob(ctx(), all[0]), callvault.KindConflict, "ImportImportJob twice")
+	again := newJob(1) // done's key, another ID
+	wantKind(t, dst.ImportImportJob(ctx(), again), callvault.KindConflict, "ImportImportJob of a key copied already")
+	bad := newJob(9)
+	bad.Payload = "not json"
+	wantKind(t, dst.ImportImportJob(ctx(), bad), callvault.KindInvalid, "ImportImportJob(invalid)")
+
+	// On the target the held job is free at once, the failed ones when due, the done one never.
+	if got := jobIDs(claimJobs(t, dst, "B", now, 10)); !cmp.Equal(got, []string{held.ID}) {
+		t.Errorf("target claimed %v at the copy's time, want only the job that was held (%s)", got, held.ID)
+	}
+	// Three hours on, B's claim has ended too.
+	if got := jobIDs(claimJobs(t, dst, "C", now.Add(3*time.Hour), 10)); !cmp.Equal(got, []string{held.ID, failed.ID, waiting.ID}) {
+		t.Errorf("target claimed %v once the retries were due, want %v (never the done job)", got, []string{held.ID, failed.ID, waiting.ID})
+	}
+	if n, err := dst.ImportJobs(ctx(), "", 10); err != nil || len(n) != 4 {
+		t.Errorf("target lists %d jobs (%v), want 4", len(n), err)
 	}
 }

@@ -274,11 +274,28 @@ func (f *Fetcher) base() string {
 	return strings.TrimSuffix(f.APIBase, "/")
 }
 
+// client returns the HTTP client, made to drop the account's credentials from a redirect to
+// anywhere but the API base (Go's own rule keeps them for the same host on another port or
+// scheme, and for its subdomains).
 func (f *Fetcher) client() *http.Client {
+	c := http.Client{Timeout: 10 * time.Minute}
 	if f.Client != nil {
-		return f.Client
+		c = *f.Client
 	}
-	return &http.Client{Timeout: 10 * time.Minute}
+	next := c.CheckRedirect
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if _, err := f.providerURL(req.URL.String()); err != nil {
+			req.Header.Del("Authorization")
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+	return &c
 }
 
 // providerURL returns raw if it is at the configured API base (same scheme and host), so that
