@@ -19,6 +19,7 @@ type dtmfBlock struct {
 	v        []float64
 	e        float64
 	next     [8]complex128
+	nextE    float64   // the overlapping block's windowed energy
 	raw      []float64 // the overlapping block's samples
 	nextDone bool      // next holds the DFT of raw
 }
@@ -45,6 +46,8 @@ type dtmfAnalyser struct {
 	minPower float64 // squared amplitude of a tone at the minimum level
 	gate     float64 // windowed energy under which a block cannot be part of a tone
 	minGain  float64 // the window's least gain for a tone within the frequency tolerance
+	// flashGain is the least gain within the masker's wider tolerance
+	flashGain float64
 }
 
 func (a *dtmfAnalyser) init(rate, minLevelDBm0 float64) {
@@ -78,6 +81,7 @@ func (a *dtmfAnalyser) init(rate, minLevelDBm0 float64) {
 	// 0.7·minPower·Σw² of energy. The gate is a quarter of that, to stay clear of rounding.
 	a.gate = 0.25 * a.minPower * a.sumW2
 	a.minGain = a.hannGain(2 * math.Pi * dtmfCols[3] * dtmfMaxOffset / rate)
+	a.flashGain = a.hannGain(2 * math.Pi * dtmfCols[3] * dtmfFlashOffset / rate)
 }
 
 // dtmfFreq returns the frequency of filter i (0-3 rows, 4-7 columns).
@@ -156,6 +160,14 @@ func (a *dtmfAnalyser) analyse(block []float64, out []complex128) float64 {
 		out[i+3] = complex(p3, 0) - a.back[i+3]*complex(q3, 0)
 	}
 	return e
+}
+
+// overlap runs the DTMF filters over b's overlapping block unless they have run already.
+func (a *dtmfAnalyser) overlap(b *dtmfBlock) {
+	if !b.nextDone {
+		b.nextE = a.analyse(b.raw, b.next[:])
+		b.nextDone = true
+	}
 }
 
 // windowSpan returns the analysis-stream samples covered by the current window.
@@ -253,10 +265,7 @@ func (a *dtmfAnalyser) tone(w [dtmfWindowBlocks]*dtmfBlock, i int, power float64
 		}
 	}
 	for k, prev := range w[:dtmfWindowBlocks-1] {
-		if !prev.nextDone {
-			a.analyse(prev.raw, prev.next[:])
-			prev.nextDone = true
-		}
+		a.overlap(prev)
 		// Half a block apart: the block, the overlapping block, the next block.
 		za += prev.next[i] * cmplx.Conj(prev.x[i])
 		zb += w[k+1].x[i] * cmplx.Conj(prev.next[i])

@@ -118,6 +118,7 @@ func NewMasker(w io.Writer, f Format, opts MaskOptions) (*Masker, error) {
 		if err != nil {
 			return nil, err
 		}
+		d.flash = true
 		m.dets = append(m.dets, d)
 		m.pcm = append(m.pcm, nil)
 	}
@@ -168,6 +169,12 @@ func (m *Masker) frames(p []byte) {
 		m.pcm[ch] = decodeChannel(m.pcm[ch][:0], p, m.f, ch)
 		for _, e := range m.dets[ch].Write(m.pcm[ch]) {
 			m.toneEvent(ch, e)
+		}
+		// Tones too short for a digit that a decoder could still decode (dtmf_flash.go).
+		for _, h := range m.dets[ch].hints {
+			if m.shouldMask(h.Start) {
+				m.addSpan(Span{h.Start - m.margin, h.End + m.margin})
+			}
 		}
 	}
 	m.pend = append(m.pend, p...)
