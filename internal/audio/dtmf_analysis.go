@@ -48,6 +48,7 @@ type dtmfAnalyser struct {
 	minGain  float64 // the window's least gain for a tone within the frequency tolerance
 	// flashGain is the least gain within the masker's wider tolerance
 	flashGain float64
+	pre       precheck
 }
 
 func (a *dtmfAnalyser) init(rate, minLevelDBm0 float64) {
@@ -81,6 +82,7 @@ func (a *dtmfAnalyser) init(rate, minLevelDBm0 float64) {
 	// 0.7·minPower·Σw² of energy. The gate is a quarter of that, to stay clear of rounding.
 	a.gate = 0.25 * a.minPower * a.sumW2
 	a.minGain = a.hannGain(2 * math.Pi * dtmfCols[3] * dtmfMaxOffset / rate)
+	a.pre = newPrecheck(rate)
 	a.flashGain = a.hannGain(2 * math.Pi * dtmfCols[3] * dtmfFlashOffset / rate)
 }
 
@@ -133,14 +135,21 @@ func (a *dtmfAnalyser) feed(samples []int16) (int, bool) {
 // analyse windows a block of samples and returns its energy; unless the block is too quiet
 // to be part of a tone it runs the first len(out) filters over it (len(out) a multiple of 4).
 func (a *dtmfAnalyser) analyse(block []float64, out []complex128) float64 {
-	var e float64
+	var e, e1, e2, p1, p2 float64
 	v := a.tmp
 	for i, x := range block[:len(v)] {
 		x *= a.win[i]
 		v[i] = x
+		d1, d2 := x-p1, x-2*p1+p2
 		e += x * x
+		e1 += d1 * d1
+		e2 += d2 * d2
+		p1, p2 = x, p1
 	}
-	if e < a.gate {
+	// The block continues with zeros (the window ends at zero): the differences' last terms.
+	e1 += p1 * p1
+	e2 += (2*p1-p2)*(2*p1-p2) + p1*p1
+	if e < a.gate || !a.spectrumMayHold(e, e1, e2) {
 		clear(out)
 		return e
 	}
