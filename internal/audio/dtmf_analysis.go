@@ -20,6 +20,8 @@ type dtmfBlock struct {
 	e        float64
 	next     [8]complex128
 	nextE    float64   // the overlapping block's windowed energy
+	held     bool      // the filters ran over the block (it may hold a tone)
+	nextHeld bool      // the same for the overlapping block
 	raw      []float64 // the overlapping block's samples
 	nextDone bool      // next holds the DFT of raw
 }
@@ -121,7 +123,7 @@ func (a *dtmfAnalyser) feed(samples []int16) (int, bool) {
 		return n, false
 	}
 	b := &a.blocks[a.count%dtmfWindowBlocks]
-	b.e = a.analyse(a.buf[a.p:], b.x[:])
+	b.e, b.held = a.analyse(a.buf[a.p:], b.x[:])
 	if b.v == nil {
 		b.v = make([]float64, a.m)
 	}
@@ -133,8 +135,9 @@ func (a *dtmfAnalyser) feed(samples []int16) (int, bool) {
 }
 
 // analyse windows a block of samples and returns its energy; unless the block is too quiet
-// to be part of a tone it runs the first len(out) filters over it (len(out) a multiple of 4).
-func (a *dtmfAnalyser) analyse(block []float64, out []complex128) float64 {
+// to be part of a tone, or its spectrum rules a tone out, it runs the first len(out) filters
+// over it (len(out) a multiple of 4) and reports that it did.
+func (a *dtmfAnalyser) analyse(block []float64, out []complex128) (float64, bool) {
 	var e, e1, e2, p1, p2 float64
 	v := a.tmp
 	for i, x := range block[:len(v)] {
@@ -151,7 +154,7 @@ func (a *dtmfAnalyser) analyse(block []float64, out []complex128) float64 {
 	e2 += (2*p1-p2)*(2*p1-p2) + p1*p1
 	if e < a.gate || !a.spectrumMayHold(e, e1, e2) {
 		clear(out)
-		return e
+		return e, false
 	}
 	// Four filters at a time: independent recurrences keep the processor's pipelines full.
 	for i := 0; i < len(out); i += 4 {
@@ -168,13 +171,13 @@ func (a *dtmfAnalyser) analyse(block []float64, out []complex128) float64 {
 		out[i+2] = complex(p2, 0) - a.back[i+2]*complex(q2, 0)
 		out[i+3] = complex(p3, 0) - a.back[i+3]*complex(q3, 0)
 	}
-	return e
+	return e, true
 }
 
 // overlap runs the DTMF filters over b's overlapping block unless they have run already.
 func (a *dtmfAnalyser) overlap(b *dtmfBlock) {
 	if !b.nextDone {
-		b.nextE = a.analyse(b.raw, b.next[:])
+		b.nextE, b.nextHeld = a.analyse(b.raw, b.next[:])
 		b.nextDone = true
 	}
 }
@@ -202,9 +205,11 @@ func (a *dtmfAnalyser) judge() (byte, bool) {
 	var total float64
 	var power [8]float64
 	for _, b := range w {
-		if b.e < a.gate {
+		if !b.held {
 			return 0, false
 		}
+	}
+	for _, b := range w {
 		total += b.e
 		for i := range 8 {
 			power[i] += real(b.x[i])*real(b.x[i]) + imag(b.x[i])*imag(b.x[i])

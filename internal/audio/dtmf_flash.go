@@ -29,7 +29,8 @@ func (a *dtmfAnalyser) flash() (start, end int64, ok bool) {
 	}
 	prev := &a.blocks[(a.count-2)%dtmfWindowBlocks]
 	cur := &a.blocks[(a.count-1)%dtmfWindowBlocks]
-	okPrev, okCur := a.mayHold(&prev.x, prev.e), a.mayHold(&cur.x, cur.e)
+	okPrev := prev.held && a.mayHold(&prev.x, prev.e)
+	okCur := cur.held && a.mayHold(&cur.x, cur.e)
 	if !okPrev && !okCur {
 		// Every pair holds one of these blocks whole or the overlapping block, which shares
 		// half its samples with each; a tone in the overlapping block alone is at most 8 ms
@@ -37,7 +38,7 @@ func (a *dtmfAnalyser) flash() (start, end int64, ok bool) {
 		return 0, 0, false
 	}
 	a.overlap(prev)
-	okMid := a.mayHold(&prev.next, prev.nextE)
+	okMid := prev.nextHeld && a.mayHold(&prev.next, prev.nextE)
 	first := (a.count - 2) * int64(a.m)
 	if okPrev && okMid && a.pairHolds(&prev.x, prev.e, prev.v, nil, &prev.next, prev.nextE, prev.raw, a.h) {
 		start, end, ok = first, first+int64(a.h+a.m), true

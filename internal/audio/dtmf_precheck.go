@@ -17,12 +17,12 @@ import "math"
 // tones to carry most of its energy (the purity rule), so a block whose other energy is at
 // most dtmfPrecheckRest of the total has Q ≥ dtmfPrecheckRest·(4-a)(b-4)·E0; a block below
 // that cannot take part in a decision. White noise has Q ≈ (-6 + 2(a+b) - ab)·E0, well below
-// that line (about two blocks in three are skipped).
+// that line (about four blocks in five are skipped).
 const (
 	// dtmfPrecheckRest is the share of a block's energy outside its two tones that the
 	// pre-check allows: more than the purity rule's 20%, since a decision judges the purity of
 	// several blocks together.
-	dtmfPrecheckRest = 0.25
+	dtmfPrecheckRest = 0.22
 	dtmfPrecheckLow  = 672.0  // Hz, 697 Hz less 3.5%
 	dtmfPrecheckHigh = 1690.0 // Hz, 1633 Hz plus 3.5%
 )

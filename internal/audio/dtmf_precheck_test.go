@@ -9,8 +9,8 @@ import (
 // precheckBlock windows a block like the analyser and reports whether the pre-check keeps it.
 func precheckBlock(a *dtmfAnalyser, x []float64) bool {
 	var out [8]complex128
-	e := a.analyse(x, out[:])
-	return e >= a.gate && out != [8]complex128{}
+	_, held := a.analyse(x, out[:])
+	return held
 }
 
 // TestDTMFPrecheck: the pre-check keeps every digit at any frequency offset within the
