@@ -57,7 +57,9 @@ func (r MaskReport) MaskedFrames() int64 {
 // frame waits in a delay line for the look-ahead, long enough for a tone to be confirmed, so
 // that no frame of a tone, its onset included, is written unmasked: when a tone is found on any
 // channel, all channels are silenced over the tone and a margin on each side. Digits signalled
-// out of band (RFC 4733 telephone-events) are masked the same way.
+// out of band (RFC 4733 telephone-events) are masked the same way. Tones too short for Q.24 to
+// report as digits (down to about 12 ms) are masked too, by a more sensitive decision on pairs
+// of blocks (dtmf_flash.go) that never counts a digit.
 // The output has exactly as many bytes as the input; Close writes the last ones.
 // It is not safe for concurrent use.
 type Masker struct {
