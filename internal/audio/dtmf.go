@@ -90,6 +90,8 @@ type DTMFDetector struct {
 	misses int
 	events []ToneEvent
 	buf    []int16
+	flash  bool   // also run the masker's short decision (dtmf_flash.go)
+	hints  []Span // spans, in input samples, that the short decision found in the last Write
 }
 
 // NewDTMFDetector returns a detector for a stream of the given sample rate (8 to 48 kHz).
@@ -118,6 +120,7 @@ func newDTMFDetector(sampleRate int, minLevel float64) (*DTMFDetector, error) {
 // ended in them, in order. The returned slice is valid until the next call.
 func (d *DTMFDetector) Write(samples []int16) []ToneEvent {
 	d.events = d.events[:0]
+	d.hints = d.hints[:0]
 	in := samples
 	if d.dec != nil {
 		d.buf = d.dec.process(d.buf[:0], samples)
@@ -128,6 +131,11 @@ func (d *DTMFDetector) Write(samples []int16) []ToneEvent {
 		in = in[n:]
 		if done {
 			d.decide()
+			if d.flash {
+				if s, e, ok := d.a.flash(); ok {
+					d.hints = append(d.hints, Span{d.inputPos(s), d.inputPos(e)})
+				}
+			}
 		}
 	}
 	d.pos += int64(len(samples))

@@ -19,6 +19,9 @@ type dtmfBlock struct {
 	v        []float64
 	e        float64
 	next     [8]complex128
+	nextE    float64   // the overlapping block's windowed energy
+	held     bool      // the filters ran over the block (it may hold a tone)
+	nextHeld bool      // the same for the overlapping block
 	raw      []float64 // the overlapping block's samples
 	nextDone bool      // next holds the DFT of raw
 }
@@ -45,6 +48,9 @@ type dtmfAnalyser struct {
 	minPower float64 // squared amplitude of a tone at the minimum level
 	gate     float64 // windowed energy under which a block cannot be part of a tone
 	minGain  float64 // the window's least gain for a tone within the frequency tolerance
+	// flashGain is the least gain within the masker's wider tolerance
+	flashGain float64
+	pre       precheck
 }
 
 func (a *dtmfAnalyser) init(rate, minLevelDBm0 float64) {
@@ -78,6 +84,8 @@ func (a *dtmfAnalyser) init(rate, minLevelDBm0 float64) {
 	// 0.7·minPower·Σw² of energy. The gate is a quarter of that, to stay clear of rounding.
 	a.gate = 0.25 * a.minPower * a.sumW2
 	a.minGain = a.hannGain(2 * math.Pi * dtmfCols[3] * dtmfMaxOffset / rate)
+	a.pre = newPrecheck(rate)
+	a.flashGain = a.hannGain(2 * math.Pi * dtmfCols[3] * dtmfFlashOffset / rate)
 }
 
 // dtmfFreq returns the frequency of filter i (0-3 rows, 4-7 columns).
@@ -115,7 +123,7 @@ func (a *dtmfAnalyser) feed(samples []int16) (int, bool) {
 		return n, false
 	}
 	b := &a.blocks[a.count%dtmfWindowBlocks]
-	b.e = a.analyse(a.buf[a.p:], b.x[:])
+	b.e, b.held = a.analyse(a.buf[a.p:], b.x[:])
 	if b.v == nil {
 		b.v = make([]float64, a.m)
 	}
@@ -127,18 +135,26 @@ func (a *dtmfAnalyser) feed(samples []int16) (int, bool) {
 }
 
 // analyse windows a block of samples and returns its energy; unless the block is too quiet
-// to be part of a tone it runs the first len(out) filters over it (len(out) a multiple of 4).
-func (a *dtmfAnalyser) analyse(block []float64, out []complex128) float64 {
-	var e float64
+// to be part of a tone, or its spectrum rules a tone out, it runs the first len(out) filters
+// over it (len(out) a multiple of 4) and reports that it did.
+func (a *dtmfAnalyser) analyse(block []float64, out []complex128) (float64, bool) {
+	var e, e1, e2, p1, p2 float64
 	v := a.tmp
 	for i, x := range block[:len(v)] {
 		x *= a.win[i]
 		v[i] = x
+		d1, d2 := x-p1, x-2*p1+p2
 		e += x * x
+		e1 += d1 * d1
+		e2 += d2 * d2
+		p1, p2 = x, p1
 	}
-	if e < a.gate {
+	// The block continues with zeros (the window ends at zero): the differences' last terms.
+	e1 += p1 * p1
+	e2 += (2*p1-p2)*(2*p1-p2) + p1*p1
+	if e < a.gate || !a.spectrumMayHold(e, e1, e2) {
 		clear(out)
-		return e
+		return e, false
 	}
 	// Four filters at a time: independent recurrences keep the processor's pipelines full.
 	for i := 0; i < len(out); i += 4 {
@@ -155,7 +171,15 @@ func (a *dtmfAnalyser) analyse(block []float64, out []complex128) float64 {
 		out[i+2] = complex(p2, 0) - a.back[i+2]*complex(q2, 0)
 		out[i+3] = complex(p3, 0) - a.back[i+3]*complex(q3, 0)
 	}
-	return e
+	return e, true
+}
+
+// overlap runs the DTMF filters over b's overlapping block unless they have run already.
+func (a *dtmfAnalyser) overlap(b *dtmfBlock) {
+	if !b.nextDone {
+		b.nextE, b.nextHeld = a.analyse(b.raw, b.next[:])
+		b.nextDone = true
+	}
 }
 
 // windowSpan returns the analysis-stream samples covered by the current window.
@@ -181,9 +205,11 @@ func (a *dtmfAnalyser) judge() (byte, bool) {
 	var total float64
 	var power [8]float64
 	for _, b := range w {
-		if b.e < a.gate {
+		if !b.held {
 			return 0, false
 		}
+	}
+	for _, b := range w {
 		total += b.e
 		for i := range 8 {
 			power[i] += real(b.x[i])*real(b.x[i]) + imag(b.x[i])*imag(b.x[i])
@@ -253,10 +279,7 @@ func (a *dtmfAnalyser) tone(w [dtmfWindowBlocks]*dtmfBlock, i int, power float64
 		}
 	}
 	for k, prev := range w[:dtmfWindowBlocks-1] {
-		if !prev.nextDone {
-			a.analyse(prev.raw, prev.next[:])
-			prev.nextDone = true
-		}
+		a.overlap(prev)
 		// Half a block apart: the block, the overlapping block, the next block.
 		za += prev.next[i] * cmplx.Conj(prev.x[i])
 		zb += w[k+1].x[i] * cmplx.Conj(prev.next[i])

@@ -53,3 +53,30 @@ func BenchmarkMaskerBaseline(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMaskerFullScale masks a minute of full-scale random mu-law bytes, the payload of
+// the SIPREC capture benchmark: loud white noise, the detector's worst case before its
+// spectral pre-check.
+func BenchmarkMaskerFullScale(b *testing.B) {
+	in := make([]byte, 8000*60)
+	x := uint32(12345)
+	for i := range in {
+		x = x*1664525 + 1013904223
+		in[i] = byte(x >> 24)
+	}
+	b.SetBytes(int64(len(in)))
+	for b.Loop() {
+		m, err := NewMasker(io.Discard, MuLawFormat(8000, 1), MaskOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for p := in; len(p) > 0; p = p[min(len(p), 160):] {
+			if _, err := m.Write(p[:min(len(p), 160)]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := m.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -57,7 +57,9 @@ func (r MaskReport) MaskedFrames() int64 {
 // frame waits in a delay line for the look-ahead, long enough for a tone to be confirmed, so
 // that no frame of a tone, its onset included, is written unmasked: when a tone is found on any
 // channel, all channels are silenced over the tone and a margin on each side. Digits signalled
-// out of band (RFC 4733 telephone-events) are masked the same way.
+// out of band (RFC 4733 telephone-events) are masked the same way. Tones too short for Q.24 to
+// report as digits (down to about 12 ms) are masked too, by a more sensitive decision on pairs
+// of blocks (dtmf_flash.go) that never counts a digit.
 // The output has exactly as many bytes as the input; Close writes the last ones.
 // It is not safe for concurrent use.
 type Masker struct {
@@ -118,6 +120,7 @@ func NewMasker(w io.Writer, f Format, opts MaskOptions) (*Masker, error) {
 		if err != nil {
 			return nil, err
 		}
+		d.flash = true
 		m.dets = append(m.dets, d)
 		m.pcm = append(m.pcm, nil)
 	}
@@ -168,6 +171,12 @@ func (m *Masker) frames(p []byte) {
 		m.pcm[ch] = decodeChannel(m.pcm[ch][:0], p, m.f, ch)
 		for _, e := range m.dets[ch].Write(m.pcm[ch]) {
 			m.toneEvent(ch, e)
+		}
+		// Tones too short for a digit that a decoder could still decode (dtmf_flash.go).
+		for _, h := range m.dets[ch].hints {
+			if m.shouldMask(h.Start) {
+				m.addSpan(Span{h.Start - m.margin, h.End + m.margin})
+			}
 		}
 	}
 	m.pend = append(m.pend, p...)
