@@ -13,12 +13,15 @@ func runImportFreePBX(ctx context.Context, e env, args []string) error {
 	fset := newFlagSet(e, "import freepbx", "import freepbx --spool DIR [--cdr Master.csv | --cdr-db DSN] [--tz ZONE] [--watch] [flags]", true)
 	spool := fset.String("spool", "", "the MixMonitor spool (YYYY/MM/DD/ folders), usually /var/spool/asterisk/monitor")
 	cdrPath := fset.String("cdr", "", "the CDR as Asterisk's cdr_csv writes it (Master.csv, loguniqueid=yes), for parties, names and announcement evidence; without it only file names are used")
-	cdrDB := fset.String("cdr-db", "", "the CDR in FreePBX's MySQL/MariaDB database instead of --cdr: user:password@tcp(host:3306)/asteriskcdrdb (read only; table cdr)")
+	cdrDB := fset.String("cdr-db", "", "the CDR in FreePBX's MySQL/MariaDB database instead of --cdr: user:password@tcp(host:3306)/asteriskcdrdb (read only; table cdr); default $CALLVAULT_CDR_DB, which keeps the password out of the process list")
 	tz := fset.String("tz", "Local", "the time zone of the spool's file names and folders (the PBX's zone), e.g. Europe/London; times are stored in UTC")
 	cdrTZ := fset.String("cdr-tz", "", "the time zone of the CDR's times; default --tz (UTC if cdr.conf has usegmtime=yes)")
 	flags := addImportFlags(fset, true)
 	if err := parseFlags(fset, args); err != nil {
 		return err
+	}
+	if *cdrDB == "" && *cdrPath == "" {
+		*cdrDB = e.getenv("CALLVAULT_CDR_DB")
 	}
 	switch {
 	case fset.NArg() > 0:
