@@ -18,6 +18,8 @@ command -v sox >/dev/null || need+=(sox)
 command -v multimon-ng >/dev/null || need+=(multimon-ng) # independent DTMF decoder (masking tests)
 command -v espeak-ng >/dev/null || need+=(espeak-ng)     # speech for the DTMF false-positive test
 command -v psql >/dev/null || need+=(postgresql)
+mariadbd_path() { PATH="$PATH:/usr/sbin:/usr/local/sbin" command -v mariadbd || PATH="$PATH:/usr/sbin:/usr/local/sbin" command -v mysqld; }
+mariadbd_path >/dev/null || need+=(mariadb-server) # FreePBX's CDR database (import freepbx --cdr-db)
 command -v gcc >/dev/null || need+=(gcc libc6-dev) # the race detector needs cgo
 command -v chromium >/dev/null || need+=(chromium)  # the browser tests of the web pages
 command -v npm >/dev/null || need+=(npm)            # fetches axe-core for the accessibility checks
@@ -67,6 +69,7 @@ if [ ! -x "$MAILPIT" ] || ! go version -m "$MAILPIT" 2>/dev/null | grep -q 'axll
 fi
 export CALLVAULT_TEST_MAILPIT="$MAILPIT"
 export CALLVAULT_TEST_SIPP="$(command -v sipp)"
+export CALLVAULT_TEST_MARIADB="$(mariadbd_path)" # each test starts its own server on a free port
 
 # --- browser and accessibility checker -------------------------------------------------------
 AXE_VERSION=4.14.1

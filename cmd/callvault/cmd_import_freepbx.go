@@ -10,24 +10,26 @@ import (
 )
 
 func runImportFreePBX(ctx context.Context, e env, args []string) error {
-	fset := newFlagSet(e, "import freepbx", "import freepbx --spool DIR [--cdr Master.csv] [--tz ZONE] [--watch] [flags]", true)
+	fset := newFlagSet(e, "import freepbx", "import freepbx --spool DIR [--cdr Master.csv | --cdr-db DSN] [--tz ZONE] [--watch] [flags]", true)
 	spool := fset.String("spool", "", "the MixMonitor spool (YYYY/MM/DD/ folders), usually /var/spool/asterisk/monitor")
 	cdrPath := fset.String("cdr", "", "the CDR as Asterisk's cdr_csv writes it (Master.csv, loguniqueid=yes), for parties, names and announcement evidence; without it only file names are used")
-	cdrDB := fset.String("cdr-db", "", "the CDR in FreePBX's MySQL database: not supported yet (callvault has no MySQL driver); use --cdr with cdr_csv's Master.csv")
+	cdrDB := fset.String("cdr-db", "", "the CDR in FreePBX's MySQL/MariaDB database instead of --cdr: user:password@tcp(host:3306)/asteriskcdrdb (read only; table cdr); default $CALLVAULT_CDR_DB, which keeps the password out of the process list")
 	tz := fset.String("tz", "Local", "the time zone of the spool's file names and folders (the PBX's zone), e.g. Europe/London; times are stored in UTC")
 	cdrTZ := fset.String("cdr-tz", "", "the time zone of the CDR's times; default --tz (UTC if cdr.conf has usegmtime=yes)")
 	flags := addImportFlags(fset, true)
 	if err := parseFlags(fset, args); err != nil {
 		return err
 	}
+	if *cdrDB == "" && *cdrPath == "" {
+		*cdrDB = e.getenv("CALLVAULT_CDR_DB")
+	}
 	switch {
 	case fset.NArg() > 0:
 		return &usageError{msg: fmt.Sprintf("unexpected argument %q", fset.Arg(0)), hint: "the spool folder goes after --spool"}
 	case *spool == "":
 		return &usageError{msg: "--spool is required", hint: "callvault import freepbx --spool /var/spool/asterisk/monitor --cdr /var/log/asterisk/cdr-csv/Master.csv"}
-	case *cdrDB != "":
-		return &usageError{msg: "--cdr-db is not supported yet: callvault has no MySQL driver",
-			hint: "enable Asterisk's cdr_csv (loguniqueid=yes, loguserfield=yes) and give --cdr /var/log/asterisk/cdr-csv/Master.csv"}
+	case *cdrDB != "" && *cdrPath != "":
+		return &usageError{msg: "--cdr and --cdr-db both given", hint: "give one CDR: Master.csv or the database"}
 	}
 	if err := isDir("spool", *spool); err != nil {
 		return err
@@ -45,6 +47,15 @@ func runImportFreePBX(ctx context.Context, e env, args []string) error {
 	cdr := &cdrFile{path: *cdrPath, loc: cloc}
 	if err := cdr.load(e); err != nil {
 		return err
+	}
+	if *cdrDB != "" {
+		db, err := importer.OpenCDRDB(ctx, *cdrDB, cloc)
+		if err != nil {
+			return &usageError{msg: fmt.Sprintf("cannot read --cdr-db: %v", err),
+				hint: "give user:password@tcp(host:3306)/asteriskcdrdb of a user who may SELECT from its cdr table"}
+		}
+		defer db.Close()
+		cdr.db = db
 	}
 	open := func() (*Main, error) { return openMain(ctx, e, fset) }
 	return withVault(ctx, e, open, func(m *Main) error {
@@ -71,6 +82,7 @@ type cdrFile struct {
 	mod  time.Time
 	size int64
 	cdrs *importer.CDRs
+	db   *importer.CDRDB // --cdr-db instead of a file
 }
 
 // load reads the file if it changed since the last read. Lines that do not parse are
@@ -101,12 +113,32 @@ func (c *cdrFile) load(e env) error {
 
 // lookup returns the record of n's call; ok is false when a CDR was given but has no record
 // for it yet (the call may still be going on: CDRs are written at hang-up).
-func (c *cdrFile) lookup(n importer.Name) (*importer.CDR, bool) {
+func (c *cdrFile) lookup(ctx context.Context, e env, n importer.Name) (*importer.CDR, bool) {
+	if c.db != nil && (c.cdrs == nil || c.cdrs.For(n.UniqueID, n.File) == nil) {
+		c.fetch(ctx, e, []string{n.UniqueID}) // a call that ended since the last read
+	}
 	if c.cdrs == nil {
-		return nil, true
+		return nil, c.db == nil
 	}
 	r := c.cdrs.For(n.UniqueID, n.File)
 	return r, r != nil
+}
+
+// fetch reads the records of the calls ids from --cdr-db into the cache, reporting records
+// that do not parse and a failed query (the calls then wait for a later run).
+func (c *cdrFile) fetch(ctx context.Context, e env, ids []string) {
+	cdrs, bad, err := c.db.Read(ctx, ids)
+	for _, b := range bad {
+		fmt.Fprintf(e.stderr, "callvault: warning: %v (that record is skipped)\n", b)
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "callvault: warning: reading --cdr-db: %v\n", err)
+	}
+	if c.cdrs == nil {
+		c.cdrs = cdrs
+	} else {
+		c.cdrs.Merge(cdrs)
+	}
 }
 
 type freepbxImport struct {
@@ -122,6 +154,15 @@ func (fp *freepbxImport) batch(ctx context.Context, settle time.Duration) error 
 	files, err := importer.ScanSpool(fp.spool, fp.loc)
 	if err != nil {
 		return &usageError{msg: fmt.Sprintf("cannot read --spool: %v", err), hint: "check the folder and its permissions"}
+	}
+	if fp.cdr.db != nil {
+		var ids []string
+		for _, f := range files {
+			if f.Err == nil {
+				ids = append(ids, f.Name.UniqueID)
+			}
+		}
+		fp.cdr.fetch(ctx, ir.e, ids)
 	}
 	bar := newProgress(ir.e.stderr, len(files))
 	for i, f := range files {
@@ -168,7 +209,7 @@ func (fp *freepbxImport) ready(ctx context.Context, path string) importer.Ready 
 // one imports one parsed spool file; false means try again later.
 func (fp *freepbxImport) one(ctx context.Context, path string, n importer.Name) bool {
 	ir := fp.ir
-	cdr, ok := fp.cdr.lookup(n)
+	cdr, ok := fp.cdr.lookup(ctx, ir.e, n)
 	if !ok {
 		ir.report(path, "waiting", fmt.Sprintf("%s: the CDR has no record of call %s yet (it is written when the call ends); it is imported by a later run", path, n.UniqueID))
 		return false

@@ -207,3 +207,12 @@ func (c *CDRs) For(uniqueid, file string) *CDR {
 	}
 	return best
 }
+
+// Merge adds the records of o whose uniqueids c does not hold yet.
+func (c *CDRs) Merge(o *CDRs) {
+	for id, rs := range o.byID {
+		if _, ok := c.byID[id]; !ok {
+			c.byID[id] = rs
+		}
+	}
+}

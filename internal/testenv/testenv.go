@@ -1,5 +1,5 @@
 // Package testenv gives tests the external components that the project's test script provides
-// (PostgreSQL, an S3 server, sipp, an SMTP server) through environment variables, with one rule: a test whose
+// (PostgreSQL, an S3 server, sipp, an SMTP server, MariaDB) through environment variables, with one rule: a test whose
 // component is not configured is skipped, unless CALLVAULT_TEST_REQUIRE_EXTERNAL=1, in which case
 // it fails, so that CI can never pass by skipping.
 package testenv
@@ -17,6 +17,7 @@ const (
 	Mailpit         = "CALLVAULT_TEST_MAILPIT"   // path of a mailpit binary (SMTP server with an API)
 	Chromium        = "CALLVAULT_TEST_CHROMIUM"  // path of chromium, for the browser tests of the pages
 	Axe             = "CALLVAULT_TEST_AXE"       // path of axe.min.js (npm axe-core), for the accessibility checks
+	MariaDB         = "CALLVAULT_TEST_MARIADB"   // path of mariadbd (or mysqld), for the FreePBX CDR database
 	RequireExternal = "CALLVAULT_TEST_REQUIRE_EXTERNAL"
 )
 
