@@ -220,7 +220,9 @@ type Case struct {
 	// identity or clarification) with the days asked and answered, and the extension.
 	Stops     []CaseClockStop `json:"stops,omitempty"`
 	Extension *CaseExtension  `json:"extension,omitempty"`
-	Version   int             `json:"version"` // bumped by every UpdateCase
+	// Flag is set on an abusive_call case a staff member opened by flagging a call.
+	Flag    *CaseFlag `json:"flag,omitempty"`
+	Version int       `json:"version"` // bumped by every UpdateCase
 }
 
 // Limits of a case.

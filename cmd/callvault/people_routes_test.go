@@ -87,6 +87,7 @@ func TestRouteTable(t *testing.T) {
 		{"POST /api/v1/me/logout-everywhere", "", [9]int{401, 401, 401, 403, 200, 200, 200, 200, 200}},
 		{"POST /api/v1/cases", "", [9]int{401, 401, 401, 403, 400, 400, 403, 403, 403}},
 		{"GET /api/v1/cases", "", [9]int{401, 401, 401, 403, 200, 200, 403, 403, 403}},
+		{"POST /api/v1/cases/flag", "", [9]int{401, 401, 401, 403, 400, 400, 400, 400, 403}},
 		{"GET /api/v1/cases/{id}", "/api/v1/cases/" + id, [9]int{401, 401, 401, 403, 404, 404, 403, 403, 403}},
 		{"POST /api/v1/cases/{id}/search", "/api/v1/cases/" + id + "/search", [9]int{401, 401, 401, 403, 404, 404, 403, 403, 403}},
 		{"POST /api/v1/cases/{id}/recordings", "/api/v1/cases/" + id + "/recordings", [9]int{401, 401, 401, 403, 404, 404, 403, 403, 403}},

@@ -9,6 +9,9 @@ import (
 // caseRunners run the DPO's case desk: the DPO every type, Directors some (checkCase).
 var caseRunners = []callvault.Role{callvault.RoleDPO, callvault.RoleDirector}
 
+// flaggers are every user who takes calls: all but the auditor.
+var flaggers = []callvault.Role{callvault.RoleDirector, callvault.RoleDPO, callvault.RoleManager, callvault.RoleStaff}
+
 // caseRules are the case desk's lines of the permission table.
 var caseRules = map[callvault.Action]rule{
 	callvault.ActCaseOpen:    {users: caseRunners, secondFactor: true, check: checkCase},
@@ -20,6 +23,9 @@ var caseRules = map[callvault.Action]rule{
 	callvault.ActCaseExport:  {users: caseRunners, secondFactor: true, check: checkCase},
 	callvault.ActCaseLink:    {users: caseRunners, secondFactor: true, check: checkCase},
 	callvault.ActCaseClock:   {users: caseRunners, secondFactor: true, check: checkCase},
+	// Any member of staff flags a call they took as abusive or nuisance; it opens an
+	// abusive_call case but gives them nothing of it (case.read stays the runners').
+	callvault.ActCaseFlag: {users: flaggers},
 }
 
 // The case desk's lines join the one table (a line is never defined twice).

@@ -12,6 +12,7 @@ import (
 const (
 	routeCaseOpen    = "POST /api/v1/cases"
 	routeCaseList    = "GET /api/v1/cases"
+	routeCaseFlag    = "POST /api/v1/cases/flag"
 	routeCaseGet     = "GET /api/v1/cases/{id}"
 	routeCaseSearch  = "POST /api/v1/cases/{id}/search"
 	routeCaseInclude = "POST /api/v1/cases/{id}/recordings"
@@ -29,8 +30,8 @@ func init() {
 	for route, a := range map[string]callvault.Action{
 		routeCaseOpen: callvault.ActCaseOpen, routeCaseList: callvault.ActCaseList, routeCaseGet: callvault.ActCaseRead,
 		routeCaseSearch: callvault.ActCaseSearch, routeCaseInclude: callvault.ActCaseInclude, routeCaseClose: callvault.ActCaseClose,
-		routeCaseBundle: callvault.ActCaseExport,
-		routeLinkNew:    callvault.ActCaseLink, routeLinkRevoke: callvault.ActCaseLink, routeCaseClock: callvault.ActCaseClock,
+		routeCaseBundle: callvault.ActCaseExport, routeCaseFlag: callvault.ActCaseFlag,
+		routeLinkNew: callvault.ActCaseLink, routeLinkRevoke: callvault.ActCaseLink, routeCaseClock: callvault.ActCaseClock,
 	} {
 		routeActions[route] = a
 	}
@@ -43,6 +44,7 @@ func init() {
 func (s *Server) addCaseRoutes() {
 	s.handle(routeCaseOpen, s.withCases(s.handleCaseOpen))
 	s.handle(routeCaseList, s.withCases(s.handleCaseList))
+	s.handle(routeCaseFlag, s.withCases(s.handleCaseFlag))
 	s.handle(routeCaseGet, s.withCases(s.handleCaseGet))
 	s.handle(routeCaseSearch, s.withCases(s.handleCaseSearch))
 	s.handle(routeCaseInclude, s.withCases(s.handleCaseInclude))
@@ -82,6 +84,22 @@ func (s *Server) handleCaseOpen(w http.ResponseWriter, r *http.Request, cs *case
 	}
 	w.Header().Set("Location", "/api/v1/cases/"+c.ID)
 	writeJSON(w, http.StatusCreated, c.Redacted())
+}
+
+// handleCaseFlag is POST /api/v1/cases/flag {"call_time","extension","note"}: a staff member
+// flags a call they took as abusive or nuisance. The answer is the new case's reference only.
+func (s *Server) handleCaseFlag(w http.ResponseWriter, r *http.Request, cs *cases.Service) {
+	var in cases.FlagInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.rejectRead(w, r, err)
+		return
+	}
+	f, err := cs.Flag(r.Context(), principal(r), in)
+	if err != nil {
+		s.failAccess(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, f)
 }
 
 // handleCaseList is GET /api/v1/cases[?due=due|overdue|stopped]: the open cases on the desk.
