@@ -221,8 +221,12 @@ type Case struct {
 	Stops     []CaseClockStop `json:"stops,omitempty"`
 	Extension *CaseExtension  `json:"extension,omitempty"`
 	// Flag is set on an abusive_call case a staff member opened by flagging a call.
-	Flag    *CaseFlag `json:"flag,omitempty"`
-	Version int       `json:"version"` // bumped by every UpdateCase
+	Flag *CaseFlag `json:"flag,omitempty"`
+	// External is an external_body case's request and decision; Disclosures are the bundles
+	// of any case written out in full.
+	External    *CaseExternal    `json:"external,omitempty"`
+	Disclosures []CaseDisclosure `json:"disclosures,omitempty"`
+	Version     int              `json:"version"` // bumped by every UpdateCase
 }
 
 // Limits of a case.

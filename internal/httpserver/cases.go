@@ -187,6 +187,11 @@ func (s *Server) handleCaseBundle(w http.ResponseWriter, r *http.Request, cs *ca
 	if err := e.Write(w); err != nil {
 		// The status is sent: the client sees a truncated zip, which does not verify.
 		s.log.ErrorContext(r.Context(), "disclosure bundle cut short", "case", e.Case.ID, "err", err)
+		return
+	}
+	// What was disclosed is recorded once the whole bundle was written.
+	if err := cs.RecordDisclosure(r.Context(), principal(r), e); err != nil {
+		s.log.ErrorContext(r.Context(), "disclosure not recorded", "case", e.Case.ID, "err", err)
 	}
 }
 
