@@ -226,7 +226,9 @@ type Case struct {
 	// of any case written out in full.
 	External    *CaseExternal    `json:"external,omitempty"`
 	Disclosures []CaseDisclosure `json:"disclosures,omitempty"`
-	Version     int              `json:"version"` // bumped by every UpdateCase
+	// Agreements are the written agreements to release a disciplinary case's recordings.
+	Agreements []CaseAgreement `json:"agreements,omitempty"`
+	Version    int             `json:"version"` // bumped by every UpdateCase
 }
 
 // Limits of a case.

@@ -93,6 +93,7 @@ func TestRouteTable(t *testing.T) {
 		{"POST /api/v1/cases/{id}/recordings", "/api/v1/cases/" + id + "/recordings", [9]int{401, 401, 401, 403, 404, 404, 403, 403, 403}},
 		{"POST /api/v1/cases/{id}/close", "/api/v1/cases/" + id + "/close", [9]int{401, 401, 401, 403, 404, 404, 403, 403, 403}},
 		{"POST /api/v1/cases/{id}/bundle", "/api/v1/cases/" + id + "/bundle", [9]int{401, 401, 401, 403, 404, 404, 403, 403, 403}},
+		{"POST /api/v1/cases/{id}/agreement", "/api/v1/cases/" + id + "/agreement", [9]int{401, 401, 401, 403, 404, 404, 404, 404, 403}},
 		{"POST /api/v1/cases/{id}/clock", "/api/v1/cases/" + id + "/clock", [9]int{401, 401, 401, 403, 404, 404, 403, 403, 403}},
 		{"POST /api/v1/cases/{id}/links", "/api/v1/cases/" + id + "/links", [9]int{401, 401, 401, 403, 404, 404, 403, 403, 403}},
 		{"POST /api/v1/cases/{id}/links/{link}/revoke", "/api/v1/cases/" + id + "/links/" + id + "/revoke", [9]int{401, 401, 401, 403, 404, 404, 403, 403, 403}},

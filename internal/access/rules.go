@@ -40,8 +40,10 @@ type Object struct {
 	// Delegations are the delegations to the principal (the rules check which are live).
 	Delegations []*callvault.Delegation
 	Now         time.Time
-	// CaseType is the type of the case a case.* action is about (or would open).
+	// CaseType is the type of the case a case.* action is about (or would open); Case is the
+	// case itself once it exists.
 	CaseType callvault.CaseType
+	Case     *callvault.Case
 }
 
 // Rules decides every action. The zero value is the policy's defaults.

@@ -18,6 +18,7 @@ const (
 	routeCaseInclude = "POST /api/v1/cases/{id}/recordings"
 	routeCaseClose   = "POST /api/v1/cases/{id}/close"
 	routeCaseBundle  = "POST /api/v1/cases/{id}/bundle"
+	routeCaseAgree   = "POST /api/v1/cases/{id}/agreement"
 	routeLinkNew     = "POST /api/v1/cases/{id}/links"
 	routeLinkRevoke  = "POST /api/v1/cases/{id}/links/{link}/revoke"
 	routeCaseClock   = "POST /api/v1/cases/{id}/clock"
@@ -30,7 +31,7 @@ func init() {
 	for route, a := range map[string]callvault.Action{
 		routeCaseOpen: callvault.ActCaseOpen, routeCaseList: callvault.ActCaseList, routeCaseGet: callvault.ActCaseRead,
 		routeCaseSearch: callvault.ActCaseSearch, routeCaseInclude: callvault.ActCaseInclude, routeCaseClose: callvault.ActCaseClose,
-		routeCaseBundle: callvault.ActCaseExport, routeCaseFlag: callvault.ActCaseFlag,
+		routeCaseBundle: callvault.ActCaseExport, routeCaseFlag: callvault.ActCaseFlag, routeCaseAgree: callvault.ActCaseAgree,
 		routeLinkNew: callvault.ActCaseLink, routeLinkRevoke: callvault.ActCaseLink, routeCaseClock: callvault.ActCaseClock,
 	} {
 		routeActions[route] = a
@@ -50,6 +51,7 @@ func (s *Server) addCaseRoutes() {
 	s.handle(routeCaseInclude, s.withCases(s.handleCaseInclude))
 	s.handle(routeCaseClose, s.withCases(s.handleCaseClose))
 	s.handle(routeCaseBundle, s.withCases(s.handleCaseBundle))
+	s.handle(routeCaseAgree, s.withCases(s.handleCaseAgree))
 	s.handle(routeCaseClock, s.withCases(s.handleCaseClock))
 	s.handle(routeLinkNew, s.withCases(s.handleLinkNew))
 	s.handle(routeLinkRevoke, s.withCases(s.handleLinkRevoke))
@@ -193,6 +195,22 @@ func (s *Server) handleCaseBundle(w http.ResponseWriter, r *http.Request, cs *ca
 	if err := cs.RecordDisclosure(r.Context(), principal(r), e); err != nil {
 		s.log.ErrorContext(r.Context(), "disclosure not recorded", "case", e.Case.ID, "err", err)
 	}
+}
+
+// handleCaseAgree is POST /api/v1/cases/{id}/agreement {"statement"}: the DPO's or a live
+// delegate's written agreement to release a disciplinary case's included recordings.
+func (s *Server) handleCaseAgree(w http.ResponseWriter, r *http.Request, cs *cases.Service) {
+	var in cases.AgreeInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.rejectRead(w, r, err)
+		return
+	}
+	c, err := cs.Agree(r.Context(), principal(r), r.PathValue("id"), in)
+	if err != nil {
+		s.failAccess(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c.Redacted())
 }
 
 // handleCaseClock is POST /api/v1/cases/{id}/clock {"action":"stop|restart|extend","reason","date","months"}.
