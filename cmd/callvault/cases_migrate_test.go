@@ -9,12 +9,13 @@ import (
 	"github.com/callvault/callvault"
 	"github.com/callvault/callvault/internal/cases"
 	"github.com/callvault/callvault/internal/identity"
+	"github.com/callvault/callvault/internal/retention"
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestMigrateCarriesCases: the DPO's cases move with the vault exactly as they were (open and
-// closed, references and history), a second run copies nothing more, and the target numbers
-// its next case after them.
+// TestMigrateCarriesCases: the DPO's cases and the legal holds move with the vault exactly as
+// they were (open and closed, references and history; a held recording stays undeletable), a
+// second run copies nothing more, and the target numbers its next case after them.
 func TestMigrateCarriesCases(t *testing.T) {
 	ctx := context.Background()
 	data := t.TempDir()
@@ -25,6 +26,12 @@ func TestMigrateCarriesCases(t *testing.T) {
 	u, _ := src.Identity.Store.UserByName(ctx, "dora")
 	dora := &callvault.Principal{Kind: callvault.PrincipalUser, ID: u.ID, Name: "dora", Actor: u.Actor(), Roles: []callvault.Role{callvault.RoleDPO},
 		SecondFactor: true, NoticeAcknowledged: true}
+	ids := ingestN(t, src, 2, "held", time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC))
+	holds := &retention.Holds{Store: src.Catalogue.(callvault.HoldStore)}
+	held, err := holds.Place(ctx, retention.PlaceRequest{RecordingID: ids[0], Reason: "complaint 17", ReviewAt: time.Now().AddDate(0, 3, 0), Actor: "cli:test"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	day := time.Now().In(callvault.DefaultZone()).Format(time.DateOnly)
 	sar, err := src.Cases.Open(ctx, dora, cases.OpenInput{Type: callvault.CaseSubjectAccess, ReceivedAt: day,
 		Subjects: callvault.CaseSubjects{Numbers: []string{"07700 900123"}}})
@@ -44,11 +51,11 @@ func TestMigrateCarriesCases(t *testing.T) {
 	if err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
-	if rep.Cases != 2 {
-		t.Errorf("migrated %d cases, want 2", rep.Cases)
+	if rep.Cases != 2 || rep.Holds != 1 {
+		t.Errorf("migrated %d cases and %d holds, want 2 and 1", rep.Cases, rep.Holds)
 	}
-	if rep, err = migrate(ctx, src, dstCfg, "cli:test", func(int, int) {}); err != nil || rep.Cases != 0 {
-		t.Errorf("second run: %d cases, %v; want none", rep.Cases, err)
+	if rep, err = migrate(ctx, src, dstCfg, "cli:test", func(int, int) {}); err != nil || rep.Cases != 0 || rep.Holds != 0 {
+		t.Errorf("second run: %d cases, %d holds, %v; want none", rep.Cases, rep.Holds, err)
 	}
 	dst := mainFor(t, "--data", dstCfg.Data, "--keys", filepath.Join(data, "keys"))
 	for _, id := range []string{sar.ID, cmpl.ID} {
@@ -63,6 +70,14 @@ func TestMigrateCarriesCases(t *testing.T) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("case %s differs on the target (-src +dst):\n%s", want.Reference, diff)
 		}
+	}
+	// The recording held on the source is held on the target: it cannot be deleted there.
+	if h, err := dst.Catalogue.(callvault.HoldStore).Hold(ctx, held.ID); err != nil || !h.ReleasedAt.IsZero() || h.RecordingID != ids[0] {
+		t.Errorf("the hold on the target: %+v, %v", h, err)
+	}
+	if err := dst.Catalogue.DeleteRecording(ctx, ids[0], &callvault.AuditEvent{Time: time.Now(), Actor: "test", Action: callvault.ActionRecordingDelete,
+		Object: "recording:" + ids[0]}); !callvault.IsKind(err, callvault.KindConflict) {
+		t.Errorf("deleting the held recording on the target: %v, want a conflict", err)
 	}
 	next, err := dst.Cases.Open(ctx, dora, cases.OpenInput{Type: callvault.CaseSubjectAccess, ReceivedAt: day})
 	if err != nil {
