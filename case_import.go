@@ -28,7 +28,8 @@ func ParseCaseReference(t CaseType, ref string) (prefix string, year, seq int, e
 	}
 	year, err1 := strconv.Atoi(parts[1])
 	seq, err2 := strconv.Atoi(parts[2])
-	if err1 != nil || err2 != nil || seq < 1 {
+	// Only the canonical form: "SAR-2026-00007" would be a second name of case 7.
+	if err1 != nil || err2 != nil || seq < 1 || CaseReference(parts[0], year, seq) != ref {
 		return "", 0, 0, bad
 	}
 	return parts[0], year, seq, nil
