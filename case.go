@@ -220,7 +220,15 @@ type Case struct {
 	// identity or clarification) with the days asked and answered, and the extension.
 	Stops     []CaseClockStop `json:"stops,omitempty"`
 	Extension *CaseExtension  `json:"extension,omitempty"`
-	Version   int             `json:"version"` // bumped by every UpdateCase
+	// Flag is set on an abusive_call case a staff member opened by flagging a call.
+	Flag *CaseFlag `json:"flag,omitempty"`
+	// External is an external_body case's request and decision; Disclosures are the bundles
+	// of any case written out in full.
+	External    *CaseExternal    `json:"external,omitempty"`
+	Disclosures []CaseDisclosure `json:"disclosures,omitempty"`
+	// Agreements are the written agreements to release a disciplinary case's recordings.
+	Agreements []CaseAgreement `json:"agreements,omitempty"`
+	Version    int             `json:"version"` // bumped by every UpdateCase
 }
 
 // Limits of a case.

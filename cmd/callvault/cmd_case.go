@@ -15,11 +15,13 @@ import (
 // caseSubcommands are the subcommands of `callvault case`, in the order help lists them.
 var caseSubcommands = []struct{ name, summary string }{
 	{"due-date", "print the statutory due date of a subject access request received on a given day"},
+	{"list", "list the open cases [--due due|overdue|stopped] (a break-glass read, audited)"},
+	{"show", "print one case by reference or ID as JSON (a break-glass read, audited)"},
 }
 
 func runCase(ctx context.Context, e env, args []string) error {
 	if len(args) == 0 {
-		return &usageError{msg: "case needs a subcommand: due-date", hint: "callvault case due-date --received 2026-09-03"}
+		return &usageError{msg: "case needs a subcommand: due-date, list or show", hint: "callvault case due-date --received 2026-09-03"}
 	}
 	switch args[0] {
 	case "-h", "--help", "-help", "help":
@@ -30,6 +32,10 @@ func runCase(ctx context.Context, e env, args []string) error {
 		return nil
 	case "due-date":
 		return runCaseDueDate(ctx, e, args[1:])
+	case "list":
+		return runCaseList(ctx, e, args[1:])
+	case "show":
+		return runCaseShow(ctx, e, args[1:])
 	}
 	return &usageError{msg: fmt.Sprintf("unknown case subcommand %q", args[0]), hint: "run `callvault case --help` for the list"}
 }

@@ -50,8 +50,10 @@ type Object struct {
 	// VaultHasDPO: some enabled user holds the dpo role (user.manage).
 	VaultHasDPO bool
 	Now         time.Time
-	// CaseType is the type of the case a case.* action is about (or would open).
+	// CaseType is the type of the case a case.* action is about (or would open); Case is the
+	// case itself once it exists.
 	CaseType callvault.CaseType
+	Case     *callvault.Case
 }
 
 // Rules decides every action. The zero value is the policy's defaults.

@@ -18,6 +18,15 @@ func token(role callvault.Role) *callvault.Principal {
 	return &callvault.Principal{Kind: callvault.PrincipalToken, ID: "t", Name: "t", Roles: []callvault.Role{role}}
 }
 
+// disCase is a disciplinary case including rec1, with an agreement to release agreed (none if nil).
+func disCase(agreed []string) *callvault.Case {
+	c := &callvault.Case{Type: callvault.CaseDisciplinary, Recordings: []callvault.CaseRecording{{RecordingID: "rec1", Include: true, Reason: "r"}}}
+	if agreed != nil {
+		c.Agreements = []callvault.CaseAgreement{{Statement: "agreed", Recordings: agreed}}
+	}
+	return c
+}
+
 func TestDecide(t *testing.T) {
 	staff := user("sam", callvault.RoleStaff)
 	manager := user("mia", callvault.RoleManager)
@@ -91,6 +100,12 @@ func TestDecide(t *testing.T) {
 		{name: "unknown case type", p: dpo, a: callvault.ActCaseOpen, o: Object{CaseType: "parking"}, code: CodeNotFound},
 		{name: "manager runs no case", p: manager, a: callvault.ActCaseOpen, o: Object{CaseType: callvault.CaseComplaint}, code: CodeForbidden},
 		{name: "staff lists no cases", p: staff, a: callvault.ActCaseList, code: CodeForbidden},
+		{name: "staff flag an abusive call", p: staff, a: callvault.ActCaseFlag, allow: true},
+		{name: "staff without a second factor flag", p: staffNoTOTP, a: callvault.ActCaseFlag, allow: true},
+		{name: "flagging waits for the notice", p: newcomer, a: callvault.ActCaseFlag, code: CodeNotice},
+		{name: "auditor flags nothing", p: auditor, a: callvault.ActCaseFlag, code: CodeForbidden},
+		{name: "token flags nothing", p: token(callvault.RoleManager), a: callvault.ActCaseFlag, code: CodeForbidden},
+		{name: "a flagger reads no abusive call case", p: staff, a: callvault.ActCaseRead, o: Object{CaseType: callvault.CaseAbusiveCall}, code: CodeForbidden},
 		{name: "auditor reads no case", p: auditor, a: callvault.ActCaseRead, o: Object{CaseType: callvault.CaseComplaint}, code: CodeForbidden},
 		{name: "token runs no case", p: token(callvault.RoleManager), a: callvault.ActCaseList, code: CodeForbidden},
 		{name: "DPO without a second factor", p: noTOTPDPO, a: callvault.ActCaseList, code: CodeSecondFactor},
@@ -129,6 +144,17 @@ func TestDecide(t *testing.T) {
 		{name: "revoked delegation", p: delegate, a: callvault.ActRequestApprove, o: Object{Request: disc, Delegations: []*callvault.Delegation{&revoked}, Now: now}, code: CodeForbidden},
 		{name: "expired delegation", p: delegate, a: callvault.ActRequestApprove, o: Object{Request: disc, Delegations: []*callvault.Delegation{&expired}, Now: now}, code: CodeForbidden},
 		{name: "someone else's delegation", p: user("x", callvault.RoleStaff), a: callvault.ActRequestApprove, o: Object{Request: disc, Delegations: []*callvault.Delegation{live}, Now: now}, code: CodeForbidden},
+
+		{name: "dpo agrees to a disciplinary release", p: dpo, a: callvault.ActCaseAgree, o: Object{CaseType: callvault.CaseDisciplinary, Now: now}, allow: true},
+		{name: "live delegate agrees to a disciplinary release", p: delegate, a: callvault.ActCaseAgree, o: Object{CaseType: callvault.CaseDisciplinary, Delegations: []*callvault.Delegation{live}, Now: now}, allow: true, flag: FlagDelegatedAuthority},
+		{name: "revoked delegate agrees to nothing", p: delegate, a: callvault.ActCaseAgree, o: Object{CaseType: callvault.CaseDisciplinary, Delegations: []*callvault.Delegation{&revoked}, Now: now}, code: CodeNotFound},
+		{name: "expired delegate agrees to nothing", p: delegate, a: callvault.ActCaseAgree, o: Object{CaseType: callvault.CaseDisciplinary, Delegations: []*callvault.Delegation{&expired}, Now: now}, code: CodeNotFound},
+		{name: "director agrees to no disciplinary release", p: director, a: callvault.ActCaseAgree, o: Object{CaseType: callvault.CaseDisciplinary, Now: now}, code: CodeNotFound},
+		{name: "agreement only for disciplinary cases", p: dpo, a: callvault.ActCaseAgree, o: Object{CaseType: callvault.CaseComplaint, Now: now}, code: CodeNotFound},
+		{name: "disciplinary export without agreement", p: dpo, a: callvault.ActCaseExport, o: Object{CaseType: callvault.CaseDisciplinary, Case: disCase(nil), Now: now}, code: CodeForbidden},
+		{name: "disciplinary export of what was agreed", p: dpo, a: callvault.ActCaseExport, o: Object{CaseType: callvault.CaseDisciplinary, Case: disCase([]string{"rec1"}), Now: now}, allow: true},
+		{name: "disciplinary export beyond what was agreed", p: dpo, a: callvault.ActCaseExport, o: Object{CaseType: callvault.CaseDisciplinary, Case: disCase([]string{"rec2"}), Now: now}, code: CodeForbidden},
+		{name: "complaint export needs no agreement", p: dpo, a: callvault.ActCaseExport, o: Object{CaseType: callvault.CaseComplaint, Now: now}, allow: true},
 
 		{name: "requester reads own", p: staff, a: callvault.ActRequestRead, o: Object{Request: req, Now: now}, allow: true},
 		{name: "requester does not see matches", p: staff, a: callvault.ActRequestReview, o: Object{Request: req, Now: now}, code: CodeForbidden},

@@ -51,6 +51,7 @@ func KeyID(pub ed25519.PublicKey) string {
 // Writer writes a bundle: Add each file, then Close to write the manifest and its signature.
 type Writer struct {
 	zw    *zip.Writer
+	sum   string // the manifest's SHA-256, once closed
 	key   ed25519.PrivateKey
 	m     Manifest
 	paths map[string]bool
@@ -88,6 +89,8 @@ func (b *Writer) Close() error {
 	if err != nil {
 		return err
 	}
+	sum := sha256.Sum256(manifest)
+	b.sum = hex.EncodeToString(sum[:])
 	sig := b64(ed25519.Sign(b.key, manifest)) + "\n"
 	for _, e := range []struct {
 		name string
@@ -103,6 +106,10 @@ func (b *Writer) Close() error {
 	}
 	return b.zw.Close()
 }
+
+// ManifestSHA256 is the hex SHA-256 of the manifest's exact bytes once Close has written it,
+// "" before: what a disclosure record keeps as the proof of exactly what was disclosed.
+func (b *Writer) ManifestSHA256() string { return b.sum }
 
 // checkPath accepts clean relative slash paths.
 func checkPath(p string) error {

@@ -89,6 +89,10 @@ func foundBy(c *callvault.Case, recordingID string) bool {
 // CloseInput is the closing record's content.
 type CloseInput struct {
 	Outcome string `json:"outcome"`
+	// Decision (disclose, partial, refuse) and Reasoning are the DPO's answer to an
+	// external body (required for external_body cases, refused for others).
+	Decision  string `json:"decision,omitempty"`
+	Reasoning string `json:"reasoning,omitempty"`
 }
 
 // Close closes the case with its outcome and releases the holds of its included recordings.
@@ -106,10 +110,17 @@ func (s *Service) Close(ctx context.Context, p *callvault.Principal, id string, 
 	case c.Status == callvault.CaseClosed:
 		return nil, callvault.Errorf(callvault.KindConflict, "case %s is closed already", c.Reference)
 	}
+	if err := s.decideExternal(c, p, in); err != nil {
+		return nil, err
+	}
 	c.Status = callvault.CaseClosed
 	c.Closing = &callvault.CaseClosing{At: s.now(), Actor: string(p.Actor), Outcome: outcome}
 	s.step(c, p, "closed", "")
-	ev := s.event(ctx, p, callvault.ActionCaseClose, c, map[string]any{"included": len(c.Included())})
+	detail := map[string]any{"included": len(c.Included())}
+	if c.External != nil && c.External.Decision != "" {
+		detail["decision"] = c.External.Decision
+	}
+	ev := s.event(ctx, p, callvault.ActionCaseClose, c, detail)
 	if err := s.update(ctx, c, ev); err != nil {
 		return nil, err
 	}

@@ -29,9 +29,11 @@ type CustodyStep struct {
 type Export struct {
 	Case    *callvault.Case
 	Custody []CustodyStep
-	audio   []callvault.Audio
-	key     ed25519.PrivateKey
-	now     time.Time
+	// ManifestSHA256 is the hex SHA-256 of the bundle's manifest once Write succeeded.
+	ManifestSHA256 string
+	audio          []callvault.Audio
+	key            ed25519.PrivateKey
+	now            time.Time
 }
 
 // Export prepares a disclosure bundle of the case's included recordings: it appends the
@@ -47,6 +49,8 @@ func (s *Service) Export(ctx context.Context, p *callvault.Principal, id string)
 	switch {
 	case len(included) == 0:
 		return nil, callvault.Errorf(callvault.KindConflict, "case %s includes no recording yet; include the recordings to disclose first", c.Reference)
+	case c.Type == callvault.CaseExternalBody && c.Status == callvault.CaseClosed:
+		return nil, callvault.Errorf(callvault.KindConflict, "case %s is closed: what an external body was given is recorded while the case is open", c.Reference)
 	case s.SigningKey == nil || s.Archive == nil:
 		return nil, callvault.Errorf(callvault.KindUnavailable, "this node holds no audit signing key or cannot open recordings; make the bundle on a node that can")
 	}
@@ -123,7 +127,20 @@ func (e *Export) Write(w io.Writer) error {
 			return fmt.Errorf("bundle: %w", err)
 		}
 	}
-	return bw.Close()
+	if err := bw.Close(); err != nil {
+		return err
+	}
+	e.ManifestSHA256 = bw.ManifestSHA256()
+	return nil
+}
+
+// Recordings returns the IDs of the recordings in the bundle.
+func (e *Export) Recordings() []string {
+	out := make([]string, len(e.audio))
+	for i, a := range e.audio {
+		out[i] = a.Recording().ID
+	}
+	return out
 }
 
 // Close releases the opened recordings.

@@ -36,11 +36,14 @@ func (s *Service) List(ctx context.Context, p *callvault.Principal, due string) 
 	if d := s.Rules.Decide(p, callvault.ActCaseList, access.Object{Now: s.now()}); !d.Allow {
 		return nil, &access.Denied{Decision: d}
 	}
-	switch due {
-	case DueAll, DueRunning, DueOverdue, DueStopped:
-	default:
-		return nil, callvault.FieldErrors{{Field: "due", Problem: fmt.Sprintf("unknown filter %q; use due, overdue or stopped", due)}}.Err()
+	if err := checkDue(due); err != nil {
+		return nil, err
 	}
+	return s.desk(ctx, due, func(c *callvault.Case) bool { return access.MayRunCase(p, c.Type) })
+}
+
+// desk returns the open cases keep accepts, filtered by due, ordered by due date then ID.
+func (s *Service) desk(ctx context.Context, due string, keep func(*callvault.Case) bool) ([]*CaseView, error) {
 	today := ukcal.FromTime(s.now(), callvault.DefaultZone())
 	out := []*CaseView{}
 	f := callvault.CaseFilter{Status: callvault.CaseOpen, Limit: 1000}
@@ -51,7 +54,7 @@ func (s *Service) List(ctx context.Context, p *callvault.Principal, due string) 
 		}
 		read += len(page)
 		for _, c := range page {
-			if !access.MayRunCase(p, c.Type) {
+			if !keep(c) {
 				continue
 			}
 			v := &CaseView{Case: c, Clock: clockOf(c, today)}
@@ -66,6 +69,14 @@ func (s *Service) List(ctx context.Context, p *callvault.Principal, due string) 
 	}
 	sortByDue(out)
 	return out, nil
+}
+
+func checkDue(due string) error {
+	switch due {
+	case DueAll, DueRunning, DueOverdue, DueStopped:
+		return nil
+	}
+	return callvault.FieldErrors{{Field: "due", Problem: fmt.Sprintf("unknown filter %q; use due, overdue or stopped", due)}}.Err()
 }
 
 func clockOf(c *callvault.Case, today ukcal.Date) sarclock.Status {

@@ -20,6 +20,8 @@ type OpenInput struct {
 	ReceivedAt string                 `json:"received_at"`
 	Subjects   callvault.CaseSubjects `json:"subjects"`
 	Note       string                 `json:"note,omitempty"`
+	// External is an external_body case's request (required for that type only).
+	External *ExternalInput `json:"external,omitempty"`
 }
 
 // maxFuture is how far ahead of the server's clock received_at may be (a clock a little fast).
@@ -49,6 +51,7 @@ func (s *Service) Open(ctx context.Context, p *callvault.Principal, in OpenInput
 		fe.Add("received_at", "is in the future")
 	}
 	subjects := cleanSubjects(&fe, in.Subjects)
+	ext := external(&fe, in.Type, in.External)
 	if len(in.Note) > 4000 {
 		fe.Add("note", "is longer than 4000 bytes")
 	}
@@ -57,7 +60,7 @@ func (s *Service) Open(ctx context.Context, p *callvault.Principal, in OpenInput
 	}
 	c := &callvault.Case{
 		ID: callvault.NewID(), Type: in.Type, Status: callvault.CaseOpen,
-		ReceivedAt: received.UTC(), OpenedAt: now, OpenedBy: string(p.Actor), Subjects: subjects,
+		ReceivedAt: received.UTC(), OpenedAt: now, OpenedBy: string(p.Actor), Subjects: subjects, External: ext,
 	}
 	if in.Type == callvault.CaseSubjectAccess {
 		due, err := sarclock.DueDate(s.region(), ukcal.FromTime(received, callvault.DefaultZone()))

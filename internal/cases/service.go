@@ -14,6 +14,7 @@ import (
 type Store interface {
 	callvault.CaseStore
 	Users(ctx context.Context) ([]*callvault.User, error)
+	Delegations(ctx context.Context, delegateID string) ([]*callvault.Delegation, error)
 	AppendAudit(ctx context.Context, ev *callvault.AuditEvent) error
 	AuditEvents(ctx context.Context, afterSeq int64, limit int) ([]*callvault.AuditEvent, error)
 }
@@ -121,8 +122,8 @@ func (s *Service) load(ctx context.Context, p *callvault.Principal, a callvault.
 	if err != nil {
 		return nil, err
 	}
-	if err := s.check(p, a, c.Type); err != nil {
-		return nil, err
+	if d := s.Rules.Decide(p, a, access.Object{CaseType: c.Type, Case: c, Now: s.now()}); !d.Allow {
+		return nil, &access.Denied{Decision: d}
 	}
 	return c, nil
 }

@@ -183,7 +183,8 @@ func FuzzSearchInput(f *testing.F) {
 	f.Add("sip:+447700900123@pbx", "", "", "", "")
 	f.Add("tel:%2B44", "\u200b", "x", "2026-13-01", "bad")
 	fx := newFixture(f)
-	c, err := fx.svc.Open(context.Background(), fx.users["dora"], cases.OpenInput{Type: callvault.CaseExternalBody, ReceivedAt: "2026-01-31"})
+	c, err := fx.svc.Open(context.Background(), fx.users["dora"], cases.OpenInput{Type: callvault.CaseExternalBody, ReceivedAt: "2026-01-31",
+		External: &cases.ExternalInput{Body: "a police force", LegalBasis: "DPA 2018 Schedule 2 paragraph 2"}})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -12,11 +12,13 @@ import (
 const (
 	routeCaseOpen    = "POST /api/v1/cases"
 	routeCaseList    = "GET /api/v1/cases"
+	routeCaseFlag    = "POST /api/v1/cases/flag"
 	routeCaseGet     = "GET /api/v1/cases/{id}"
 	routeCaseSearch  = "POST /api/v1/cases/{id}/search"
 	routeCaseInclude = "POST /api/v1/cases/{id}/recordings"
 	routeCaseClose   = "POST /api/v1/cases/{id}/close"
 	routeCaseBundle  = "POST /api/v1/cases/{id}/bundle"
+	routeCaseAgree   = "POST /api/v1/cases/{id}/agreement"
 	routeLinkNew     = "POST /api/v1/cases/{id}/links"
 	routeLinkRevoke  = "POST /api/v1/cases/{id}/links/{link}/revoke"
 	routeCaseClock   = "POST /api/v1/cases/{id}/clock"
@@ -29,8 +31,8 @@ func init() {
 	for route, a := range map[string]callvault.Action{
 		routeCaseOpen: callvault.ActCaseOpen, routeCaseList: callvault.ActCaseList, routeCaseGet: callvault.ActCaseRead,
 		routeCaseSearch: callvault.ActCaseSearch, routeCaseInclude: callvault.ActCaseInclude, routeCaseClose: callvault.ActCaseClose,
-		routeCaseBundle: callvault.ActCaseExport,
-		routeLinkNew:    callvault.ActCaseLink, routeLinkRevoke: callvault.ActCaseLink, routeCaseClock: callvault.ActCaseClock,
+		routeCaseBundle: callvault.ActCaseExport, routeCaseFlag: callvault.ActCaseFlag, routeCaseAgree: callvault.ActCaseAgree,
+		routeLinkNew: callvault.ActCaseLink, routeLinkRevoke: callvault.ActCaseLink, routeCaseClock: callvault.ActCaseClock,
 	} {
 		routeActions[route] = a
 	}
@@ -43,11 +45,13 @@ func init() {
 func (s *Server) addCaseRoutes() {
 	s.handle(routeCaseOpen, s.withCases(s.handleCaseOpen))
 	s.handle(routeCaseList, s.withCases(s.handleCaseList))
+	s.handle(routeCaseFlag, s.withCases(s.handleCaseFlag))
 	s.handle(routeCaseGet, s.withCases(s.handleCaseGet))
 	s.handle(routeCaseSearch, s.withCases(s.handleCaseSearch))
 	s.handle(routeCaseInclude, s.withCases(s.handleCaseInclude))
 	s.handle(routeCaseClose, s.withCases(s.handleCaseClose))
 	s.handle(routeCaseBundle, s.withCases(s.handleCaseBundle))
+	s.handle(routeCaseAgree, s.withCases(s.handleCaseAgree))
 	s.handle(routeCaseClock, s.withCases(s.handleCaseClock))
 	s.handle(routeLinkNew, s.withCases(s.handleLinkNew))
 	s.handle(routeLinkRevoke, s.withCases(s.handleLinkRevoke))
@@ -82,6 +86,22 @@ func (s *Server) handleCaseOpen(w http.ResponseWriter, r *http.Request, cs *case
 	}
 	w.Header().Set("Location", "/api/v1/cases/"+c.ID)
 	writeJSON(w, http.StatusCreated, c.Redacted())
+}
+
+// handleCaseFlag is POST /api/v1/cases/flag {"call_time","extension","note"}: a staff member
+// flags a call they took as abusive or nuisance. The answer is the new case's reference only.
+func (s *Server) handleCaseFlag(w http.ResponseWriter, r *http.Request, cs *cases.Service) {
+	var in cases.FlagInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.rejectRead(w, r, err)
+		return
+	}
+	f, err := cs.Flag(r.Context(), principal(r), in)
+	if err != nil {
+		s.failAccess(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, f)
 }
 
 // handleCaseList is GET /api/v1/cases[?due=due|overdue|stopped]: the open cases on the desk.
@@ -169,7 +189,28 @@ func (s *Server) handleCaseBundle(w http.ResponseWriter, r *http.Request, cs *ca
 	if err := e.Write(w); err != nil {
 		// The status is sent: the client sees a truncated zip, which does not verify.
 		s.log.ErrorContext(r.Context(), "disclosure bundle cut short", "case", e.Case.ID, "err", err)
+		return
 	}
+	// What was disclosed is recorded once the whole bundle was written.
+	if err := cs.RecordDisclosure(r.Context(), principal(r), e); err != nil {
+		s.log.ErrorContext(r.Context(), "disclosure not recorded", "case", e.Case.ID, "err", err)
+	}
+}
+
+// handleCaseAgree is POST /api/v1/cases/{id}/agreement {"statement"}: the DPO's or a live
+// delegate's written agreement to release a disciplinary case's included recordings.
+func (s *Server) handleCaseAgree(w http.ResponseWriter, r *http.Request, cs *cases.Service) {
+	var in cases.AgreeInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.rejectRead(w, r, err)
+		return
+	}
+	c, err := cs.Agree(r.Context(), principal(r), r.PathValue("id"), in)
+	if err != nil {
+		s.failAccess(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c.Redacted())
 }
 
 // handleCaseClock is POST /api/v1/cases/{id}/clock {"action":"stop|restart|extend","reason","date","months"}.

@@ -42,6 +42,8 @@ type Report struct {
 	Tombstones      int
 	People          int // users, access requests and delegations
 	ImportJobs      int // provider fetches, finished or pending
+	Cases           int // the DPO's cases
+	Holds           int // legal holds, released or not
 	Events          int // audit events copied
 	Checkpoints     int
 	Notes           []string // about the source's witness file
@@ -49,7 +51,7 @@ type Report struct {
 
 // Run copies the record of the vault's keys, every live recording (catalogue row and
 // encrypted blob, each hash verified), the tombstones of deleted recordings, users, requests
-// and delegations, import jobs (pending provider fetches too), the whole audit log and its checkpoints from src to dst. It is idempotent,
+// and delegations, import jobs (pending provider fetches too), the DPO's cases and legal holds, the whole audit log and its checkpoints from src to dst. It is idempotent,
 // so an interrupted run is resumed by running it again. Before copying anything it checks that
 // the target's audit log is a prefix of the source's (an empty or partly migrated target, not
 // another vault): KindConflict otherwise. At the end it verifies the target as `audit verify`
@@ -126,6 +128,12 @@ func Run(ctx context.Context, src Source, dst Target, actor callvault.Actor, pro
 		return rep, err
 	}
 	if rep.ImportJobs, err = migrateImportJobs(ctx, src.Catalogue, dstCat); err != nil {
+		return rep, err
+	}
+	if rep.Cases, err = migrateCases(ctx, src.Catalogue, dstCat); err != nil {
+		return rep, err
+	}
+	if rep.Holds, err = migrateHolds(ctx, src.Catalogue, dstCat); err != nil {
 		return rep, err
 	}
 

@@ -26,6 +26,57 @@ func RunCases(t *testing.T, open func(t *testing.T) CaseCatalogue) {
 	t.Run("Update", func(t *testing.T) { testCaseUpdate(t, open(t)) })
 	t.Run("List", func(t *testing.T) { testCaseList(t, open(t)) })
 	t.Run("ConcurrentReferences", func(t *testing.T) { testCaseConcurrent(t, open(t)) })
+	t.Run("Import", func(t *testing.T) { testCaseImport(t, open(t)) })
+}
+
+// testCaseImport: a case is imported exactly as given (reference, version, closing record),
+// once; a reference of another type or one taken is refused; new cases are numbered after it.
+func testCaseImport(t *testing.T, s CaseCatalogue) {
+	imp, ok := s.(callvault.CaseImporter)
+	if !ok {
+		t.Fatalf("%T does not implement callvault.CaseImporter; every catalogue backend must", s)
+	}
+	c := newCase(callvault.CaseSubjectAccess, base)
+	c.Reference, c.Version, c.Status = "SAR-2026-0007", 4, callvault.CaseClosed
+	c.Closing = &callvault.CaseClosing{At: base, Actor: "user:dora", Outcome: "answered"}
+	c.Disclosures = []callvault.CaseDisclosure{{At: base, Actor: "user:dora", ManifestSHA256: "ab", Recordings: []string{callvault.NewID()}}}
+	before, err := s.AuditEvents(ctx(), 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := imp.ImportCase(ctx(), c); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Case(ctx(), c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(c, got); diff != "" {
+		t.Errorf("imported case differs (-want +got):\n%s", diff)
+	}
+	if after, _ := s.AuditEvents(ctx(), 0, 100); len(after) != len(before) {
+		t.Errorf("ImportCase appended %d audit events, want none", len(after)-len(before))
+	}
+	if err := imp.ImportCase(ctx(), c); !callvault.IsKind(err, callvault.KindConflict) {
+		t.Errorf("importing it again: %v, want a conflict", err)
+	}
+	dup := newCase(callvault.CaseSubjectAccess, base)
+	dup.Reference, dup.Version = "SAR-2026-0007", 1
+	if err := imp.ImportCase(ctx(), dup); !callvault.IsKind(err, callvault.KindConflict) {
+		t.Errorf("importing a taken reference: %v, want a conflict", err)
+	}
+	for _, ref := range []string{"CMP-2026-0001", "SAR-2026-0000", "SAR-26-1", ""} {
+		bad := newCase(callvault.CaseSubjectAccess, base)
+		bad.Reference, bad.Version = ref, 1
+		if err := imp.ImportCase(ctx(), bad); !callvault.IsKind(err, callvault.KindInvalid) {
+			t.Errorf("importing reference %q: %v, want invalid", ref, err)
+		}
+	}
+	next := newCase(callvault.CaseSubjectAccess, base)
+	createCase(t, s, next)
+	if next.Reference != "SAR-2026-0008" {
+		t.Errorf("the case after an import is %s, want SAR-2026-0008", next.Reference)
+	}
 }
 
 func newCase(typ callvault.CaseType, opened time.Time) *callvault.Case {

@@ -49,6 +49,46 @@ func holds(t *testing.T, hs callvault.HoldStore, f callvault.HoldFilter) []strin
 }
 
 func testHolds(t *testing.T, open Opener) {
+	t.Run("Import", func(t *testing.T) {
+		cat, hs := holdStore(t, open)
+		imp, ok := cat.(callvault.HoldImporter)
+		if !ok {
+			t.Fatalf("%T does not implement callvault.HoldImporter; every catalogue backend must", cat)
+		}
+		r := newRecording(1)
+		create(t, cat, r)
+		active, released := newHold(r.ID), newHold(r.ID)
+		released.ReleasedBy, released.ReleasedAt, released.ReleaseReason = "dpo@example.org", base.Add(2*time.Hour), "case closed"
+		for _, h := range []*callvault.Hold{active, released} {
+			h.ReviewAt, h.PlacedAt = h.ReviewAt.UTC().Truncate(time.Microsecond), h.PlacedAt.UTC().Truncate(time.Microsecond)
+			if !h.ReleasedAt.IsZero() {
+				h.ReleasedAt = h.ReleasedAt.UTC().Truncate(time.Microsecond)
+			}
+			if err := imp.ImportHold(ctx(), h); err != nil {
+				t.Fatalf("ImportHold: %v", err)
+			}
+			got, err := hs.Hold(ctx(), h.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got.RetainUntil = time.Time{}
+			if diff := cmp.Diff(h, got); diff != "" {
+				t.Errorf("imported hold differs (-want +got):\n%s", diff)
+			}
+		}
+		if got := holds(t, hs, callvault.HoldFilter{ActiveOnly: true}); len(got) != 1 || got[0] != active.ID {
+			t.Errorf("active holds after import: %v, want [%s]", got, active.ID)
+		}
+		if err := imp.ImportHold(ctx(), active); !callvault.IsKind(err, callvault.KindConflict) {
+			t.Errorf("importing a hold again: %v, want a conflict", err)
+		}
+		if err := imp.ImportHold(ctx(), newHold(callvault.NewID())); !callvault.IsKind(err, callvault.KindNotFound) {
+			t.Errorf("importing a hold of no recording: %v, want not found", err)
+		}
+		if err := cat.DeleteRecording(ctx(), r.ID, newEvent(callvault.ActionRecordingDelete, "recording:"+r.ID)); !callvault.IsKind(err, callvault.KindConflict) {
+			t.Errorf("deleting a recording under an imported hold: %v, want a conflict", err)
+		}
+	})
 	t.Run("PlaceReadRelease", func(t *testing.T) {
 		cat, hs := holdStore(t, open)
 		r := newRecording(1)
