@@ -3,8 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/callvault/callvault"
@@ -50,36 +48,13 @@ func (db *DB) EnqueueImportJob(ctx context.Context, j *callvault.ImportJob, ev *
 // ClaimImportJobs claims up to limit due, unheld, unfinished jobs for holder until until. Rows a
 // concurrent claimer has locked are skipped, so claimers never wait for each other nor share a job.
 func (db *DB) ClaimImportJobs(ctx context.Context, holder string, now, until time.Time, limit int) ([]*callvault.ImportJob, error) {
-	const what = "postgres: claim import jobs"
-	if holder == "" || !until.After(now) {
-		return nil, callvault.Errorf(callvault.KindInvalid, "%s: a holder and a claim that ends after now are required", what)
-	}
-	var out []*callvault.ImportJob
-	err := db.inTx(ctx, what, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `UPDATE import_jobs SET claimed_by = $1, claimed_until = $2
-			WHERE id IN (SELECT id FROM import_jobs
-				WHERE done_at IS NULL AND next_attempt_at <= $3 AND (claimed_until IS NULL OR claimed_until <= $3)
-				ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)
-			RETURNING `+importJobColumns, holder, until, now, callvault.PageLimit(limit))
-		if err != nil {
-			return err
-		}
-		out, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*callvault.ImportJob, error) {
-			return scanImportJob(row)
-		})
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	slices.SortFunc(out, func(a, b *callvault.ImportJob) int { // RETURNING keeps no order
-		if c := a.NextAttempt.Compare(b.NextAttempt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
-	return out, nil
+	return importJobQueue.claim(ctx, db, holder, now, until, limit)
 }
+
+// importJobQueue is the import_jobs table as a leased queue.
+var importJobQueue = leasedQueue[*callvault.ImportJob]{what: "postgres: claim import jobs", table: "import_jobs",
+	columns: importJobColumns, openCond: "done_at IS NULL", scan: scanImportJob,
+	order: func(j *callvault.ImportJob) (time.Time, string) { return j.NextAttempt, j.ID }}
 
 // FinishImportJob records the end of a job holder holds and appends ev (if any), atomically.
 func (db *DB) FinishImportJob(ctx context.Context, id, holder string, doneAt time.Time, outcome, recordingID, reason string, ev *callvault.AuditEvent) error {

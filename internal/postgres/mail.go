@@ -3,8 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/callvault/callvault"
@@ -60,41 +58,13 @@ func insertMail(ctx context.Context, tx pgx.Tx, m *callvault.MailMessage) error 
 // a concurrent claimer has locked are skipped, so claimers on several nodes never wait for each
 // other nor take the same message.
 func (db *DB) ClaimMail(ctx context.Context, holder string, now, until time.Time, limit int) ([]*callvault.MailMessage, error) {
-	const what = "postgres: claim mail"
-	if holder == "" || !until.After(now) {
-		return nil, callvault.Errorf(callvault.KindInvalid, "%s: a holder and a claim that ends after now are required", what)
-	}
-	var out []*callvault.MailMessage
-	err := db.inTx(ctx, what, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `UPDATE mail_outbox SET claimed_by = $1, claimed_until = $2
-			WHERE id IN (SELECT id FROM mail_outbox
-				WHERE sent_at IS NULL AND next_attempt_at <= $3 AND (claimed_until IS NULL OR claimed_until <= $3)
-				ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)
-			RETURNING `+mailColumns, holder, until, now, callvault.PageLimit(limit))
-		if err != nil {
-			return err
-		}
-		out, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*callvault.MailMessage, error) {
-			return scanMail(row)
-		})
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	sortMail(out)
-	return out, nil
+	return mailQueue.claim(ctx, db, holder, now, until, limit)
 }
 
-// sortMail orders claimed messages as the claim chose them (RETURNING keeps no order).
-func sortMail(ms []*callvault.MailMessage) {
-	slices.SortFunc(ms, func(a, b *callvault.MailMessage) int {
-		if c := a.NextAttempt.Compare(b.NextAttempt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
-}
+// mailQueue is the outbox as a leased queue.
+var mailQueue = leasedQueue[*callvault.MailMessage]{what: "postgres: claim mail", table: "mail_outbox",
+	columns: mailColumns, openCond: "sent_at IS NULL", scan: scanMail,
+	order: func(m *callvault.MailMessage) (time.Time, string) { return m.NextAttempt, m.ID }}
 
 // MarkMailSent records the delivery of a message holder holds and appends ev, atomically.
 func (db *DB) MarkMailSent(ctx context.Context, id, holder string, sentAt time.Time, ev *callvault.AuditEvent) error {

@@ -36,44 +36,15 @@ func (db *DB) EnqueueImportJob(ctx context.Context, j *callvault.ImportJob, ev *
 	})
 }
 
+// importJobQueue is the import_jobs table as a leased queue.
+var importJobQueue = leasedQueue[*callvault.ImportJob]{what: "claim import jobs", table: "import_jobs",
+	columns: importJobColumns, openCond: "done_at IS NULL", scan: scanImportJob,
+	id: func(j *callvault.ImportJob) string { return j.ID }}
+
 // ClaimImportJobs claims up to limit due, unheld, unfinished jobs for holder until until, in one
 // IMMEDIATE transaction, so concurrent claimers (in any process) take turns.
 func (db *DB) ClaimImportJobs(ctx context.Context, holder string, now, until time.Time, limit int) ([]*callvault.ImportJob, error) {
-	if holder == "" || !until.After(now) {
-		return nil, callvault.Errorf(callvault.KindInvalid, "sqlite: claim import jobs: a holder and a claim that ends after now are required")
-	}
-	var out []*callvault.ImportJob
-	err := db.write(ctx, "claim import jobs", func(tx *sql.Tx) error {
-		out = nil
-		rows, err := tx.QueryContext(ctx, `SELECT `+importJobColumns+` FROM import_jobs
-			WHERE done_at IS NULL AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)
-			ORDER BY next_attempt_at, id LIMIT ?`, micros(now), micros(now), callvault.PageLimit(limit))
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			j, err := scanImportJob(rows)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			out = append(out, j)
-		}
-		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-			return err
-		}
-		for _, j := range out {
-			if _, err := tx.ExecContext(ctx, `UPDATE import_jobs SET claimed_by = ?, claimed_until = ? WHERE id = ?`,
-				holder, micros(until), j.ID); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return importJobQueue.claim(ctx, db, holder, now, until, limit)
 }
 
 // FinishImportJob records the end of a job holder holds and appends ev (if any), atomically.

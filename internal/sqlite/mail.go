@@ -46,44 +46,15 @@ func insertMail(ctx context.Context, tx *sql.Tx, m *callvault.MailMessage) error
 	return err
 }
 
+// mailQueue is the outbox as a leased queue.
+var mailQueue = leasedQueue[*callvault.MailMessage]{what: "claim mail", table: "mail_outbox",
+	columns: mailColumns, openCond: "sent_at IS NULL", scan: scanMail,
+	id: func(m *callvault.MailMessage) string { return m.ID }}
+
 // ClaimMail claims up to limit due, unheld, unsent messages for holder until until. The claim
 // is one IMMEDIATE transaction, so concurrent claimers (in any process) take turns.
 func (db *DB) ClaimMail(ctx context.Context, holder string, now, until time.Time, limit int) ([]*callvault.MailMessage, error) {
-	if holder == "" || !until.After(now) {
-		return nil, callvault.Errorf(callvault.KindInvalid, "sqlite: claim mail: a holder and a claim that ends after now are required")
-	}
-	var out []*callvault.MailMessage
-	err := db.write(ctx, "claim mail", func(tx *sql.Tx) error {
-		out = nil
-		rows, err := tx.QueryContext(ctx, `SELECT `+mailColumns+` FROM mail_outbox
-			WHERE sent_at IS NULL AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)
-			ORDER BY next_attempt_at, id LIMIT ?`, micros(now), micros(now), callvault.PageLimit(limit))
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			m, err := scanMail(rows)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			out = append(out, m)
-		}
-		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-			return err
-		}
-		for _, m := range out {
-			if _, err := tx.ExecContext(ctx, `UPDATE mail_outbox SET claimed_by = ?, claimed_until = ? WHERE id = ?`,
-				holder, micros(until), m.ID); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return mailQueue.claim(ctx, db, holder, now, until, limit)
 }
 
 // MarkMailSent records the delivery of a message holder holds and appends ev, atomically.
