@@ -1,11 +1,8 @@
 package blobtest
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -32,7 +29,7 @@ type VersityGW struct {
 
 	cmd    *exec.Cmd
 	exited chan struct{} // closed when the process has exited
-	stderr *syncBuffer
+	stderr *testenv.Output
 	client *s3.Client
 	once   sync.Once
 }
@@ -74,7 +71,7 @@ func StartVersityGW(binary, dir string) (*VersityGW, error) {
 }
 
 func startVersityGW(binary, dir string) (*VersityGW, error) {
-	port, err := freePort()
+	port, err := testenv.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +81,7 @@ func startVersityGW(binary, dir string) (*VersityGW, error) {
 		AccessKey: "callvaulttest" + strconv.Itoa(port),
 		SecretKey: "callvault-test-secret-" + strconv.FormatInt(time.Now().UnixNano(), 36),
 		exited:    make(chan struct{}),
-		stderr:    &syncBuffer{},
+		stderr:    &testenv.Output{},
 	}
 	gw.cmd = exec.Command(binary, "--port", "127.0.0.1:"+strconv.Itoa(port), "--region", gw.Region, "--quiet", "posix", dir)
 	// Keys go in the environment, not argv, so that they do not show in ps.
@@ -183,38 +180,4 @@ func (gw *VersityGW) Env() []string {
 		"AWS_REGION=" + gw.Region,
 		"AWS_EC2_METADATA_DISABLED=true",
 	}
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
-	}
-	defer l.Close()
-	addr, ok := l.Addr().(*net.TCPAddr)
-	if !ok {
-		return 0, errors.New("find a free port: not a TCP address")
-	}
-	return addr.Port, nil
-}
-
-// syncBuffer collects a child's output for error messages.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.buf.Len() > 64<<10 {
-		return len(p), nil // enough to diagnose; do not grow without bound
-	}
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -8,8 +8,6 @@
 package mailtest
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -47,7 +45,7 @@ type Mailpit struct {
 	mu      sync.Mutex
 	cmd     *exec.Cmd
 	exited  chan struct{}
-	output  *syncBuffer
+	output  *testenv.Output
 	running bool
 }
 
@@ -76,11 +74,11 @@ func New(t testing.TB, opts Options) *Mailpit {
 func StartMailpit(binary, dir string, opts Options) (*Mailpit, error) {
 	var lastErr error
 	for range 3 { // a free port can be taken between probing and binding
-		smtpPort, err := freePort()
+		smtpPort, err := testenv.FreePort()
 		if err != nil {
 			return nil, err
 		}
-		httpPort, err := freePort()
+		httpPort, err := testenv.FreePort()
 		if err != nil {
 			return nil, err
 		}
@@ -126,7 +124,7 @@ func (m *Mailpit) Start() error {
 			args = append(args, "--smtp-auth-allow-insecure")
 		}
 	}
-	m.output = &syncBuffer{}
+	m.output = &testenv.Output{}
 	m.exited = make(chan struct{})
 	m.cmd = exec.Command(m.binary, args...)
 	m.cmd.Stdout = m.output
@@ -216,38 +214,4 @@ func (m *Mailpit) stopLocked() error {
 		<-m.exited
 		return err
 	}
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
-	}
-	defer l.Close()
-	addr, ok := l.Addr().(*net.TCPAddr)
-	if !ok {
-		return 0, errors.New("find a free port: not a TCP address")
-	}
-	return addr.Port, nil
-}
-
-// syncBuffer collects the server's output for error messages.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.buf.Len() > 64<<10 {
-		return len(p), nil
-	}
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
