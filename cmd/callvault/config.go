@@ -108,41 +108,65 @@ type setting struct {
 	get   func(c *Config) string
 }
 
+// The kinds of setting: each parses its value and prints it back.
+
+func strSetting(name, usage string, p func(*Config) *string) setting {
+	return setting{name, usage,
+		func(c *Config, v string) error { *p(c) = v; return nil },
+		func(c *Config) string { return *p(c) }}
+}
+
+// listSetting is a comma-separated list.
+func listSetting(name, usage string, p func(*Config) *[]string) setting {
+	return setting{name, usage,
+		func(c *Config, v string) error { *p(c) = splitList(v); return nil },
+		func(c *Config) string { return strings.Join(*p(c), ",") }}
+}
+
+// sizeSetting is a number of bytes, with the suffixes KiB, MiB and GiB.
+func sizeSetting(name, usage string, p func(*Config) *int64) setting {
+	return setting{name, usage,
+		func(c *Config, v string) error {
+			n, err := parseSize(v)
+			if err != nil {
+				return err
+			}
+			*p(c) = n
+			return nil
+		},
+		func(c *Config) string { return strconv.FormatInt(*p(c), 10) }}
+}
+
+// intSetting is a whole number.
+func intSetting(name, usage string, p func(*Config) *int64) setting {
+	return setting{name, usage,
+		func(c *Config, v string) error {
+			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			if err != nil {
+				return fmt.Errorf("not a whole number: %q", v)
+			}
+			*p(c) = n
+			return nil
+		},
+		func(c *Config) string { return strconv.FormatInt(*p(c), 10) }}
+}
+
+// durationSetting is a positive duration (30s, 5m, 1h).
+func durationSetting(name, usage string, p func(*Config) *time.Duration) setting {
+	return setting{name, usage,
+		func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return fmt.Errorf("not a positive duration like 30s, 5m or 1h: %q", v)
+			}
+			*p(c) = d
+			return nil
+		},
+		func(c *Config) string { return p(c).String() }}
+}
+
 func settings() []setting {
-	str := func(name, usage string, p func(*Config) *string) setting {
-		return setting{name, usage,
-			func(c *Config, v string) error { *p(c) = v; return nil },
-			func(c *Config) string { return *p(c) }}
-	}
-	list := func(name, usage string, p func(*Config) *[]string) setting {
-		return setting{name, usage,
-			func(c *Config, v string) error { *p(c) = splitList(v); return nil },
-			func(c *Config) string { return strings.Join(*p(c), ",") }}
-	}
-	integer := func(name, usage string, p func(*Config) *int64) setting {
-		return setting{name, usage,
-			func(c *Config, v string) error {
-				n, err := parseSize(v)
-				if err != nil {
-					return err
-				}
-				*p(c) = n
-				return nil
-			},
-			func(c *Config) string { return strconv.FormatInt(*p(c), 10) }}
-	}
-	duration := func(name, usage string, p func(*Config) *time.Duration) setting {
-		return setting{name, usage,
-			func(c *Config, v string) error {
-				d, err := time.ParseDuration(v)
-				if err != nil || d <= 0 {
-					return fmt.Errorf("not a positive duration like 30s, 5m or 1h: %q", v)
-				}
-				*p(c) = d
-				return nil
-			},
-			func(c *Config) string { return p(c).String() }}
-	}
+	str, list, integer, duration := strSetting, listSetting, sizeSetting, durationSetting
 	return append([]setting{
 		str("data", "data directory", func(c *Config) *string { return &c.Data }),
 		str("http", "HTTP listen address (host:port; port 0 picks a free port)", func(c *Config) *string { return &c.HTTP }),

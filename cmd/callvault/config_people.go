@@ -66,35 +66,7 @@ func (c *Config) publicURL() string {
 
 // peopleSettings are the settings of sign-in and access, appended to settings().
 func peopleSettings() []setting {
-	str := func(name, usage string, p func(*Config) *string) setting {
-		return setting{name, usage,
-			func(c *Config, v string) error { *p(c) = v; return nil },
-			func(c *Config) string { return *p(c) }}
-	}
-	integer := func(name, usage string, p func(*Config) *int64) setting {
-		return setting{name, usage,
-			func(c *Config, v string) error {
-				n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-				if err != nil {
-					return fmt.Errorf("not a whole number: %q", v)
-				}
-				*p(c) = n
-				return nil
-			},
-			func(c *Config) string { return strconv.FormatInt(*p(c), 10) }}
-	}
-	duration := func(name, usage string, p func(*Config) *time.Duration) setting {
-		return setting{name, usage,
-			func(c *Config, v string) error {
-				d, err := time.ParseDuration(v)
-				if err != nil || d <= 0 {
-					return fmt.Errorf("not a positive duration like 30s, 5m or 1h: %q", v)
-				}
-				*p(c) = d
-				return nil
-			},
-			func(c *Config) string { return p(c).String() }}
-	}
+	str, integer, duration := strSetting, intSetting, durationSetting
 	return []setting{
 		str("public_url", "base URL people reach the vault at, used in set-password links (default http://<http address>)", func(c *Config) *string { return &c.PublicURL }),
 		duration("session_idle", "a signed-in session unused this long ends", func(c *Config) *time.Duration { return &c.SessionIdle }),

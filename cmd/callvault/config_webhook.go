@@ -27,11 +27,7 @@ func defaultWebhooks() Webhooks {
 }
 
 func webhookSettings() []setting {
-	str := func(name, usage string, p func(*Config) *string) setting {
-		return setting{name, usage,
-			func(c *Config, v string) error { *p(c) = v; return nil },
-			func(c *Config) string { return *p(c) }}
-	}
+	str := strSetting
 	return []setting{
 		str("twilio_account_sid", "accept Twilio(-compatible) recording status callbacks at /api/v1/webhooks/twilio/recording for this account (AC...); empty: off",
 			func(c *Config) *string { return &c.TwilioAccountSID }),
