@@ -2,11 +2,14 @@ package postgres
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/callvault/callvault"
 )
@@ -21,6 +24,10 @@ type leasedQueue[T any] struct {
 	scan     func(pgx.Row) (T, error)
 	// order gives a row's place: its next attempt and ID, the order the claim chose.
 	order func(T) (time.Time, string)
+	// missing and notHeld are the errors of a row that is not there or that the caller does
+	// not hold (%s: its ID).
+	missing, notHeld string
+	truncate         func(string) string // shortens a stored error message
 }
 
 // claim claims up to limit due rows of q for holder until until, oldest attempt first. Rows
@@ -59,4 +66,34 @@ func (q leasedQueue[T]) sort(rows []T) {
 		}
 		return strings.Compare(aid, bid)
 	})
+}
+
+// retry records a failed attempt of holder's claim on row id and when to try again.
+func (q leasedQueue[T]) retry(ctx context.Context, db *DB, what, id, holder string, next time.Time, lastError string) error {
+	if next.IsZero() {
+		return callvault.Errorf(callvault.KindInvalid, "%s: the next attempt's time is required", what)
+	}
+	return db.inTx(ctx, what, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE `+q.table+` SET attempts = attempts + 1, next_attempt_at = $1,
+			last_error = $2, claimed_by = NULL, claimed_until = NULL WHERE id = $3 AND claimed_by = $4 AND `+q.openCond,
+			next, q.truncate(lastError), id, holder)
+		return q.held(ctx, tx, tag, err, id, what)
+	})
+}
+
+// held turns the result of a conditional update of one held row into the store's errors:
+// KindNotFound if there is no row id, KindConflict if the caller did not hold it.
+func (q leasedQueue[T]) held(ctx context.Context, tx pgx.Tx, tag pgconn.CommandTag, err error, id, what string) error {
+	if err != nil || tag.RowsAffected() == 1 {
+		return err
+	}
+	var one int
+	err = tx.QueryRow(ctx, `SELECT 1 FROM `+q.table+` WHERE id = $1`, id).Scan(&one)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return callvault.Errorf(callvault.KindNotFound, "%s: %s", what, q.missing)
+	}
+	if err != nil {
+		return err
+	}
+	return callvault.Errorf(callvault.KindConflict, "%s: %s", what, fmt.Sprintf(q.notHeld, id))
 }

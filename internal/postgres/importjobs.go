@@ -2,12 +2,10 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/callvault/callvault"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 )
 
 var _ callvault.ImportJobStore = (*DB)(nil)
@@ -54,7 +52,10 @@ func (db *DB) ClaimImportJobs(ctx context.Context, holder string, now, until tim
 // importJobQueue is the import_jobs table as a leased queue.
 var importJobQueue = leasedQueue[*callvault.ImportJob]{what: "postgres: claim import jobs", table: "import_jobs",
 	columns: importJobColumns, openCond: "done_at IS NULL", scan: scanImportJob,
-	order: func(j *callvault.ImportJob) (time.Time, string) { return j.NextAttempt, j.ID }}
+	order:    func(j *callvault.ImportJob) (time.Time, string) { return j.NextAttempt, j.ID },
+	missing:  "no import job with that ID",
+	notHeld:  "import job %s is not held by this worker (finished, or claimed by another)",
+	truncate: callvault.TruncateImportError}
 
 // FinishImportJob records the end of a job holder holds and appends ev (if any), atomically.
 func (db *DB) FinishImportJob(ctx context.Context, id, holder string, doneAt time.Time, outcome, recordingID, reason string, ev *callvault.AuditEvent) error {
@@ -68,7 +69,7 @@ func (db *DB) FinishImportJob(ctx context.Context, id, holder string, doneAt tim
 			payload = '{}', attempts = attempts + 1, claimed_by = NULL, claimed_until = NULL
 			WHERE id = $5 AND claimed_by = $6 AND done_at IS NULL`,
 			doneAt, outcome, recordingID, callvault.TruncateImportError(reason), id, holder)
-		if err := heldJob(ctx, tx, tag, err, id, what); err != nil {
+		if err := importJobQueue.held(ctx, tx, tag, err, id, what); err != nil {
 			return err
 		}
 		if ev != nil {
@@ -87,32 +88,7 @@ func (db *DB) FinishImportJob(ctx context.Context, id, holder string, doneAt tim
 
 // RetryImportJob records a failed attempt of holder's claim and when to try again.
 func (db *DB) RetryImportJob(ctx context.Context, id, holder string, next time.Time, lastError string) error {
-	const what = "postgres: retry import job"
-	if next.IsZero() {
-		return callvault.Errorf(callvault.KindInvalid, "%s: the next attempt's time is required", what)
-	}
-	return db.inTx(ctx, what, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE import_jobs SET attempts = attempts + 1, next_attempt_at = $1,
-			last_error = $2, claimed_by = NULL, claimed_until = NULL WHERE id = $3 AND claimed_by = $4 AND done_at IS NULL`,
-			next, callvault.TruncateImportError(lastError), id, holder)
-		return heldJob(ctx, tx, tag, err, id, what)
-	})
-}
-
-// heldJob turns the result of a conditional update of one held job into the store's errors.
-func heldJob(ctx context.Context, tx pgx.Tx, tag pgconn.CommandTag, err error, id, what string) error {
-	if err != nil || tag.RowsAffected() == 1 {
-		return err
-	}
-	var one int
-	err = tx.QueryRow(ctx, `SELECT 1 FROM import_jobs WHERE id = $1`, id).Scan(&one)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return callvault.Errorf(callvault.KindNotFound, "%s: no import job with that ID", what)
-	}
-	if err != nil {
-		return err
-	}
-	return callvault.Errorf(callvault.KindConflict, "%s: import job %s is not held by this worker (finished, or claimed by another)", what, id)
+	return importJobQueue.retry(ctx, db, "postgres: retry import job", id, holder, next, lastError)
 }
 
 // ImportJobByKey returns the job of (kind, key), or KindNotFound.

@@ -2,12 +2,10 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/callvault/callvault"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 )
 
 var _ callvault.MailStore = (*DB)(nil)
@@ -64,7 +62,10 @@ func (db *DB) ClaimMail(ctx context.Context, holder string, now, until time.Time
 // mailQueue is the outbox as a leased queue.
 var mailQueue = leasedQueue[*callvault.MailMessage]{what: "postgres: claim mail", table: "mail_outbox",
 	columns: mailColumns, openCond: "sent_at IS NULL", scan: scanMail,
-	order: func(m *callvault.MailMessage) (time.Time, string) { return m.NextAttempt, m.ID }}
+	order:    func(m *callvault.MailMessage) (time.Time, string) { return m.NextAttempt, m.ID },
+	missing:  "no queued message with that ID",
+	notHeld:  "message %s is not held by this sender (sent, or claimed by another)",
+	truncate: callvault.TruncateMailError}
 
 // MarkMailSent records the delivery of a message holder holds and appends ev, atomically.
 func (db *DB) MarkMailSent(ctx context.Context, id, holder string, sentAt time.Time, ev *callvault.AuditEvent) error {
@@ -80,7 +81,7 @@ func (db *DB) MarkMailSent(ctx context.Context, id, holder string, sentAt time.T
 		tag, err := tx.Exec(ctx, `UPDATE mail_outbox SET sent_at = $1, attempts = attempts + 1,
 			claimed_by = NULL, claimed_until = NULL WHERE id = $2 AND claimed_by = $3 AND sent_at IS NULL`,
 			sentAt, id, holder)
-		if err := heldOne(ctx, tx, tag, err, id, what); err != nil {
+		if err := mailQueue.held(ctx, tx, tag, err, id, what); err != nil {
 			return err
 		}
 		sealed, err = db.appendAudit(ctx, tx, ev)
@@ -95,33 +96,7 @@ func (db *DB) MarkMailSent(ctx context.Context, id, holder string, sentAt time.T
 
 // MarkMailFailed records a failed attempt of holder's claim and when to try again.
 func (db *DB) MarkMailFailed(ctx context.Context, id, holder string, next time.Time, lastError string) error {
-	const what = "postgres: mark mail failed"
-	if next.IsZero() {
-		return callvault.Errorf(callvault.KindInvalid, "%s: the next attempt's time is required", what)
-	}
-	return db.inTx(ctx, what, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = $1,
-			last_error = $2, claimed_by = NULL, claimed_until = NULL WHERE id = $3 AND claimed_by = $4 AND sent_at IS NULL`,
-			next, callvault.TruncateMailError(lastError), id, holder)
-		return heldOne(ctx, tx, tag, err, id, what)
-	})
-}
-
-// heldOne turns the result of a conditional update of one held message into the MailStore
-// errors: KindNotFound if there is no message id, KindConflict if it was not held.
-func heldOne(ctx context.Context, tx pgx.Tx, tag pgconn.CommandTag, err error, id, what string) error {
-	if err != nil || tag.RowsAffected() == 1 {
-		return err
-	}
-	var one int
-	err = tx.QueryRow(ctx, `SELECT 1 FROM mail_outbox WHERE id = $1`, id).Scan(&one)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return callvault.Errorf(callvault.KindNotFound, "%s: no queued message with that ID", what)
-	}
-	if err != nil {
-		return err
-	}
-	return callvault.Errorf(callvault.KindConflict, "%s: message %s is not held by this sender (sent, or claimed by another)", what, id)
+	return mailQueue.retry(ctx, db, "postgres: mark mail failed", id, holder, next, lastError)
 }
 
 // ReleaseMail clears holder's claim on the message, if it holds it.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/callvault/callvault"
@@ -18,6 +19,10 @@ type leasedQueue[T any] struct {
 	openCond string // the SQL condition of an unfinished row, e.g. "sent_at IS NULL"
 	scan     func(scanner) (T, error)
 	id       func(T) string
+	// missing and notHeld are the errors of a row that is not there (%q: its ID) or that the
+	// caller does not hold (%s: its ID).
+	missing, notHeld string
+	truncate         func(string) string // shortens a stored error message
 }
 
 // claim claims up to limit due rows of q for holder until until, oldest attempt first, in one
@@ -58,4 +63,38 @@ func (q leasedQueue[T]) claim(ctx context.Context, db *DB, holder string, now, u
 		return nil, err
 	}
 	return out, nil
+}
+
+// retry records a failed attempt of holder's claim on row id and when to try again.
+func (q leasedQueue[T]) retry(ctx context.Context, db *DB, what, id, holder string, next time.Time, lastError string) error {
+	if next.IsZero() {
+		return callvault.Errorf(callvault.KindInvalid, "sqlite: %s: the next attempt's time is required", what)
+	}
+	return db.write(ctx, what, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE `+q.table+` SET attempts = attempts + 1, next_attempt_at = ?,
+			last_error = ?, claimed_by = NULL, claimed_until = NULL WHERE id = ? AND claimed_by = ? AND `+q.openCond,
+			micros(next), q.truncate(lastError), id, holder)
+		return q.held(ctx, tx, res, err, id)
+	})
+}
+
+// held turns the result of a conditional update of one held row into the store's errors:
+// KindNotFound if there is no row id, KindConflict if the caller did not hold it.
+func (q leasedQueue[T]) held(ctx context.Context, tx *sql.Tx, res sql.Result, err error, id string) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil || n == 1 {
+		return err
+	}
+	var one int
+	err = tx.QueryRowContext(ctx, `SELECT 1 FROM `+q.table+` WHERE id = ?`, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound(q.missing, id)
+	}
+	if err != nil {
+		return err
+	}
+	return callvault.Errorf(callvault.KindConflict, "sqlite: %s", fmt.Sprintf(q.notHeld, id))
 }

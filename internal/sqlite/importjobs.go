@@ -39,7 +39,10 @@ func (db *DB) EnqueueImportJob(ctx context.Context, j *callvault.ImportJob, ev *
 // importJobQueue is the import_jobs table as a leased queue.
 var importJobQueue = leasedQueue[*callvault.ImportJob]{what: "claim import jobs", table: "import_jobs",
 	columns: importJobColumns, openCond: "done_at IS NULL", scan: scanImportJob,
-	id: func(j *callvault.ImportJob) string { return j.ID }}
+	id:       func(j *callvault.ImportJob) string { return j.ID },
+	missing:  "no import job with ID %q",
+	notHeld:  "import job %s is not held by this worker (finished, or claimed by another)",
+	truncate: callvault.TruncateImportError}
 
 // ClaimImportJobs claims up to limit due, unheld, unfinished jobs for holder until until, in one
 // IMMEDIATE transaction, so concurrent claimers (in any process) take turns.
@@ -57,7 +60,7 @@ func (db *DB) FinishImportJob(ctx context.Context, id, holder string, doneAt tim
 			payload = '{}', attempts = attempts + 1, claimed_by = NULL, claimed_until = NULL
 			WHERE id = ? AND claimed_by = ? AND done_at IS NULL`,
 			micros(doneAt), outcome, recordingID, callvault.TruncateImportError(reason), id, holder)
-		return heldJob(ctx, tx, res, err, id)
+		return importJobQueue.held(ctx, tx, res, err, id)
 	}
 	if ev == nil {
 		return db.write(ctx, "finish import job", change)
@@ -67,35 +70,7 @@ func (db *DB) FinishImportJob(ctx context.Context, id, holder string, doneAt tim
 
 // RetryImportJob records a failed attempt of holder's claim and when to try again.
 func (db *DB) RetryImportJob(ctx context.Context, id, holder string, next time.Time, lastError string) error {
-	if next.IsZero() {
-		return callvault.Errorf(callvault.KindInvalid, "sqlite: retry import job: the next attempt's time is required")
-	}
-	return db.write(ctx, "retry import job", func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE import_jobs SET attempts = attempts + 1, next_attempt_at = ?,
-			last_error = ?, claimed_by = NULL, claimed_until = NULL WHERE id = ? AND claimed_by = ? AND done_at IS NULL`,
-			micros(next), callvault.TruncateImportError(lastError), id, holder)
-		return heldJob(ctx, tx, res, err, id)
-	})
-}
-
-// heldJob turns the result of a conditional update of one held job into the store's errors.
-func heldJob(ctx context.Context, tx *sql.Tx, res sql.Result, err error, id string) error {
-	if err != nil {
-		return err
-	}
-	n, err := res.RowsAffected()
-	if err != nil || n == 1 {
-		return err
-	}
-	var one int
-	err = tx.QueryRowContext(ctx, `SELECT 1 FROM import_jobs WHERE id = ?`, id).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return notFound("no import job with ID %q", id)
-	}
-	if err != nil {
-		return err
-	}
-	return callvault.Errorf(callvault.KindConflict, "sqlite: import job %s is not held by this worker (finished, or claimed by another)", id)
+	return importJobQueue.retry(ctx, db, "retry import job", id, holder, next, lastError)
 }
 
 // ImportJobByKey returns the job of (kind, key), or KindNotFound.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"time"
 
 	"github.com/callvault/callvault"
@@ -49,7 +48,10 @@ func insertMail(ctx context.Context, tx *sql.Tx, m *callvault.MailMessage) error
 // mailQueue is the outbox as a leased queue.
 var mailQueue = leasedQueue[*callvault.MailMessage]{what: "claim mail", table: "mail_outbox",
 	columns: mailColumns, openCond: "sent_at IS NULL", scan: scanMail,
-	id: func(m *callvault.MailMessage) string { return m.ID }}
+	id:       func(m *callvault.MailMessage) string { return m.ID },
+	missing:  "no queued message with ID %q",
+	notHeld:  "message %s is not held by this sender (sent, or claimed by another)",
+	truncate: callvault.TruncateMailError}
 
 // ClaimMail claims up to limit due, unheld, unsent messages for holder until until. The claim
 // is one IMMEDIATE transaction, so concurrent claimers (in any process) take turns.
@@ -66,42 +68,13 @@ func (db *DB) MarkMailSent(ctx context.Context, id, holder string, sentAt time.T
 		res, err := tx.ExecContext(ctx, `UPDATE mail_outbox SET sent_at = ?, attempts = attempts + 1,
 			claimed_by = NULL, claimed_until = NULL WHERE id = ? AND claimed_by = ? AND sent_at IS NULL`,
 			micros(sentAt), id, holder)
-		return heldOne(ctx, tx, res, err, id)
+		return mailQueue.held(ctx, tx, res, err, id)
 	})
 }
 
 // MarkMailFailed records a failed attempt of holder's claim and when to try again.
 func (db *DB) MarkMailFailed(ctx context.Context, id, holder string, next time.Time, lastError string) error {
-	if next.IsZero() {
-		return callvault.Errorf(callvault.KindInvalid, "sqlite: mark mail failed: the next attempt's time is required")
-	}
-	return db.write(ctx, "mark mail failed", func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = ?,
-			last_error = ?, claimed_by = NULL, claimed_until = NULL WHERE id = ? AND claimed_by = ? AND sent_at IS NULL`,
-			micros(next), callvault.TruncateMailError(lastError), id, holder)
-		return heldOne(ctx, tx, res, err, id)
-	})
-}
-
-// heldOne turns the result of a conditional update of one held message into the MailStore
-// errors: KindNotFound if there is no message id, KindConflict if it was not held.
-func heldOne(ctx context.Context, tx *sql.Tx, res sql.Result, err error, id string) error {
-	if err != nil {
-		return err
-	}
-	n, err := res.RowsAffected()
-	if err != nil || n == 1 {
-		return err
-	}
-	var one int
-	err = tx.QueryRowContext(ctx, `SELECT 1 FROM mail_outbox WHERE id = ?`, id).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return notFound("no queued message with ID %q", id)
-	}
-	if err != nil {
-		return err
-	}
-	return callvault.Errorf(callvault.KindConflict, "sqlite: message %s is not held by this sender (sent, or claimed by another)", id)
+	return mailQueue.retry(ctx, db, "mark mail failed", id, holder, next, lastError)
 }
 
 // ReleaseMail clears holder's claim on the message, if it holds it.
