@@ -39,6 +39,7 @@ func (m *Main) openCases(ps interface {
 	}
 	if hs, ok := m.Catalogue.(callvault.HoldStore); ok {
 		m.Cases.Holder = caseHolder{holds: m.holds(hs), now: m.Now}
+		m.Cases.Holds = holdKeeper{holds: m.holds(hs)}
 	}
 	if store, ok := m.Catalogue.(callvault.MailStore); ok {
 		now := m.Now

@@ -58,6 +58,9 @@ type Service struct {
 	HolidayRegion ukcal.Region
 	Notifier      Notifier
 	Holder        Holder
+	// Holds, if set, serves holds placed by hand (PlaceHold, ReleaseHold, ListHolds) and the
+	// desk's overdue hold reviews; without it they answer not found.
+	Holds HoldKeeper
 	// Archive opens recordings for bundles (audited); SigningKey signs them (the vault's
 	// audit key). Without them bundles are refused.
 	Archive    callvault.AuditedOpener

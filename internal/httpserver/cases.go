@@ -58,6 +58,7 @@ func (s *Server) addCaseRoutes() {
 	s.handle(routeListenPage, s.withCases(s.handleListenPage))
 	s.handle(routeListenPass, s.withCases(s.handleListenPasscode))
 	s.handle(routeListenAudio, s.withCases(s.handleListenAudio))
+	s.addHoldRoutes()
 }
 
 // withCases answers 404 when the server has no case desk.
@@ -104,9 +105,12 @@ func (s *Server) handleCaseFlag(w http.ResponseWriter, r *http.Request, cs *case
 	writeJSON(w, http.StatusCreated, f)
 }
 
-// handleCaseList is GET /api/v1/cases[?due=due|overdue|stopped]: the open cases on the desk.
+// handleCaseList is GET /api/v1/cases[?due=due|overdue|stopped|hold_review]: the open cases on
+// the desk and, for a caller who may list holds, the holds whose review is overdue
+// (hold_reviews: with no filter, overdue or hold_review; empty with due or stopped).
 func (s *Server) handleCaseList(w http.ResponseWriter, r *http.Request, cs *cases.Service) {
-	list, err := cs.List(r.Context(), principal(r), r.URL.Query().Get("due"))
+	due := r.URL.Query().Get("due")
+	list, err := cs.List(r.Context(), principal(r), due)
 	if err != nil {
 		s.failAccess(w, r, err)
 		return
@@ -114,7 +118,16 @@ func (s *Server) handleCaseList(w http.ResponseWriter, r *http.Request, cs *case
 	for _, v := range list {
 		v.Case = v.Case.Redacted()
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"cases": list})
+	reviews := []*callvault.Hold{}
+	if due == cases.DueAll || due == cases.DueOverdue || due == cases.DueHoldReview {
+		hs, err := cs.HoldReviews(r.Context(), principal(r))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		reviews = append(reviews, hs...)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"cases": list, "hold_reviews": reviews})
 }
 
 // handleCaseGet is GET /api/v1/cases/{id}.
