@@ -1,11 +1,13 @@
 package cases
 
 import (
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -76,25 +78,37 @@ func (s *Service) Export(ctx context.Context, p *callvault.Principal, id string)
 	return e, nil
 }
 
-// custody returns the audit events of case c and of its recordings' disclosure, in order.
+// custody returns the audit events of case c and of its recordings' disclosure, in order. It
+// reads them by object (the case and each recording it ever decided on) through the store's
+// index, never the whole log.
 func (s *Service) custody(ctx context.Context, c *callvault.Case) ([]CustodyStep, error) {
 	object, mark := "case:"+c.ID, `"case":"case:`+c.ID+`"`
-	var out []CustodyStep
-	for after := int64(0); ; {
-		evs, err := s.Store.AuditEvents(ctx, after, 1000)
-		if err != nil {
-			return nil, err
-		}
-		for _, ev := range evs {
-			if ev.Object == object || (ev.Action == callvault.ActionCaseDisclose && strings.Contains(string(ev.Detail), mark)) {
-				out = append(out, CustodyStep{Seq: ev.Seq, At: ev.Time, Actor: ev.Actor, Action: ev.Action, Object: ev.Object, Hash: ev.Hash})
-			}
-		}
-		if len(evs) == 0 {
-			return out, nil
-		}
-		after = evs[len(evs)-1].Seq
+	objects := []string{object}
+	for _, r := range c.Recordings {
+		objects = append(objects, "recording:"+r.RecordingID)
 	}
+	var out []CustodyStep
+	for len(objects) > 0 {
+		batch := objects[:min(len(objects), callvault.MaxAuditObjects)]
+		objects = objects[len(batch):]
+		for after := int64(0); ; {
+			evs, err := s.Store.AuditEventsOf(ctx, batch, after, 1000)
+			if err != nil {
+				return nil, err
+			}
+			for _, ev := range evs {
+				if ev.Object == object || (ev.Action == callvault.ActionCaseDisclose && strings.Contains(string(ev.Detail), mark)) {
+					out = append(out, CustodyStep{Seq: ev.Seq, At: ev.Time, Actor: ev.Actor, Action: ev.Action, Object: ev.Object, Hash: ev.Hash})
+				}
+			}
+			if len(evs) == 0 {
+				break
+			}
+			after = evs[len(evs)-1].Seq
+		}
+	}
+	slices.SortFunc(out, func(a, b CustodyStep) int { return cmp.Compare(a.Seq, b.Seq) })
+	return out, nil
 }
 
 // Filename is the bundle's suggested file name.

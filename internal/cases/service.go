@@ -16,7 +16,8 @@ type Store interface {
 	Users(ctx context.Context) ([]*callvault.User, error)
 	Delegations(ctx context.Context, delegateID string) ([]*callvault.Delegation, error)
 	AppendAudit(ctx context.Context, ev *callvault.AuditEvent) error
-	AuditEvents(ctx context.Context, afterSeq int64, limit int) ([]*callvault.AuditEvent, error)
+	// The chain of custody of a bundle is read by object (the case, its recordings).
+	callvault.AuditObjectStore
 }
 
 // Finder finds recordings through the subject index (callvault.RecordingStore's methods).
