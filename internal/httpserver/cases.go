@@ -1,7 +1,6 @@
 package httpserver
 
 import (
-	"io"
 	"net/http"
 
 	"github.com/callvault/callvault"
@@ -185,17 +184,22 @@ func (s *Server) handleCaseClose(w http.ResponseWriter, r *http.Request, cs *cas
 	writeJSON(w, http.StatusOK, c.Redacted())
 }
 
-// handleCaseBundle is POST /api/v1/cases/{id}/bundle: the signed disclosure bundle of the case's
-// included recordings, as application/zip. The body, if any, is ignored.
+// handleCaseBundle is POST /api/v1/cases/{id}/bundle [{"recipient"} or {"passphrase"}]: the
+// signed disclosure bundle of the case's included recordings, as application/zip, or encrypted
+// with age (application/age) to the recipient or the passphrase.
 func (s *Server) handleCaseBundle(w http.ResponseWriter, r *http.Request, cs *cases.Service) {
-	_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 64<<10))
-	e, err := cs.Export(r.Context(), principal(r), r.PathValue("id"))
+	var in cases.ExportInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.rejectRead(w, r, err)
+		return
+	}
+	e, err := cs.Export(r.Context(), principal(r), r.PathValue("id"), in)
 	if err != nil {
 		s.failAccess(w, r, err)
 		return
 	}
 	defer e.Close()
-	w.Header().Set("Content-Type", "application/zip")
+	w.Header().Set("Content-Type", e.ContentType())
 	w.Header().Set("Content-Disposition", `attachment; filename="`+e.Filename()+`"`)
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
