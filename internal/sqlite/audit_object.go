@@ -20,8 +20,7 @@ func (db *DB) AuditEventsOf(ctx context.Context, objects []string, afterSeq int6
 		args = append(args, o)
 	}
 	args = append(args, afterSeq, callvault.PageLimit(limit))
-	rows, err := db.r.QueryContext(ctx, `SELECT `+eventColumns+` FROM audit_events
-		WHERE object IN (?`+strings.Repeat(", ?", len(objects)-1)+`) AND seq > ? ORDER BY seq LIMIT ?`, args...)
+	rows, err := db.r.QueryContext(ctx, auditObjectQuery(len(objects)), args...)
 	if err != nil {
 		return nil, translate(err, "read audit events of objects")
 	}
@@ -38,4 +37,11 @@ func (db *DB) AuditEventsOf(ctx context.Context, objects []string, afterSeq int6
 		return nil, translate(err, "read audit events of objects")
 	}
 	return out, nil
+}
+
+// auditObjectQuery reads events of n objects after a seq, at most a limit, through the index
+// audit_events_object (TestAuditEventsOfUsesIndex).
+func auditObjectQuery(n int) string {
+	return `SELECT ` + eventColumns + ` FROM audit_events WHERE object IN (?` + strings.Repeat(", ?", n-1) + `)
+		AND seq > ? ORDER BY seq LIMIT ?`
 }
