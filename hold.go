@@ -12,6 +12,13 @@ import (
 // destroying data so that it cannot be disclosed is an offence (Data Protection Act 2018 s.173).
 // A recording may carry several holds (one per case, say); it is held while any is active.
 
+// Actions of holds (the rules decide them; see internal/access).
+const (
+	ActHoldPlace   Action = "hold.place"   // place a legal hold on a recording by hand, with a reason and a review date
+	ActHoldRelease Action = "hold.release" // release a hold placed by hand
+	ActHoldList    Action = "hold.list"    // list holds (their reasons and review dates; never audio)
+)
+
 // Audit actions of holds.
 const (
 	ActionHoldPlace   = "hold.place"

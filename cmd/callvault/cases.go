@@ -22,13 +22,17 @@ func (m *Main) openCases(ps interface {
 	if !ok {
 		return fmt.Errorf("the catalogue %T does not keep cases", m.Catalogue)
 	}
+	audit, ok := m.Catalogue.(callvault.AuditObjectStore)
+	if !ok {
+		return fmt.Errorf("the catalogue %T does not read audit events by object", m.Catalogue)
+	}
 	region, err := ukcal.ParseRegion(m.Config.HolidayRegion)
 	if err != nil {
 		return err
 	}
 	m.Cases = &cases.Service{
 		Rules:         rules,
-		Store:         caseStore{CaseStore: store, PeopleStore: ps, AuditStore: m.Catalogue},
+		Store:         caseStore{CaseStore: store, PeopleStore: ps, AuditStore: m.Catalogue, AuditObjectStore: audit},
 		Recordings:    ps,
 		PhoneRegion:   m.Config.Region,
 		HolidayRegion: region,
@@ -39,6 +43,7 @@ func (m *Main) openCases(ps interface {
 	}
 	if hs, ok := m.Catalogue.(callvault.HoldStore); ok {
 		m.Cases.Holder = caseHolder{holds: m.holds(hs), now: m.Now}
+		m.Cases.Holds = holdKeeper{holds: m.holds(hs)}
 	}
 	if store, ok := m.Catalogue.(callvault.MailStore); ok {
 		now := m.Now
@@ -55,6 +60,7 @@ type caseStore struct {
 	callvault.CaseStore
 	callvault.PeopleStore
 	callvault.AuditStore
+	callvault.AuditObjectStore
 }
 
 var _ cases.Notifier = mailNotifier{}

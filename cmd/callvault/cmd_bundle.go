@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
+
+	"filippo.io/age"
 
 	"github.com/callvault/callvault/internal/bundle"
 	"github.com/callvault/callvault/internal/vault"
@@ -15,7 +18,7 @@ func runBundle(ctx context.Context, e env, args []string) error {
 	}
 	switch args[0] {
 	case "-h", "--help", "-help", "help":
-		fmt.Fprintln(e.stdout, "Usage: callvault bundle verify FILE [--verify-key audit-signing.pub]\n\nDisclosure bundles.\n\nSubcommands:\n  verify    check a bundle offline: the manifest's signature, the signer's key, every file")
+		fmt.Fprintln(e.stdout, "Usage: callvault bundle verify FILE [--verify-key audit-signing.pub] [--identity FILE | --passphrase-stdin]\n\nDisclosure bundles.\n\nSubcommands:\n  verify    check a bundle offline: the manifest's signature, the signer's key, every file")
 		return nil
 	case "verify":
 		return runBundleVerify(ctx, e, args[1:])
@@ -26,13 +29,19 @@ func runBundle(ctx context.Context, e env, args []string) error {
 // runBundleVerify checks a bundle with nothing but the file (and the vault's public key, to
 // prove who signed it). It needs no vault, database or configuration.
 func runBundleVerify(_ context.Context, e env, args []string) error {
-	fs := newFlagSet(e, "bundle verify", "bundle verify FILE [--verify-key audit-signing.pub]\n\n"+
+	fs := newFlagSet(e, "bundle verify", "bundle verify FILE [--verify-key audit-signing.pub] [--identity FILE | --passphrase-stdin]\n\n"+
 		"Checks a disclosure bundle offline: the manifest's ed25519 signature, every file's SHA-256 and size, and that no\n"+
 		"file is missing or added. With --verify-key the signer must be that key (the vault's audit-signing.pub); without\n"+
-		"it, compare the printed key fingerprint with the vault's (callvault audit verify prints it)", false)
+		"it, compare the printed key fingerprint with the vault's (callvault audit verify prints it). An encrypted bundle\n"+
+		"(age) is decrypted as it is read, with --identity or --passphrase-stdin; nothing decrypted is written", false)
 	keyPath := fs.String("verify-key", "", "the vault's audit-signing.pub: the bundle must be signed by it")
+	identityPath := fs.String("identity", "", "for an encrypted bundle: a file of age identities (AGE-SECRET-KEY-1...) that decrypts it")
+	passStdin := fs.Bool("passphrase-stdin", false, "for an encrypted bundle: read the passphrase it was encrypted with from standard input")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *identityPath != "" && *passStdin {
+		return &usageError{msg: "give --identity or --passphrase-stdin, not both", hint: "callvault bundle verify SAR-2026-0001.zip.age --identity key.txt"}
 	}
 	if fs.NArg() != 1 {
 		return &usageError{msg: "bundle verify needs one bundle file", hint: "callvault bundle verify SAR-2026-0001.zip --verify-key audit-signing.pub"}
@@ -54,7 +63,19 @@ func runBundleVerify(_ context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	rep, err := bundle.Verify(f, st.Size(), trusted)
+	var zr io.ReaderAt = f
+	size := st.Size()
+	if bundle.IsEncrypted(f) {
+		ids, err := bundleIdentities(e, fs.Arg(0), *identityPath, *passStdin)
+		if err != nil {
+			return err
+		}
+		if zr, size, err = bundle.Open(f, size, ids...); err != nil {
+			return fmt.Errorf("%s: %w", fs.Arg(0), err)
+		}
+		fmt.Fprintf(e.stdout, "encrypted bundle (age): decrypted\n")
+	}
+	rep, err := bundle.Verify(zr, size, trusted)
 	if err != nil {
 		return fmt.Errorf("%s is not a bundle: %v", fs.Arg(0), err)
 	}
@@ -77,4 +98,33 @@ func runBundleVerify(_ context.Context, e env, args []string) error {
 	}
 	fmt.Fprintln(e.stdout, "ok: the signature and every file check")
 	return nil
+}
+
+// bundleIdentities returns the age identities that decrypt an encrypted bundle: those of the
+// identity file, or the passphrase read from standard input. Without either it says what to give.
+func bundleIdentities(e env, file, identityPath string, passStdin bool) ([]age.Identity, error) {
+	switch {
+	case identityPath != "":
+		f, err := os.Open(identityPath)
+		if err != nil {
+			return nil, &usageError{msg: fmt.Sprintf("cannot read the identity file: %v", err), hint: "give the file holding the recipient's age key (AGE-SECRET-KEY-1...)"}
+		}
+		defer f.Close()
+		ids, err := age.ParseIdentities(f)
+		if err != nil {
+			return nil, &usageError{msg: fmt.Sprintf("%s holds no age identity: %v", identityPath, err), hint: "give the file holding the recipient's age key (AGE-SECRET-KEY-1...)"}
+		}
+		return ids, nil
+	case passStdin:
+		pass, err := readPassword(e.stdin)
+		if err != nil || pass == "" {
+			return nil, &usageError{msg: "no passphrase on standard input", hint: "echo the passphrase into callvault bundle verify FILE --passphrase-stdin"}
+		}
+		id, err := age.NewScryptIdentity(pass)
+		if err != nil {
+			return nil, err
+		}
+		return []age.Identity{id}, nil
+	}
+	return nil, fmt.Errorf("%s is an encrypted bundle (age): give --identity FILE with the recipient's age key, or --passphrase-stdin with the passphrase it was encrypted with", file)
 }

@@ -166,3 +166,23 @@ func runHoldList(ctx context.Context, e env, args []string) error {
 	}
 	return tw.Flush()
 }
+
+// holdKeeper serves the holds API (through the case desk, cases.HoldKeeper) with the same
+// service as the CLI.
+type holdKeeper struct{ holds *retention.Holds }
+
+func (k holdKeeper) Place(ctx context.Context, actor, recordingID, reason string, reviewAt time.Time) (*callvault.Hold, error) {
+	return k.holds.Place(ctx, retention.PlaceRequest{RecordingID: recordingID, Reason: reason, ReviewAt: reviewAt, Actor: actor})
+}
+
+func (k holdKeeper) Release(ctx context.Context, actor, id, reason string) (*callvault.Hold, error) {
+	return k.holds.Release(ctx, id, actor, reason)
+}
+
+func (k holdKeeper) Hold(ctx context.Context, id string) (*callvault.Hold, error) {
+	return k.holds.Store.Hold(ctx, id)
+}
+
+func (k holdKeeper) List(ctx context.Context, f callvault.HoldFilter) ([]*callvault.Hold, error) {
+	return k.holds.List(ctx, f)
+}

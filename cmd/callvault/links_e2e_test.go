@@ -55,8 +55,9 @@ func (l *listener) passcode(path, code string) (int, []byte) {
 // A listening link over HTTP: it asks for the passcode, shows only the case's included
 // recordings (nothing else about the organisation), plays within the limit (a Range
 // continuation is not a new play), and is refused past the limit, for a recording outside the
-// case, with a wrong passcode (locked after five), after revocation and after expiry; every
-// play and refusal is audited and the log verifies.
+// case, with a wrong passcode (locked after five), after revocation and after expiry, for a
+// recording excluded from the case since the link was issued, and once the case is closed;
+// every play and refusal is audited and the log verifies.
 func TestListeningLinkEndToEnd(t *testing.T) {
 	v := startVault(t, "--public-url", "https://vault.example.org")
 	v.bootstrap(t, "dan")
@@ -188,8 +189,34 @@ func TestListeningLinkEndToEnd(t *testing.T) {
 		t.Errorf("an expired link: %d", st)
 	}
 
+	// A recording excluded from the case after a link was issued leaves the link; once the case
+	// closes, its links end.
+	dora.login("dora") // the clock moved past the session
+	_, path4 := issue(map[string]any{})
+	if st, out := dora.call("POST", "/api/v1/cases/"+id+"/recordings", map[string]any{"recording_id": recs[1], "include": false, "reason": "a third party's call after all"}); st != 200 {
+		t.Fatalf("exclude: %d %v", st, out)
+	}
+	if st, page := anon().get(path4, nil); st != 200 || !bytes.Contains(page, []byte(path4+"/"+recs[0])) || bytes.Contains(page, []byte(recs[1])) {
+		t.Errorf("the page after an exclusion: %d %s", st, page)
+	}
+	if st, _ := anon().get(path4+"/"+recs[1], nil); st != 404 {
+		t.Errorf("playing a recording excluded since the link was issued: %d", st)
+	}
+	if st, b := anon().get(path4+"/"+recs[0], nil); st != 200 || !bytes.Equal(b, wav) {
+		t.Errorf("playing a recording still included: %d", st)
+	}
+	if st, out := dora.call("POST", "/api/v1/cases/"+id+"/close", map[string]any{"outcome": "recordings heard by the requester"}); st != 200 {
+		t.Fatalf("close: %d %v", st, out)
+	}
+	if st, _ := anon().get(path4, nil); st != 404 {
+		t.Errorf("the link of a closed case opens: %d", st)
+	}
+	if st, _ := anon().get(path4+"/"+recs[0], nil); st != 404 {
+		t.Errorf("the link of a closed case plays: %d", st)
+	}
+
 	evs := v.events(t)
-	for action, want := range map[string]int{callvault.ActionCaseLinkIssue: 3, callvault.ActionCaseLinkPlay: 2, callvault.ActionCaseLinkAudio: 3, callvault.ActionCaseLinkRevoke: 1} {
+	for action, want := range map[string]int{callvault.ActionCaseLinkIssue: 4, callvault.ActionCaseLinkPlay: 3, callvault.ActionCaseLinkAudio: 4, callvault.ActionCaseLinkRevoke: 1} {
 		if n := countActions(evs, action); n != want {
 			t.Errorf("%d %s events, want %d", n, action, want)
 		}
@@ -200,7 +227,7 @@ func TestListeningLinkEndToEnd(t *testing.T) {
 			reasons = append(reasons, string(e.Detail))
 		}
 	}
-	for _, r := range []string{"wrong passcode", "play limit reached", "recording outside the link", "link locked", "locked", "revoked", "expired"} {
+	for _, r := range []string{"wrong passcode", "play limit reached", "recording outside the link", "link locked", "locked", "revoked", "expired", "recording excluded from the case", "case closed"} {
 		if !slices.ContainsFunc(reasons, func(d string) bool { return strings.Contains(d, `"`+r+`"`) || strings.Contains(d, r) }) {
 			t.Errorf("no refusal audited for %q: %v", r, reasons)
 		}

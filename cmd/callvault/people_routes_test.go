@@ -99,7 +99,9 @@ func TestRouteTable(t *testing.T) {
 		{"POST /api/v1/cases/{id}/links/{link}/revoke", "/api/v1/cases/" + id + "/links/" + id + "/revoke", [9]int{401, 401, 401, 403, 404, 404, 403, 403, 403}},
 		{"GET /listen/{case}/{secret}", "/listen/" + id + "/" + strings.Repeat("A", 43), [9]int{404, 404, 404, 404, 404, 404, 404, 404, 404}},
 		{"POST /listen/{case}/{secret}", "/listen/" + id + "/" + strings.Repeat("A", 43), [9]int{404, 404, 404, 404, 404, 404, 404, 404, 404}},
-		{"GET /listen/{case}/{secret}/{rec}", "/listen/" + id + "/" + strings.Repeat("A", 43) + "/" + id, [9]int{404, 404, 404, 404, 404, 404, 404, 404, 404}},
+		{"GET /listen/{case}/{secret}/{rec}", "/listen/" + id + "/" + strings.Repeat("A", 43) + "/" + id, [9]int{404, 404, 404, 404, 404, 404, 404, 404, 404}}, {"POST /api/v1/holds", "", [9]int{401, 401, 401, 403, 403, 400, 403, 403, 403}},
+		{"GET /api/v1/holds", "", [9]int{401, 401, 401, 403, 200, 200, 403, 403, 200}},
+		{"DELETE /api/v1/holds/{id}", "/api/v1/holds/" + id, [9]int{401, 401, 401, 403, 403, 404, 403, 403, 403}},
 	}
 	var covered []string
 	for _, row := range rows {

@@ -137,7 +137,8 @@ var ErrPasscodeNeeded = callvault.Errorf(callvault.KindUnauthenticated, "this li
 
 // OpenLink checks a listening link (case id, secret, passcode) and returns what it shows. Every
 // refusal but an unknown link is audited; wrong passcodes are counted and lock the link after
-// MaxPasscodeTries. Errors: KindNotFound (no such link, expired, revoked), KindUnauthenticated
+// MaxPasscodeTries. A link ends when its case closes, and reaches only the recordings the case
+// still includes. Errors: KindNotFound (no such link, expired, revoked, case closed), KindUnauthenticated
 // (passcode missing or wrong), KindForbidden (locked).
 func (s *Service) OpenLink(ctx context.Context, caseID, secret, passcode string) (*LinkView, error) {
 	c, l, err := s.checkLink(ctx, caseID, secret, passcode)
@@ -145,7 +146,11 @@ func (s *Service) OpenLink(ctx context.Context, caseID, secret, passcode string)
 		return nil, err
 	}
 	v := &LinkView{Case: c, Link: l}
+	included := c.Included()
 	for _, rid := range l.RecordingIDs {
+		if !slices.Contains(included, rid) {
+			continue // excluded from the case since the link was issued
+		}
 		if r, err := s.Recordings.Recording(ctx, rid); err == nil {
 			v.Recordings = append(v.Recordings, LinkRecording{ID: r.ID, StartedAt: r.StartedAt, Duration: r.Duration})
 		}
@@ -165,6 +170,11 @@ func (s *Service) PlayLink(ctx context.Context, caseID, secret, passcode, rid st
 		actor := "link:" + l.ID
 		if !slices.Contains(l.RecordingIDs, rid) {
 			s.refuse(ctx, c, l.ID, "recording outside the link")
+			return nil, nil, callvault.Errorf(callvault.KindNotFound, "no such recording on this link")
+		}
+		if !slices.Contains(c.Included(), rid) {
+			// Excluded from the case after the link was issued: the link no longer reaches it.
+			s.refuse(ctx, c, l.ID, "recording excluded from the case")
 			return nil, nil, callvault.Errorf(callvault.KindNotFound, "no such recording on this link")
 		}
 		if count {
@@ -216,6 +226,10 @@ func (s *Service) checkLink(ctx context.Context, caseID, secret, passcode string
 			return nil, nil, gone
 		case l.RevokedAt != nil:
 			s.refuse(ctx, c, l.ID, "revoked")
+			return nil, nil, gone
+		case c.Status == callvault.CaseClosed:
+			// A link serves the case's answer: once the case is closed it ends with it.
+			s.refuse(ctx, c, l.ID, "case closed")
 			return nil, nil, gone
 		case !now.Before(l.ExpiresAt):
 			s.refuse(ctx, c, l.ID, "expired")

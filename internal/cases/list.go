@@ -23,6 +23,9 @@ const (
 	DueRunning = "due"     // open subject access cases whose clock runs and is not overdue
 	DueOverdue = "overdue" // past their due date
 	DueStopped = "stopped" // waiting for the requester
+	// DueHoldReview selects no case: the desk's answer lists only the holds whose review is
+	// overdue (HoldReviews).
+	DueHoldReview = "hold_review"
 )
 
 // filterStatus is the clock status each filter selects.
@@ -46,6 +49,9 @@ func (s *Service) List(ctx context.Context, p *callvault.Principal, due string) 
 func (s *Service) desk(ctx context.Context, due string, keep func(*callvault.Case) bool) ([]*CaseView, error) {
 	today := ukcal.FromTime(s.now(), callvault.DefaultZone())
 	out := []*CaseView{}
+	if due == DueHoldReview {
+		return out, nil
+	}
 	f := callvault.CaseFilter{Status: callvault.CaseOpen, Limit: 1000}
 	for read := 0; read < maxDesk; {
 		page, err := s.Store.Cases(ctx, f)
@@ -73,10 +79,10 @@ func (s *Service) desk(ctx context.Context, due string, keep func(*callvault.Cas
 
 func checkDue(due string) error {
 	switch due {
-	case DueAll, DueRunning, DueOverdue, DueStopped:
+	case DueAll, DueRunning, DueOverdue, DueStopped, DueHoldReview:
 		return nil
 	}
-	return callvault.FieldErrors{{Field: "due", Problem: fmt.Sprintf("unknown filter %q; use due, overdue or stopped", due)}}.Err()
+	return callvault.FieldErrors{{Field: "due", Problem: fmt.Sprintf("unknown filter %q; use due, overdue, stopped or hold_review", due)}}.Err()
 }
 
 func clockOf(c *callvault.Case, today ukcal.Date) sarclock.Status {

@@ -16,7 +16,8 @@ type Store interface {
 	Users(ctx context.Context) ([]*callvault.User, error)
 	Delegations(ctx context.Context, delegateID string) ([]*callvault.Delegation, error)
 	AppendAudit(ctx context.Context, ev *callvault.AuditEvent) error
-	AuditEvents(ctx context.Context, afterSeq int64, limit int) ([]*callvault.AuditEvent, error)
+	// The chain of custody of a bundle is read by object (the case, its recordings).
+	callvault.AuditObjectStore
 }
 
 // Finder finds recordings through the subject index (callvault.RecordingStore's methods).
@@ -58,6 +59,9 @@ type Service struct {
 	HolidayRegion ukcal.Region
 	Notifier      Notifier
 	Holder        Holder
+	// Holds, if set, serves holds placed by hand (PlaceHold, ReleaseHold, ListHolds) and the
+	// desk's overdue hold reviews; without it they answer not found.
+	Holds HoldKeeper
 	// Archive opens recordings for bundles (audited); SigningKey signs them (the vault's
 	// audit key). Without them bundles are refused.
 	Archive    callvault.AuditedOpener

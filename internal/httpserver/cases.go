@@ -1,7 +1,6 @@
 package httpserver
 
 import (
-	"io"
 	"net/http"
 
 	"github.com/callvault/callvault"
@@ -58,6 +57,7 @@ func (s *Server) addCaseRoutes() {
 	s.handle(routeListenPage, s.withCases(s.handleListenPage))
 	s.handle(routeListenPass, s.withCases(s.handleListenPasscode))
 	s.handle(routeListenAudio, s.withCases(s.handleListenAudio))
+	s.addHoldRoutes()
 }
 
 // withCases answers 404 when the server has no case desk.
@@ -104,9 +104,12 @@ func (s *Server) handleCaseFlag(w http.ResponseWriter, r *http.Request, cs *case
 	writeJSON(w, http.StatusCreated, f)
 }
 
-// handleCaseList is GET /api/v1/cases[?due=due|overdue|stopped]: the open cases on the desk.
+// handleCaseList is GET /api/v1/cases[?due=due|overdue|stopped|hold_review]: the open cases on
+// the desk and, for a caller who may list holds, the holds whose review is overdue
+// (hold_reviews: with no filter, overdue or hold_review; empty with due or stopped).
 func (s *Server) handleCaseList(w http.ResponseWriter, r *http.Request, cs *cases.Service) {
-	list, err := cs.List(r.Context(), principal(r), r.URL.Query().Get("due"))
+	due := r.URL.Query().Get("due")
+	list, err := cs.List(r.Context(), principal(r), due)
 	if err != nil {
 		s.failAccess(w, r, err)
 		return
@@ -114,7 +117,16 @@ func (s *Server) handleCaseList(w http.ResponseWriter, r *http.Request, cs *case
 	for _, v := range list {
 		v.Case = v.Case.Redacted()
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"cases": list})
+	reviews := []*callvault.Hold{}
+	if due == cases.DueAll || due == cases.DueOverdue || due == cases.DueHoldReview {
+		hs, err := cs.HoldReviews(r.Context(), principal(r))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		reviews = append(reviews, hs...)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"cases": list, "hold_reviews": reviews})
 }
 
 // handleCaseGet is GET /api/v1/cases/{id}.
@@ -172,17 +184,22 @@ func (s *Server) handleCaseClose(w http.ResponseWriter, r *http.Request, cs *cas
 	writeJSON(w, http.StatusOK, c.Redacted())
 }
 
-// handleCaseBundle is POST /api/v1/cases/{id}/bundle: the signed disclosure bundle of the case's
-// included recordings, as application/zip. The body, if any, is ignored.
+// handleCaseBundle is POST /api/v1/cases/{id}/bundle [{"recipient"} or {"passphrase"}]: the
+// signed disclosure bundle of the case's included recordings, as application/zip, or encrypted
+// with age (application/age) to the recipient or the passphrase.
 func (s *Server) handleCaseBundle(w http.ResponseWriter, r *http.Request, cs *cases.Service) {
-	_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 64<<10))
-	e, err := cs.Export(r.Context(), principal(r), r.PathValue("id"))
+	var in cases.ExportInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.rejectRead(w, r, err)
+		return
+	}
+	e, err := cs.Export(r.Context(), principal(r), r.PathValue("id"), in)
 	if err != nil {
 		s.failAccess(w, r, err)
 		return
 	}
 	defer e.Close()
-	w.Header().Set("Content-Type", "application/zip")
+	w.Header().Set("Content-Type", e.ContentType())
 	w.Header().Set("Content-Disposition", `attachment; filename="`+e.Filename()+`"`)
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
