@@ -136,4 +136,3 @@ func (s *Service) FinishPasskeyLogin(ctx context.Context, ticket string, respons
 	}
 	return s.startSession(ctx, u, addr, false)
 }
-

@@ -51,7 +51,7 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 		status := callvault.HTTPStatus(err)
 		switch {
 		case needPasskey(err, &v):
-			v.Error = "Use your passkey to finish signing in."
+			status = http.StatusOK // the next step, not a mistake: the page says what to do
 		case errors.Is(err, identity.ErrSecondFactor):
 			v.NeedCode, v.Error = true, "Enter the 6-digit code from your authenticator app (or one of your recovery codes), with your password again."
 		case strings.Contains(callvault.ErrorMessage(err), "locked"):
