@@ -44,6 +44,13 @@ type PasskeyStore interface {
 	DeletePasskey(ctx context.Context, userID, id string, ev *AuditEvent) error
 }
 
+// PasskeyImporter is an optional capability of a catalogue: it stores a passkey exactly as
+// given, without an audit event, for migration between backends (whose audit log is copied
+// verbatim). KindConflict, writing nothing, if a passkey with the ID exists.
+type PasskeyImporter interface {
+	ImportPasskey(ctx context.Context, k *Passkey) error
+}
+
 // Audit actions of passkeys.
 const (
 	ActionPasskeyRegister = "auth.passkey_register"

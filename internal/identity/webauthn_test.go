@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/fxamacker/cbor/v2"
+	"github.com/pquerna/otp/totp"
 
 	"github.com/callvault/callvault"
 	"github.com/callvault/callvault/internal/identity"
@@ -103,6 +104,9 @@ func passkeyStep(t *testing.T, s *identity.Service, name string) *identity.Passk
 	}
 	if need.TOTP {
 		t.Error("the passkey step offers an app the person has not set up")
+	}
+	if !callvault.IsKind(err, callvault.KindUnauthenticated) || !strings.Contains(callvault.ErrorMessage(err), "passkey") {
+		t.Errorf("an API client signing in as a passkey-only person is told %q (%s)", callvault.ErrorMessage(err), callvault.ErrorKind(err))
 	}
 	return need.Passkey
 }
@@ -240,5 +244,51 @@ func TestPasskeysNeedAPublicHostName(t *testing.T) {
 		if _, err := s.Login(context.Background(), "mia", goodPassword, "", "a"); err != nil {
 			t.Errorf("public_url %q: sign-in %v", public, err)
 		}
+	}
+}
+
+// TestPasskeyBesideTOTP: with both an authenticator app and a passkey, the password step
+// offers both; the app's code and a recovery code still sign in; and an API client (which
+// cannot use a passkey) is told the same as before.
+func TestPasskeyBesideTOTP(t *testing.T) {
+	ctx := context.Background()
+	s, db, clk := newService(t)
+	s.Passkeys, s.PublicURL = db, vaultURL
+	addUser(t, s, "dan", callvault.RoleDirector)
+	in, err := s.Login(ctx, "dan", goodPassword, "", "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := s.Authenticate(ctx, in.Secret)
+	en, err := s.BeginTOTP(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ := totp.GenerateCode(en.Secret, clk.now())
+	recovery, err := s.ConfirmTOTP(ctx, p, code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := s.BeginPasskeyRegistration(ctx, p, "security key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.FinishPasskeyRegistration(ctx, p, reg.Ticket, newSoftKey(t).create(reg.Options)); err != nil {
+		t.Fatal(err)
+	}
+
+	_, err = s.Login(ctx, "dan", goodPassword, "", "a")
+	var need *identity.NeedSecondFactor
+	if !errors.As(err, &need) || !need.TOTP || need.Passkey == nil || !callvault.IsKind(err, callvault.KindUnauthenticated) ||
+		!strings.Contains(callvault.ErrorMessage(err), "authenticator app") {
+		t.Fatalf("the password step with both factors: %v (%+v)", err, need)
+	}
+	clk.add(30 * time.Second)
+	code, _ = totp.GenerateCode(en.Secret, clk.now())
+	if _, err := s.Login(ctx, "dan", goodPassword, code, "a"); err != nil {
+		t.Errorf("the app's code beside a passkey: %v", err)
+	}
+	if _, err := s.Login(ctx, "dan", goodPassword, recovery[0], "a"); err != nil {
+		t.Errorf("a recovery code beside a passkey: %v", err)
 	}
 }

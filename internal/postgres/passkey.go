@@ -10,7 +10,10 @@ import (
 	"github.com/callvault/callvault"
 )
 
-var _ callvault.PasskeyStore = (*DB)(nil)
+var (
+	_ callvault.PasskeyStore    = (*DB)(nil)
+	_ callvault.PasskeyImporter = (*DB)(nil)
+)
 
 // CreatePasskey inserts k and ev; KindConflict if the credential ID is registered already.
 func (db *DB) CreatePasskey(ctx context.Context, k *callvault.Passkey, ev *callvault.AuditEvent) error {
@@ -18,12 +21,23 @@ func (db *DB) CreatePasskey(ctx context.Context, k *callvault.Passkey, ev *callv
 	if k == nil || k.ID == "" || k.UserID == "" || len(k.Credential) == 0 {
 		return callvault.Errorf(callvault.KindInvalid, "%s: a passkey with an ID, user and credential is required", what)
 	}
-	return db.change(ctx, what, ev, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO passkeys (id, user_id, name, credential, sign_count, created_at, last_used_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, k.ID, k.UserID, k.Name, string(k.Credential), int64(k.SignCount),
-			k.CreatedAt, k.LastUsedAt)
-		return err
-	})
+	return db.change(ctx, what, ev, func(tx pgx.Tx) error { return insertPasskey(ctx, tx, k) })
+}
+
+// ImportPasskey stores k as given, without an audit event; KindConflict if it exists.
+func (db *DB) ImportPasskey(ctx context.Context, k *callvault.Passkey) error {
+	const what = "postgres: import passkey"
+	if k == nil || k.ID == "" || k.UserID == "" || len(k.Credential) == 0 {
+		return callvault.Errorf(callvault.KindInvalid, "%s: a passkey with an ID, user and credential is required", what)
+	}
+	return db.inTx(ctx, what, func(tx pgx.Tx) error { return insertPasskey(ctx, tx, k) })
+}
+
+func insertPasskey(ctx context.Context, tx pgx.Tx, k *callvault.Passkey) error {
+	_, err := tx.Exec(ctx, `INSERT INTO passkeys (id, user_id, name, credential, sign_count, created_at, last_used_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, k.ID, k.UserID, k.Name, string(k.Credential), int64(k.SignCount),
+		k.CreatedAt, k.LastUsedAt)
+	return err
 }
 
 // Passkeys returns the user's passkeys, oldest first.

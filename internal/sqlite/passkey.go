@@ -8,19 +8,32 @@ import (
 	"github.com/callvault/callvault"
 )
 
-var _ callvault.PasskeyStore = (*DB)(nil)
+var (
+	_ callvault.PasskeyStore    = (*DB)(nil)
+	_ callvault.PasskeyImporter = (*DB)(nil)
+)
 
 // CreatePasskey inserts k and ev; KindConflict if the credential ID is registered already.
 func (db *DB) CreatePasskey(ctx context.Context, k *callvault.Passkey, ev *callvault.AuditEvent) error {
 	if k == nil || ev == nil || k.ID == "" || k.UserID == "" || len(k.Credential) == 0 {
 		return callvault.Errorf(callvault.KindInvalid, "sqlite: create passkey: a passkey with an ID, user and credential, and an audit event, are required")
 	}
-	return db.appendWith(ctx, "create passkey", ev, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO passkeys (id, user_id, name, credential, sign_count, created_at, last_used_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, k.ID, k.UserID, k.Name, string(k.Credential), int64(k.SignCount),
-			micros(k.CreatedAt), optMicros(k.LastUsedAt))
-		return err
-	})
+	return db.appendWith(ctx, "create passkey", ev, func(tx *sql.Tx) error { return insertPasskey(ctx, tx, k) })
+}
+
+// ImportPasskey stores k as given, without an audit event; KindConflict if it exists.
+func (db *DB) ImportPasskey(ctx context.Context, k *callvault.Passkey) error {
+	if k == nil || k.ID == "" || k.UserID == "" || len(k.Credential) == 0 {
+		return callvault.Errorf(callvault.KindInvalid, "sqlite: import passkey: a passkey with an ID, user and credential is required")
+	}
+	return db.write(ctx, "import passkey", func(tx *sql.Tx) error { return insertPasskey(ctx, tx, k) })
+}
+
+func insertPasskey(ctx context.Context, tx *sql.Tx, k *callvault.Passkey) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO passkeys (id, user_id, name, credential, sign_count, created_at, last_used_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, k.ID, k.UserID, k.Name, string(k.Credential), int64(k.SignCount),
+		micros(k.CreatedAt), optMicros(k.LastUsedAt))
+	return err
 }
 
 // Passkeys returns the user's passkeys, oldest first.

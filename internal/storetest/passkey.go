@@ -81,4 +81,23 @@ func testPasskeys(t *testing.T, open Opener) {
 	if n := events() - start; n != 4 {
 		t.Fatalf("%d audit events after one removal and two refused, want 4", n)
 	}
+
+	// Migration: a passkey is stored exactly as given, and without an audit event.
+	imp, ok := cat.(callvault.PasskeyImporter)
+	if !ok {
+		t.Fatalf("%T does not implement callvault.PasskeyImporter; every catalogue backend must", cat)
+	}
+	used := base.Add(3 * time.Hour)
+	moved := &callvault.Passkey{ID: "imported", UserID: sam.ID, Name: "key", Credential: []byte(`{"id":"aW1w"}`),
+		SignCount: 41, CreatedAt: base, LastUsedAt: &used}
+	if err := imp.ImportPasskey(ctx(), moved); err != nil {
+		t.Fatalf("ImportPasskey: %v", err)
+	}
+	wantKind(t, imp.ImportPasskey(ctx(), moved), callvault.KindConflict, "ImportPasskey(again)")
+	if got, err := ks.Passkeys(ctx(), sam.ID); err != nil || !cmp.Equal([]*callvault.Passkey{moved}, got, cmpOpts) {
+		t.Fatalf("after the import: %v (%v), want %+v", got, err, moved)
+	}
+	if n := events() - start; n != 4 {
+		t.Fatalf("the import wrote %d audit events, want none", n-4)
+	}
 }
