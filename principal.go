@@ -32,7 +32,7 @@ type Principal struct {
 	Roles []Role
 	// SessionID is the hash of the session of a signed-in user; empty for other principals.
 	SessionID string
-	// SecondFactor reports that the user has a confirmed TOTP enrolment.
+	// SecondFactor reports that the user has a confirmed TOTP enrolment or a passkey.
 	SecondFactor bool
 	// NoticeAcknowledged reports that the user has acknowledged the current staff notice.
 	NoticeAcknowledged bool

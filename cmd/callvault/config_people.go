@@ -10,7 +10,7 @@ import (
 
 // PeopleConfig is the section of sign-in and access settings.
 type PeopleConfig struct {
-	PublicURL         string        `json:"public_url"`          // base URL people reach the vault at, for links
+	PublicURL         string        `json:"public_url"`          // base URL people reach the vault at, for links and passkeys
 	SessionIdle       time.Duration `json:"session_idle"`        // a session unused this long ends
 	SessionMax        time.Duration `json:"session_max"`         // a session ends this long after sign-in
 	LoginMaxFailures  int64         `json:"login_max_failures"`  // wrong passwords in a row that lock an account
@@ -68,7 +68,7 @@ func (c *Config) publicURL() string {
 func peopleSettings() []setting {
 	str, integer, duration := strSetting, intSetting, durationSetting
 	return []setting{
-		str("public_url", "base URL people reach the vault at, used in set-password links (default http://<http address>)", func(c *Config) *string { return &c.PublicURL }),
+		str("public_url", "base URL people reach the vault at, used in set-password links and, with a host name, as the passkeys' relying party (default http://<http address>; no passkeys)", func(c *Config) *string { return &c.PublicURL }),
 		duration("session_idle", "a signed-in session unused this long ends", func(c *Config) *time.Duration { return &c.SessionIdle }),
 		duration("session_max", "a signed-in session ends this long after sign-in, however busy", func(c *Config) *time.Duration { return &c.SessionMax }),
 		integer("login_max_failures", "wrong passwords in a row that lock an account", func(c *Config) *int64 { return &c.LoginMaxFailures }),

@@ -62,6 +62,10 @@ func (m *Main) openPeople() error {
 		Now:        m.Now,
 		AfterAudit: m.afterAudit,
 		Rules:      rules,
+		PublicURL:  cfg.PublicURL,
+	}
+	if ks, ok := m.Catalogue.(callvault.PasskeyStore); ok {
+		m.Identity.Passkeys = ks
 	}
 	m.Access = &access.Service{
 		Rules:      rules,

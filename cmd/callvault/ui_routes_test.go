@@ -78,6 +78,13 @@ func TestPageRouteTable(t *testing.T) {
 		{"POST /approvals/{id}", "POST", "/approvals/" + id, [8]int{303, 303, 400, 403, 400, 400, 400, 403}}, // no decision chosen
 		{"GET /grants/{id}", "GET", "/grants/" + id, [8]int{303, 303, 404, 403, 404, 404, 404, 403}},
 		{"POST /account/totp", "POST", "", [8]int{303, 200, 200, 200, 409, 409, 409, 200}},
+		// Passkeys: this vault has no public_url, so none are offered (409); an unknown sign-in
+		// ticket is refused (401); removing needs the password (400).
+		{"POST /login/passkey", "POST", "", [8]int{401, 401, 401, 401, 401, 401, 401, 401}},
+		{"GET /account/passkeys", "GET", "", [8]int{303, 200, 200, 200, 200, 200, 200, 200}},
+		{"POST /account/passkeys/new", "POST", "", [8]int{303, 409, 409, 409, 409, 409, 409, 409}},
+		{"POST /account/passkeys", "POST", "", [8]int{303, 409, 409, 409, 409, 409, 409, 409}},
+		{"POST /account/passkeys/{id}/remove", "POST", "/account/passkeys/AAAA/remove", [8]int{303, 400, 400, 400, 400, 400, 400, 400}},
 		{"POST /logout", "POST", "", [8]int{303, 303, 303, 303, 303, 303, 303, 303}},
 	}
 	var covered []string

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-webauthn/webauthn/webauthn"
+
 	"github.com/callvault/callvault"
 	"github.com/callvault/callvault/internal/access"
 )
@@ -70,6 +72,10 @@ type Service struct {
 	AfterAudit func(ctx context.Context)
 	// Rules decide user management (who may give the dpo role); nil: the policy's defaults.
 	Rules *access.Rules
+	// Passkeys, if set, keeps passkeys; PublicURL (the address people use, with a host name)
+	// is then the WebAuthn relying party. Without both, no passkeys are offered.
+	Passkeys  callvault.PasskeyStore
+	PublicURL string
 
 	throttle throttle
 	names    nameLocks
@@ -78,6 +84,11 @@ type Service struct {
 	bootMu    sync.Mutex
 	bootHash  string
 	bootUntil time.Time
+
+	ceremonies ceremonies
+	rpOnce     sync.Once
+	rp         *webauthn.WebAuthn
+	rpErr      error
 }
 
 func (s *Service) now() time.Time {

@@ -89,14 +89,21 @@ func (s *Service) Login(ctx context.Context, name, password, code, addr string) 
 		return nil, errors.Join(lockedError(*found.LockedUntil), fail(found, "locked"))
 	}
 	passwordOK := s.checkPassword(found.PasswordHash, password)
-	var recovery, needCode bool
+	hasPasskey := false
+	if passwordOK {
+		if hasPasskey, err = s.hasPasskey(ctx, found.ID); err != nil {
+			return nil, err
+		}
+	}
+	var recovery, needCode, hasTOTP bool
 	u, err := s.update(ctx, found.ID, func(u *callvault.User) (*callvault.AuditEvent, error) {
 		recovery, needCode = false, false
 		if u.LockedUntil != nil && now.Before(*u.LockedUntil) {
 			return nil, lockedError(*u.LockedUntil)
 		}
 		good := passwordOK
-		if good && u.TOTPConfirmedAt != nil {
+		hasTOTP = u.TOTPConfirmedAt != nil
+		if good && (hasTOTP || hasPasskey) {
 			if strings.TrimSpace(code) == "" {
 				needCode = true
 				return nil, ErrSecondFactor
@@ -127,6 +134,15 @@ func (s *Service) Login(ctx context.Context, name, password, code, addr string) 
 	if err != nil {
 		if err == errBadCredentials || needCode {
 			s.throttle.fail(addr, now, set.AddressWindow)
+		}
+		if needCode && hasPasskey {
+			need := &NeedSecondFactor{TOTP: hasTOTP}
+			if need.Passkey, err = s.beginPasskeyLogin(ctx, u); err != nil && hasTOTP {
+				return nil, ErrSecondFactor // passkeys are off: the app still works
+			} else if err != nil {
+				return nil, err
+			}
+			return nil, need
 		}
 		return nil, err
 	}
@@ -187,8 +203,14 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*callvault.P
 			return nil, err
 		}
 	}
+	second := u.TOTPConfirmedAt != nil
+	if !second {
+		if second, err = s.hasPasskey(ctx, u.ID); err != nil {
+			return nil, err
+		}
+	}
 	return &callvault.Principal{Kind: callvault.PrincipalUser, ID: u.ID, Name: u.Name, Actor: u.Actor(),
-		Roles: u.Roles, SessionID: sess.ID, SecondFactor: u.TOTPConfirmedAt != nil,
+		Roles: u.Roles, SessionID: sess.ID, SecondFactor: second,
 		NoticeAcknowledged: u.NoticeVersion >= s.notice().Version}, nil
 }
 

@@ -7,7 +7,7 @@ import (
 	"github.com/callvault/callvault"
 )
 
-// migratePeople copies users, access requests with their grants, and delegations; what the
+// migratePeople copies users (with their passkeys), access requests with their grants, and delegations; what the
 // target has already (an earlier run) is left as it is. Sessions are not copied: people sign in
 // again on the new installation. It returns how many objects it copied.
 func migratePeople(ctx context.Context, src, dst callvault.Catalogue) (int, error) {
@@ -33,6 +33,22 @@ func migratePeople(ctx context.Context, src, dst callvault.Catalogue) (int, erro
 	for _, u := range users {
 		if err := copied("user", u.Name, to.ImportUser(ctx, u)); err != nil {
 			return n, err
+		}
+	}
+	// Passkeys, with their signature counters: a copy must not let an old counter pass again.
+	keysFrom, ok := src.(callvault.PasskeyStore)
+	keysTo, ok2 := dst.(callvault.PasskeyImporter)
+	if ok && ok2 {
+		for _, u := range users {
+			keys, err := keysFrom.Passkeys(ctx, u.ID)
+			if err != nil {
+				return n, err
+			}
+			for _, k := range keys {
+				if err := copied("passkey of", u.Name, keysTo.ImportPasskey(ctx, k)); err != nil {
+					return n, err
+				}
+			}
 		}
 	}
 	reqs, err := from.AccessRequests(ctx, callvault.AccessRequestFilter{})

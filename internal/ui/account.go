@@ -17,18 +17,46 @@ type accountView struct {
 	OTPAuthURL    string
 	Error         string
 	RecoveryCodes []string
+	// Passkeys (passkey.go): whether this vault offers them, and how many the person has.
+	PasskeysAvailable bool
+	PasskeyCount      int
 }
 
 func (p *Pages) account(w http.ResponseWriter, r *http.Request) {
 	me := principal(r.Context())
-	p.render(w, r, http.StatusOK, "account", "Your account", accountView{Enrolled: me.SecondFactor,
-		Authoriser: me.HasAny(callvault.RoleDirector, callvault.RoleDPO, callvault.RoleManager)})
+	v, err := p.factors(r)
+	if err != nil {
+		p.Fail(w, r, err)
+		return
+	}
+	v.Authoriser = me.HasAny(callvault.RoleDirector, callvault.RoleDPO, callvault.RoleManager)
+	p.render(w, r, http.StatusOK, "account", "Your account", v)
 }
 
 func (p *Pages) totpPage(w http.ResponseWriter, r *http.Request) {
 	me := principal(r.Context())
-	p.render(w, r, http.StatusOK, "totp", "Authenticator app", accountView{Enrolled: me.SecondFactor,
-		Authoriser: me.HasAny(callvault.RoleDirector, callvault.RoleDPO, callvault.RoleManager)})
+	v, err := p.factors(r)
+	if err != nil {
+		p.Fail(w, r, err)
+		return
+	}
+	v.Authoriser = me.HasAny(callvault.RoleDirector, callvault.RoleDPO, callvault.RoleManager)
+	p.render(w, r, http.StatusOK, "totp", "Authenticator app", v)
+}
+
+// factors reads the signed-in person's second factors: the app (Principal.SecondFactor counts
+// passkeys too) and their passkeys.
+func (p *Pages) factors(r *http.Request) (accountView, error) {
+	me := principal(r.Context())
+	totp, err := p.id.HasTOTP(r.Context(), me)
+	if err != nil {
+		return accountView{}, err
+	}
+	keys, err := p.id.UserPasskeys(r.Context(), me)
+	if err != nil {
+		return accountView{}, err
+	}
+	return accountView{Enrolled: totp, PasskeysAvailable: p.id.PasskeysAvailable(), PasskeyCount: len(keys)}, nil
 }
 
 // totpBegin is POST /account/totp: the same enrolment as POST /api/v1/me/totp, shown as a QR

@@ -44,6 +44,10 @@ func (p *Pages) Fail(w http.ResponseWriter, r *http.Request, err error) {
 		if access.DeniedCode(err) == access.CodeSecondFactor {
 			ev.Message = "Directors, the DPO and managers must set up a second factor (an authenticator app) before they approve requests or listen to recordings."
 			ev.Hint, ev.HintHref, ev.HintLabel = "It takes a minute.", "/account/totp", "Set up the authenticator app"
+			if p.id.PasskeysAvailable() {
+				ev.Message = "Directors, the DPO and managers must set up a second factor (an authenticator app or a passkey) before they approve requests or listen to recordings."
+				ev.HintHref, ev.HintLabel = "/account", "Set up a second factor"
+			}
 		}
 	case status == http.StatusServiceUnavailable:
 		ev.Heading = "Not available just now"

@@ -39,6 +39,12 @@ var pageRoutes = []struct {
 	{"GET /approvals/{id}", callvault.ActRequestApprove, func(p *Pages) http.HandlerFunc { return p.approvalForm }},
 	{"POST /approvals/{id}", callvault.ActRequestApprove, func(p *Pages) http.HandlerFunc { return p.decide }},
 	{"GET /grants/{id}", callvault.ActRecordingListen, func(p *Pages) http.HandlerFunc { return p.grant }},
+	// Passkeys (passkey.go): a second factor instead of, or beside, the authenticator app.
+	{"POST /login/passkey", actionPublic, func(p *Pages) http.HandlerFunc { return p.loginPasskey }},
+	{"GET /account/passkeys", callvault.ActSelf, func(p *Pages) http.HandlerFunc { return p.passkeys }},
+	{"POST /account/passkeys/new", callvault.ActSelf, func(p *Pages) http.HandlerFunc { return p.passkeyBegin }},
+	{"POST /account/passkeys", callvault.ActSelf, func(p *Pages) http.HandlerFunc { return p.passkeyFinish }},
+	{"POST /account/passkeys/{id}/remove", callvault.ActSelf, func(p *Pages) http.HandlerFunc { return p.passkeyRemove }},
 }
 
 func (p *Pages) addRoutes() {

@@ -18,6 +18,8 @@ type loginView struct {
 	Error    string
 	NeedCode bool
 	Done     string // a message after setup or sign-out
+	// Passkey is the passkey step of a sign-in whose password was right (passkey.go).
+	Passkey *identity.PasskeyCeremony
 }
 
 func (p *Pages) loginForm(w http.ResponseWriter, r *http.Request) {
@@ -48,6 +50,8 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		status := callvault.HTTPStatus(err)
 		switch {
+		case needPasskey(err, &v):
+			status = http.StatusOK // the next step, not a mistake: the page says what to do
 		case errors.Is(err, identity.ErrSecondFactor):
 			v.NeedCode, v.Error = true, "Enter the 6-digit code from your authenticator app (or one of your recovery codes), with your password again."
 		case strings.Contains(callvault.ErrorMessage(err), "locked"):
@@ -69,10 +73,15 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 		p.render(w, r, status, "login", "Sign in", v)
 		return
 	}
+	p.signedIn(w, r, in, v.Next)
+}
+
+// signedIn sets the session cookie of a sign-in and goes on to next.
+func (p *Pages) signedIn(w http.ResponseWriter, r *http.Request, in *identity.SignIn, next string) {
 	c := &http.Cookie{Name: sessionCookie, Value: in.Secret, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
 		Secure: r.TLS != nil, Expires: in.Session.ExpiresAt}
 	http.SetCookie(w, c)
-	http.Redirect(w, r, safeNext(v.Next), http.StatusSeeOther)
+	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
 }
 
 // logout is POST /logout.
