@@ -47,7 +47,7 @@ func TestBrowserAccessFlow(t *testing.T) {
 	dan.wantText("Calls are recorded", "I have read this notice")
 	dan.checkPage("notice")
 	dan.submit(`form[action="/notice"] button`)
-	dan.wantText("Hello, dan", "set up an authenticator app")
+	dan.wantText("Hello, dan", "set up a second factor")
 	dan.checkPage("home-director")
 
 	// The Director sets up TOTP from the page's QR code (the key beside it is what it encodes).

@@ -84,7 +84,7 @@ func TestBrowserPasskeyFlow(t *testing.T) {
 	mia.open(base + "/login")
 	mia.signIn("mia", "")
 	mia.submit(`form[action="/notice"] button`)
-	mia.wantText("Hello, mia", "set up an authenticator app")
+	mia.wantText("Hello, mia", "set up a second factor")
 	if st := mia.open(base + "/approvals/" + reqID); st != 403 {
 		t.Fatalf("a manager without a second factor opened the approval: %d", st)
 	}
