@@ -50,8 +50,8 @@ type Epochs struct {
 	// can fall in, which the next Sync (at start, at every job run) closes. Crash tests stop
 	// the process there.
 	AfterDestroyRecorded func(ctx context.Context, epoch string)
-	Logger     *slog.Logger
-	Now        func() time.Time
+	Logger               *slog.Logger
+	Now                  func() time.Time
 }
 
 func (s *Epochs) now() time.Time {
