@@ -61,7 +61,7 @@ Restore it with pg_restore into a new, empty database, then bring back the blobs
 `
 
 func runBackup(ctx context.Context, e env, args []string) error {
-	fs := newFlagSet(e, "backup", "backup DIR [flags]\n\nWrites a consistent copy of the catalogue (SQLite; on PostgreSQL use pg_dump or PITR) and of the\nblobs (on S3: a manifest of keys and hashes) into DIR, a new directory. No private key is\ncopied. Restore it with `callvault restore DIR --data NEW --keys KEYDIR`.", true)
+	fs := newFlagSet(e, "backup", "backup DIR [flags]\n\nWrites a consistent copy of the catalogue (SQLite; on PostgreSQL use pg_dump or PITR) and of the\nblobs (on S3: a manifest of keys and hashes) into DIR, a new directory. No private key is\ncopied. Restore it with `callvault restore DIR --data NEW --keys KEYDIR` (on PostgreSQL, after\npg_restore of the catalogue into a new database, with --db URL).", true)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
