@@ -13,6 +13,8 @@ import (
 
 	"filippo.io/age"
 	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/postgres"
+	"github.com/callvault/callvault/internal/postgres/pgtest"
 	"github.com/callvault/callvault/internal/retention"
 	"github.com/callvault/callvault/internal/sqlite"
 	"github.com/callvault/callvault/internal/vault"
@@ -68,10 +70,37 @@ func identitySecret(t *testing.T, m *Main, epoch string) string {
 // verifies. The server stops at that point through CALLVAULT_TEST_CRASH_POINT (crashpoint.go),
 // so the kill never races the work.
 func TestCrashDuringEpochDestruction(t *testing.T) {
+	testCrashDuringEpochDestruction(t, nil, func(ctx context.Context, data string) (callvault.EpochStore, func() error, error) {
+		db, err := sqlite.Open(ctx, filepath.Join(data, "catalogue.db"))
+		if err != nil {
+			return nil, nil, err
+		}
+		return db, db.Close, nil
+	})
+}
+
+// The same on PostgreSQL.
+func TestCrashDuringEpochDestructionPostgres(t *testing.T) {
+	db := pgtest.NewTestDatabase(t)
+	testCrashDuringEpochDestruction(t, []string{"--db", db}, func(ctx context.Context, _ string) (callvault.EpochStore, func() error, error) {
+		cat, err := postgres.Open(ctx, db)
+		if err != nil {
+			return nil, nil, err
+		}
+		return cat, cat.Close, nil
+	})
+}
+
+// testCrashDuringEpochDestruction runs the crash test on the catalogue of catFlags, which open
+// opens as the test's own view (without a node's key work).
+func testCrashDuringEpochDestruction(t *testing.T, catFlags []string,
+	open func(ctx context.Context, data string) (callvault.EpochStore, func() error, error)) {
 	ctx := context.Background()
 	data := t.TempDir()
 	keysA := filepath.Join(t.TempDir(), "keys-a")
-	m := mainFor(t, "--data", data, "--keys", keysA)
+	flagsA := append([]string{"--data", data, "--keys", keysA}, catFlags...)
+	flagsB := func(keys string) []string { return append([]string{"--data", data, "--keys", keys}, catFlags...) }
+	m := mainFor(t, flagsA...)
 
 	// Four months ago: a call whose retention ends next month (month1); months 0 and 2 seal
 	// nothing. Today: two calls well within retention.
@@ -116,7 +145,7 @@ func TestCrashDuringEpochDestruction(t *testing.T) {
 
 	stopped := filepath.Join(t.TempDir(), "stopped")
 	p := startProcessEnv(t, []string{crashPointEnv + "=" + crashPointEpochDestroyed + ":" + stopped},
-		"serve", "--data", data, "--keys", keysA, "--http", "127.0.0.1:0", "--log-level", "warn", "--lease-ttl", "2s")
+		append([]string{"serve", "--http", "127.0.0.1:0", "--log-level", "warn", "--lease-ttl", "2s"}, flagsA...)...)
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	deadline := time.After(2 * time.Minute)
@@ -137,12 +166,12 @@ func TestCrashDuringEpochDestruction(t *testing.T) {
 	p.cmd.Wait()
 
 	// The crash fell in the window: recorded destroyed, the key file still there.
-	db, err := sqlite.Open(ctx, filepath.Join(data, "catalogue.db"))
+	cat, closeCat, err := open(ctx, data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	done, err := db.DestroyedEpochs(ctx)
-	db.Close()
+	done, err := cat.DestroyedEpochs(ctx)
+	closeCat()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,14 +195,14 @@ func TestCrashDuringEpochDestruction(t *testing.T) {
 				once.Do(func() { close(ran) })
 			}
 		}
-	}, "--data", data, "--keys", keysA, "--lease-ttl", "2s")
+	}, append([]string{"--lease-ttl", "2s"}, flagsA...)...)
 	<-ran
 	s.stop()
 	if _, err := os.Stat(filepath.Join(keysA, keyFile)); !os.IsNotExist(err) {
 		t.Errorf("node A still has %s after its restart: %v", keyFile, err)
 	}
 	// Node B starts after the destruction: it deletes its copy on sight.
-	b := mainFor(t, "--data", data, "--keys", keysB)
+	b := mainFor(t, flagsB(keysB)...)
 	if _, err := os.Stat(filepath.Join(keysB, keyFile)); !os.IsNotExist(err) {
 		t.Errorf("node B still has %s after its start: %v", keyFile, err)
 	}
@@ -193,10 +222,10 @@ func TestCrashDuringEpochDestruction(t *testing.T) {
 	}
 	b.Close()
 
-	if code, out, e := cli(t, "fsck", "--data", data, "--keys", keysA); code != 0 || !strings.Contains(out, "0 problems") {
+	if code, out, e := cli(t, append([]string{"fsck"}, flagsA...)...); code != 0 || !strings.Contains(out, "0 problems") {
 		t.Fatalf("fsck after the crash: exit %d\n%s\n%s", code, out, e)
 	}
-	if code, out, e := cli(t, "audit", "verify", "--data", data, "--keys", keysA); code != 0 {
+	if code, out, e := cli(t, append([]string{"audit", "verify"}, flagsA...)...); code != 0 {
 		t.Fatalf("audit verify after the crash: exit %d\n%s\n%s", code, out, e)
 	}
 }
