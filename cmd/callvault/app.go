@@ -55,6 +55,8 @@ type Main struct {
 	onJobPoll func(job, holder string, held bool)
 	// onCertReload, if set, is called after each SIGHUP reload of the HTTPS certificate (tests).
 	onCertReload func()
+	// crashPoint is CALLVAULT_TEST_CRASH_POINT, for crash tests only (crashpoint.go).
+	crashPoint string
 
 	closers []func() error
 	closed  bool // Close ran: a second call (tests close twice) must not checkpoint a closed store

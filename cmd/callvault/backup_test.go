@@ -2,13 +2,16 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/callvault/callvault/internal/postgres/pgtest"
 	"github.com/callvault/callvault/internal/vault"
 )
 
@@ -70,6 +73,9 @@ func TestBackupRestoreEmbedded(t *testing.T) {
 	}
 	if code, out, e := cli(t, "fsck", "--data", restored, "--keys", keys); code != 0 || !strings.Contains(out, "checked 4 recordings") || !strings.Contains(out, "headers opened") {
 		t.Fatalf("fsck of the restored vault: exit %d %q %q", code, out, e)
+	}
+	if code, _, e := cli(t, "restore", bk, "--data", filepath.Join(t.TempDir(), "x"), "--keys", keys, "--db", "postgres://127.0.0.1:1/none"); code != 2 || !strings.Contains(e, "not into --db") {
+		t.Errorf("restore of a SQLite backup into a database: exit %d %q", code, e)
 	}
 	if code, out, e := cli(t, "restore", bk, "--data", restored, "--keys", keys); code != 2 || !strings.Contains(e, "not empty") {
 		t.Errorf("restore over a used directory: exit %d %q %q", code, out, e)
@@ -136,6 +142,30 @@ func TestBackupPostgresS3(t *testing.T) {
 		}
 	}
 	if code, _, e := cli(t, "restore", bk, "--data", t.TempDir(), "--keys", keys); code != 2 || !strings.Contains(e, "pg_restore") {
-		t.Errorf("restore of a PostgreSQL backup: exit %d %q", code, e)
+		t.Errorf("restore of a PostgreSQL backup without --db: exit %d %q", code, e)
+	}
+
+	// pg_dump beside it, pg_restore into a new database, and restore --db checks that the
+	// bucket still holds every listed blob, then verifies.
+	pgDump, pgRestore := lookPathOrSkip(t, "pg_dump"), lookPathOrSkip(t, "pg_restore")
+	(&pgBackup{db: dbURL, pgDump: pgDump, pgRestore: pgRestore}).dump(t, bk)
+	newDB := pgtest.NewTestDatabase(t)
+	if out, err := exec.Command(pgRestore, "--no-owner", "--exit-on-error", "--dbname="+newDB, filepath.Join(bk, "catalogue.pgdump")).CombinedOutput(); err != nil {
+		t.Fatalf("pg_restore: %v\n%s", err, out)
+	}
+	rflags := []string{"--data", t.TempDir(), "--db", newDB, "--blob", blobURL, "--keys", keys}
+	code, out, e = cli(t, append([]string{"restore", bk}, rflags...)...)
+	if code != 0 || !strings.Contains(out, "restored 3 blobs") || !strings.Contains(out, "OK: the audit chain is unbroken") {
+		t.Fatalf("restore --db of the PostgreSQL backup: exit %d\n%s\n%s", code, out, e)
+	}
+	r := mainFor(t, rflags...)
+	recs, err := r.Catalogue.ListRecordings(context.Background(), "", 10)
+	if err != nil || len(recs) != 3 {
+		t.Fatalf("restored catalogue: %d recordings, %v", len(recs), err)
+	}
+	for _, rec := range recs {
+		if err := openMatches(t, r, rec.ID); err != nil {
+			t.Errorf("restored recording %s: %v", rec.ID, err)
+		}
 	}
 }

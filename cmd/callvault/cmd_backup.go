@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/postgres"
 	"github.com/callvault/callvault/internal/sqlite"
 )
 
@@ -51,12 +52,16 @@ for example
 
     pg_dump --format=custom --file=catalogue.pgdump "$DATABASE_URL"
 
+taken right after callvault backup (a recording stored in between restores without its audio),
 or, better, continuous archiving and point-in-time recovery (base backups plus WAL archives).
-Restore it with pg_restore into an empty database, then run callvault audit verify --db URL.
+Restore it with pg_restore into a new, empty database, then bring back the blobs and verify:
+
+    pg_restore --no-owner --dbname="$NEW_DATABASE_URL" catalogue.pgdump
+    callvault restore THIS_DIRECTORY --db "$NEW_DATABASE_URL" --data NEW --keys KEYDIR
 `
 
 func runBackup(ctx context.Context, e env, args []string) error {
-	fs := newFlagSet(e, "backup", "backup DIR [flags]\n\nWrites a consistent copy of the catalogue (SQLite; on PostgreSQL use pg_dump or PITR) and of the\nblobs (on S3: a manifest of keys and hashes) into DIR, a new directory. No private key is\ncopied. Restore it with `callvault restore DIR --data NEW --keys KEYDIR`.", true)
+	fs := newFlagSet(e, "backup", "backup DIR [flags]\n\nWrites a consistent copy of the catalogue (SQLite; on PostgreSQL use pg_dump or PITR) and of the\nblobs (on S3: a manifest of keys and hashes) into DIR, a new directory. No private key is\ncopied. Restore it with `callvault restore DIR --data NEW --keys KEYDIR` (on PostgreSQL, after\npg_restore of the catalogue into a new database, with --db URL).", true)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -223,7 +228,7 @@ func writeJSONFile(path string, v any) error {
 }
 
 func runRestore(ctx context.Context, e env, args []string) error {
-	fs := newFlagSet(e, "restore", "restore DIR --data NEW --keys KEYDIR [flags]\n\nBrings a backup made by `callvault backup` back into NEW, a new data directory, opened with\nthe key directory KEYDIR, then runs `callvault audit verify`.", true)
+	fs := newFlagSet(e, "restore", "restore DIR --data NEW --keys KEYDIR [--db URL] [flags]\n\nBrings a backup made by `callvault backup` back into NEW, a new data directory, opened with\nthe key directory KEYDIR, then runs `callvault audit verify`. A backup taken on PostgreSQL holds\nno catalogue: restore its pg_dump with pg_restore into a new database first and name it with\n--db; the blobs then come back into NEW (or are checked in the bucket of --blob).", true)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -239,8 +244,8 @@ func runRestore(ctx context.Context, e env, args []string) error {
 	} else if err := json.Unmarshal(b, &man); err != nil || man.Format != backupFormat {
 		return &usageError{msg: fmt.Sprintf("%s/manifest.json is not a %s manifest", dir, backupFormat), hint: "give the directory `callvault backup` wrote"}
 	}
-	if man.Catalogue == "" {
-		return &usageError{msg: "this backup holds no catalogue: it was taken from PostgreSQL", hint: "restore the catalogue with pg_restore (see CATALOGUE.txt in the backup), then run callvault audit verify"}
+	if err := checkRestoreCatalogue(ctx, man, given["db"]); err != nil {
+		return err
 	}
 	if _, err := os.Stat(given["keys"]); err != nil {
 		return &usageError{msg: fmt.Sprintf("key directory %s: %v", given["keys"], err), hint: "give the live key directory (or a key backup restored next to it)"}
@@ -248,8 +253,10 @@ func runRestore(ctx context.Context, e env, args []string) error {
 	if err := newEmptyDir(data); err != nil {
 		return err
 	}
-	if err := copyNewFile(filepath.Join(dir, man.Catalogue), filepath.Join(data, "catalogue.db")); err != nil {
-		return err
+	if man.Catalogue != "" {
+		if err := copyNewFile(filepath.Join(dir, man.Catalogue), filepath.Join(data, "catalogue.db")); err != nil {
+			return err
+		}
 	}
 	m, err := openRestored(ctx, e, fs)
 	if err != nil {
@@ -264,7 +271,11 @@ func runRestore(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "restored the catalogue and %d blobs of the backup of %s into %s; verifying\n", n, man.CreatedAt.Format(time.RFC3339), data)
+	if man.Catalogue != "" {
+		fmt.Fprintf(e.stdout, "restored the catalogue and %d blobs of the backup of %s into %s; verifying\n", n, man.CreatedAt.Format(time.RFC3339), data)
+	} else {
+		fmt.Fprintf(e.stdout, "restored %d blobs of the backup of %s into %s, next to the catalogue pg_restore brought back; verifying\n", n, man.CreatedAt.Format(time.RFC3339), data)
+	}
 	var verifyArgs []string
 	fs.Visit(func(f *flag.Flag) { verifyArgs = append(verifyArgs, "--"+f.Name+"="+f.Value.String()) })
 	if err := runAuditVerify(ctx, e, verifyArgs); err != nil {
@@ -281,6 +292,31 @@ func runRestore(ctx context.Context, e env, args []string) error {
 	defer m.Close()
 	return m.audit(ctx, cliActor(e), callvault.ActionCatalogueRestore, "catalogue",
 		map[string]any{"backup_created_at": man.CreatedAt.Format(time.RFC3339), "audit_head_seq": man.AuditHeadSeq, "blobs": n})
+}
+
+// checkRestoreCatalogue checks where the catalogue of a backup comes back: a SQLite backup holds
+// it (catalogue.db, copied into --data); a PostgreSQL backup does not, and its catalogue must
+// have been restored with pg_restore, into a new database given as --db, before the blobs are.
+func checkRestoreCatalogue(ctx context.Context, man backupManifest, db string) error {
+	switch {
+	case man.Catalogue != "" && db != "":
+		return &usageError{msg: "this backup holds a SQLite catalogue, which restores into --data, not into --db",
+			hint: "restore without --db; to move the restored vault to PostgreSQL afterwards, use callvault migrate"}
+	case man.Catalogue != "":
+		return nil
+	case db == "":
+		return &usageError{msg: "this backup holds no catalogue: it was taken from PostgreSQL",
+			hint: "restore the catalogue's pg_dump with pg_restore into a new, empty database (see CATALOGUE.txt in the backup), then run callvault restore DIR --db URL --data NEW --keys KEYDIR"}
+	}
+	holds, err := postgres.HoldsCatalogue(ctx, db)
+	if err != nil {
+		return err
+	}
+	if !holds {
+		return &usageError{msg: "the database given as --db holds no callvault catalogue",
+			hint: "restore the catalogue's pg_dump into it first: pg_restore --no-owner --dbname=URL catalogue.pgdump (see CATALOGUE.txt in the backup)"}
+	}
+	return nil
 }
 
 // openRestored opens the restored vault; it never creates keys: the restored catalogue records

@@ -33,6 +33,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	m := NewMain(cfg, e.stdout, e.stderr)
+	m.crashPoint = e.getenv(crashPointEnv) // crash tests only (crashpoint.go)
 	ready := make(chan string, 1)
 	return m.Serve(ctx, ready)
 }

@@ -15,8 +15,24 @@ const keyEpochsJob = "key-epochs"
 
 const migrateBatch = 500
 
+// epochJobs returns the key-epochs job on a node that can do epoch work (doesEpochWork), and
+// nothing on a recorder-only node: holding no identity, it has none to create, re-wrap with or
+// delete, and were it to take the job's lease it would run the job as a no-op while keeping
+// every node with the key directory from running it.
+func (m *Main) epochJobs() []job {
+	if !m.doesEpochWork() {
+		return nil
+	}
+	return []job{{keyEpochsJob, m.runKeyEpochs}}
+}
+
+// doesEpochWork reports whether this node creates, re-wraps with and destroys key epochs: it
+// holds the key directory. A recorder-only node (--recipient) only seals, to the recipients the
+// catalogue records, and honours destructions (syncEpochsLoop).
+func (m *Main) doesEpochWork() bool { return m.Epochs != nil && m.Keys.CanOpen() }
+
 func (m *Main) runKeyEpochs(ctx context.Context, keep func(context.Context) (bool, error)) error {
-	if m.Epochs == nil || !m.Keys.CanOpen() {
+	if !m.doesEpochWork() {
 		return nil // a recorder-only node cannot open headers to re-wrap or judge epochs
 	}
 	if _, err := m.Epochs.Sync(ctx); err != nil {
@@ -58,7 +74,7 @@ func (m *Main) runKeyEpochs(ctx context.Context, keep func(context.Context) (boo
 // destroyEndedEpochs destroys the key epochs whose month has ended and that seal no live
 // recording (vault.Epochs.DestroyEnded), on a node with the key directory.
 func (m *Main) destroyEndedEpochs(ctx context.Context) error {
-	if m.Epochs == nil || !m.Keys.CanOpen() {
+	if !m.doesEpochWork() {
 		return nil
 	}
 	destroyed, err := m.Epochs.DestroyEnded(ctx)

@@ -36,7 +36,7 @@ type job struct {
 
 // jobs are the leased background jobs of serve.
 func (m *Main) jobs() []job {
-	return []job{
+	return append([]job{
 		{retention.LeaseName, func(ctx context.Context, keep func(context.Context) (bool, error)) error {
 			_, err := m.retentionSweep(ctx, keep)
 			return err
@@ -48,8 +48,7 @@ func (m *Main) jobs() []job {
 			_, err := m.Archive.CleanOrphans(ctx, max(m.Config.orphanGrace(), 10*time.Minute), keep)
 			return err
 		}},
-		{keyEpochsJob, m.runKeyEpochs},
-	}
+	}, m.epochJobs()...)
 }
 
 // retentionSweep runs one retention sweep and reports it.

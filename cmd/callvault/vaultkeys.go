@@ -110,7 +110,8 @@ func (m *Main) setupEpochs(ctx context.Context, recorded []*callvault.VaultKey) 
 		}
 	}
 	m.Epochs = &vault.Epochs{Keys: m.Keys, Catalogue: ec, Horizon: max(vault.DefaultHorizon, m.Config.RetentionMonths+12),
-		AfterAudit: m.afterAudit, Logger: m.Logger, NoRecord: m.NoKeyCreation}
+		AfterAudit: m.afterAudit, Logger: m.Logger, NoRecord: m.NoKeyCreation,
+		AfterDestroyRecorded: m.crashHook(crashPointEpochDestroyed)}
 	if _, err := m.Epochs.Sync(ctx); err != nil {
 		if callvault.IsKind(err, callvault.KindConflict) {
 			return &usageError{msg: callvault.ErrorMessage(err),

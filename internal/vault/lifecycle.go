@@ -45,8 +45,13 @@ type Epochs struct {
 	DestroyGrace time.Duration
 	// AfterAudit, if set, is called after each committed audit event (for checkpointing).
 	AfterAudit func(ctx context.Context)
-	Logger     *slog.Logger
-	Now        func() time.Time
+	// AfterDestroyRecorded, if set, is called once the catalogue records an epoch's
+	// destruction and before this node deletes its copy of the identity: the window a crash
+	// can fall in, which the next Sync (at start, at every job run) closes. Crash tests stop
+	// the process there.
+	AfterDestroyRecorded func(ctx context.Context, epoch string)
+	Logger               *slog.Logger
+	Now                  func() time.Time
 }
 
 func (s *Epochs) now() time.Time {
@@ -330,6 +335,9 @@ func (s *Epochs) DestroyEnded(ctx context.Context) ([]string, error) {
 			return destroyed, err
 		}
 		s.afterAudit(ctx)
+		if s.AfterDestroyRecorded != nil {
+			s.AfterDestroyRecorded(ctx, k.Epoch)
+		}
 		destroyed = append(destroyed, k.Epoch)
 		done = append(done, d)
 		s.logger().Info("key epoch destroyed: its recordings' retention ended and none is live", "epoch", k.Epoch)
