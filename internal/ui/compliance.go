@@ -206,7 +206,7 @@ func (p *Pages) clauses(mf *monthFigures, st *retention.Status, sar *cases.Count
 		}
 	}
 	c := clause{Number: "3", Title: "Staff are told that calls are recorded",
-		Rule: "Every person acknowledges the current recording notice at sign-in before doing anything else; the public notice is at /privacy/call-recording.",
+		Rule:  "Every person acknowledges the current recording notice at sign-in before doing anything else; the public notice is at /privacy/call-recording.",
 		State: "ok"}
 	c.Evidence = append(c.Evidence, fmt.Sprintf("%d of %d people with an account have acknowledged notice version %d.", acked, enabled, notice.Version))
 	if mf != nil {
@@ -220,7 +220,7 @@ func (p *Pages) clauses(mf *monthFigures, st *retention.Status, sar *cases.Count
 
 	// 4: unrecorded lines for card payments.
 	c = clause{Number: "4", Title: "Card payments are not recorded",
-		Rule: "Calls on the configured unrecorded lines are never recorded; a recorded call an unrecorded line joins stops recording; card numbers keyed on a recorded line are masked and the DPO is alerted.",
+		Rule:  "Calls on the configured unrecorded lines are never recorded; a recorded call an unrecorded line joins stops recording; card numbers keyed on a recorded line are masked and the DPO is alerted.",
 		State: "ok"}
 	c.Evidence = append(c.Evidence, plural(int64(len(p.settings.Unrecorded)), "unrecorded line is", "unrecorded lines are")+" configured.")
 	if mf != nil {
@@ -242,7 +242,7 @@ func (p *Pages) clauses(mf *monthFigures, st *retention.Status, sar *cases.Count
 		}
 	}
 	c = clause{Number: "5.1", Title: "Recordings are stored securely; access is controlled by the Directors and the DPO",
-		Rule: "Recordings are encrypted at rest; only Directors and the DPO manage accounts and tokens; every access is written to a hash-chained, signed audit log.",
+		Rule:  "Recordings are encrypted at rest; only Directors and the DPO manage accounts and tokens; every access is written to a hash-chained, signed audit log.",
 		State: "ok"}
 	c.Evidence = append(c.Evidence, plural(controllers, "person holds", "people hold")+" the Director or DPO role.")
 	switch {
@@ -260,7 +260,7 @@ func (p *Pages) clauses(mf *monthFigures, st *retention.Status, sar *cases.Count
 
 	// 5.2 and 5.3: access only on an authorised request; no browsing.
 	c = clause{Number: "5.2", Title: "Access only for a defined business need, authorised by senior management",
-		Rule: "A person hears a recording only under a grant of an approved request (purpose and the details a to f, a written statement by a manager or Director who is not the requester), or a DPO's case.",
+		Rule:  "A person hears a recording only under a grant of an approved request (purpose and the details a to f, a written statement by a manager or Director who is not the requester), or a DPO's case.",
 		State: "ok"}
 	c3 := clause{Number: "5.3", Title: "No browsing of recordings",
 		Rule: "There is no list of recordings to browse: a request names a call, the approver narrows the matches, and every refusal is audited.", State: "ok"}
@@ -281,7 +281,7 @@ func (p *Pages) clauses(mf *monthFigures, st *retention.Status, sar *cases.Count
 
 	// 5.5: subject access requests.
 	c = clause{Number: "5.5", Title: "Subject access requests are answered in time",
-		Rule: "The DPO runs each subject access request as a case with a statutory clock (one month, extendable), searches by person, and issues listening links or bundles.",
+		Rule:  "The DPO runs each subject access request as a case with a statutory clock (one month, extendable), searches by person, and issues listening links or bundles.",
 		State: "ok"}
 	if sar != nil {
 		c.Evidence = append(c.Evidence, fmt.Sprintf("%d open subject access %s due, %d overdue, %d waiting for the requester.", sar.Due, pluralWord(sar.Due, "case", "cases"), sar.Overdue, sar.Stopped))

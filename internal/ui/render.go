@@ -48,7 +48,7 @@ func newRenderer(p *Pages) *renderer {
 		// The administration pages.
 		"role":  roleLabel,
 		"roles": roleLabelList,
-		"dec": func(n int) int { return n - 1 },
+		"dec":   func(n int) int { return n - 1 },
 		"pct": func(done, total int64) int64 {
 			if total <= 0 {
 				return 0
