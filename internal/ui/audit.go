@@ -164,6 +164,9 @@ func (p *Pages) readAudit(ctx context.Context, v *auditView, after int64, from, 
 			}
 		}
 	}
+	if v.Newest {
+		slices.Reverse(v.Events) // the newest first, as a log is read
+	}
 	if v.Scanned < head.Seq {
 		q := v.Filter.query()
 		q.Set("after", strconv.FormatInt(v.Scanned, 10))
