@@ -69,8 +69,9 @@ func TestBrowserAdministration(t *testing.T) {
 
 	dan := b.person()
 	dan.signInWithCode(v, "dan", api.totp)
-	dan.wantText("Hello, dan", "Users", "Settings", "Compliance")
-	dan.submit(`nav a[href="/admin/users"]`)
+	dan.wantText("Hello, dan", "Admin", "Compliance")
+	dan.submit(`nav a[href="/admin"]`)
+	dan.submit(`nav.subnav a[href="/admin/users"]`)
 	dan.wantText("Users and roles", "dan", "dora", "Data Protection Officer", "Add a person")
 	dan.checkPage("admin-users")
 
@@ -178,7 +179,7 @@ func TestBrowserAdministration(t *testing.T) {
 	}
 
 	// Settings: retention, unrecorded lines, the notice and who has acknowledged it.
-	dan.submit(`nav a[href="/admin"]`)
+	dan.submit(`nav.subnav a[href="/admin"]`)
 	dan.wantText("Retention", "6 months after the call", "Unrecorded lines", "299", "+442079460999",
 		"Acknowledged (1)", "Not yet acknowledged (1)", "dora")
 	dan.checkPage("admin-settings")

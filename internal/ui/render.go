@@ -126,11 +126,8 @@ func (p *Pages) nav(r *http.Request, me *callvault.Principal) []navItem {
 		items = append(items, navItem{Href: "/approvals", Label: "Approvals"})
 	}
 	// Administration, audit and compliance.
-	if p.rules.Permits(me, callvault.ActUserList).Allow {
-		items = append(items, navItem{Href: "/admin/users", Label: "Users"})
-	}
 	if p.rules.Permits(me, callvault.ActNoticeStatus).Allow {
-		items = append(items, navItem{Href: "/admin", Label: "Settings"})
+		items = append(items, navItem{Href: "/admin", Label: "Admin"}) // users, tokens, settings: adminNav
 	}
 	if p.rules.Permits(me, callvault.ActAuditRead).Allow {
 		items = append(items, navItem{Href: "/audit", Label: "Audit log"})
@@ -144,7 +141,7 @@ func (p *Pages) nav(r *http.Request, me *callvault.Principal) []navItem {
 		here = "/requests/new" // the request form, shown again with its messages
 	}
 	for i := range items {
-		items[i].Current = items[i].Href == here
+		items[i].Current = items[i].Href == here || items[i].Href == "/admin" && strings.HasPrefix(here, "/admin/")
 	}
 	return items
 }
