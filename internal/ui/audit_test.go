@@ -3,10 +3,13 @@ package ui
 import (
 	"context"
 	"fmt"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/audit"
 )
 
 // memLog is an audit log in memory: events 1..n, one a minute from t0.
@@ -133,5 +136,38 @@ func TestCompactDetail(t *testing.T) {
 		if got := compactDetail(in); got != want {
 			t.Errorf("compactDetail(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// fakeJobs is a verification in progress.
+type fakeJobs struct{ pr *audit.VerifyProgress }
+
+func (f *fakeJobs) Start(callvault.Actor) (*audit.VerifyProgress, error) { return f.pr, nil }
+func (f *fakeJobs) Progress() *audit.VerifyProgress                      { return f.pr }
+func (f *fakeJobs) Last(context.Context) (*audit.VerifyResult, error)    { return nil, nil }
+
+// TestAuditPageRunning: while a verification runs, the page shows a <progress> bar with the
+// events checked out of the log's length, loads progress.js to move it, and offers no second
+// run; the progress endpoint answers the same figures as JSON, never cached.
+func TestAuditPageRunning(t *testing.T) {
+	jobs := &fakeJobs{pr: &audit.VerifyProgress{Running: true, By: "user:al", Checked: 400, Total: 1000, Phase: "log"}}
+	p := New(Config{AuditLog: newMemLog(1000, time.Now(), func(int) string { return "x" }), Verify: jobs})
+	rec := httptest.NewRecorder()
+	p.auditPage(rec, httptest.NewRequest("GET", "/audit", nil))
+	page := rec.Body.String()
+	for _, want := range []string{`<progress id="verify-bar" max="1000" value="400">40%</progress>`, "400 of 1000 events checked",
+		`data-poll="/audit/verify/progress"`, `/assets/progress.`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	if strings.Contains(page, `id="verify-run"`) {
+		t.Error("the page offers a second run while one runs")
+	}
+	rec = httptest.NewRecorder()
+	p.verifyProgress(rec, httptest.NewRequest("GET", "/audit/verify/progress", nil))
+	if got := strings.TrimSpace(rec.Body.String()); got != `{"checked":400,"phase":"log","running":true,"total":1000}` ||
+		rec.Header().Get("Cache-Control") != "no-store" {
+		t.Errorf("progress: %s %v", got, rec.Header())
 	}
 }
