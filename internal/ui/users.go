@@ -21,6 +21,9 @@ type usersView struct {
 	Errors  map[string]string
 	Done    string // what was just changed, for the status line
 	MayDPO  bool   // the signed-in person may give the dpo role (the DPO)
+	// NeedsFactor: the signed-in person has no second factor yet, without which the rules let
+	// nobody change accounts.
+	NeedsFactor bool
 }
 
 // userAddedView is the one page that shows a new person's set-password link.
@@ -83,6 +86,7 @@ func (p *Pages) renderUsers(w http.ResponseWriter, r *http.Request, status int, 
 		return
 	}
 	v.Users, v.Roles, v.MayDPO = us, callvault.HumanRoles, me.Has(callvault.RoleDPO)
+	v.NeedsFactor = !p.rules.Permits(me, callvault.ActUserManage).Allow
 	p.render(w, r, status, "users", "Users and roles", v)
 }
 
