@@ -23,6 +23,9 @@ func (m *Main) pages(ctx context.Context) (pages *ui.Pages, stop func()) {
 	if r, err := m.retentionStatus(); err == nil {
 		cfg.Retention = func(ctx context.Context) (*retention.Status, error) { return r.Read(ctx) }
 	}
+	if rs, ok := m.Catalogue.(callvault.RetentionStore); ok {
+		cfg.Recompute = rs.RecomputeState
+	}
 	if m.Cases != nil {
 		cfg.CaseCounts = m.Cases.Counts
 	}

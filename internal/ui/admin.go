@@ -40,6 +40,11 @@ type VerifyJobs interface {
 // GET /api/v1/compliance/retention answers.
 type RetentionStatus func(ctx context.Context) (*retention.Status, error)
 
+// RecomputeState says which retention months the stored recordings' deletion dates follow
+// (applied; 0 before the first recompute) and, while a recompute runs after the setting
+// changed, the months it moves them to (callvault.RetentionStore.RecomputeState).
+type RecomputeState func(ctx context.Context) (applied, target int, after string, err error)
+
 // CaseCounts returns how many open subject access cases are due, overdue and stopped
 // (cases.Service.Counts): figures only, no case.
 type CaseCounts func(ctx context.Context) (*cases.Counts, error)
@@ -87,12 +92,15 @@ func (p *Pages) checkForm(w http.ResponseWriter, r *http.Request) bool {
 type adminView struct {
 	Settings  Settings
 	Retention *retention.Status
-	RetErr    string
-	Notice    identity.Notice
-	Acked     []*callvault.User
-	Pending   []*callvault.User
-	Sent      *identity.NoticeSent
-	SendErr   string
+	// Applied is the months the stored deletion dates follow; Moving is true while a
+	// recompute moves them to the setting.
+	Applied int
+	Moving  bool
+	Notice  identity.Notice
+	Acked   []*callvault.User
+	Pending []*callvault.User
+	Sent    *identity.NoticeSent
+	SendErr string
 }
 
 // admin is GET /admin.
@@ -113,6 +121,15 @@ func (p *Pages) renderAdmin(w http.ResponseWriter, r *http.Request, status int, 
 		if v.Settings.RetentionMonths == 0 {
 			v.Settings.RetentionMonths = st.RetentionMonths
 		}
+	}
+	if p.recompute != nil {
+		applied, target, _, err := p.recompute(ctx)
+		if err != nil {
+			p.Fail(w, r, err)
+			return
+		}
+		v.Applied = applied
+		v.Moving = applied != v.Settings.RetentionMonths && applied != 0 || target != 0 && target != applied
 	}
 	users, err := p.id.Store.Users(ctx)
 	if err != nil {

@@ -40,6 +40,7 @@ type Config struct {
 	AuditLog   AuditLog
 	Verify     VerifyJobs
 	Retention  RetentionStatus
+	Recompute  RecomputeState
 	CaseCounts CaseCounts
 	Settings   Settings
 	// PublicURL is the address people reach callvault at, for set-password links; default
@@ -65,6 +66,7 @@ type Pages struct {
 	auditLog   AuditLog
 	verify     VerifyJobs
 	retention  RetentionStatus
+	recompute  RecomputeState
 	caseCounts CaseCounts
 	settings   Settings
 	publicURL  string
@@ -74,7 +76,7 @@ type Pages struct {
 func New(cfg Config) *Pages {
 	p := &Pages{id: cfg.Identity, access: cfg.Access, rules: cfg.Rules, zone: cfg.Zone, addr: cfg.ClientAddr,
 		now: cfg.Now, log: cfg.Logger, mux: http.NewServeMux(),
-		tokens: cfg.Tokens, auditLog: cfg.AuditLog, verify: cfg.Verify, retention: cfg.Retention, caseCounts: cfg.CaseCounts,
+		tokens: cfg.Tokens, auditLog: cfg.AuditLog, verify: cfg.Verify, retention: cfg.Retention, recompute: cfg.Recompute, caseCounts: cfg.CaseCounts,
 		settings: cfg.Settings, publicURL: strings.TrimSuffix(cfg.PublicURL, "/")}
 	if p.zone == nil {
 		z, err := time.LoadLocation(DefaultZone)
