@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 	"strings"
 	"sync"
@@ -10,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/pquerna/otp/totp"
 
+	"github.com/callvault/callvault"
 	"github.com/callvault/callvault/internal/audio"
 	"github.com/callvault/callvault/internal/retention"
 )
@@ -264,4 +266,23 @@ func TestBrowserAuditAndCompliance(t *testing.T) {
 		t.Errorf("the retention clause is %q with a recording past retention", st)
 	}
 	al.checkPage("compliance-attention")
+}
+
+// TestAdminPageRecompute: while a recompute moves the deletion dates to a new retention
+// setting, the settings page says so; once done, it does not.
+func TestAdminPageRecompute(t *testing.T) {
+	v := startVaultSwept(t) // the first sweep has recorded that the dates follow 6 months
+	v.bootstrap(t, "dan")
+	dan := v.signIn(t, "dan")
+	if page := get(t, dan, "/admin"); !strings.Contains(page, "6 months after the call") || strings.Contains(page, "Being recomputed") {
+		t.Fatalf("the settings page before a change:\n%.3000s", page)
+	}
+	rs := v.main.Catalogue.(callvault.RetentionStore)
+	ev := &callvault.AuditEvent{Time: time.Now(), Actor: string(callvault.ActorSystem), Action: callvault.ActionRetentionRecompute, Object: "retention"}
+	if err := rs.UpdateRetainUntil(context.Background(), nil, 12, "", false, ev); err != nil {
+		t.Fatal(err)
+	}
+	if page := get(t, dan, "/admin"); !strings.Contains(page, "Being recomputed") || !strings.Contains(page, "from 6 months") {
+		t.Fatalf("the settings page during a recompute:\n%.3000s", page)
+	}
 }
