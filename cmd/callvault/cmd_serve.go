@@ -128,7 +128,9 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 	}
 	hcfg.People = &httpserver.People{Identity: m.Identity, Access: m.Access, Rules: m.Access.Rules, Cases: m.Cases, PublicURL: m.Config.PublicURL}
 	hcfg.TwilioWebhook = m.twilioWebhook()
-	hcfg.Pages = m.pages()
+	pages, stopPages := m.pages(ctx)
+	defer stopPages() // on early returns; idempotent
+	hcfg.Pages = pages
 	srv := httpserver.New(hcfg)
 	m.HTTPServer = srv
 	ln, err := net.Listen("tcp", cfg.HTTP)
@@ -197,6 +199,7 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 	}
 	stopJobs()
 	waitJobs()
+	stopPages() // an audit verification in progress ends before server.stop
 	if sip != nil {
 		if cerr := sip.Close(); cerr != nil {
 			m.Logger.Error("closing SIPREC", "err", cerr)

@@ -1,12 +1,56 @@
 package main
 
 import (
+	"context"
+	"crypto/ed25519"
+
+	"github.com/callvault/callvault"
+
+	"github.com/callvault/callvault/internal/audit"
+	"github.com/callvault/callvault/internal/retention"
 	"github.com/callvault/callvault/internal/ui"
 )
 
-// pages wires the web pages to the same services as the API.
-func (m *Main) pages() *ui.Pages {
+// pages wires the web pages to the same services as the API. The audit verifications the
+// pages start belong to the server's lifetime ctx; stop cancels one in progress and waits for
+// it, before server.stop is written.
+func (m *Main) pages(ctx context.Context) (pages *ui.Pages, stop func()) {
 	zone, _ := m.Config.zone() // validated with the config
-	return ui.New(ui.Config{Identity: m.Identity, Access: m.Access, Rules: m.Access.Rules, Zone: zone,
-		Now: m.Now, Logger: m.Logger})
+	cfg := ui.Config{Identity: m.Identity, Access: m.Access, Rules: m.Access.Rules, Zone: zone,
+		Now: m.Now, Logger: m.Logger, PublicURL: m.Config.PublicURL,
+		Tokens: m.tokenAdmin(), AuditLog: m.Catalogue,
+		Settings: ui.Settings{RetentionMonths: m.Config.RetentionMonths, Unrecorded: m.Config.Unrecorded, NoticeFile: m.Config.NoticeFile}}
+	if r, err := m.retentionStatus(); err == nil {
+		cfg.Retention = func(ctx context.Context) (*retention.Status, error) { return r.Read(ctx) }
+	}
+	if rs, ok := m.Catalogue.(callvault.RetentionStore); ok {
+		cfg.Recompute = rs.RecomputeState
+	}
+	if m.Cases != nil {
+		cfg.CaseCounts = m.Cases.Counts
+	}
+	jobs := audit.NewVerifyJobs(ctx, audit.VerifyJobsConfig{Store: m.Catalogue, Blobs: m.Blobs, Now: m.Now,
+		Key: func() ed25519.PublicKey { return m.Keys.VerifyKey() },
+		Options: func(ctx context.Context) (audit.VerifyOptions, error) {
+			vaultID, err := audit.VaultID(ctx, m.Catalogue)
+			if err != nil {
+				return audit.VerifyOptions{}, err
+			}
+			witness, _, err := readWitnesses(vaultID, m.Config.WitnessPath(), nil)
+			return audit.VerifyOptions{Witness: witness}, err
+		},
+		Broken: func(first audit.Problem) {
+			if m.Checkpointer != nil {
+				m.Checkpointer.Refuse("an audit verification found the log broken (" + first.String() + ")")
+			}
+		},
+		Append: func(ctx context.Context, ev *callvault.AuditEvent) error {
+			if err := m.Catalogue.AppendAudit(ctx, ev); err != nil {
+				return err
+			}
+			m.afterAudit(ctx)
+			return nil
+		}})
+	cfg.Verify = jobs
+	return ui.New(cfg), jobs.Close
 }

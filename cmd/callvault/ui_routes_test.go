@@ -85,6 +85,24 @@ func TestPageRouteTable(t *testing.T) {
 		{"POST /account/passkeys/new", "POST", "", [8]int{303, 409, 409, 409, 409, 409, 409, 409}},
 		{"POST /account/passkeys", "POST", "", [8]int{303, 409, 409, 409, 409, 409, 409, 409}},
 		{"POST /account/passkeys/{id}/remove", "POST", "/account/passkeys/AAAA/remove", [8]int{303, 400, 400, 400, 400, 400, 400, 400}},
+		// Administration, the audit log and the compliance report ("unacked" is staff: its role is
+		// refused before the notice is asked for).
+		{"GET /admin", "GET", "", [8]int{303, 403, 403, 403, 403, 200, 200, 403}},
+		{"POST /admin/notice/send", "POST", "", [8]int{303, 403, 403, 403, 403, 200, 200, 403}}, // the notice is mailed (the outbox)
+		{"GET /admin/users", "GET", "", [8]int{303, 403, 403, 403, 403, 200, 200, 403}},
+		{"POST /admin/users", "POST", "", [8]int{303, 403, 403, 403, 403, 400, 400, 403}}, // no role chosen
+		{"GET /admin/users/{id}", "GET", "/admin/users/" + id, [8]int{303, 403, 403, 403, 403, 404, 404, 403}},
+		{"POST /admin/users/{id}/roles", "POST", "/admin/users/" + id + "/roles", [8]int{303, 403, 403, 403, 403, 400, 400, 403}},
+		{"POST /admin/users/{id}/disable", "POST", "/admin/users/" + id + "/disable", [8]int{303, 403, 403, 403, 403, 404, 404, 403}},
+		{"POST /admin/users/{id}/enable", "POST", "/admin/users/" + id + "/enable", [8]int{303, 403, 403, 403, 403, 404, 404, 403}},
+		{"GET /admin/tokens", "GET", "", [8]int{303, 403, 403, 403, 403, 200, 200, 403}},
+		{"POST /admin/tokens", "POST", "", [8]int{303, 403, 403, 403, 403, 400, 400, 403}}, // no name
+		{"POST /admin/tokens/{id}/revoke", "POST", "/admin/tokens/" + id + "/revoke", [8]int{303, 403, 403, 403, 403, 404, 404, 403}},
+		{"GET /audit", "GET", "", [8]int{303, 403, 403, 403, 403, 403, 403, 200}},
+		{"GET /audit/verify/progress", "GET", "", [8]int{303, 403, 403, 403, 403, 403, 403, 200}},
+		{"POST /audit/verify", "POST", "", [8]int{303, 403, 403, 403, 403, 403, 403, 303}}, // to the page, which shows the run
+		{"GET /compliance", "GET", "", [8]int{303, 403, 403, 403, 403, 200, 200, 200}},
+		// Last: it signs everyone out.
 		{"POST /logout", "POST", "", [8]int{303, 303, 303, 303, 303, 303, 303, 303}},
 	}
 	var covered []string

@@ -120,6 +120,8 @@ var table = map[callvault.Action]rule{
 	callvault.ActNoticeStatus: {users: []callvault.Role{callvault.RoleDirector, callvault.RoleDPO}},
 	callvault.ActNoticeSend:   {users: []callvault.Role{callvault.RoleDirector, callvault.RoleDPO}},
 	callvault.ActAuditRead:    {users: []callvault.Role{callvault.RoleAuditor}, tokens: []callvault.Role{callvault.RoleAuditor}},
+	callvault.ActAuditVerify:  {users: []callvault.Role{callvault.RoleAuditor}},
+	callvault.ActTokenManage:  {users: []callvault.Role{callvault.RoleDirector, callvault.RoleDPO}, secondFactor: true},
 	callvault.ActComplianceRead: {users: []callvault.Role{callvault.RoleAuditor, callvault.RoleDPO, callvault.RoleDirector},
 		tokens: []callvault.Role{callvault.RoleAuditor}},
 }

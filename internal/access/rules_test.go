@@ -170,6 +170,14 @@ func TestDecide(t *testing.T) {
 		{name: "nobody changes or disables themselves", p: director, a: callvault.ActUserManage, o: Object{UserID: director.ID}, code: CodeForbidden},
 		{name: "nor the DPO", p: dpo, a: callvault.ActUserManage, o: Object{UserID: dpo.ID}, code: CodeForbidden},
 		{name: "manager does not manage users", p: manager, a: callvault.ActUserManage, code: CodeForbidden},
+		{name: "director manages tokens", p: director, a: callvault.ActTokenManage, allow: true},
+		{name: "DPO manages tokens", p: dpo, a: callvault.ActTokenManage, allow: true},
+		{name: "tokens need a second factor", p: noTOTPDPO, a: callvault.ActTokenManage, code: CodeSecondFactor},
+		{name: "manager does not manage tokens", p: manager, a: callvault.ActTokenManage, code: CodeForbidden},
+		{name: "auditor does not manage tokens", p: auditor, a: callvault.ActTokenManage, code: CodeForbidden},
+		{name: "auditor runs a verification", p: auditor, a: callvault.ActAuditVerify, allow: true},
+		{name: "director does not run one", p: director, a: callvault.ActAuditVerify, code: CodeForbidden},
+		{name: "no token runs one", p: token(callvault.RoleAuditor), a: callvault.ActAuditVerify, code: CodeForbidden},
 		// The dpo role: only the DPO gives or removes it; a director gives it only to bootstrap the
 		// first DPO, flagged. A disable or enable counts as removing or giving the user's roles.
 		{name: "DPO makes another DPO", p: dpo, a: callvault.ActUserManage, o: Object{UserID: "x", RolesAfter: []callvault.Role{callvault.RoleDPO}, VaultHasDPO: true}, allow: true},

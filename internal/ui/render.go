@@ -45,6 +45,16 @@ func newRenderer(p *Pages) *renderer {
 			return f
 		},
 		"deref": func(b *bool) bool { return b != nil && *b },
+		// The administration pages.
+		"role":  roleLabel,
+		"roles": roleLabelList,
+		"dec":   func(n int) int { return n - 1 },
+		"pct": func(done, total int64) int64 {
+			if total <= 0 {
+				return 0
+			}
+			return done * 100 / total
+		},
 	}
 	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
 	names, err := fs.Glob(templateFS, "templates/page_*.html")
@@ -115,13 +125,23 @@ func (p *Pages) nav(r *http.Request, me *callvault.Principal) []navItem {
 	if me.HasAny(callvault.RoleDirector, callvault.RoleManager, callvault.RoleDPO) {
 		items = append(items, navItem{Href: "/approvals", Label: "Approvals"})
 	}
+	// Administration, audit and compliance.
+	if p.rules.Permits(me, callvault.ActNoticeStatus).Allow {
+		items = append(items, navItem{Href: "/admin", Label: "Admin"}) // users, tokens, settings: adminNav
+	}
+	if p.rules.Permits(me, callvault.ActAuditRead).Allow {
+		items = append(items, navItem{Href: "/audit", Label: "Audit log"})
+	}
+	if p.rules.Permits(me, callvault.ActComplianceRead).Allow {
+		items = append(items, navItem{Href: "/compliance", Label: "Compliance"})
+	}
 	items = append(items, navItem{Href: "/account", Label: "Account"})
 	here := r.URL.Path
 	if r.Method == http.MethodPost && here == "/requests" {
 		here = "/requests/new" // the request form, shown again with its messages
 	}
 	for i := range items {
-		items[i].Current = items[i].Href == here
+		items[i].Current = items[i].Href == here || items[i].Href == "/admin" && strings.HasPrefix(here, "/admin/")
 	}
 	return items
 }

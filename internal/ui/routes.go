@@ -45,6 +45,24 @@ var pageRoutes = []struct {
 	{"POST /account/passkeys/new", callvault.ActSelf, func(p *Pages) http.HandlerFunc { return p.passkeyBegin }},
 	{"POST /account/passkeys", callvault.ActSelf, func(p *Pages) http.HandlerFunc { return p.passkeyFinish }},
 	{"POST /account/passkeys/{id}/remove", callvault.ActSelf, func(p *Pages) http.HandlerFunc { return p.passkeyRemove }},
+
+	// Administration (Directors and the DPO), the audit log (the auditor) and the compliance
+	// report (the auditor, the DPO and the Directors).
+	{"GET /admin", callvault.ActNoticeStatus, func(p *Pages) http.HandlerFunc { return p.admin }},
+	{"POST /admin/notice/send", callvault.ActNoticeSend, func(p *Pages) http.HandlerFunc { return p.sendNotice }},
+	{"GET /admin/users", callvault.ActUserList, func(p *Pages) http.HandlerFunc { return p.users }},
+	{"POST /admin/users", callvault.ActUserManage, func(p *Pages) http.HandlerFunc { return p.addUser }},
+	{"GET /admin/users/{id}", callvault.ActUserManage, func(p *Pages) http.HandlerFunc { return p.userForm }},
+	{"POST /admin/users/{id}/roles", callvault.ActUserManage, func(p *Pages) http.HandlerFunc { return p.setRoles }},
+	{"POST /admin/users/{id}/disable", callvault.ActUserManage, func(p *Pages) http.HandlerFunc { return p.setDisabled(true) }},
+	{"POST /admin/users/{id}/enable", callvault.ActUserManage, func(p *Pages) http.HandlerFunc { return p.setDisabled(false) }},
+	{"GET /admin/tokens", callvault.ActTokenManage, func(p *Pages) http.HandlerFunc { return p.tokenList }},
+	{"POST /admin/tokens", callvault.ActTokenManage, func(p *Pages) http.HandlerFunc { return p.createToken }},
+	{"POST /admin/tokens/{id}/revoke", callvault.ActTokenManage, func(p *Pages) http.HandlerFunc { return p.revokeToken }},
+	{"GET /audit", callvault.ActAuditRead, func(p *Pages) http.HandlerFunc { return p.auditPage }},
+	{"POST /audit/verify", callvault.ActAuditVerify, func(p *Pages) http.HandlerFunc { return p.startVerify }},
+	{"GET /audit/verify/progress", callvault.ActAuditVerify, func(p *Pages) http.HandlerFunc { return p.verifyProgress }},
+	{"GET /compliance", callvault.ActComplianceRead, func(p *Pages) http.HandlerFunc { return p.compliance }},
 }
 
 func (p *Pages) addRoutes() {

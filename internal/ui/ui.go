@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 	_ "time/tzdata" // the organisation's zone must load on a machine without zoneinfo
 
@@ -33,6 +34,18 @@ type Config struct {
 	ClientAddr func(r *http.Request) string
 	Now        func() time.Time
 	Logger     *slog.Logger
+
+	// The administration, audit and compliance pages (admin.go).
+	Tokens     TokenAdmin
+	AuditLog   AuditLog
+	Verify     VerifyJobs
+	Retention  RetentionStatus
+	Recompute  RecomputeState
+	CaseCounts CaseCounts
+	Settings   Settings
+	// PublicURL is the address people reach callvault at, for set-password links; default
+	// the address of the request.
+	PublicURL string
 }
 
 // Pages is the web UI. It implements httpserver.Pages.
@@ -48,12 +61,23 @@ type Pages struct {
 	routes   []string
 	assets   *assets
 	template *renderer
+
+	tokens     TokenAdmin
+	auditLog   AuditLog
+	verify     VerifyJobs
+	retention  RetentionStatus
+	recompute  RecomputeState
+	caseCounts CaseCounts
+	settings   Settings
+	publicURL  string
 }
 
 // New returns the pages for cfg.
 func New(cfg Config) *Pages {
 	p := &Pages{id: cfg.Identity, access: cfg.Access, rules: cfg.Rules, zone: cfg.Zone, addr: cfg.ClientAddr,
-		now: cfg.Now, log: cfg.Logger, mux: http.NewServeMux()}
+		now: cfg.Now, log: cfg.Logger, mux: http.NewServeMux(),
+		tokens: cfg.Tokens, auditLog: cfg.AuditLog, verify: cfg.Verify, retention: cfg.Retention, recompute: cfg.Recompute, caseCounts: cfg.CaseCounts,
+		settings: cfg.Settings, publicURL: strings.TrimSuffix(cfg.PublicURL, "/")}
 	if p.zone == nil {
 		z, err := time.LoadLocation(DefaultZone)
 		if err != nil {
