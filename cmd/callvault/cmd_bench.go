@@ -157,5 +157,14 @@ func runBenchSearch(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	rep.Print(e.stdout)
+	checked, differ, err := g.CheckFormats(ctx, cat, 100, *qseed)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "number formats: %d numbers searched in %d forms each (national, +44, 00, tel:, sip:, brackets and dashes): %d found different sets\n",
+		checked, len(benchload.Formats("+447700900123")), differ)
+	if differ > 0 {
+		return fmt.Errorf("%d numbers were found differently in some written form", differ)
+	}
 	return nil
 }

@@ -199,6 +199,10 @@ func TestLoadAndSearch(t *testing.T) {
 				}
 			}
 
+			if checked, differ, err := g.CheckFormats(ctx, db, 30, 9); err != nil || checked != 30 || differ != 0 {
+				t.Errorf("CheckFormats: %d checked, %d differ, %v; want 30, 0", checked, differ, err)
+			}
+
 			// The benchmark runs over the same catalogue and counts what each search found.
 			qs := g.Queries(50, 1)
 			rep, err := benchload.Bench(ctx, db, qs)

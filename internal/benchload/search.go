@@ -232,3 +232,42 @@ func round(d time.Duration) string {
 	}
 	return d.Round(time.Microsecond).String()
 }
+
+// CheckFormats searches n numbers (drawn as Queries draws them) written in every form of
+// Formats, normalised as the case search does, and returns how many numbers were checked and
+// for how many some form found a different set of recordings than the E.164 form.
+func (g *Generator) CheckFormats(ctx context.Context, s Searcher, n int, seed uint64) (checked, differ int, err error) {
+	rng := rand.New(rand.NewPCG(seed, 0x666f726d))
+	for range n {
+		e164 := g.numbers[g.pickNumber(rng)]
+		set := func(typed string) ([]string, error) {
+			f := callvault.RecordingFilter{Limit: callvault.MaxSearchLimit,
+				Subjects: []callvault.Subject{{Kind: callvault.SubjectNumber, Value: phone.Normalize(typed, "GB").E164}}}
+			if f.Subjects[0].Value == "" {
+				return nil, nil // not a number: found nothing, which differs from any find
+			}
+			rs, err := Search(ctx, s, f)
+			ids := make([]string, len(rs))
+			for i, r := range rs {
+				ids[i] = r.ID
+			}
+			return ids, err
+		}
+		want, err := set(e164)
+		if err != nil {
+			return checked, differ, err
+		}
+		checked++
+		for _, typed := range Formats(e164) {
+			got, err := set(typed)
+			if err != nil {
+				return checked, differ, err
+			}
+			if !slices.Equal(got, want) {
+				differ++
+				break
+			}
+		}
+	}
+	return checked, differ, nil
+}
