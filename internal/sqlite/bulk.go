@@ -60,3 +60,12 @@ func (db *DB) BulkLoadRecordings(ctx context.Context, rs []*callvault.Recording)
 		return nil
 	})
 }
+
+// SettleBulkLoad gathers the planner's statistics after a bulk load (ANALYZE), as `PRAGMA
+// optimize` would in time, and checkpoints the write-ahead log, which a load leaves large.
+func (db *DB) SettleBulkLoad(ctx context.Context) error {
+	if _, err := db.w.ExecContext(ctx, "ANALYZE"); err != nil {
+		return translate(err, "analyze after a bulk load")
+	}
+	return db.Compact(ctx)
+}
