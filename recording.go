@@ -3,9 +3,6 @@ package callvault
 import (
 	"strings"
 	"time"
-	"unicode"
-
-	"golang.org/x/text/unicode/norm"
 )
 
 // Direction of a call as seen from the organisation.
@@ -168,30 +165,6 @@ const (
 	SubjectExtension SubjectKind = "extension" // local extension
 	SubjectURI       SubjectKind = "uri"       // SIP URI, lower-cased
 )
-
-// NormalizeName folds a person's name for matching, so that what looks alike is found alike:
-// format characters (Unicode category Cf: zero-width spaces and joiners, soft hyphens, byte
-// order marks, bidirectional marks) and the other default-ignorable code points are removed, compatibility forms are unified (NFKC:
-// fullwidth "Ｊａｎｅ" is "Jane", a letter followed by a combining accent is the accented
-// letter), then the name is lower-cased with single spaces and trimmed. Stores index names
-// folded this way and fold the names searched for alike (Subject.Normalized), so a name written
-// with invisible characters cannot escape a subject access search. The raw name stays in
-// Party.Name. The fold is idempotent.
-func NormalizeName(s string) string {
-	s = strings.ToLower(norm.NFKC.String(strings.Map(dropInvisible, s)))
-	s = strings.Map(dropInvisible, s) // NFKC may map one invisible character to another (U+3164 to U+1160)
-	return norm.NFKC.String(strings.Join(strings.Fields(s), " "))
-}
-
-// dropInvisible is a strings.Map function that removes what renders as nothing: format
-// characters (Cf) and the other default-ignorable code points (the combining grapheme joiner,
-// variation selectors, Hangul fillers, Mongolian variation selectors).
-func dropInvisible(r rune) rune {
-	if unicode.In(r, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector) {
-		return -1
-	}
-	return r
-}
 
 // Normalized returns s with its value folded the way stores index it: names with NormalizeName,
 // URIs lower-cased, every value trimmed.

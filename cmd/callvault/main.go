@@ -60,6 +60,7 @@ func commands() []command {
 		{"audit", "verify the audit chain and every recording, or export the log", runAudit},
 		{"case", "the DPO's case desk: subject access due dates", runCase},
 		{"pci", "find keyed digits (card numbers, PINs) in stored recordings and mask them", runPCI},
+		{"bench", "benchmark the subject search over generated recordings (scratch catalogues only)", runBench},
 		{"version", "print the version", runVersion},
 		{"help", "show help for callvault or a command", nil},
 	}

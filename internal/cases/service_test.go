@@ -171,7 +171,7 @@ func TestSearchIncludeHoldClose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got.History) != 7 || got.Closing == nil || len(got.Searches) != 1 || got.Searches[0].Criteria.Names[0] != "josé núñez" {
+	if len(got.History) != 7 || got.Closing == nil || len(got.Searches) != 1 || got.Searches[0].Criteria.Names[0] != "jose nunez" {
 		t.Errorf("the closed case: %d history lines, closing %v, searches %+v", len(got.History), got.Closing, got.Searches)
 	}
 }

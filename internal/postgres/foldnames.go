@@ -19,45 +19,49 @@ func afterMigration(ctx context.Context, tx pgx.Tx, name string) error {
 }
 
 // refoldNames re-folds the names of the subject index with the current callvault.NormalizeName.
-// Names indexed by an older program were only lower-cased and had their spaces collapsed, which
-// the current fold extends (it is the same on ASCII), so only names with other characters are
-// read, and a name is re-indexed only if its fold changed. Two old values that now fold alike
-// become one row.
+// Every older fold (lower case and single spaces; then NFKC without invisible characters) agrees
+// with the current one on printable ASCII, so only names with another character are read, and a
+// name is re-indexed only if its fold changed. Two old values that now fold alike ("josé" and
+// "jose" of one recording) become one row. Changed rows are rewritten in batches, so that a
+// catalogue of millions of recordings migrates in seconds, not one round trip per name.
 func refoldNames(ctx context.Context, tx pgx.Tx) error {
 	rows, err := tx.Query(ctx, `SELECT recording_id, value, started_at FROM recording_subjects
 		WHERE kind = 'name' AND value ~ '[^ -~]'`)
 	if err != nil {
 		return err
 	}
-	type row struct {
-		id, value, folded string
-		started           time.Time
-	}
-	var changed []row
+	var (
+		ids, olds, news []string
+		starts          []time.Time
+	)
 	for rows.Next() {
-		var r row
-		if err := rows.Scan(&r.id, &r.value, &r.started); err != nil {
+		var (
+			id, value string
+			started   time.Time
+		)
+		if err := rows.Scan(&id, &value, &started); err != nil {
 			rows.Close()
 			return err
 		}
-		if r.folded = callvault.NormalizeName(r.value); r.folded != r.value {
-			changed = append(changed, r)
+		if folded := callvault.NormalizeName(value); folded != value {
+			ids, olds, news, starts = append(ids, id), append(olds, value), append(news, folded), append(starts, started)
 		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	for _, r := range changed {
-		if _, err := tx.Exec(ctx, `DELETE FROM recording_subjects WHERE recording_id = $1 AND kind = 'name' AND value = $2`,
-			r.id, r.value); err != nil {
+	const batch = 10000
+	for i := 0; i < len(ids); i += batch {
+		j := min(i+batch, len(ids))
+		if _, err := tx.Exec(ctx, `DELETE FROM recording_subjects s USING unnest($1::text[], $2::text[]) AS o(id, value)
+			WHERE s.recording_id = o.id AND s.kind = 'name' AND s.value = o.value`, ids[i:j], olds[i:j]); err != nil {
 			return err
 		}
-		if r.folded == "" {
-			continue
-		}
+		// A name that folds to nothing (only invisible characters) is not indexed.
 		if _, err := tx.Exec(ctx, `INSERT INTO recording_subjects (recording_id, kind, value, started_at)
-			VALUES ($1, 'name', $2, $3) ON CONFLICT DO NOTHING`, r.id, r.folded, r.started); err != nil {
+			SELECT id, 'name', value, started FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS n(id, value, started)
+			WHERE value <> '' ON CONFLICT DO NOTHING`, ids[i:j], news[i:j], starts[i:j]); err != nil {
 			return err
 		}
 	}

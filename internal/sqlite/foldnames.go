@@ -17,10 +17,10 @@ func afterMigration(ctx context.Context, tx *sql.Tx, name string) error {
 }
 
 // refoldNames re-folds the names of the subject index with the current callvault.NormalizeName.
-// Names indexed by an older program were only lower-cased and had their spaces collapsed, which
-// the current fold extends (it is the same on ASCII), so only names with other characters are
-// read, and a name is re-indexed only if its fold changed. Two old values that now fold alike
-// become one row.
+// Every older fold (lower case and single spaces; then NFKC without invisible characters) agrees
+// with the current one on printable ASCII, so only names with another character are read, and a
+// name is re-indexed only if its fold changed. Two old values that now fold alike ("josé" and
+// "jose" of one recording) become one row.
 func refoldNames(ctx context.Context, tx *sql.Tx) error {
 	rows, err := tx.QueryContext(ctx, `SELECT recording_id, value, started_at FROM recording_subjects
 		WHERE kind = 'name' AND value GLOB '*[^ -~]*'`)
@@ -45,16 +45,28 @@ func refoldNames(ctx context.Context, tx *sql.Tx) error {
 	if err := rows.Close(); err != nil {
 		return translate(err, "re-fold indexed names")
 	}
+	if len(changed) == 0 {
+		return nil
+	}
+	del, err := tx.PrepareContext(ctx, `DELETE FROM recording_subjects WHERE recording_id = ? AND kind = 'name' AND value = ?`)
+	if err != nil {
+		return translate(err, "re-fold indexed names")
+	}
+	defer del.Close()
+	ins, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO recording_subjects (recording_id, kind, value, started_at)
+		VALUES (?, 'name', ?, ?)`)
+	if err != nil {
+		return translate(err, "re-fold indexed names")
+	}
+	defer ins.Close()
 	for _, r := range changed {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM recording_subjects WHERE recording_id = ? AND kind = 'name' AND value = ?`,
-			r.id, r.value); err != nil {
+		if _, err := del.ExecContext(ctx, r.id, r.value); err != nil {
 			return translate(err, "re-fold indexed names")
 		}
-		if r.folded == "" {
+		if r.folded == "" { // only invisible characters: not indexed
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO recording_subjects (recording_id, kind, value, started_at)
-			VALUES (?, 'name', ?, ?)`, r.id, r.folded, r.started); err != nil {
+		if _, err := ins.ExecContext(ctx, r.id, r.folded, r.started); err != nil {
 			return translate(err, "re-fold indexed names")
 		}
 	}

@@ -34,6 +34,8 @@ type Opener func(t *testing.T) callvault.Catalogue
 func Run(t *testing.T, open func(t *testing.T) callvault.Catalogue) {
 	t.Run("Recording", func(t *testing.T) { testRecording(t, open) })
 	t.Run("Find", func(t *testing.T) { testFind(t, open) })
+	t.Run("FoldedAccents", func(t *testing.T) { testFoldedAccents(t, open) })
+	t.Run("BulkLoad", func(t *testing.T) { testBulkLoad(t, open) })
 	t.Run("List", func(t *testing.T) { testList(t, open) })
 	t.Run("Expired", func(t *testing.T) { testExpired(t, open) })
 	t.Run("Delete", func(t *testing.T) { testDelete(t, open) })
