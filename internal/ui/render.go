@@ -115,8 +115,15 @@ func (p *Pages) nav(r *http.Request, me *callvault.Principal) []navItem {
 	if me.HasAny(callvault.RoleDirector, callvault.RoleManager, callvault.RoleDPO) {
 		items = append(items, navItem{Href: "/approvals", Label: "Approvals"})
 	}
+	// uiplayer: staff flag abusive calls; the history of decisions sits under Approvals.
+	if p.flags != nil && p.rules.Permits(me, callvault.ActCaseFlag).Allow {
+		items = append(items, navItem{Href: "/flag", Label: "Flag a call"})
+	}
 	items = append(items, navItem{Href: "/account", Label: "Account"})
 	here := r.URL.Path
+	if here == "/approvals/history" {
+		here = "/approvals"
+	}
 	if r.Method == http.MethodPost && here == "/requests" {
 		here = "/requests/new" // the request form, shown again with its messages
 	}

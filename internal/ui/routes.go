@@ -39,6 +39,11 @@ var pageRoutes = []struct {
 	{"GET /approvals/{id}", callvault.ActRequestApprove, func(p *Pages) http.HandlerFunc { return p.approvalForm }},
 	{"POST /approvals/{id}", callvault.ActRequestApprove, func(p *Pages) http.HandlerFunc { return p.decide }},
 	{"GET /grants/{id}", callvault.ActRecordingListen, func(p *Pages) http.HandlerFunc { return p.grant }},
+	// The player's waveform, staff flags of abusive calls, and the history of decisions (uiplayer).
+	{"GET /grants/{id}/waveform/{rec}", callvault.ActRecordingListen, func(p *Pages) http.HandlerFunc { return p.waveform }},
+	{"GET /flag", callvault.ActCaseFlag, func(p *Pages) http.HandlerFunc { return p.flagForm }},
+	{"POST /flag", callvault.ActCaseFlag, func(p *Pages) http.HandlerFunc { return p.flag }},
+	{"GET /approvals/history", callvault.ActRequestQueue, func(p *Pages) http.HandlerFunc { return p.history }},
 }
 
 func (p *Pages) addRoutes() {
