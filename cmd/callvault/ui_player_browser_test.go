@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -200,15 +201,21 @@ func TestBrowserPlayerFlagsHistoryAndLink(t *testing.T) {
 	if mk.Start < 1.9 || mk.Start > 2.2 || mk.Seeked < mk.Start-0.05 || mk.Seeked > mk.Start+1 || !mk.Shaded {
 		t.Errorf("the first masked stretch: %+v (want it near 2 s, the player there, the canvas shaded)", mk)
 	}
-	evs := v.events(t)
+	// Computing the peaks is a listening. Within one, the player's audio requests and the
+	// peaks share the first one's audit event; after a rest longer than listen_pause, fetching
+	// the peaks alone starts a new, audited listening.
+	v.clock.add(6 * time.Minute)
+	if st := eval[int](sam, `fetch(`+loudSection+`.querySelector(".waveform").dataset.src).then(r => r.status)`); st != 200 {
+		t.Fatalf("the peaks after a rest: %d", st)
+	}
 	waveListen := 0
-	for _, e := range evs {
-		if e.Action == callvault.ActionRecordingListen && strings.Contains(string(e.Detail), `"waveform"`) {
+	for _, e := range v.events(t) {
+		if e.Action == callvault.ActionRecordingListen && e.Object == "recording:"+loud && strings.Contains(string(e.Detail), `"range":"waveform"`) {
 			waveListen++
 		}
 	}
-	if waveListen < 1 {
-		t.Errorf("computing the peaks was not audited as a listening")
+	if waveListen != 1 {
+		t.Errorf("%d listenings started by computing the peaks, want 1", waveListen)
 	}
 
 	// Another member of staff edits the URL: no peaks.
@@ -281,6 +288,18 @@ func TestBrowserPlayerFlagsHistoryAndLink(t *testing.T) {
 		t.Fatalf("link: %d %v", st, out)
 	}
 	linkID, linkURL := out["id"].(string), out["url"].(string)
+
+	// Its security headers: nothing leaves with the secret, nothing is kept, no script runs.
+	resp, err := http.Get(linkURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	h := resp.Header
+	if csp := h.Get("Content-Security-Policy"); h.Get("Referrer-Policy") != "no-referrer" || h.Get("Cache-Control") != "no-store" ||
+		h.Get("X-Robots-Tag") != "noindex" || strings.Contains(csp, "script-src") || !strings.Contains(csp, "default-src 'none'") {
+		t.Errorf("the listening page's headers: %v", h)
+	}
 
 	anon := b.person()
 	if st := anon.open(linkURL); st != 401 {

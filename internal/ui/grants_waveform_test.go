@@ -35,7 +35,7 @@ func TestChannelLanes(t *testing.T) {
 func TestMarkers(t *testing.T) {
 	start := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 	rec := &callvault.Recording{StartedAt: start, Duration: 3 * time.Minute, Attributes: map[string]string{
-		"pauses": `[{"from":"2026-11-20T10:00:40Z","to":"2026-11-20T10:01:05Z","by":"user:sam"},{"from":"2026-11-20T10:02:30Z","by":"token:pbx"}]`,
+		"pauses":                      `[{"from":"2026-11-20T10:00:40Z","to":"2026-11-20T10:01:05Z","by":"user:sam"},{"from":"2026-11-20T10:02:30Z","by":"token:pbx"}]`,
 		callvault.AttrDTMFMaskedSpans: `[[70000,74500],[10,10],[170000,999999]]`,
 	}}
 	var got []string
