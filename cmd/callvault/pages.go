@@ -20,6 +20,7 @@ func (m *Main) pages() *ui.Pages {
 		}
 		return w.Peaks, nil
 	}
+	cfg.Organisation = m.Config.OrganisationName
 	if m.Cases != nil {
 		cfg.Flags = m.Cases
 	}

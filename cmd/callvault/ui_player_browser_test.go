@@ -76,7 +76,7 @@ func keyedDigitsWAV(t *testing.T) []byte {
 // Every page passes axe-core and is photographed.
 func TestBrowserPlayerFlagsHistoryAndLink(t *testing.T) {
 	b := startBrowser(t)
-	v := startVault(t, "--dtmf-mask", "all")
+	v := startVault(t, "--dtmf-mask", "all", "--organisation-name", "Riverside Clinic")
 	v.bootstrap(t, "dan")
 	for _, u := range [][2]string{{"mia", "manager"}, {"sam", "staff"}, {"ola", "staff"}, {"dora", "dpo"}} {
 		v.addUser(t, u[0], u[1])
@@ -103,7 +103,7 @@ func TestBrowserPlayerFlagsHistoryAndLink(t *testing.T) {
 	loud := ingest("loud", "2026-11-20T09:00:00Z", loudCallerWAV(t))
 	keyed := ingest("keyed", "2026-11-20T09:05:00Z", keyedDigitsWAV(t))
 	short, _ := makeWAV(t, audio.PCMFormat(8000, 2), 3)
-	ingest("other", "2026-11-20T09:10:00Z", short)
+	other := ingest("other", "2026-11-20T09:10:00Z", short)
 
 	// Requests through the API: sam's is approved for two of the three calls, ola's rejected.
 	ask := func(c *client, reason string) string {
@@ -124,7 +124,20 @@ func TestBrowserPlayerFlagsHistoryAndLink(t *testing.T) {
 		"statement": "Curiosity is not a business need."}); st != 200 {
 		t.Fatalf("reject: %d %v", st, out)
 	}
-	_, got := samAPI.call("GET", "/api/v1/access-requests/"+samReq, nil)
+	// A second grant of sam's, for the third call, allows download.
+	st, out := samAPI.call("POST", "/api/v1/access-requests", map[string]any{"purpose": "complaint", "reason": "The caller asked for a copy.",
+		"call_from": "2026-11-20T09:08:00Z", "call_to": "2026-11-20T09:12:00Z", "extension": "301"})
+	if st != 201 {
+		t.Fatalf("request: %d %v", st, out)
+	}
+	copyReq := out["id"].(string)
+	if st, out := mia.call("POST", "/api/v1/access-requests/"+copyReq+"/approve", map[string]any{
+		"statement": "A copy may be kept for the complaint file.", "recording_ids": []string{other}, "download": true}); st != 200 {
+		t.Fatalf("approve with download: %d %v", st, out)
+	}
+	_, got := samAPI.call("GET", "/api/v1/access-requests/"+copyReq, nil)
+	copyGrant, _ := got["grant_id"].(string)
+	_, got = samAPI.call("GET", "/api/v1/access-requests/"+samReq, nil)
 	grantID, _ := got["grant_id"].(string)
 	if grantID == "" {
 		t.Fatalf("no grant: %v", got)
@@ -178,6 +191,15 @@ func TestBrowserPlayerFlagsHistoryAndLink(t *testing.T) {
 		t.Errorf("a download button on a listen-only grant")
 	}
 	sam.checkPage("player-waveform")
+	sam.open(v.url + "/grants/" + copyGrant)
+	if n := eval[int](sam, `document.querySelectorAll("a[download]").length`); n != 1 {
+		t.Errorf("%d download buttons on a grant that allows download, want 1", n)
+	}
+	if cd := eval[string](sam, `fetch(document.querySelector("a[download]").href).then(r => r.status + " " + r.headers.get("content-disposition"))`); !strings.HasPrefix(cd, "200 attachment") {
+		t.Errorf("the download button's answer: %s", cd)
+	}
+	sam.open(v.url + "/grants/" + grantID)
+	eval[bool](sam, `new Promise(r => { const f = () => document.querySelectorAll("canvas.wave[data-drawn=true]").length >= 3 ? r(true) : setTimeout(f, 50); f(); })`)
 
 	// The masked digits: marked, shaded on the canvas, and "Play from here" seeks there.
 	type mark struct {
@@ -271,7 +293,7 @@ func TestBrowserPlayerFlagsHistoryAndLink(t *testing.T) {
 	man.checkPage("decisions")
 
 	// The DPO issues a listening link with a passcode for the loud call.
-	st, out := dora.call("POST", "/api/v1/cases", map[string]any{"type": "subject_access", "received_at": v.clock.now().Format(time.RFC3339),
+	st, out = dora.call("POST", "/api/v1/cases", map[string]any{"type": "subject_access", "received_at": v.clock.now().Format(time.RFC3339),
 		"subjects": map[string]any{"numbers": []string{"+447700900123"}}})
 	if st != 201 {
 		t.Fatalf("open case: %d %v", st, out)
@@ -283,7 +305,7 @@ func TestBrowserPlayerFlagsHistoryAndLink(t *testing.T) {
 	if st, out := dora.call("POST", "/api/v1/cases/"+caseID+"/recordings", map[string]any{"recording_id": loud, "include": true, "reason": "the requester's call"}); st != 200 {
 		t.Fatalf("include: %d %v", st, out)
 	}
-	st, out = dora.call("POST", "/api/v1/cases/"+caseID+"/links", map[string]any{"passcode": "sesame-42", "max_plays": 5})
+	st, out = dora.call("POST", "/api/v1/cases/"+caseID+"/links", map[string]any{"passcode": "sesame-42", "max_plays": 1})
 	if st != 201 {
 		t.Fatalf("link: %d %v", st, out)
 	}
@@ -316,7 +338,7 @@ func TestBrowserPlayerFlagsHistoryAndLink(t *testing.T) {
 	if st := anon.submit(`button[type=submit]`); st != 200 {
 		t.Fatalf("the right passcode: %d\n%s", st, anon.text())
 	}
-	anon.wantText("Recordings of your calls", "Call of Fri 20 Nov 2026, 09:00 GMT", "0:20")
+	anon.wantText("Riverside Clinic", "Recordings of your calls", "Call of Fri 20 Nov 2026, 09:00 GMT", "0:20")
 	for _, leak := range []string{"callvault", "Jane", "07700", "Sign out", "Home"} {
 		if strings.Contains(eval[string](anon, `document.documentElement.outerHTML`), leak) {
 			t.Errorf("the listening page shows %q", leak)
@@ -339,6 +361,13 @@ func TestBrowserPlayerFlagsHistoryAndLink(t *testing.T) {
 	if n := countActions(v.events(t), callvault.ActionCaseLinkPlay); n != 1 {
 		t.Errorf("%d plays of the link audited", n)
 	}
+	// Played out: the page says so and offers no player.
+	anon.open(linkURL)
+	anon.wantText("played as many times as this link allows", "ask the Data Protection Officer for a new link")
+	if n := eval[int](anon, `document.querySelectorAll("audio").length`); n != 0 {
+		t.Errorf("%d players on a played-out link", n)
+	}
+	anon.checkPage("listen-played-out")
 	if st, out := dora.call("POST", "/api/v1/cases/"+caseID+"/links/"+linkID+"/revoke", map[string]any{}); st != 200 {
 		t.Fatalf("revoke: %d %v", st, out)
 	}
