@@ -223,6 +223,9 @@ func TestBrowserPlayerFlagsHistoryAndLink(t *testing.T) {
 	if mk.Start < 1.9 || mk.Start > 2.2 || mk.Seeked < mk.Start-0.05 || mk.Seeked > mk.Start+1 || !mk.Shaded {
 		t.Errorf("the first masked stretch: %+v (want it near 2 s, the player there, the canvas shaded)", mk)
 	}
+	eval[bool](sam, `document.querySelector("audio[src='/api/v1/recordings/`+keyed+`/audio']").closest(".recording").scrollIntoView(); true`)
+	sam.screenshot("player-marks")
+
 	// Computing the peaks is a listening. Within one, the player's audio requests and the
 	// peaks share the first one's audit event; after a rest longer than listen_pause, fetching
 	// the peaks alone starts a new, audited listening.

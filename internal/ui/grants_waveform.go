@@ -147,6 +147,12 @@ type marker struct {
 	Kind           string // "pause" or "masked"
 	Label          string
 	StartMS, EndMS int64
+	count          int // stretches merged into it
+}
+
+// HasMarks reports whether the player has marks of kind.
+func (v *playerView) HasMarks(kind string) bool {
+	return slices.ContainsFunc(v.Markers, func(m marker) bool { return m.Kind == kind })
 }
 
 // StartSeconds is where the player seeks to for the marker.
@@ -154,7 +160,8 @@ func (m marker) StartSeconds() float64 { return float64(m.StartMS) / 1000 }
 
 // markers reads the pauses (attribute "pauses": [{from, to, by}], absolute times; an open one
 // lasts to the end) and the masked stretches (dtmf_masked_spans: [[start_ms, end_ms]]) of a
-// recording, in time order. Malformed attributes are ignored: they only decorate the player.
+// recording, in time order, those of a kind close together merged (mergeMarkers). Malformed
+// attributes are ignored: they only decorate the player.
 func markers(rec *callvault.Recording) []marker {
 	length := rec.Duration.Milliseconds()
 	clamp := func(ms int64) int64 { return max(0, min(ms, length)) }
@@ -170,8 +177,7 @@ func markers(rec *callvault.Recording) []marker {
 				end = clamp(pz.To.Sub(rec.StartedAt).Milliseconds())
 			}
 			if end > start {
-				out = append(out, marker{Kind: "pause", StartMS: start, EndMS: end,
-					Label: "Recording paused from " + clock(start) + " to " + clock(end)})
+				out = append(out, marker{Kind: "pause", StartMS: start, EndMS: end})
 			}
 		}
 	}
@@ -180,12 +186,44 @@ func markers(rec *callvault.Recording) []marker {
 		for _, sp := range spans {
 			start, end := clamp(sp[0]), clamp(sp[1])
 			if end > start {
-				out = append(out, marker{Kind: "masked", StartMS: start, EndMS: end,
-					Label: "Keyed digits silenced from " + clock(start) + " to " + clock(end)})
+				out = append(out, marker{Kind: "masked", StartMS: start, EndMS: end})
 			}
 		}
 	}
 	slices.SortStableFunc(out, func(a, b marker) int { return cmp.Compare(a.StartMS, b.StartMS) })
+	return mergeMarkers(out)
+}
+
+// markerGap is how close two marks of a kind must be to be shown as one: a card number keyed
+// is sixteen tones, one stretch for whoever listens.
+const markerGap = 1500
+
+// mergeMarkers joins the marks of a kind that follow each other within markerGap (out is in
+// time order), saying how many stretches each stands for.
+func mergeMarkers(in []marker) []marker {
+	var out []marker
+	last := map[string]int{} // kind -> index in out of its latest mark
+	for _, m := range in {
+		if i, ok := last[m.Kind]; ok && m.StartMS-out[i].EndMS <= markerGap {
+			out[i].EndMS = max(out[i].EndMS, m.EndMS)
+			out[i].count++
+			continue
+		}
+		m.count = 1
+		last[m.Kind] = len(out)
+		out = append(out, m)
+	}
+	for i := range out {
+		m := &out[i]
+		what := "Recording paused"
+		if m.Kind == "masked" {
+			what = "Keyed digits silenced"
+		}
+		m.Label = what + " from " + clock(m.StartMS) + " to " + clock(m.EndMS)
+		if m.count > 1 {
+			m.Label += " (" + itoa(m.count) + " stretches)"
+		}
+	}
 	return out
 }
 

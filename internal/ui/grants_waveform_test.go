@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,6 +51,25 @@ func TestMarkers(t *testing.T) {
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("markers:\n%q\nwant\n%q", got, want)
+	}
+	// Sixteen tones of a card number, 70 ms apart, are one mark; a pause is never merged with them.
+	var spans []string
+	for i := range 16 {
+		spans = append(spans, fmt.Sprintf("[%d,%d]", 2000+i*140, 2070+i*140))
+	}
+	rec.Attributes = map[string]string{callvault.AttrDTMFMaskedSpans: "[" + strings.Join(spans, ",") + ",[9000,9500]]",
+		"pauses": `[{"from":"2026-11-20T10:00:03Z","to":"2026-11-20T10:00:04Z"}]`}
+	got = nil
+	for _, m := range markers(rec) {
+		got = append(got, fmt.Sprintf("%s %d-%d %s", m.Kind, m.StartMS, m.EndMS, m.Label))
+	}
+	want = []string{
+		"masked 2000-4170 Keyed digits silenced from 0:02 to 0:04 (16 stretches)",
+		"pause 3000-4000 Recording paused from 0:03 to 0:04",
+		"masked 9000-9500 Keyed digits silenced from 0:09 to 0:10",
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("merged markers:\n%q\nwant\n%q", got, want)
 	}
 	rec.Attributes = map[string]string{"pauses": "not json", callvault.AttrDTMFMaskedSpans: `{"a":1}`}
 	if m := markers(rec); len(m) != 0 {
