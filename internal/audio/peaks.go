@@ -1,7 +1,6 @@
 package audio
 
 import (
-	"encoding/binary"
 	"io"
 
 	"github.com/callvault/callvault"
@@ -61,23 +60,42 @@ func Peaks(r io.ReaderAt, size int64, buckets int) (*Waveform, error) {
 	if end == 0 {
 		end = 1
 	}
+	var table *[256]int16 // G.711: one byte per sample, decoded by table
+	switch f.Codec {
+	case callvault.CodecMuLaw:
+		table = &muLawToLinear
+	case callvault.CodecALaw:
+		table = &aLawToLinear
+	}
+	step, width := int(ba), f.BitsPerSample/8
 	buf := make([]byte, 64<<10/ba*ba)
 	var frame int64
 	for off := int64(0); off < frames*ba; {
 		m, err := r.ReadAt(buf[:min(int64(len(buf)), frames*ba-off)], start+off)
-		m -= m % int(ba)
+		m -= m % step
 		if m == 0 && err != nil {
 			return nil, err
 		}
 		off += int64(m)
-		for i := 0; i < m; i += int(ba) {
-			for ch := range f.Channels {
-				s := sample(f.Codec, buf[i+ch*f.BitsPerSample/8:])
-				lo[ch], hi[ch] = min(lo[ch], s), max(hi[ch], s)
+		for i := 0; i < m; i += step {
+			for ch := range lo {
+				j := i + ch*width
+				var s int16
+				if table != nil {
+					s = table[buf[j]]
+				} else {
+					s = int16(uint16(buf[j]) | uint16(buf[j+1])<<8)
+				}
+				if s < lo[ch] {
+					lo[ch] = s
+				}
+				if s > hi[ch] {
+					hi[ch] = s
+				}
 			}
 			frame++
 			if frame == end {
-				for ch := range f.Channels {
+				for ch := range lo {
 					w.Peaks[ch][2*bucket], w.Peaks[ch][2*bucket+1] = int8(lo[ch]>>8), int8(hi[ch]>>8)
 				}
 				reset()
@@ -87,15 +105,4 @@ func Peaks(r io.ReaderAt, size int64, buckets int) (*Waveform, error) {
 		}
 	}
 	return w, nil
-}
-
-// sample decodes the first sample of b.
-func sample(c callvault.Codec, b []byte) int16 {
-	switch c {
-	case callvault.CodecMuLaw:
-		return MuLawDecode(b[0])
-	case callvault.CodecALaw:
-		return ALawDecode(b[0])
-	}
-	return int16(binary.LittleEndian.Uint16(b))
 }
