@@ -211,6 +211,9 @@ func (c *MailConfig) Validate() error {
 // UIConfig is the web pages' settings (config_ui.go).
 type UIConfig struct {
 	TimeZone string `json:"time_zone"` // the organisation's zone for the web pages
+	// OrganisationName is the only thing about the organisation the data subject's listening
+	// page shows; empty: nothing.
+	OrganisationName string `json:"organisation_name"`
 }
 
 // Validate checks the web pages' settings.

@@ -29,6 +29,7 @@ var sampleSettings = map[string]any{
 	"public_url": "https://vault.example.org", "session_idle": "20m0s", "session_max": "8h0m0s",
 	"login_max_failures": 5, "login_lockout": "30m0s", "password_min_length": 14, "grant_max_expiry": "720h0m0s",
 	"listen_pause": "2m0s", "allow_self_approval": "true", "notice_file": "/srv/notice.txt", "notice_version": 3,
+	"organisation_name": "Riverside Clinic",
 }
 
 // A config file with the old flat keys still loads into the sectioned Config, and every

@@ -27,3 +27,17 @@ func TestTimeZoneSetting(t *testing.T) {
 		t.Fatalf("a bad zone: %v", err)
 	}
 }
+
+// TestOrganisationNameSetting: the name the listening page shows is optional, set by flag, and
+// refused naming the setting when it holds control characters or runs too long.
+func TestOrganisationNameSetting(t *testing.T) {
+	cfg, err := loadTestConfig(t, []string{"--organisation-name", "Riverside Clinic"}, nil)
+	if err != nil || cfg.OrganisationName != "Riverside Clinic" {
+		t.Fatalf("--organisation-name: %q %v", cfg.OrganisationName, err)
+	}
+	for _, bad := range []string{"Riverside\nClinic", strings.Repeat("x", 101)} {
+		if _, err := loadTestConfig(t, []string{"--organisation-name", bad}, nil); err == nil || !strings.Contains(err.Error(), "organisation_name") {
+			t.Errorf("organisation name %.20q: %v", bad, err)
+		}
+	}
+}

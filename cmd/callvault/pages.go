@@ -3,9 +3,10 @@ package main
 import (
 	"context"
 	"crypto/ed25519"
+	"io"
 
 	"github.com/callvault/callvault"
-
+	"github.com/callvault/callvault/internal/audio"
 	"github.com/callvault/callvault/internal/audit"
 	"github.com/callvault/callvault/internal/retention"
 	"github.com/callvault/callvault/internal/ui"
@@ -51,6 +52,18 @@ func (m *Main) pages(ctx context.Context) (pages *ui.Pages, stop func()) {
 			m.afterAudit(ctx)
 			return nil
 		}})
+	// The player's waveform, staff flags and the listening page (uiplayer).
+	cfg.Peaks = func(a io.ReaderAt, size int64, buckets int) ([][]int8, error) {
+		w, err := audio.Peaks(a, size, buckets)
+		if err != nil {
+			return nil, err
+		}
+		return w.Peaks, nil
+	}
+	cfg.Organisation = m.Config.OrganisationName
+	if m.Cases != nil {
+		cfg.Flags = m.Cases
+	}
 	cfg.Verify = jobs
 	return ui.New(cfg), jobs.Close
 }

@@ -77,6 +77,11 @@ func TestPageRouteTable(t *testing.T) {
 		{"GET /approvals/{id}", "GET", "/approvals/" + id, [8]int{303, 303, 404, 403, 404, 404, 404, 403}},
 		{"POST /approvals/{id}", "POST", "/approvals/" + id, [8]int{303, 303, 400, 403, 400, 400, 400, 403}}, // no decision chosen
 		{"GET /grants/{id}", "GET", "/grants/" + id, [8]int{303, 303, 404, 403, 404, 404, 404, 403}},
+		// The player's waveform, staff flags and the history of decisions (uiplayer).
+		{"GET /grants/{id}/waveform/{rec}", "GET", "/grants/" + id + "/waveform/" + id, [8]int{303, 303, 404, 403, 404, 404, 404, 403}},
+		{"GET /flag", "GET", "", [8]int{303, 303, 200, 200, 200, 200, 200, 403}},
+		{"POST /flag", "POST", "", [8]int{303, 303, 400, 400, 400, 400, 400, 403}}, // no time, no extension
+		{"GET /approvals/history", "GET", "", [8]int{303, 303, 403, 200, 200, 200, 200, 403}},
 		{"POST /account/totp", "POST", "", [8]int{303, 200, 200, 200, 409, 409, 409, 200}},
 		// Passkeys: this vault has no public_url, so none are offered (409); an unknown sign-in
 		// ticket is refused (401); removing needs the password (400).

@@ -51,13 +51,14 @@ func (s *Server) handleLinkRevoke(w http.ResponseWriter, r *http.Request, cs *ca
 const passcodeCookie = "cv_listen_passcode"
 
 // listenHeaders keep the page to itself: the URL holds the secret, so no referrer leaves it,
-// nothing is cached, nothing loads from elsewhere and no script runs.
+// nothing is cached, nothing loads from elsewhere and no script runs (the page's stylesheet and
+// its recordings come from the vault itself).
 func listenHeaders(w http.ResponseWriter) {
 	h := w.Header()
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'none'; media-src 'self'; form-action 'self'; frame-ancestors 'none'")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; media-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 	h.Set("X-Robots-Tag", "noindex")
 }
 
@@ -142,8 +143,21 @@ var listenPage = template.Must(template.New("listen").Parse(`<!doctype html>
 
 type listenItem struct{ ID, When, Length string }
 
-// renderListen writes the listening page, or the page of a refusal.
+// ListenPages renders the data subject's listening page in the look of the web pages
+// (internal/ui implements it). self is the link's path (/listen/CASE/SECRET); v is what the link
+// shows, or err why it shows nothing (cases.OpenLink's errors). The server has set the page's
+// security headers (listenHeaders) before it is called.
+type ListenPages interface {
+	ListenPage(w http.ResponseWriter, r *http.Request, self string, v *cases.LinkView, err error)
+}
+
+// renderListen writes the listening page, or the page of a refusal: through the web pages when
+// they render it, else as plain HTML.
 func (s *Server) renderListen(w http.ResponseWriter, r *http.Request, v *cases.LinkView, err error) {
+	if lp, ok := s.pages.(ListenPages); ok {
+		lp.ListenPage(w, r, "/listen/"+r.PathValue("case")+"/"+r.PathValue("secret"), v, err)
+		return
+	}
 	data := struct {
 		Message, Self, Until string
 		AskPasscode, Copy    bool

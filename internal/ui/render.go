@@ -125,6 +125,10 @@ func (p *Pages) nav(r *http.Request, me *callvault.Principal) []navItem {
 	if me.HasAny(callvault.RoleDirector, callvault.RoleManager, callvault.RoleDPO) {
 		items = append(items, navItem{Href: "/approvals", Label: "Approvals"})
 	}
+	// Staff flag abusive calls; the history of decisions sits under Approvals.
+	if p.flags != nil && p.rules.Permits(me, callvault.ActCaseFlag).Allow {
+		items = append(items, navItem{Href: "/flag", Label: "Flag a call"})
+	}
 	// Administration, audit and compliance.
 	if p.rules.Permits(me, callvault.ActNoticeStatus).Allow {
 		items = append(items, navItem{Href: "/admin", Label: "Admin"}) // users, tokens, settings: adminNav
@@ -137,6 +141,9 @@ func (p *Pages) nav(r *http.Request, me *callvault.Principal) []navItem {
 	}
 	items = append(items, navItem{Href: "/account", Label: "Account"})
 	here := r.URL.Path
+	if here == "/approvals/history" {
+		here = "/approvals"
+	}
 	if r.Method == http.MethodPost && here == "/requests" {
 		here = "/requests/new" // the request form, shown again with its messages
 	}

@@ -63,6 +63,11 @@ var pageRoutes = []struct {
 	{"POST /audit/verify", callvault.ActAuditVerify, func(p *Pages) http.HandlerFunc { return p.startVerify }},
 	{"GET /audit/verify/progress", callvault.ActAuditVerify, func(p *Pages) http.HandlerFunc { return p.verifyProgress }},
 	{"GET /compliance", callvault.ActComplianceRead, func(p *Pages) http.HandlerFunc { return p.compliance }},
+	// The player's waveform, staff flags of abusive calls, and the history of decisions (uiplayer).
+	{"GET /grants/{id}/waveform/{rec}", callvault.ActRecordingListen, func(p *Pages) http.HandlerFunc { return p.waveform }},
+	{"GET /flag", callvault.ActCaseFlag, func(p *Pages) http.HandlerFunc { return p.flagForm }},
+	{"POST /flag", callvault.ActCaseFlag, func(p *Pages) http.HandlerFunc { return p.flag }},
+	{"GET /approvals/history", callvault.ActRequestQueue, func(p *Pages) http.HandlerFunc { return p.history }},
 }
 
 func (p *Pages) addRoutes() {

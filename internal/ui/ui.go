@@ -2,6 +2,8 @@ package ui
 
 import (
 	"context"
+	"html/template"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -46,6 +48,15 @@ type Config struct {
 	// PublicURL is the address people reach callvault at, for set-password links; default
 	// the address of the request.
 	PublicURL string
+	// The player, flags, decisions and the listening page (uiplayer).
+	// Peaks computes the waveform of a recording's decrypted audio (audio.Peaks): per channel,
+	// min and max of each of at most buckets stretches. Nil: the player shows no waveform.
+	Peaks func(a io.ReaderAt, size int64, buckets int) ([][]int8, error)
+	// Flags opens a case from a staff member's flag of an abusive call (cases.Service).
+	Flags Flagger
+	// Organisation is the organisation's name, the only thing about it the data subject's
+	// listening page shows; empty: none.
+	Organisation string
 }
 
 // Pages is the web UI. It implements httpserver.Pages.
@@ -62,14 +73,20 @@ type Pages struct {
 	assets   *assets
 	template *renderer
 
-	tokens     TokenAdmin
-	auditLog   AuditLog
-	verify     VerifyJobs
-	retention  RetentionStatus
-	recompute  RecomputeState
-	caseCounts CaseCounts
-	settings   Settings
-	publicURL  string
+	tokens       TokenAdmin
+	auditLog     AuditLog
+	verify       VerifyJobs
+	retention    RetentionStatus
+	recompute    RecomputeState
+	caseCounts   CaseCounts
+	settings     Settings
+	publicURL    string
+	peaks        func(a io.ReaderAt, size int64, buckets int) ([][]int8, error)
+	waves        *waveCache
+	flags        Flagger
+	organisation string
+	listen       *template.Template // the data subject's listening page (listen.go)
+	listenCSS    string
 }
 
 // New returns the pages for cfg.
@@ -77,7 +94,8 @@ func New(cfg Config) *Pages {
 	p := &Pages{id: cfg.Identity, access: cfg.Access, rules: cfg.Rules, zone: cfg.Zone, addr: cfg.ClientAddr,
 		now: cfg.Now, log: cfg.Logger, mux: http.NewServeMux(),
 		tokens: cfg.Tokens, auditLog: cfg.AuditLog, verify: cfg.Verify, retention: cfg.Retention, recompute: cfg.Recompute, caseCounts: cfg.CaseCounts,
-		settings: cfg.Settings, publicURL: strings.TrimSuffix(cfg.PublicURL, "/")}
+		settings: cfg.Settings, publicURL: strings.TrimSuffix(cfg.PublicURL, "/"),
+		peaks: cfg.Peaks, waves: newWaveCache(waveCacheSize), flags: cfg.Flags, organisation: cfg.Organisation}
 	if p.zone == nil {
 		z, err := time.LoadLocation(DefaultZone)
 		if err != nil {
@@ -99,6 +117,7 @@ func New(cfg Config) *Pages {
 	}
 	p.assets = loadAssets()
 	p.template = newRenderer(p)
+	p.listen, p.listenCSS = p.newListenTemplate(), p.assets.alias("callvault.css", "page")
 	p.addRoutes()
 	return p
 }
