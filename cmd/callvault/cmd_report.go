@@ -7,9 +7,11 @@ import (
 	"time"
 
 	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/report"
 )
 
-const actionReport = "report.read"
+// actionReport is the audit action of a report read, the pages' too.
+const actionReport = callvault.ActionReportRead
 
 func runReport(ctx context.Context, e env, args []string) error {
 	if len(args) == 0 || args[0] != "announcements" {
@@ -50,41 +52,19 @@ func runReport(ctx context.Context, e env, args []string) error {
 	}
 	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "STARTED\tRECORDING\tSOURCE\tANNOUNCEMENT\tLINE\tEXTERNAL NUMBER")
-	var inbound, missing int
-	f := callvault.RecordingFilter{From: from, To: to, Limit: callvault.MaxSearchLimit}
-	for {
-		page, err := m.Catalogue.FindRecordings(ctx, f)
-		if err != nil {
-			return err
-		}
-		for _, r := range page {
-			if r.Direction != callvault.DirectionInbound {
-				continue
-			}
-			inbound++
-			if r.AnnouncementPlayed == callvault.AnnouncementYes {
-				continue
-			}
-			missing++
-			num := ""
-			if len(r.ExternalNumbers) > 0 {
-				num = r.ExternalNumbers[0].E164
-				if num == "" {
-					num = r.ExternalNumbers[0].Raw
-				}
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.StartedAt.Format(time.RFC3339), r.ID, r.Source, r.AnnouncementPlayed, r.Line, num)
-		}
-		if len(page) < f.Limit {
-			break
-		}
-		f.After = page[len(page)-1].ID
+	n, err := report.ScanAnnouncements(ctx, m.Catalogue, from, to, func(r *callvault.Recording) error {
+		_, err := fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.StartedAt.Format(time.RFC3339), r.ID, r.Source, r.AnnouncementPlayed,
+			r.Line, report.ExternalNumber(r))
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "%d of %d inbound calls between %s and %s have no evidence that the announcement was played\n",
-		missing, inbound, from.Format(time.RFC3339), to.Format(time.RFC3339))
+		n.Missing, n.Inbound, from.Format(time.RFC3339), to.Format(time.RFC3339))
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/callvault/callvault"
 	"github.com/callvault/callvault/internal/audio"
 	"github.com/callvault/callvault/internal/audit"
+	"github.com/callvault/callvault/internal/report"
 	"github.com/callvault/callvault/internal/retention"
 	"github.com/callvault/callvault/internal/ui"
 )
@@ -65,5 +66,10 @@ func (m *Main) pages(ctx context.Context) (pages *ui.Pages, stop func()) {
 		cfg.Flags = m.Cases
 	}
 	cfg.Verify = jobs
+	// The DPO's pages: the case desk (with its holds) and reports.
+	if m.Cases != nil {
+		cfg.Cases = m.Cases
+	}
+	cfg.Reports = &report.Service{Rules: m.Access.Rules, Recordings: m.Catalogue, Audit: m.Catalogue, Now: m.Now, AfterAudit: m.afterAudit}
 	return ui.New(cfg), jobs.Close
 }

@@ -107,8 +107,29 @@ func TestPageRouteTable(t *testing.T) {
 		{"GET /audit/verify/progress", "GET", "", [8]int{303, 403, 403, 403, 403, 403, 403, 200}},
 		{"POST /audit/verify", "POST", "", [8]int{303, 403, 403, 403, 403, 403, 403, 303}}, // to the page, which shows the run
 		{"GET /compliance", "GET", "", [8]int{303, 403, 403, 403, 403, 200, 200, 200}},
-		// Last: it signs everyone out.
-		{"POST /logout", "POST", "", [8]int{303, 303, 303, 303, 303, 303, 303, 303}},
+
+		// The DPO's pages: Directors run complaints and abusive calls; an unknown case is not found;
+		// the roles are checked before the notice (the unacknowledged person is staff).
+		{"GET /cases", "GET", "", [8]int{303, 403, 403, 403, 403, 200, 200, 403}},
+		{"GET /cases/new", "GET", "", [8]int{303, 403, 403, 403, 403, 200, 200, 403}},
+		{"POST /cases", "POST", "", [8]int{303, 403, 403, 403, 403, 400, 400, 403}}, // no type chosen
+		{"GET /cases/{id}", "GET", "/cases/" + id, [8]int{303, 403, 403, 403, 403, 404, 404, 403}},
+		{"GET /cases/{id}/search", "GET", "/cases/" + id + "/search", [8]int{303, 403, 403, 403, 403, 404, 404, 403}},
+		{"POST /cases/{id}/search", "POST", "/cases/" + id + "/search", [8]int{303, 403, 403, 403, 403, 404, 404, 403}},
+		{"POST /cases/{id}/recordings", "POST", "/cases/" + id + "/recordings", [8]int{303, 403, 403, 403, 403, 404, 404, 403}},
+		{"POST /cases/{id}/clock", "POST", "/cases/" + id + "/clock", [8]int{303, 403, 403, 403, 403, 404, 404, 403}},
+		{"POST /cases/{id}/links", "POST", "/cases/" + id + "/links", [8]int{303, 403, 403, 403, 403, 404, 404, 403}},
+		{"POST /cases/{id}/links/{link}/revoke", "POST", "/cases/" + id + "/links/" + id + "/revoke", [8]int{303, 403, 403, 403, 403, 404, 404, 403}},
+		{"POST /cases/{id}/bundle", "POST", "/cases/" + id + "/bundle", [8]int{303, 403, 403, 403, 403, 404, 404, 403}},
+		{"POST /cases/{id}/agreement", "POST", "/cases/" + id + "/agreement", [8]int{303, 303, 404, 403, 404, 404, 404, 403}}, // delegates agree too
+		{"POST /cases/{id}/close", "POST", "/cases/" + id + "/close", [8]int{303, 403, 403, 403, 403, 404, 404, 403}},
+		{"POST /cases/{id}/notes", "POST", "/cases/" + id + "/notes", [8]int{303, 403, 403, 403, 403, 404, 404, 403}},
+		{"GET /delegations", "GET", "", [8]int{303, 403, 403, 403, 403, 200, 200, 403}},
+		{"POST /delegations", "POST", "", [8]int{303, 403, 403, 403, 403, 403, 400, 403}}, // no delegate named
+		{"POST /delegations/{id}/revoke", "POST", "/delegations/" + id + "/revoke", [8]int{303, 403, 403, 403, 403, 403, 404, 403}},
+		{"GET /pci", "GET", "", [8]int{303, 403, 403, 403, 403, 403, 200, 403}},
+		{"GET /reports/inbound", "GET", "", [8]int{303, 403, 403, 403, 403, 403, 200, 403}},
+		{"POST /logout", "POST", "", [8]int{303, 303, 303, 303, 303, 303, 303, 303}}, // last: it signs everyone out
 	}
 	var covered []string
 	for _, row := range rows {

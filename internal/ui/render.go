@@ -55,6 +55,11 @@ func newRenderer(p *Pages) *renderer {
 			}
 			return done * 100 / total
 		},
+		// The DPO's pages (dpo.go).
+		"caseType":  caseTypeLabel,
+		"day":       p.dayLabel,
+		"direction": directionLabel,
+		"actor":     actorName,
 	}
 	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
 	names, err := fs.Glob(templateFS, "templates/page_*.html")
@@ -139,6 +144,8 @@ func (p *Pages) nav(r *http.Request, me *callvault.Principal) []navItem {
 	if p.rules.Permits(me, callvault.ActComplianceRead).Allow {
 		items = append(items, navItem{Href: "/compliance", Label: "Compliance"})
 	}
+	// The DPO's pages (dpo.go).
+	items = append(items, p.dpoNav(me)...)
 	items = append(items, navItem{Href: "/account", Label: "Account"})
 	here := r.URL.Path
 	if here == "/approvals/history" {

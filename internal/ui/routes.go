@@ -68,6 +68,28 @@ var pageRoutes = []struct {
 	{"GET /flag", callvault.ActCaseFlag, func(p *Pages) http.HandlerFunc { return p.flagForm }},
 	{"POST /flag", callvault.ActCaseFlag, func(p *Pages) http.HandlerFunc { return p.flag }},
 	{"GET /approvals/history", callvault.ActRequestQueue, func(p *Pages) http.HandlerFunc { return p.history }},
+
+	// The DPO's pages (cases*.go, dpo*.go, reports.go): the same services as the case desk's,
+	// delegations' and reports' API.
+	{"GET /cases", callvault.ActCaseList, func(p *Pages) http.HandlerFunc { return p.caseDesk }},
+	{"GET /cases/new", callvault.ActCaseOpen, func(p *Pages) http.HandlerFunc { return p.caseForm }},
+	{"POST /cases", callvault.ActCaseOpen, func(p *Pages) http.HandlerFunc { return p.openCase }},
+	{"GET /cases/{id}", callvault.ActCaseRead, func(p *Pages) http.HandlerFunc { return p.casePage }},
+	{"GET /cases/{id}/search", callvault.ActCaseSearch, func(p *Pages) http.HandlerFunc { return p.caseSearchPage }},
+	{"POST /cases/{id}/search", callvault.ActCaseSearch, func(p *Pages) http.HandlerFunc { return p.caseSearch }},
+	{"POST /cases/{id}/recordings", callvault.ActCaseInclude, func(p *Pages) http.HandlerFunc { return p.caseInclude }},
+	{"POST /cases/{id}/clock", callvault.ActCaseClock, func(p *Pages) http.HandlerFunc { return p.caseClock }},
+	{"POST /cases/{id}/links", callvault.ActCaseLink, func(p *Pages) http.HandlerFunc { return p.caseLinkIssue }},
+	{"POST /cases/{id}/links/{link}/revoke", callvault.ActCaseLink, func(p *Pages) http.HandlerFunc { return p.caseLinkRevoke }},
+	{"POST /cases/{id}/bundle", callvault.ActCaseExport, func(p *Pages) http.HandlerFunc { return p.caseBundle }},
+	{"POST /cases/{id}/agreement", callvault.ActCaseAgree, func(p *Pages) http.HandlerFunc { return p.caseAgree }},
+	{"POST /cases/{id}/close", callvault.ActCaseClose, func(p *Pages) http.HandlerFunc { return p.caseClose }},
+	{"POST /cases/{id}/notes", callvault.ActCaseNote, func(p *Pages) http.HandlerFunc { return p.caseNote }},
+	{"GET /delegations", callvault.ActDelegationList, func(p *Pages) http.HandlerFunc { return p.delegations }},
+	{"POST /delegations", callvault.ActDelegationCreate, func(p *Pages) http.HandlerFunc { return p.createDelegation }},
+	{"POST /delegations/{id}/revoke", callvault.ActDelegationRevoke, func(p *Pages) http.HandlerFunc { return p.revokeDelegation }},
+	{"GET /pci", callvault.ActPCIAlertList, func(p *Pages) http.HandlerFunc { return p.pciAlerts }},
+	{"GET /reports/inbound", callvault.ActReportAnnouncements, func(p *Pages) http.HandlerFunc { return p.inbound }},
 }
 
 func (p *Pages) addRoutes() {

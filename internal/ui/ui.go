@@ -45,8 +45,11 @@ type Config struct {
 	Recompute  RecomputeState
 	CaseCounts CaseCounts
 	Settings   Settings
-	// PublicURL is the address people reach callvault at, for set-password links; default
-	// the address of the request.
+	// The DPO's pages (dpo.go): the case desk (with its holds) and reports.
+	Cases   CaseDesk
+	Reports Reports
+	// PublicURL is the address people reach callvault at, for set-password and listening
+	// links; default the address of the request.
 	PublicURL string
 	// The player, flags, decisions and the listening page (uiplayer).
 	// Peaks computes the waveform of a recording's decrypted audio (audio.Peaks): per channel,
@@ -87,6 +90,8 @@ type Pages struct {
 	organisation string
 	listen       *template.Template // the data subject's listening page (listen.go)
 	listenCSS    string
+	cases        CaseDesk
+	reports      Reports
 }
 
 // New returns the pages for cfg.
@@ -95,7 +100,8 @@ func New(cfg Config) *Pages {
 		now: cfg.Now, log: cfg.Logger, mux: http.NewServeMux(),
 		tokens: cfg.Tokens, auditLog: cfg.AuditLog, verify: cfg.Verify, retention: cfg.Retention, recompute: cfg.Recompute, caseCounts: cfg.CaseCounts,
 		settings: cfg.Settings, publicURL: strings.TrimSuffix(cfg.PublicURL, "/"),
-		peaks: cfg.Peaks, waves: newWaveCache(waveCacheSize), flags: cfg.Flags, organisation: cfg.Organisation}
+		peaks: cfg.Peaks, waves: newWaveCache(waveCacheSize), flags: cfg.Flags, organisation: cfg.Organisation,
+		cases: cfg.Cases, reports: cfg.Reports}
 	if p.zone == nil {
 		z, err := time.LoadLocation(DefaultZone)
 		if err != nil {
