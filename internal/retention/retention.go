@@ -46,8 +46,9 @@ type Sweeper struct {
 	// KeepLease, if set, is called before each batch; when it returns false (the lease was lost
 	// to another node) the sweep stops so two nodes do not work in parallel for long.
 	KeepLease func(ctx context.Context) (bool, error)
-	// OnDelete, if set, is called after each recording is deleted (tests use it as a signal),
-	// from the goroutine that called RunOnce.
+	// OnDelete, if set, is called once each recording's deletion (row, tombstone, receipt)
+	// has committed, from the goroutine that called RunOnce; its blob may still be going.
+	// Tests use it as a signal.
 	OnDelete func(id string)
 	// Holds, if set, is asked at the end of each run for the holds that keep expired
 	// recordings, which the run reports. Held recordings are never deleted whether it is set
@@ -104,7 +105,7 @@ func (s *Sweeper) RunOnce(ctx context.Context) (res Result, err error) {
 	var next time.Time // when the rate allows the next batch to start
 	// The blobs of one batch are deleted while the next batch's rows are: the rows always
 	// commit before their blobs go, and at most one batch of blob deletes is in flight.
-	var blobs *blobDeletes
+	var blobs blobDeletes
 	defer func() {
 		err = errors.Join(err, s.wait(blobs))
 	}()
@@ -134,6 +135,11 @@ func (s *Sweeper) RunOnce(ctx context.Context) (res Result, err error) {
 		deleted, skipped, err := s.deleteRows(ctx, recs)
 		res.Deleted += len(deleted)
 		res.Skipped += skipped
+		if s.OnDelete != nil {
+			for _, r := range deleted {
+				s.OnDelete(r.ID)
+			}
+		}
 		// The rows of deleted are gone whatever happened; their blobs go now, and err (if
 		// any) is reported once the previous batch's blob deletes have ended too.
 		err = errors.Join(err, s.wait(blobs))
@@ -147,32 +153,22 @@ func (s *Sweeper) RunOnce(ctx context.Context) (res Result, err error) {
 	}
 }
 
-// blobDeletes is one batch's blob deletes, running.
-type blobDeletes struct {
-	recs []*callvault.Recording
-	done chan error
-}
+// blobDeletes is one batch's blob deletes, running; it yields their error.
+type blobDeletes chan error
 
 // startBlobs starts deleting the blobs of recs, whose rows are deleted.
-func (s *Sweeper) startBlobs(ctx context.Context, recs []*callvault.Recording) *blobDeletes {
-	b := &blobDeletes{recs: recs, done: make(chan error, 1)}
-	go func() { b.done <- s.deleteBlobs(ctx, recs) }()
+func (s *Sweeper) startBlobs(ctx context.Context, recs []*callvault.Recording) blobDeletes {
+	b := make(blobDeletes, 1)
+	go func() { b <- s.deleteBlobs(ctx, recs) }()
 	return b
 }
 
-// wait waits for b's blob deletes to end (nil: none are running) and then calls OnDelete for
-// each of its recordings, from the caller's goroutine.
-func (s *Sweeper) wait(b *blobDeletes) error {
+// wait waits for b's blob deletes to end (nil: none are running).
+func (s *Sweeper) wait(b blobDeletes) error {
 	if b == nil {
 		return nil
 	}
-	err := <-b.done
-	if s.OnDelete != nil {
-		for _, r := range b.recs {
-			s.OnDelete(r.ID)
-		}
-	}
-	return err
+	return <-b
 }
 
 // pace waits until next, by the wall clock rather than s.Now: the rate is about load, not
