@@ -26,7 +26,7 @@ import (
 // blob Delete, with its directory fsync, at a time), the baseline; batched is the sweep as it
 // runs (one DeleteRecordings transaction and one DeleteBlobs call per 500 recordings);
 // catalogue-only is batched without the blob deletes, to show what they cost. CALLVAULT_BENCH_SWEEP_N sets the recordings per iteration
-// (default 2,000; the figures in docs/ARCHITECTURE.md use 20,000).
+// (default 2,000; quote figures from 20,000 or more).
 //
 //	CALLVAULT_BENCH_SWEEP_N=20000 go test -run '^$' -bench Sweep -benchtime 1x ./internal/retention/
 func BenchmarkSweep(b *testing.B) {
