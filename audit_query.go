@@ -19,7 +19,8 @@ type AuditQuery struct {
 	// so the range is applied to each event's Time, never turned into a range of Seq.
 	Since, Until time.Time
 	// AfterSeq and BeforeSeq page through the matches: only events with Seq > AfterSeq and,
-	// unless BeforeSeq is 0, Seq < BeforeSeq.
+	// unless BeforeSeq is 0, Seq < BeforeSeq. Stores answer fastest when AfterSeq is 0 or the
+	// last match of the previous page.
 	AfterSeq, BeforeSeq int64
 	// Newest returns the newest matches first (Seq descending); otherwise the oldest first.
 	Newest bool

@@ -37,7 +37,9 @@ func (db *DB) QueryAudit(ctx context.Context, q callvault.AuditQuery) ([]*callva
 // changes no answer (an exact minimum, whatever the order of times), but it lets the walk by
 // seq start at the range, or stop there when reading the newest first, instead of crossing the
 // log from its first event. Until needs no such bound: a walk up to the head crosses only the
-// events after Until.
+// events after Until. The bound costs a read of the range's entries in the index, so a later
+// page of the oldest first (AfterSeq > 0: a previous page's last match, already in the range)
+// goes without it.
 func auditQuery(q callvault.AuditQuery) (string, []any) {
 	var (
 		conds []string
@@ -60,8 +62,10 @@ func auditQuery(q callvault.AuditQuery) (string, []any) {
 		since := arg(q.Since)
 		// OFFSET 0 keeps the window's rows a subquery of their own, read from audit_events_time:
 		// as a plain min(seq) the planner would walk the primary key from the log's first event.
-		conds = append(conds, "time >= "+since,
-			"seq >= (SELECT min(seq) FROM (SELECT seq FROM audit_events WHERE time >= "+since+" OFFSET 0) AS since_window)")
+		conds = append(conds, "time >= "+since)
+		if q.Newest || q.AfterSeq == 0 {
+			conds = append(conds, "seq >= (SELECT min(seq) FROM (SELECT seq FROM audit_events WHERE time >= "+since+" OFFSET 0) AS since_window)")
+		}
 	}
 	if !q.Until.IsZero() {
 		conds = append(conds, "time < "+arg(q.Until))

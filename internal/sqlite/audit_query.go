@@ -43,6 +43,8 @@ func (db *DB) QueryAudit(ctx context.Context, q callvault.AuditQuery) ([]*callva
 // audit_events_action / _actor / _object) start at the range, or stop there when reading the
 // newest first, instead of crossing the log from its first event. Until needs no such bound:
 // a walk up to the head crosses only the events after Until, as few as a recent range has.
+// The bound costs a read of the range's entries in the index, so a later page of the oldest
+// first (AfterSeq > 0: a previous page's last match, already in the range) goes without it.
 func auditQuery(q callvault.AuditQuery) (string, []any) {
 	var (
 		conds []string
@@ -64,7 +66,9 @@ func auditQuery(q callvault.AuditQuery) (string, []any) {
 	}
 	if !q.Since.IsZero() {
 		cond("time_us >= ?", micros(q.Since))
-		cond("seq >= (SELECT min(seq) FROM audit_events INDEXED BY audit_events_time WHERE time_us >= ?)", micros(q.Since))
+		if q.Newest || q.AfterSeq == 0 {
+			cond("seq >= (SELECT min(seq) FROM audit_events INDEXED BY audit_events_time WHERE time_us >= ?)", micros(q.Since))
+		}
 	}
 	if !q.Until.IsZero() {
 		cond("time_us < ?", micros(q.Until))
