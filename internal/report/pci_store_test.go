@@ -34,7 +34,7 @@ func TestPCIAlertsFromCatalogue(t *testing.T) {
 		return ev.Seq
 	}
 	appendEv(callvault.ActionPCICardDataKeyed, from.Add(-time.Microsecond)) // before the range
-	want = append(want, appendEv(callvault.ActionPCICardDataKeyed, from))  // the first of the log's events in range
+	want = append(want, appendEv(callvault.ActionPCICardDataKeyed, from))   // the first of the log's events in range
 	for i := 1; i <= 2500; i++ {
 		at := from.Add(time.Duration(i) * time.Second)
 		if i%2 == 0 {

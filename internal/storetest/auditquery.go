@@ -29,10 +29,11 @@ func RunAuditQuery(t *testing.T, open func(t *testing.T) AuditQueryCatalogue) {
 		ev := newEvent(actions[i%len(actions)], fmt.Sprintf("recording:r%d", i%9))
 		ev.Actor = fmt.Sprintf("user:u%d", i%4)
 		// Times go backwards now and then, as under concurrent appends: event i is at minute i,
-		// but every seventh event at minute i-30.
+		// but every seventh event half a minute after minute i-30, so the first event timed
+		// after a moment is not always the first appended after it.
 		ev.Time = t0.Add(time.Duration(i) * time.Minute)
 		if i%7 == 3 {
-			ev.Time = ev.Time.Add(-30 * time.Minute)
+			ev.Time = ev.Time.Add(-30*time.Minute + 30*time.Second)
 		}
 		if err := cat.AppendAudit(ctx(), ev); err != nil {
 			t.Fatal(err)
@@ -64,6 +65,9 @@ func RunAuditQuery(t *testing.T, open func(t *testing.T) AuditQueryCatalogue) {
 		{Object: "recording:r3"},
 		{Action: "recording.", Actor: "user:u1", Object: "recording:r5"},
 		{Since: at(60)},
+		{Since: at(57).Add(15 * time.Second)}, // the first timed after it (57.5) was appended 30 events later
+		{Since: at(57).Add(15 * time.Second), Newest: true},
+		{Action: "recording.", Since: at(57).Add(15 * time.Second), Until: at(70)},
 		{Until: at(40)},
 		{Since: at(50), Until: at(80)},
 		{Since: at(50), Until: at(80), Newest: true},
