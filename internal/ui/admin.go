@@ -23,9 +23,10 @@ type TokenAdmin interface {
 	Revoke(ctx context.Context, actor callvault.Actor, id string) error
 }
 
-// AuditLog reads the hash-chained log (the catalogue's callvault.AuditStore, read only).
+// AuditLog reads the hash-chained log (the catalogue's callvault.AuditStore, read only): its
+// head, and the events matching a filter through the catalogue's indexes.
 type AuditLog interface {
-	AuditEvents(ctx context.Context, afterSeq int64, limit int) ([]*callvault.AuditEvent, error)
+	callvault.AuditQueryStore
 	AuditHead(ctx context.Context) (*callvault.AuditEvent, error)
 }
 

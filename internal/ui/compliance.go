@@ -100,31 +100,24 @@ func (p *Pages) compliance(w http.ResponseWriter, r *http.Request) {
 	p.render(w, r, http.StatusOK, "compliance", "Compliance report", v)
 }
 
-// monthFigures reads this month's events once and counts what the clauses need.
+// monthFigures reads the events of this month (whose time is at or after since, whatever their
+// order in the log) through the catalogue's index on time, and counts what the clauses need.
 func (p *Pages) monthFigures(ctx context.Context, since time.Time) (*monthFigures, error) {
-	head, err := p.auditLog.AuditHead(ctx)
-	if err != nil || head == nil {
-		return &monthFigures{}, err
-	}
-	after, err := p.seqBefore(ctx, since, head.Seq)
-	if err != nil {
-		return nil, err
-	}
 	mf := &monthFigures{}
-	for after < head.Seq {
-		page, err := p.auditLog.AuditEvents(ctx, after, auditReadPage)
+	q := callvault.AuditQuery{Since: since, Limit: callvault.MaxSearchLimit}
+	for {
+		page, err := p.auditLog.QueryAudit(ctx, q)
 		if err != nil {
 			return nil, err
-		}
-		if len(page) == 0 {
-			break
 		}
 		for _, ev := range page {
 			mf.add(ev)
 		}
-		after = page[len(page)-1].Seq
+		if len(page) < q.Limit {
+			return mf, nil
+		}
+		q.AfterSeq = page[len(page)-1].Seq
 	}
-	return mf, nil
 }
 
 func (mf *monthFigures) add(ev *callvault.AuditEvent) {
