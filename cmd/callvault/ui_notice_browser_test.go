@@ -33,6 +33,7 @@ func TestBrowserNoticeEditor(t *testing.T) {
 	dan.checkPage("admin-notice-preview")
 	dan.submit(`form[action="/admin/notice"] button`)
 	dan.wantText("Version 2 is saved", "names the retention period", "Acknowledged (1)", "Not yet acknowledged (1)")
+	dan.checkPage("admin-notice-versions")
 
 	sam := b.person()
 	sam.open(v.url + "/login")
