@@ -11,6 +11,7 @@ import (
 	"github.com/callvault/callvault"
 	"github.com/callvault/callvault/internal/audit"
 	"github.com/callvault/callvault/internal/cases"
+	"github.com/callvault/callvault/internal/identity"
 	"github.com/callvault/callvault/internal/retention"
 )
 
@@ -96,7 +97,12 @@ func (p *Pages) compliance(w http.ResponseWriter, r *http.Request) {
 		p.Fail(w, r, err)
 		return
 	}
-	v.Clauses = p.clauses(mf, st, sar, last, users)
+	notice, err := p.id.CurrentNotice(ctx)
+	if err != nil {
+		p.Fail(w, r, err)
+		return
+	}
+	v.Clauses = p.clauses(mf, st, sar, last, users, notice)
 	p.render(w, r, http.StatusOK, "compliance", "Compliance report", v)
 }
 
@@ -180,7 +186,7 @@ func plural(n int64, one, many string) string {
 }
 
 // clauses builds the report's lines from the figures (nil when this server cannot read them).
-func (p *Pages) clauses(mf *monthFigures, st *retention.Status, sar *cases.Counts, last *audit.VerifyResult, users []*callvault.User) []clause {
+func (p *Pages) clauses(mf *monthFigures, st *retention.Status, sar *cases.Counts, last *audit.VerifyResult, users []*callvault.User, notice identity.Notice) []clause {
 	var out []clause
 	unknown := func(c clause, what string) clause {
 		c.State, c.Evidence = "unknown", []string{"This server cannot report " + what + "."}
@@ -188,7 +194,6 @@ func (p *Pages) clauses(mf *monthFigures, st *retention.Status, sar *cases.Count
 	}
 
 	// 3: the staff notice.
-	notice := p.id.CurrentNotice()
 	var enabled, acked int64
 	for _, u := range users {
 		if !u.Disabled() {
