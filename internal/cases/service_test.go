@@ -119,6 +119,8 @@ func TestOpen(t *testing.T) {
 		{Type: "parking", ReceivedAt: "2026-01-31"},
 		{Type: callvault.CaseSubjectAccess},
 		{Type: callvault.CaseSubjectAccess, ReceivedAt: "2027-01-01"},
+		{Type: callvault.CaseSubjectAccess, ReceivedAt: "0001-01-01"},
+		{Type: callvault.CaseComplaint, ReceivedAt: "1989-12-31T23:00:00Z"},
 		{Type: callvault.CaseSubjectAccess, ReceivedAt: "2026-01-31", Subjects: callvault.CaseSubjects{Names: []string{string(make([]byte, 201))}}},
 	} {
 		if _, err := f.svc.Open(ctx, f.users["dora"], in); len(callvault.FieldErrorsOf(err)) == 0 {
@@ -262,6 +264,15 @@ func TestClock(t *testing.T) {
 	cmp := f.open(t, "dan", callvault.CaseComplaint)
 	if _, err := f.svc.Clock(ctx, f.users["dan"], cmp.ID, cases.ClockInput{Action: "stop", Reason: "identity"}); !callvault.IsKind(err, callvault.KindConflict) {
 		t.Errorf("a clock step on a complaint: %v", err)
+	}
+	recent, err := f.svc.Open(ctx, dora, cases.OpenInput{Type: callvault.CaseSubjectAccess, ReceivedAt: "2026-11-30"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, date := range []string{"2026-12-02", "1900-01-01", "2026-02-30"} { // the fixture's today is 1 December 2026
+		if _, err := f.svc.Clock(ctx, dora, recent.ID, cases.ClockInput{Action: "stop", Reason: "identity", Date: date}); len(callvault.FieldErrorsOf(err)) == 0 {
+			t.Errorf("a clock step dated %s: %v, want a field error", date, err)
+		}
 	}
 	if _, err := f.svc.Clock(ctx, dora, c.ID, cases.ClockInput{Action: "pause"}); len(callvault.FieldErrorsOf(err)) == 0 {
 		t.Errorf("an unknown clock action: %v", err)
