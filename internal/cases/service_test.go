@@ -23,9 +23,15 @@ func (n *notes) CaseOpened(_ context.Context, c *callvault.Case, dpos []*callvau
 }
 
 // holds records the holder's calls.
-type holds struct{ calls []string }
+type holds struct {
+	calls []string
+	fail  error // what Hold answers, when set
+}
 
 func (h *holds) Hold(_ context.Context, _, caseID, rid, _ string) error {
+	if h.fail != nil {
+		return h.fail
+	}
 	h.calls = append(h.calls, "hold "+rid)
 	return nil
 }
@@ -162,13 +168,28 @@ func TestSearchIncludeHoldClose(t *testing.T) {
 	if _, err := f.svc.Close(ctx, dora, c.ID, cases.CloseInput{Outcome: "answered"}); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"hold " + f.recs[0], "hold " + f.recs[1], "release " + f.recs[1], "release " + f.recs[0]}
+	// Including again holds again (the real holder keeps one hold per case and recording).
+	want := []string{"hold " + f.recs[0], "hold " + f.recs[1], "release " + f.recs[1], "hold " + f.recs[0], "release " + f.recs[0]}
 	if !slices.Equal(f.holds.calls, want) {
 		t.Errorf("holder calls %v, want %v", f.holds.calls, want)
 	}
 	if _, err := f.svc.Search(ctx, dora, c.ID, cases.SearchInput{Extensions: []string{"201"}}); !callvault.IsKind(err, callvault.KindConflict) {
 		t.Errorf("search of a closed case: %v", err)
 	}
+
+	// A hold that cannot be placed leaves the recording out of the case: never included unheld.
+	c2 := f.open(t, "dora", callvault.CaseSubjectAccess)
+	if _, err := f.svc.Search(ctx, dora, c2.ID, cases.SearchInput{Extensions: []string{"201"}}); err != nil {
+		t.Fatal(err)
+	}
+	f.holds.fail = callvault.Errorf(callvault.KindUnavailable, "the hold store is down")
+	if _, err := f.svc.Include(ctx, dora, c2.ID, cases.IncludeInput{RecordingID: f.recs[2], Include: &yes, Reason: "r"}); err == nil {
+		t.Errorf("an include whose hold failed succeeded")
+	}
+	if got, err := f.svc.Get(ctx, dora, c2.ID); err != nil || len(got.Included()) != 0 {
+		t.Errorf("the case includes %v unheld (%v)", got.Included(), err)
+	}
+	f.holds.fail = nil
 	got, err := f.svc.Get(ctx, dora, c.ID)
 	if err != nil {
 		t.Fatal(err)
