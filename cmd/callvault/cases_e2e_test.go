@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"io"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/callvault/callvault"
 	"github.com/callvault/callvault/internal/audio"
+	"github.com/callvault/callvault/internal/bundle"
 	"github.com/callvault/callvault/internal/cases/sarclock"
 	"github.com/callvault/callvault/internal/mailtest"
 	"github.com/callvault/callvault/internal/ukcal"
@@ -428,6 +430,36 @@ func checkBundle(t *testing.T, zipBytes []byte, keyFile string, included []strin
 		if code, out, e := cli(t, args...); code != 1 || !strings.Contains(out, c.names) {
 			t.Errorf("bundle verify %v = %d, want 1 naming %q:\n%s%s", args, code, c.names, out, e)
 		}
+	}
+
+	// A bundle re-signed by another key (its manifest naming that key) checks only against
+	// itself: with no vault here, `bundle verify FILE` says the key was not checked; beside the
+	// vault (its key in ./callvault-data/keys) it trusts the vault's key and fails.
+	otherPub, otherPriv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resigned := rezip("resigned.zip", func(m map[string][]byte) {
+		var man map[string]any
+		if err := json.Unmarshal(m["manifest.json"], &man); err != nil {
+			t.Fatal(err)
+		}
+		man["public_key"], man["key_id"] = base64.StdEncoding.EncodeToString(otherPub), bundle.KeyID(otherPub)
+		m["manifest.json"], _ = json.Marshal(man)
+		m["manifest.sig"] = []byte(base64.StdEncoding.EncodeToString(ed25519.Sign(otherPriv, m["manifest.json"])) + "\n")
+	})
+	if code, out, e := cli(t, "bundle", "verify", resigned); code != 0 || !strings.Contains(out, "not checked against a trusted key") {
+		t.Errorf("bundle verify of a re-signed bundle with no vault here = %d, want 0 saying the key was not checked:\n%s%s", code, out, e)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "callvault-data", "keys"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	write(filepath.Join("callvault-data", "keys", vault.VerifyKeyFile), key)
+	if code, out, e := cli(t, "bundle", "verify", resigned); code != 1 || !strings.Contains(out, "not the trusted key") {
+		t.Errorf("bundle verify of a re-signed bundle beside the vault = %d, want 1 naming the key:\n%s%s", code, out, e)
+	}
+	if code, out, e := cli(t, "bundle", "verify", fresh); code != 0 || !strings.Contains(out, "the trusted key") {
+		t.Errorf("bundle verify of a fresh bundle beside the vault = %d:\n%s%s", code, out, e)
 	}
 }
 

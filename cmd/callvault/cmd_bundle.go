@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
+	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"filippo.io/age"
 
@@ -32,7 +35,9 @@ func runBundleVerify(_ context.Context, e env, args []string) error {
 	fs := newFlagSet(e, "bundle verify", "bundle verify FILE [--verify-key audit-signing.pub] [--identity FILE | --passphrase-stdin]\n\n"+
 		"Checks a disclosure bundle offline: the manifest's ed25519 signature, every file's SHA-256 and size, and that no\n"+
 		"file is missing or added. With --verify-key the signer must be that key (the vault's audit-signing.pub); without\n"+
-		"it, compare the printed key fingerprint with the vault's (callvault audit verify prints it). An encrypted bundle\n"+
+		"it, the vault's own key is trusted when it is found (<keys>/audit-signing.pub of CALLVAULT_CONFIG, CALLVAULT_DATA\n"+
+		"or ./callvault-data); elsewhere compare the printed key fingerprint with the vault's (callvault audit verify\n"+
+		"prints it). An encrypted bundle\n"+
 		"(age) is decrypted as it is read, with --identity or --passphrase-stdin; nothing decrypted is written", false)
 	keyPath := fs.String("verify-key", "", "the vault's audit-signing.pub: the bundle must be signed by it")
 	identityPath := fs.String("identity", "", "for an encrypted bundle: a file of age identities (AGE-SECRET-KEY-1...) that decrypts it")
@@ -53,6 +58,11 @@ func runBundleVerify(_ context.Context, e env, args []string) error {
 			return &usageError{msg: fmt.Sprintf("cannot read the verify key %s: %v", *keyPath, err), hint: "give the vault's audit-signing.pub"}
 		}
 		trusted = pub
+	} else if pub, from, err := localVerifyKey(e); err != nil {
+		return err
+	} else if pub != nil {
+		trusted = pub
+		fmt.Fprintf(e.stdout, "trusting the vault's key %s\n", from)
 	}
 	f, err := os.Open(fs.Arg(0))
 	if err != nil {
@@ -98,6 +108,26 @@ func runBundleVerify(_ context.Context, e env, args []string) error {
 	}
 	fmt.Fprintln(e.stdout, "ok: the signature and every file check")
 	return nil
+}
+
+// localVerifyKey returns the verify key of the vault this command runs beside (the keys directory
+// the configuration names, ./callvault-data/keys by default) and its path, or nil when there is
+// none: a bundle re-signed by another key then fails without --verify-key wherever the vault's
+// key can be found, and a bundle copied where there is no vault still verifies on its own.
+func localVerifyKey(e env) (ed25519.PublicKey, string, error) {
+	cfg, err := LoadConfig(flag.NewFlagSet("bundle verify", flag.ContinueOnError), e.getenv)
+	if err != nil {
+		return nil, "", nil // no usable configuration: no vault here
+	}
+	p := filepath.Join(cfg.KeysDir(), vault.VerifyKeyFile)
+	if _, err := os.Stat(p); err != nil {
+		return nil, "", nil
+	}
+	pub, err := vault.ReadVerifyKey(p)
+	if err != nil {
+		return nil, "", &usageError{msg: fmt.Sprintf("cannot read the vault's verify key %s: %v", p, err), hint: "give --verify-key audit-signing.pub"}
+	}
+	return pub, p, nil
 }
 
 // bundleIdentities returns the age identities that decrypt an encrypted bundle: those of the

@@ -50,7 +50,7 @@ func runCaseDueDate(ctx context.Context, e env, args []string) error {
 	for i, r := range ukcal.Regions {
 		names[i] = string(r)
 	}
-	region := fs.String("region", string(ukcal.DefaultRegion), "whose bank holidays count: "+strings.Join(names, ", "))
+	region := fs.String("region", "", "whose bank holidays count: "+strings.Join(names, ", ")+" (default the vault's holiday_region, else "+string(ukcal.DefaultRegion)+")")
 	// Nothing but the date on stdout: a mistyped flag gets an error on stderr, not the usage
 	// text on stdout (the flag package's habit); --help still prints it.
 	usage := fs.Usage
@@ -72,6 +72,15 @@ func runCaseDueDate(ctx context.Context, e env, args []string) error {
 	day, err := ukcal.ParseDate(*received)
 	if err != nil {
 		return &usageError{msg: "--received: " + err.Error(), hint: example}
+	}
+	if *region == "" {
+		// The vault's setting (CALLVAULT_HOLIDAY_REGION or its configuration file), so that the
+		// command agrees with the due dates the vault gives; a configuration that does not load
+		// leaves the default (this command needs no vault).
+		*region = string(ukcal.DefaultRegion)
+		if cfg, err := LoadConfig(flag.NewFlagSet("case due-date", flag.ContinueOnError), e.getenv); err == nil && cfg.HolidayRegion != "" {
+			*region = cfg.HolidayRegion
+		}
 	}
 	r, err := ukcal.ParseRegion(*region)
 	if err != nil {

@@ -98,16 +98,19 @@ func TestCaseListAndShowCLI(t *testing.T) {
 		t.Errorf("case show without a reference: %d", code)
 	}
 
-	var lists, shows int
+	var lists, shows, clocks int
 	for _, ev := range v.events(t) {
 		switch {
+		case ev.Actor == "user:dora" && ev.Action == callvault.ActionCaseClock && ev.Object == "case:"+stoppedID &&
+			strings.Contains(string(ev.Detail), `"stop"`) && strings.Contains(string(ev.Detail), `"identity"`):
+			clocks++ // every stop and restart of the clock is audited
 		case ev.Actor == "cli:tester" && ev.Action == "case.list" && ev.Object == "cases":
 			lists++
 		case ev.Actor == "cli:tester" && ev.Action == "case.read" && ev.Object == "case:"+closedID:
 			shows++
 		}
 	}
-	if lists != 5 || shows != 1 {
-		t.Errorf("audited %d CLI lists (want 5) and %d shows (want 1)", lists, shows)
+	if lists != 5 || shows != 1 || clocks != 1 {
+		t.Errorf("audited %d CLI lists (want 5), %d shows (want 1) and %d clock stops (want 1)", lists, shows, clocks)
 	}
 }

@@ -18,9 +18,10 @@ func TestCaseDueDateBinary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var extraEnv []string
 	run := func(args ...string) (int, string, string) {
 		cmd := exec.Command(exe, append([]string{"case", "due-date"}, args...)...)
-		cmd.Env = append(os.Environ(), "CALLVAULT_E2E_EXEC=1")
+		cmd.Env = append(append(os.Environ(), "CALLVAULT_E2E_EXEC=1"), extraEnv...)
 		var out, errOut bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &errOut
 		err := cmd.Run()
@@ -45,6 +46,15 @@ func TestCaseDueDateBinary(t *testing.T) {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want %q", c.args, code, out, errOut, c.want)
 		}
 	}
+	// Without --region, the vault's holiday_region setting: 2 January 2026 is a Scottish holiday.
+	extraEnv = []string{"CALLVAULT_HOLIDAY_REGION=scotland"}
+	if code, out, errOut := run("--received", "2025-12-02"); code != 0 || out != "2026-01-05\n" {
+		t.Errorf("with holiday_region scotland: exit %d, stdout %q, stderr %q; want 2026-01-05", code, out, errOut)
+	}
+	if code, out, _ := run("--received", "2025-12-02", "--region", "england-and-wales"); code != 0 || out != "2026-01-02\n" {
+		t.Errorf("--region overrides the setting: exit %d, stdout %q", code, out)
+	}
+	extraEnv = nil
 	for _, c := range []struct {
 		args []string
 		says string

@@ -215,8 +215,14 @@ func TestHoldsAPIEndToEnd(t *testing.T) {
 
 // The hold of a case (the acceptance test): a recording included in an open case survives the
 // sweep that deletes its unheld neighbour; its case hold cannot be released by hand; once the
-// case closes, the next sweep deletes it.
+// case closes, the next sweep deletes it. A complaint keeps its recordings the same way.
 func TestCaseHoldSurvivesSweepUntilCaseCloses(t *testing.T) {
+	for _, typ := range []string{"subject_access", "complaint"} {
+		t.Run(typ, func(t *testing.T) { caseHoldSurvivesSweep(t, typ) })
+	}
+}
+
+func caseHoldSurvivesSweep(t *testing.T, typ string) {
 	v := startVault(t)
 	v.bootstrap(t, "dan")
 	v.addUser(t, "dora", "dpo")
@@ -228,9 +234,9 @@ func TestCaseHoldSurvivesSweepUntilCaseCloses(t *testing.T) {
 
 	dora := v.signIn(t, "dora")
 	dora.enrolTOTP()
-	st, out := dora.call("POST", "/api/v1/cases", map[string]any{"type": "subject_access", "received_at": v.clock.now().Format(time.RFC3339),
+	st, out := dora.call("POST", "/api/v1/cases", map[string]any{"type": typ, "received_at": v.clock.now().Format(time.RFC3339),
 		"subjects": map[string]any{"numbers": []string{"+447700900123"}}})
-	if st != 201 {
+	if st != 201 || out["type"] != typ {
 		t.Fatalf("open: %d %v", st, out)
 	}
 	id := out["id"].(string)

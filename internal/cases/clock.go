@@ -32,10 +32,15 @@ func (s *Service) Clock(ctx context.Context, p *callvault.Principal, id string, 
 	if c.Type != callvault.CaseSubjectAccess || c.Status == callvault.CaseClosed {
 		return nil, callvault.Errorf(callvault.KindConflict, "case %s has no running clock (only open subject access cases do)", c.Reference)
 	}
-	day := ukcal.FromTime(s.now(), callvault.DefaultZone())
+	today := ukcal.FromTime(s.now(), callvault.DefaultZone())
+	day := today
 	if strings.TrimSpace(in.Date) != "" {
 		if day, err = ukcal.ParseDate(strings.TrimSpace(in.Date)); err != nil {
-			return nil, callvault.FieldErrors{{Field: "date", Problem: "is not YYYY-MM-DD"}}.Err()
+			return nil, callvault.FieldErrors{{Field: "date", Problem: "is not a YYYY-MM-DD day: " + err.Error()}}.Err()
+		}
+		// A step is recorded when it happened: a day to come would move the due date on a guess.
+		if day.After(today) {
+			return nil, callvault.FieldErrors{{Field: "date", Problem: fmt.Sprintf("is after today (%s): record a step once it has happened", today)}}.Err()
 		}
 	}
 	open := len(c.Stops) > 0 && c.Stops[len(c.Stops)-1].Answered == ""

@@ -63,13 +63,21 @@ func (s *Service) Include(ctx context.Context, p *callvault.Principal, id string
 	}
 	s.step(c, p, step, in.RecordingID+": "+reason)
 	ev := s.event(ctx, p, action, c, map[string]any{"recording_id": in.RecordingID, "reason": reason})
+	// The hold comes before the case records the inclusion (they are two transactions): a
+	// recording is never included unheld, even if the process stops between them. Including
+	// again holds again (the holder keeps one hold per case and recording), which repairs a lost
+	// hold. If the case's update then fails, the hold stays (too much kept, never too little)
+	// and shows in the case's holds until the include is retried, or is released by hand once the
+	// case closes.
+	if d.Include {
+		if err := s.holder().Hold(ctx, string(p.Actor), c.ID, in.RecordingID, c.Reference+": included"); err != nil {
+			return nil, err
+		}
+	}
 	if err := s.update(ctx, c, ev); err != nil {
 		return nil, err
 	}
-	switch {
-	case d.Include && !wasIncluded:
-		err = s.holder().Hold(ctx, string(p.Actor), c.ID, in.RecordingID, c.Reference+": included")
-	case !d.Include && wasIncluded:
+	if !d.Include && wasIncluded {
 		err = s.holder().Release(ctx, string(p.Actor), c.ID, in.RecordingID, c.Reference+": excluded")
 	}
 	return c, err

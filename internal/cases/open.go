@@ -49,6 +49,9 @@ func (s *Service) Open(ctx context.Context, p *callvault.Principal, in OpenInput
 		fe.Add("received_at", "is not an RFC 3339 time or a YYYY-MM-DD day")
 	case received.After(now.Add(maxFuture)):
 		fe.Add("received_at", "is in the future")
+	case received.Year() < ukcal.MinYear:
+		// The bank-holiday calendar (and so the due date) starts then; an earlier day is a typo.
+		fe.Add("received_at", fmt.Sprintf("is before %d, where the calendar of due dates begins", ukcal.MinYear))
 	}
 	subjects := cleanSubjects(&fe, in.Subjects)
 	ext := external(&fe, in.Type, in.External)

@@ -23,9 +23,15 @@ func (n *notes) CaseOpened(_ context.Context, c *callvault.Case, dpos []*callvau
 }
 
 // holds records the holder's calls.
-type holds struct{ calls []string }
+type holds struct {
+	calls []string
+	fail  error // what Hold answers, when set
+}
 
 func (h *holds) Hold(_ context.Context, _, caseID, rid, _ string) error {
+	if h.fail != nil {
+		return h.fail
+	}
 	h.calls = append(h.calls, "hold "+rid)
 	return nil
 }
@@ -119,6 +125,8 @@ func TestOpen(t *testing.T) {
 		{Type: "parking", ReceivedAt: "2026-01-31"},
 		{Type: callvault.CaseSubjectAccess},
 		{Type: callvault.CaseSubjectAccess, ReceivedAt: "2027-01-01"},
+		{Type: callvault.CaseSubjectAccess, ReceivedAt: "0001-01-01"},
+		{Type: callvault.CaseComplaint, ReceivedAt: "1989-12-31T23:00:00Z"},
 		{Type: callvault.CaseSubjectAccess, ReceivedAt: "2026-01-31", Subjects: callvault.CaseSubjects{Names: []string{string(make([]byte, 201))}}},
 	} {
 		if _, err := f.svc.Open(ctx, f.users["dora"], in); len(callvault.FieldErrorsOf(err)) == 0 {
@@ -160,13 +168,28 @@ func TestSearchIncludeHoldClose(t *testing.T) {
 	if _, err := f.svc.Close(ctx, dora, c.ID, cases.CloseInput{Outcome: "answered"}); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"hold " + f.recs[0], "hold " + f.recs[1], "release " + f.recs[1], "release " + f.recs[0]}
+	// Including again holds again (the real holder keeps one hold per case and recording).
+	want := []string{"hold " + f.recs[0], "hold " + f.recs[1], "release " + f.recs[1], "hold " + f.recs[0], "release " + f.recs[0]}
 	if !slices.Equal(f.holds.calls, want) {
 		t.Errorf("holder calls %v, want %v", f.holds.calls, want)
 	}
 	if _, err := f.svc.Search(ctx, dora, c.ID, cases.SearchInput{Extensions: []string{"201"}}); !callvault.IsKind(err, callvault.KindConflict) {
 		t.Errorf("search of a closed case: %v", err)
 	}
+
+	// A hold that cannot be placed leaves the recording out of the case: never included unheld.
+	c2 := f.open(t, "dora", callvault.CaseSubjectAccess)
+	if _, err := f.svc.Search(ctx, dora, c2.ID, cases.SearchInput{Extensions: []string{"201"}}); err != nil {
+		t.Fatal(err)
+	}
+	f.holds.fail = callvault.Errorf(callvault.KindUnavailable, "the hold store is down")
+	if _, err := f.svc.Include(ctx, dora, c2.ID, cases.IncludeInput{RecordingID: f.recs[2], Include: &yes, Reason: "r"}); err == nil {
+		t.Errorf("an include whose hold failed succeeded")
+	}
+	if got, err := f.svc.Get(ctx, dora, c2.ID); err != nil || len(got.Included()) != 0 {
+		t.Errorf("the case includes %v unheld (%v)", got.Included(), err)
+	}
+	f.holds.fail = nil
 	got, err := f.svc.Get(ctx, dora, c.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -262,6 +285,15 @@ func TestClock(t *testing.T) {
 	cmp := f.open(t, "dan", callvault.CaseComplaint)
 	if _, err := f.svc.Clock(ctx, f.users["dan"], cmp.ID, cases.ClockInput{Action: "stop", Reason: "identity"}); !callvault.IsKind(err, callvault.KindConflict) {
 		t.Errorf("a clock step on a complaint: %v", err)
+	}
+	recent, err := f.svc.Open(ctx, dora, cases.OpenInput{Type: callvault.CaseSubjectAccess, ReceivedAt: "2026-11-30"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, date := range []string{"2026-12-02", "1900-01-01", "2026-02-30"} { // the fixture's today is 1 December 2026
+		if _, err := f.svc.Clock(ctx, dora, recent.ID, cases.ClockInput{Action: "stop", Reason: "identity", Date: date}); len(callvault.FieldErrorsOf(err)) == 0 {
+			t.Errorf("a clock step dated %s: %v, want a field error", date, err)
+		}
 	}
 	if _, err := f.svc.Clock(ctx, dora, c.ID, cases.ClockInput{Action: "pause"}); len(callvault.FieldErrorsOf(err)) == 0 {
 		t.Errorf("an unknown clock action: %v", err)
