@@ -98,7 +98,8 @@ type CaseNote struct {
 }
 
 // CaseCriteria is what a subject search looked for: numbers as typed and as normalised,
-// folded names, extensions and an optional time range [From, To).
+// names as typed (searched folded, callvault.NormalizeName), extensions and an optional time
+// range [From, To).
 type CaseCriteria struct {
 	Numbers    []string  `json:"numbers,omitempty"`
 	E164       []string  `json:"e164,omitempty"`

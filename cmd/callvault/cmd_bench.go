@@ -70,9 +70,13 @@ func runBenchLoad(ctx context.Context, e env, args []string) error {
 		"months) into an empty catalogue, in large transactions through the store's bulk loader.\n"+
 		"Only catalogue rows and subject-index rows are written: no audio, no blobs and no audit\n"+
 		"events, since the subject search reads none of them. The result is for `callvault bench\n"+
-		"search`, not a vault: fsck and audit verify will not pass on it.", true)
+		"search`, not a vault: fsck and audit verify will not pass on it.\n\n"+
+		"For speed, on SQLite the load runs with synchronous=OFF (no fsync) and without\n"+
+		"foreign-key checks until it ends, and on PostgreSQL with synchronous_commit=off: a crash\n"+
+		"during the load can corrupt a SQLite file. Give it a scratch --data directory or a\n"+
+		"scratch --db database only, never a vault's.", true)
 	n := fs.Int("recordings", 0, "how many recordings to generate (required)")
-	batch := fs.Int("batch", benchload.DefaultBatch, "recordings per transaction")
+	batch := fs.Int("batch", benchload.DefaultBatch, "recordings per transaction (each batch is held in memory: about 2 KiB a recording)")
 	spec := benchSpecFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err

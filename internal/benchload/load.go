@@ -18,7 +18,7 @@ type Loader interface {
 }
 
 // DefaultBatch is how many recordings go into one transaction.
-const DefaultBatch = 20_000
+const DefaultBatch = 100_000
 
 // Load loads recordings [0, g.Spec.Recordings) of g into l in transactions of batch recordings
 // (0 means DefaultBatch), making the next batch while the store writes the last. progress, if

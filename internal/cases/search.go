@@ -4,11 +4,9 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"unicode"
 
 	"github.com/callvault/callvault"
 	"github.com/callvault/callvault/internal/phone"
-	"golang.org/x/text/unicode/norm"
 )
 
 // SearchInput is a subject search: numbers in any common form (07700 900123, +44 7700 900123,
@@ -132,11 +130,11 @@ func (s *Service) criteria(fe *callvault.FieldErrors, in SearchInput) (callvault
 		if folded == "" {
 			continue
 		}
-		crit.Names = append(crit.Names, folded)
+		// The criteria keep the name as the DPO typed it (the evidence of what was asked); the
+		// search uses the fold, which is also how the index keeps names, so case and accents
+		// do not matter.
+		crit.Names = append(crit.Names, strings.TrimSpace(name))
 		add(callvault.SubjectName, folded)
-		// Accent-insensitive as far as the index allows: a name typed with accents also finds
-		// the same name indexed without them.
-		add(callvault.SubjectName, stripAccents(folded))
 	}
 	for i, e := range in.Extensions {
 		e = strings.TrimSpace(e)
@@ -165,16 +163,4 @@ func (s *Service) criteria(fe *callvault.FieldErrors, in SearchInput) (callvault
 	}
 	crit.From, crit.To = crit.From.UTC(), crit.To.UTC()
 	return crit, subjects
-}
-
-// stripAccents removes combining marks after canonical decomposition ("josé" is "jose").
-func stripAccents(s string) string {
-	d := norm.NFD.String(s)
-	var b strings.Builder
-	for _, r := range d {
-		if !unicode.Is(unicode.Mn, r) {
-			b.WriteRune(r)
-		}
-	}
-	return norm.NFC.String(b.String())
 }

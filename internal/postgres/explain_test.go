@@ -45,17 +45,21 @@ func TestFindUsesSubjectIndex(t *testing.T) {
 	ext := callvault.Subject{Kind: callvault.SubjectExtension, Value: "8042"}
 	from := time.Date(2026, 1, 3, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
-		name   string
-		f      callvault.RecordingFilter
-		cursor *findCursor
+		name string
+		f    callvault.RecordingFilter
 	}{
-		{"one number", callvault.RecordingFilter{Subjects: []callvault.Subject{number}}, nil},
-		{"number or extension in a range", callvault.RecordingFilter{Subjects: []callvault.Subject{number, ext}, From: from, To: from.AddDate(0, 0, 7)}, nil},
-		{"next page", callvault.RecordingFilter{Subjects: []callvault.Subject{ext}, Limit: 10}, &findCursor{startedAt: from, id: "r00002880"}},
+		{"one number", callvault.RecordingFilter{Subjects: []callvault.Subject{number}}},
+		{"one extension, first page", callvault.RecordingFilter{Subjects: []callvault.Subject{ext}, Limit: 10}},
+		{"number or extension in a range", callvault.RecordingFilter{Subjects: []callvault.Subject{number, ext}, From: from, To: from.AddDate(0, 0, 7)}},
+		{"next page", callvault.RecordingFilter{Subjects: []callvault.Subject{ext}, Limit: 10, After: "r00002880"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			sql, args := findQuery(tc.f, tc.cursor)
+			f, err := tc.f.Normalize()
+			if err != nil {
+				t.Fatal(err)
+			}
+			sql, args := findQuery(f)
 			var plan []byte
 			if err := db.pool.QueryRow(ctx, "EXPLAIN (FORMAT JSON) "+sql, args...).Scan(&plan); err != nil {
 				t.Fatalf("EXPLAIN: %v", err)
@@ -73,6 +77,13 @@ func TestFindUsesSubjectIndex(t *testing.T) {
 			}
 			if !indexed {
 				t.Errorf("the subject search does not use recording_subjects_search:\n%s", plan)
+			}
+			// One subject with more matches than the page: the index is read in the order of the
+			// result and stops at the page.
+			for _, n := range nodes {
+				if len(f.Subjects) == 1 && f.Subjects[0] == ext && n.Type == "Sort" {
+					t.Errorf("a one-subject search sorts instead of reading the index in order:\n%s", plan)
+				}
 			}
 		})
 	}

@@ -5,45 +5,46 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/callvault/callvault"
 	"github.com/jackc/pgx/v5"
 )
 
 // FindRecordings returns the live recordings in which any of f.Subjects took part, started
-// within [f.From, f.To), ordered by (StartedAt, ID), after the recording f.After. With subjects
-// it reads the subject index only, then fetches the page's recordings by primary key.
+// within [f.From, f.To), ordered by (StartedAt, ID), after the recording f.After, in one
+// statement: the page is cut in the subject index before any recording is read, and the
+// cursor's start time is read inside the statement. pgx keeps each statement prepared on its
+// connection, so a search is not parsed and planned again.
 func (db *DB) FindRecordings(ctx context.Context, f callvault.RecordingFilter) ([]*callvault.Recording, error) {
 	const what = "postgres: find recordings"
 	f, err := f.Normalize()
 	if err != nil {
 		return nil, prefixed(err, what)
 	}
-	var cursor *findCursor
-	if f.After != "" {
-		c := findCursor{id: f.After}
-		err := db.pool.QueryRow(ctx, "SELECT started_at FROM recordings WHERE id = $1", f.After).Scan(&c.startedAt)
+	sql, args := findQuery(f)
+	found, err := db.queryRecordings(ctx, what, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	if len(found) == 0 && f.After != "" {
+		// A cursor naming no recording makes the cursor condition NULL and the page empty: tell
+		// it from the end of the results. A deleted cursor's tombstone keeps its start time.
+		var one int
+		err := db.pool.QueryRow(ctx, "SELECT 1 FROM recordings WHERE id = $1", f.After).Scan(&one)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, callvault.Errorf(callvault.KindInvalid, "%s: the paging cursor names no recording", what)
 		}
 		if err != nil {
 			return nil, translate(err, what)
 		}
-		cursor = &c
 	}
-	sql, args := findQuery(f, cursor)
-	return db.queryRecordings(ctx, what, sql, args...)
+	return found, nil
 }
 
-// findCursor is the (StartedAt, ID) position after which a page starts.
-type findCursor struct {
-	startedAt time.Time
-	id        string
-}
-
-// findQuery returns the query of FindRecordings and its arguments; f is normalised.
-func findQuery(f callvault.RecordingFilter, cursor *findCursor) (string, []any) {
+// findQuery returns the query of FindRecordings and its arguments; f is normalised. The text
+// depends only on the shape of f (how many subjects, which bounds, a cursor or not), so pgx's
+// statement cache holds a handful of them.
+func findQuery(f callvault.RecordingFilter) (string, []any) {
 	limit := f.Limit
 	var args []any
 	arg := func(v any) string {
@@ -59,9 +60,10 @@ func findQuery(f callvault.RecordingFilter, cursor *findCursor) (string, []any) 
 		if !f.To.IsZero() {
 			b.WriteString(" AND " + alias + ".started_at < " + arg(f.To))
 		}
-		if cursor != nil {
-			b.WriteString(" AND (" + alias + ".started_at, " + alias + "." + idCol + ") > (" +
-				arg(cursor.startedAt) + "::timestamptz, " + arg(cursor.id) + "::text)")
+		if f.After != "" {
+			after := arg(f.After)
+			b.WriteString(" AND (" + alias + ".started_at, " + alias + "." + idCol + ") > ((SELECT c.started_at FROM recordings c WHERE c.id = " +
+				after + "::text), " + after + "::text)")
 		}
 		return b.String()
 	}
@@ -71,14 +73,25 @@ func findQuery(f callvault.RecordingFilter, cursor *findCursor) (string, []any) 
 		return `SELECT ` + recordingColumns + ` FROM recordings r WHERE ` + where +
 			` ORDER BY r.started_at, r.id LIMIT ` + arg(limit), args
 	}
-
+	// Subject rows exist only for live recordings (DeleteRecording removes them), so the page
+	// can be cut in the index before any recording is read.
+	if len(f.Subjects) == 1 {
+		// The common case: one range scan of the index, in the order of the result, stopped
+		// at the limit; no sort, no more index rows read than the page needs.
+		s := f.Subjects[0]
+		kind, value := arg(string(s.Kind)), arg(s.Value)
+		return `SELECT ` + recordingColumns + ` FROM recording_subjects s
+			JOIN recordings r ON r.id = s.recording_id
+			WHERE s.kind = ` + kind + ` AND s.value = ` + value + conds("s", "recording_id") + `
+			AND r.deleted_at IS NULL
+			ORDER BY s.started_at, s.recording_id
+			LIMIT ` + arg(limit), args
+	}
 	kinds := make([]string, len(f.Subjects))
 	values := make([]string, len(f.Subjects))
 	for i, s := range f.Subjects {
 		kinds[i], values[i] = string(s.Kind), s.Value
 	}
-	// Subject rows exist only for live recordings (DeleteRecording removes them), so the page
-	// can be cut in the index before any recording is read.
 	q := `SELECT ` + recordingColumns + ` FROM (
 		SELECT DISTINCT s.started_at, s.recording_id
 		FROM unnest(` + arg(kinds) + `::text[], ` + arg(values) + `::text[]) AS q(kind, value)

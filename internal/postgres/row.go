@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/rowjson"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -77,19 +78,19 @@ func scanRecording(row pgx.Row) (*callvault.Recording, error) {
 	r.AnnouncementPlayed = callvault.Announcement(announced)
 	r.Codec = callvault.Codec(codec)
 	for _, f := range []struct {
-		name string
-		data []byte
-		dst  any
+		name   string
+		data   []byte
+		decode func([]byte) error
 	}{
-		{"extensions", ext, &r.Extensions},
-		{"external_numbers", nums, &r.ExternalNumbers},
-		{"parties", parties, &r.Parties},
-		{"attributes", attrs, &r.Attributes},
+		{"extensions", ext, func(b []byte) error { return rowjson.Strings(b, &r.Extensions) }},
+		{"external_numbers", nums, func(b []byte) error { return rowjson.Numbers(b, &r.ExternalNumbers) }},
+		{"parties", parties, func(b []byte) error { return rowjson.Parties(b, &r.Parties) }},
+		{"attributes", attrs, func(b []byte) error { return rowjson.StringMap(b, &r.Attributes) }},
 	} {
 		if f.data == nil {
 			continue
 		}
-		if err := json.Unmarshal(f.data, f.dst); err != nil {
+		if err := f.decode(f.data); err != nil {
 			return nil, fmt.Errorf("recording %s: column %s: %w", r.ID, f.name, err)
 		}
 	}

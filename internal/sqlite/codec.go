@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/callvault/callvault"
+	"github.com/callvault/callvault/internal/rowjson"
 )
 
 // micros returns t as microseconds since the Unix epoch; stores keep microsecond precision.
@@ -74,16 +75,16 @@ func scanRecording(s scanner) (*callvault.Recording, error) {
 	if sidecar != nil {
 		r.Sidecar = append([]byte{}, sidecar...)
 	}
-	if err := json.Unmarshal([]byte(exts), &r.Extensions); err != nil {
+	if err := rowjson.Strings([]byte(exts), &r.Extensions); err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal([]byte(nums), &r.ExternalNumbers); err != nil {
+	if err := rowjson.Numbers([]byte(nums), &r.ExternalNumbers); err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal([]byte(parties), &r.Parties); err != nil {
+	if err := rowjson.Parties([]byte(parties), &r.Parties); err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal([]byte(attrs), &r.Attributes); err != nil {
+	if err := rowjson.StringMap([]byte(attrs), &r.Attributes); err != nil {
 		return nil, err
 	}
 	if len(r.Extensions) == 0 {

@@ -34,6 +34,7 @@ func TestPragmas(t *testing.T) {
 		{"busy_timeout", "w", "10000"},
 		{"synchronous", "r", "2"},
 		{"query_only", "r", "1"},
+		{"mmap_size", "r", "2147418112"}, // 2 GiB asked, capped at SQLITE_MAX_MMAP_SIZE
 		{"query_only", "w", "0"},
 	} {
 		pool := db.w
@@ -51,15 +52,20 @@ func TestPragmas(t *testing.T) {
 }
 
 // TestFindUsesSubjectIndex checks that a subject search is index lookups only: the subject
-// index for each subject and the primary key for recordings, never a scan of recordings.
+// index for each subject and the primary key for recordings, never a scan of recordings; and
+// that a search for one subject reads the index in the order of the result, without sorting.
 func TestFindUsesSubjectIndex(t *testing.T) {
 	db := openInternal(t)
-	subjects := []callvault.Subject{
+	two := []callvault.Subject{
 		{Kind: callvault.SubjectNumber, Value: "+447700900123"},
 		{Kind: callvault.SubjectName, Value: "jane doe"},
 	}
-	for _, after := range []int64{math.MinInt64, 5} {
-		query, args := findQuery(subjects, math.MinInt64, math.MaxInt64, after, "x", 100)
+	for _, c := range []struct {
+		subjects []callvault.Subject
+		after    string
+	}{{two, ""}, {two, "x"}, {two[:1], ""}, {two[:1], "x"}} {
+		subjects, after := c.subjects, c.after
+		query, args := findQuery(subjects, math.MinInt64, math.MaxInt64, after, 100)
 		rows, err := db.r.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+query, args...)
 		if err != nil {
 			t.Fatalf("EXPLAIN: %v", err)
@@ -86,6 +92,9 @@ func TestFindUsesSubjectIndex(t *testing.T) {
 			if strings.HasPrefix(line, "SCAN r") || strings.HasPrefix(line, "SCAN recording") {
 				t.Errorf("plan scans a table: %q in\n%s", line, all)
 			}
+		}
+		if len(subjects) == 1 && (strings.Contains(all, "TEMP B-TREE") || strings.Contains(all, "CO-ROUTINE")) {
+			t.Errorf("plan of a one-subject search is not a plain join in index order:\n%s", all)
 		}
 	}
 }
