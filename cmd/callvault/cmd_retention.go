@@ -97,7 +97,8 @@ func (m *Main) retentionStatus() (*retention.Reader, error) {
 		return nil, callvault.Errorf(callvault.KindInternal, "this catalogue keeps no retention status")
 	}
 	hs, _ := m.Catalogue.(callvault.HoldStore)
-	return &retention.Reader{Store: rs, Holds: hs, RetentionMonths: m.Config.RetentionMonths, FailAfter: m.Config.SweepFailAfter}, nil
+	return &retention.Reader{Store: rs, Holds: hs, RetentionMonths: m.Config.RetentionMonths, FailAfter: m.Config.SweepFailAfter,
+		Epochs: m.epochStatusJSON}, nil
 }
 
 func runRetentionStatus(ctx context.Context, e env, args []string) error {
@@ -163,6 +164,7 @@ func printRetentionStatus(w io.Writer, st *retention.Status) {
 		}
 		fmt.Fprintf(w, "held: recording %s, hold %s, %s, review %s%s\n", h.RecordingID, h.HoldID, what, day(h.ReviewAt), due)
 	}
+	printEpochStatus(w, st.Epochs)
 	if st.Healthy {
 		fmt.Fprintln(w, "status: ok")
 	} else {
