@@ -31,6 +31,9 @@ func runRetention(ctx context.Context, e env, args []string) error {
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return &usageError{msg: fmt.Sprintf("unexpected argument %q", fs.Arg(0)), hint: "callvault retention run [--wait 2m]"}
+	}
 	m, err := openMain(ctx, e, fs)
 	if err != nil {
 		return err
@@ -106,6 +109,9 @@ func runRetentionStatus(ctx context.Context, e env, args []string) error {
 	asJSON := fs.Bool("json", false, "print JSON (the same document as GET /api/v1/compliance/retention)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return &usageError{msg: fmt.Sprintf("unexpected argument %q", fs.Arg(0)), hint: "callvault retention status [--json]"}
 	}
 	m, err := openMain(ctx, e, fs)
 	if err != nil {

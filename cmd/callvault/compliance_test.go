@@ -151,3 +151,18 @@ func TestRetentionMonthsChange(t *testing.T) {
 		t.Fatalf("audit verify: %s %s", out, e)
 	}
 }
+
+// A stray argument is refused, not ignored: `fsck --repair /srv/other` must not check (and
+// repair) the default vault instead of the one meant.
+func TestRetentionAndFsckRefuseStrayArguments(t *testing.T) {
+	data := t.TempDir()
+	for _, args := range [][]string{
+		{"fsck", "--repair", "/srv/other", "--data", data},
+		{"retention", "status", "--json", "extra", "--data", data},
+		{"retention", "run", "extra", "--data", data},
+	} {
+		if code, _, e := cli(t, args...); code != 2 || !strings.Contains(e, "unexpected argument") {
+			t.Errorf("%v: exit %d %q, want a usage error naming the argument", args, code, e)
+		}
+	}
+}
