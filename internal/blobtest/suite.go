@@ -28,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) callvault.BlobStore) {
 		{"AbortAfterCommit", testAbortAfterCommit},
 		{"CommitConflict", testCommitConflict},
 		{"Delete", testDelete},
+		{"DeleteBlobs", testDeleteBlobs},
 		{"List", testList},
 		{"ListStopsOnError", testListStopsOnError},
 		{"InvalidKeys", testInvalidKeys},

@@ -147,9 +147,7 @@ func (db *DB) DeleteRecording(ctx context.Context, id string, ev *callvault.Audi
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
-		tag, err := tx.Exec(ctx, `UPDATE recordings SET deleted_at = now(), header = NULL, sidecar = NULL,
-				extensions = '[]', external_numbers = '[]', parties = '[]', line = '', attributes = '{}'
-			WHERE id = $1 AND deleted_at IS NULL`, id)
+		tag, err := tx.Exec(ctx, shredRecordings, []string{id})
 		if err != nil {
 			return err
 		}

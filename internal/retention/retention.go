@@ -1,13 +1,16 @@
 // Package retention deletes recordings whose retention period has ended: it destroys the
 // recording's age header (crypto-shredding: the payload becomes unreadable everywhere, backups
 // included), leaves a tombstone with the hashes, deletes the payload blob, and audits each
-// deletion as its receipt. Several nodes may run it; a lease makes one run at a time, and the
-// store's DeleteRecording guarantees each recording is deleted exactly once even if two overlap.
+// deletion as its receipt. It works in batches: one catalogue transaction per batch (rows,
+// tombstones and receipts), then the batch's blobs, deleted concurrently. Several nodes may run
+// it; a lease makes one run at a time, and the store's DeleteRecordings (or DeleteRecording)
+// guarantees each recording is deleted exactly once even if two overlap.
 package retention
 
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/callvault/callvault"
@@ -25,17 +28,27 @@ type Store interface {
 // Sweeper deletes expired recordings.
 type Sweeper struct {
 	// Catalogue may also implement callvault.Compactor; the sweep then compacts after deleting.
+	// If it implements callvault.RecordingBatchDeleter (every backend does), each batch is
+	// deleted in one transaction; otherwise one DeleteRecording per recording.
 	Catalogue Store
 	Blobs     callvault.BlobStore
 	Now       func() time.Time
-	Batch     int // recordings per batch; default 100
+	Batch     int // recordings per batch, and per catalogue transaction; default 500
+	// Workers is how many blob deletes run at once when the blob store cannot delete a
+	// batch in one call (callvault.BlobBatchDeleter); default 8. The blobs of a batch are
+	// deleted after its transaction has committed.
+	Workers int
 	// Rate, if positive, caps deletions per second, so that a large backlog (the first sweep
 	// after an import of old recordings, say) does not load the object store all at once.
+	// Batches are then at most Rate recordings, and each starts only once the previous one's
+	// share of time (its size / Rate seconds) has passed.
 	Rate int
 	// KeepLease, if set, is called before each batch; when it returns false (the lease was lost
 	// to another node) the sweep stops so two nodes do not work in parallel for long.
 	KeepLease func(ctx context.Context) (bool, error)
-	// OnDelete, if set, is called after each recording is deleted (tests use it as a signal).
+	// OnDelete, if set, is called once each recording's deletion (row, tombstone, receipt)
+	// has committed, from the goroutine that called RunOnce; its blob may still be going.
+	// Tests use it as a signal.
 	OnDelete func(id string)
 	// Holds, if set, is asked at the end of each run for the holds that keep expired
 	// recordings, which the run reports. Held recordings are never deleted whether it is set
@@ -45,6 +58,10 @@ type Sweeper struct {
 	// compliance status and its health check; Node names this node in it.
 	Record callvault.RetentionStore
 	Node   string
+
+	// wall and sleep replace the wall clock and waiting on it in the rate limiter's tests.
+	wall  func() time.Time
+	sleep func(ctx context.Context, d time.Duration) error
 }
 
 // Result counts what one RunOnce did.
@@ -80,56 +97,104 @@ func (s *Sweeper) RunOnce(ctx context.Context) (res Result, err error) {
 	}()
 	batch := s.Batch
 	if batch <= 0 {
-		batch = 100
+		batch = 500
 	}
-	var tick <-chan time.Time
 	if s.Rate > 0 {
-		t := time.NewTicker(time.Second / time.Duration(s.Rate))
-		defer t.Stop()
-		tick = t.C
+		batch = min(batch, s.Rate)
 	}
+	var next time.Time // when the rate allows the next batch to start
+	// The blobs of one batch are deleted while the next batch's rows are: the rows always
+	// commit before their blobs go, and at most one batch of blob deletes is in flight.
+	var blobs blobDeletes
+	defer func() {
+		err = errors.Join(err, s.wait(blobs))
+	}()
 	for {
+		if err := s.pace(ctx, next); err != nil {
+			return res, err
+		}
 		if s.KeepLease != nil {
 			ok, err := s.KeepLease(ctx)
 			if err != nil || !ok {
 				return res, err
 			}
 		}
-		now := s.now()
-		recs, err := s.Catalogue.ExpiredRecordings(ctx, now, batch)
+		recs, err := s.Catalogue.ExpiredRecordings(ctx, s.now(), batch)
 		if err != nil {
 			return res, err
 		}
 		if len(recs) == 0 {
 			return res, nil
 		}
-		for _, r := range recs {
-			if tick != nil {
-				select {
-				case <-tick:
-				case <-ctx.Done():
-				}
+		if s.Rate > 0 {
+			if now := s.wallNow(); next.Before(now) {
+				next = now
 			}
-			if err := ctx.Err(); err != nil {
-				return res, err
-			}
-			deleted, err := s.delete(ctx, r)
-			if callvault.IsKind(err, callvault.KindConflict) {
-				continue // put on hold since the batch was read; reportHeld names it
-			}
-			if err != nil {
-				return res, err
-			}
-			if deleted {
-				res.Deleted++
-				if s.OnDelete != nil {
-					s.OnDelete(r.ID)
-				}
-			} else {
-				res.Skipped++
+			next = next.Add(time.Duration(len(recs)) * time.Second / time.Duration(s.Rate))
+		}
+		deleted, skipped, err := s.deleteRows(ctx, recs)
+		res.Deleted += len(deleted)
+		res.Skipped += skipped
+		if s.OnDelete != nil {
+			for _, r := range deleted {
+				s.OnDelete(r.ID)
 			}
 		}
+		// The rows of deleted are gone whatever happened; their blobs go now, and err (if
+		// any) is reported once the previous batch's blob deletes have ended too.
+		err = errors.Join(err, s.wait(blobs))
+		blobs = nil
+		if len(deleted) > 0 {
+			blobs = s.startBlobs(ctx, deleted)
+		}
+		if err != nil {
+			return res, err
+		}
 	}
+}
+
+// blobDeletes is one batch's blob deletes, running; it yields their error.
+type blobDeletes chan error
+
+// startBlobs starts deleting the blobs of recs, whose rows are deleted.
+func (s *Sweeper) startBlobs(ctx context.Context, recs []*callvault.Recording) blobDeletes {
+	b := make(blobDeletes, 1)
+	go func() { b <- s.deleteBlobs(ctx, recs) }()
+	return b
+}
+
+// wait waits for b's blob deletes to end (nil: none are running).
+func (s *Sweeper) wait(b blobDeletes) error {
+	if b == nil {
+		return nil
+	}
+	return <-b
+}
+
+// pace waits until next, by the wall clock rather than s.Now: the rate is about load, not
+// retention.
+func (s *Sweeper) pace(ctx context.Context, next time.Time) error {
+	d := next.Sub(s.wallNow())
+	if d <= 0 {
+		return ctx.Err()
+	}
+	if s.sleep != nil {
+		return s.sleep(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return ctx.Err()
+}
+
+func (s *Sweeper) wallNow() time.Time {
+	if s.wall != nil {
+		return s.wall()
+	}
+	return time.Now()
 }
 
 // record tells s.Record the outcome of a run.
@@ -162,11 +227,52 @@ func (s *Sweeper) reportHeld(ctx context.Context, res *Result) error {
 	return nil
 }
 
-// delete shreds and removes one recording. The catalogue change (header destroyed, tombstone,
-// audit receipt) commits first; the blob is deleted after. A crash in between leaves a blob
-// without a live row, which the orphan sweep removes; it is unreadable already.
-func (s *Sweeper) delete(ctx context.Context, r *callvault.Recording) (bool, error) {
-	ev := &callvault.AuditEvent{
+// deleteRows shreds the catalogue rows of recs (header destroyed, tombstone, receipt), in one
+// transaction when the catalogue can, and returns the recordings it deleted and how many
+// another node had deleted first. Held ones (a hold placed since recs was read) are neither:
+// reportHeld names them. The rows commit before any blob is deleted: a crash in between leaves
+// blobs without a live row, unreadable already, which the orphan sweep removes; the other order
+// could leave a live row whose blob is gone.
+func (s *Sweeper) deleteRows(ctx context.Context, recs []*callvault.Recording) (deleted []*callvault.Recording, skipped int, err error) {
+	bd, ok := s.Catalogue.(callvault.RecordingBatchDeleter)
+	if !ok {
+		for _, r := range recs {
+			err := s.Catalogue.DeleteRecording(ctx, r.ID, s.receipt(r))
+			switch {
+			case callvault.IsKind(err, callvault.KindNotFound):
+				skipped++ // another node deleted it first
+			case callvault.IsKind(err, callvault.KindConflict):
+				// put on hold since the batch was read
+			case err != nil:
+				return deleted, skipped, err
+			default:
+				deleted = append(deleted, r)
+			}
+		}
+		return deleted, skipped, nil
+	}
+	batch := make([]*callvault.RecordingDeletion, len(recs))
+	for i, r := range recs {
+		batch[i] = &callvault.RecordingDeletion{ID: r.ID, Event: s.receipt(r)}
+	}
+	if err := bd.DeleteRecordings(ctx, batch); err != nil {
+		return nil, 0, err
+	}
+	for i, d := range batch {
+		switch d.Outcome {
+		case callvault.DeletionDone:
+			deleted = append(deleted, recs[i])
+		case callvault.DeletionGone:
+			skipped++
+		}
+	}
+	return deleted, skipped, nil
+}
+
+// receipt is the audit event that records r's deletion: enough to answer for it (the hashes, the
+// source, the retention end) and nothing of the call's parties.
+func (s *Sweeper) receipt(r *callvault.Recording) *callvault.AuditEvent {
+	return &callvault.AuditEvent{
 		Time:   s.now(),
 		Actor:  string(callvault.ActorSystem),
 		Action: callvault.ActionRecordingDelete,
@@ -180,16 +286,49 @@ func (s *Sweeper) delete(ctx context.Context, r *callvault.Recording) (bool, err
 			"source_id":     r.SourceID,
 		}),
 	}
-	if err := s.Catalogue.DeleteRecording(ctx, r.ID, ev); err != nil {
-		if callvault.IsKind(err, callvault.KindNotFound) {
-			return false, nil // another node deleted it first
+}
+
+// deleteBlobs deletes the blobs of recs: in one call when the store is a
+// callvault.BlobBatchDeleter (local files: one directory fsync for the batch), else s.Workers
+// at a time, since each delete waits on the disk or a round trip to the object store. It
+// returns every error. A cancelled context (a shutdown) gives them a minute more: their rows
+// are gone, and a blob left behind is an orphan, unreadable but kept until the orphan sweep
+// finds it.
+func (s *Sweeper) deleteBlobs(ctx context.Context, recs []*callvault.Recording) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	if bd, ok := s.Blobs.(callvault.BlobBatchDeleter); ok {
+		keys := make([]string, len(recs))
+		for i, r := range recs {
+			keys[i] = r.BlobKey
 		}
-		return false, err
+		return bd.DeleteBlobs(ctx, keys)
 	}
-	if err := s.Blobs.Delete(ctx, r.BlobKey); err != nil {
-		return true, err
+	workers := s.Workers
+	if workers <= 0 {
+		workers = 8
 	}
-	return true, nil
+	errs := make([]error, len(recs))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(workers, len(recs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				errs[i] = s.Blobs.Delete(ctx, recs[i].BlobKey)
+			}
+		}()
+	}
+	for i := range recs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // compact runs the catalogue's Compactor, if it has one. It runs even when the sweep was

@@ -137,11 +137,7 @@ func (db *DB) DeleteRecording(ctx context.Context, id string, ev *callvault.Audi
 		} else if hold != "" {
 			return callvault.PrefixError(callvault.HeldError(id, hold), "sqlite: delete recording")
 		}
-		res, err := tx.ExecContext(ctx,
-			`UPDATE recordings SET deleted_at = ?, header = NULL, sidecar = NULL,
-				extensions = '[]', external_numbers = '[]', parties = '[]', line = '', attributes = '{}'
-			WHERE id = ? AND deleted_at IS NULL`,
-			micros(time.Now()), id)
+		res, err := tx.ExecContext(ctx, shredRecording, micros(time.Now()), id)
 		if err != nil {
 			return err
 		}

@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) callvault.Catalogue) {
 	t.Run("List", func(t *testing.T) { testList(t, open) })
 	t.Run("Expired", func(t *testing.T) { testExpired(t, open) })
 	t.Run("Delete", func(t *testing.T) { testDelete(t, open) })
+	t.Run("DeleteBatch", func(t *testing.T) { testDeleteBatch(t, open) })
 	t.Run("ReplaceAudio", func(t *testing.T) { testReplaceAudio(t, open) })
 	t.Run("Audit", func(t *testing.T) { testAudit(t, open) })
 	t.Run("Checkpoint", func(t *testing.T) { testCheckpoint(t, open) })
