@@ -38,6 +38,7 @@ const (
 	ActComplianceRead Action = "compliance.read" // the compliance status (retention, holds); never audio
 	ActNoticeStatus   Action = "notice.status"   // who has not acknowledged the notice
 	ActNoticeSend     Action = "notice.send"     // e-mail the current notice to all staff
+	ActNoticeEdit     Action = "notice.edit"     // save a new version of the recording notice
 
 	ActTokenManage Action = "token.manage" // create, list and revoke machine tokens (the pages; the CLI is break-glass)
 	ActAuditVerify Action = "audit.verify" // run a verification of the audit log in the background

@@ -63,8 +63,8 @@ func runMigrate(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("migration interrupted (run the same command again to resume): %w", err)
 	}
-	fmt.Fprintf(e.stdout, "migrated %d recordings (%d already there), %d tombstones of deleted recordings, %d users, access requests and delegations, %d cases, %d legal holds, %d import jobs, %d audit events, %d checkpoints; every hash verified\n",
-		rep.Copied, rep.Present, rep.Tombstones, rep.People, rep.Cases, rep.Holds, rep.ImportJobs, rep.Events, rep.Checkpoints)
+	fmt.Fprintf(e.stdout, "migrated %d recordings (%d already there), %d tombstones of deleted recordings, %d users, access requests and delegations, %d cases, %d legal holds, %d import jobs, %d versions of the recording notice, %d audit events, %d checkpoints; every hash verified\n",
+		rep.Copied, rep.Present, rep.Tombstones, rep.People, rep.Cases, rep.Holds, rep.ImportJobs, rep.Notices, rep.Events, rep.Checkpoints)
 	for _, n := range rep.Notes {
 		fmt.Fprintf(e.stdout, "note: %s\n", n)
 	}

@@ -56,7 +56,11 @@ func runNotice(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	version := m.Identity.CurrentNotice().Version
+	notice, err := m.Identity.CurrentNotice(ctx)
+	if err != nil {
+		return err
+	}
+	version := notice.Version
 	if err := m.audit(ctx, cliActor(e), string(callvault.ActNoticeStatus), fmt.Sprintf("notice:%d", version), map[string]any{"pending": len(users)}); err != nil {
 		return err
 	}

@@ -86,7 +86,7 @@ func peopleSettings() []setting {
 				return nil
 			},
 			func(c *Config) string { return strconv.FormatBool(c.AllowSelfApproval) }},
-		str("notice_file", "text file of the staff notice every user acknowledges (default: the built-in notice)", func(c *Config) *string { return &c.NoticeFile }),
-		integer("notice_version", "version of the staff notice; raise it when the text changes and everyone acknowledges again (with notice_file)", func(c *Config) *int64 { return &c.NoticeVersion }),
+		str("notice_file", "text file of the staff notice every user acknowledges, until one is saved in the browser (default: the built-in notice)", func(c *Config) *string { return &c.NoticeFile }),
+		integer("notice_version", "version of notice_file's text; raise it above the last version saved in the browser to replace the notice from the file (with notice_file)", func(c *Config) *int64 { return &c.NoticeVersion }),
 	}
 }

@@ -20,8 +20,11 @@ func (m *Main) pages(ctx context.Context) (pages *ui.Pages, stop func()) {
 	zone, _ := m.Config.zone() // validated with the config
 	cfg := ui.Config{Identity: m.Identity, Access: m.Access, Rules: m.Access.Rules, Zone: zone,
 		Now: m.Now, Logger: m.Logger, PublicURL: m.Config.PublicURL,
-		Tokens: m.tokenAdmin(), AuditLog: m.Catalogue,
+		Tokens:   m.tokenAdmin(),
 		Settings: ui.Settings{RetentionMonths: m.Config.RetentionMonths, Unrecorded: m.Config.Unrecorded, NoticeFile: m.Config.NoticeFile}}
+	if log, ok := m.Catalogue.(ui.AuditLog); ok { // every backend queries its log (callvault.AuditQueryStore)
+		cfg.AuditLog = log
+	}
 	if r, err := m.retentionStatus(); err == nil {
 		cfg.Retention = func(ctx context.Context) (*retention.Status, error) { return r.Read(ctx) }
 	}
@@ -70,6 +73,8 @@ func (m *Main) pages(ctx context.Context) (pages *ui.Pages, stop func()) {
 	if m.Cases != nil {
 		cfg.Cases = m.Cases
 	}
-	cfg.Reports = &report.Service{Rules: m.Access.Rules, Recordings: m.Catalogue, Audit: m.Catalogue, Now: m.Now, AfterAudit: m.afterAudit}
+	if audit, ok := m.Catalogue.(report.Audit); ok {
+		cfg.Reports = &report.Service{Rules: m.Access.Rules, Recordings: m.Catalogue, Audit: audit, Now: m.Now, AfterAudit: m.afterAudit}
+	}
 	return ui.New(cfg), jobs.Close
 }

@@ -67,6 +67,9 @@ func (m *Main) openPeople() error {
 	if ks, ok := m.Catalogue.(callvault.PasskeyStore); ok {
 		m.Identity.Passkeys = ks
 	}
+	if ns, ok := m.Catalogue.(callvault.NoticeStore); ok {
+		m.Identity.Notices = ns
+	}
 	m.Access = &access.Service{
 		Rules:      rules,
 		Store:      ps,
@@ -107,5 +110,28 @@ func (m *Main) printBootstrap(ctx context.Context, url string) error {
 	secret := m.Identity.BootstrapLink()
 	fmt.Fprintf(m.Stdout, "this vault has no users yet. The first Director signs up with this one-time link (expires in 72h):\n  %s/setup?token=%s\n", base, secret)
 	fmt.Fprintf(m.Stdout, "or the same with curl:\n  curl -X POST %s/api/v1/setup -H 'Content-Type: application/json' -d '{\"token\":\"%s\",\"username\":\"NAME\",\"password\":\"...\"}'\n", base, secret)
+	return nil
+}
+
+// importConfigNotice stores the configuration's notice (notice_file, notice_version) as a new
+// version when the catalogue holds versions edited in the browser and notice_version is higher
+// than all of them: raising notice_version keeps working. A lower or equal notice_version is
+// ignored (the browser's versions win), and serve logs that it was.
+func (m *Main) importConfigNotice(ctx context.Context) error {
+	imported, err := m.Identity.ImportConfigNotice(ctx)
+	if err != nil {
+		return fmt.Errorf("store the configured staff notice: %w", err)
+	}
+	cur, err := m.Identity.CurrentNotice(ctx)
+	if err != nil {
+		return err
+	}
+	switch {
+	case imported:
+		m.Logger.Info("the configured staff notice is now the current version", "version", cur.Version, "notice_file", m.Config.NoticeFile)
+	case m.Config.NoticeFile != "" && int(m.Config.NoticeVersion) < cur.Version:
+		m.Logger.Warn("notice_file is ignored: a later version of the staff notice was saved in the browser; raise notice_version above it to replace it from the file",
+			"notice_version", m.Config.NoticeVersion, "current", cur.Version)
+	}
 	return nil
 }

@@ -94,6 +94,10 @@ func TestPageRouteTable(t *testing.T) {
 		// refused before the notice is asked for).
 		{"GET /admin", "GET", "", [8]int{303, 403, 403, 403, 403, 200, 200, 403}},
 		{"POST /admin/notice/send", "POST", "", [8]int{303, 403, 403, 403, 403, 200, 200, 403}}, // the notice is mailed (the outbox)
+		// The recording notice's editor (no text posted: 400).
+		{"GET /admin/notice", "GET", "", [8]int{303, 403, 403, 403, 403, 200, 200, 403}},
+		{"POST /admin/notice/preview", "POST", "", [8]int{303, 403, 403, 403, 403, 400, 400, 403}},
+		{"POST /admin/notice", "POST", "", [8]int{303, 403, 403, 403, 403, 400, 400, 403}},
 		{"GET /admin/users", "GET", "", [8]int{303, 403, 403, 403, 403, 200, 200, 403}},
 		{"POST /admin/users", "POST", "", [8]int{303, 403, 403, 403, 403, 400, 400, 403}}, // no role chosen
 		{"GET /admin/users/{id}", "GET", "/admin/users/" + id, [8]int{303, 403, 403, 403, 403, 404, 404, 403}},

@@ -119,9 +119,13 @@ var table = map[callvault.Action]rule{
 	callvault.ActNoticeAck:    {users: anyUser, beforeNotice: true},
 	callvault.ActNoticeStatus: {users: []callvault.Role{callvault.RoleDirector, callvault.RoleDPO}},
 	callvault.ActNoticeSend:   {users: []callvault.Role{callvault.RoleDirector, callvault.RoleDPO}},
-	callvault.ActAuditRead:    {users: []callvault.Role{callvault.RoleAuditor}, tokens: []callvault.Role{callvault.RoleAuditor}},
-	callvault.ActAuditVerify:  {users: []callvault.Role{callvault.RoleAuditor}},
-	callvault.ActTokenManage:  {users: []callvault.Role{callvault.RoleDirector, callvault.RoleDPO}, secondFactor: true},
+	// The policy has Directors own the notice; the DPO edits it too, being answerable for what
+	// staff and callers are told (UK GDPR articles 13 and 39). Changing what everyone must
+	// acknowledge needs the second factor.
+	callvault.ActNoticeEdit:  {users: []callvault.Role{callvault.RoleDirector, callvault.RoleDPO}, secondFactor: true},
+	callvault.ActAuditRead:   {users: []callvault.Role{callvault.RoleAuditor}, tokens: []callvault.Role{callvault.RoleAuditor}},
+	callvault.ActAuditVerify: {users: []callvault.Role{callvault.RoleAuditor}},
+	callvault.ActTokenManage: {users: []callvault.Role{callvault.RoleDirector, callvault.RoleDPO}, secondFactor: true},
 	callvault.ActComplianceRead: {users: []callvault.Role{callvault.RoleAuditor, callvault.RoleDPO, callvault.RoleDirector},
 		tokens: []callvault.Role{callvault.RoleAuditor}},
 }

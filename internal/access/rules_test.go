@@ -115,6 +115,10 @@ func TestDecide(t *testing.T) {
 		{name: "director sends the notice", p: director, a: callvault.ActNoticeSend, allow: true},
 		{name: "dpo sends the notice", p: dpo, a: callvault.ActNoticeSend, allow: true},
 		{name: "manager cannot send the notice", p: manager, a: callvault.ActNoticeSend, code: CodeForbidden},
+		{name: "director edits the notice", p: director, a: callvault.ActNoticeEdit, allow: true},
+		{name: "dpo edits the notice", p: dpo, a: callvault.ActNoticeEdit, allow: true},
+		{name: "manager cannot edit the notice", p: manager, a: callvault.ActNoticeEdit, code: CodeForbidden},
+		{name: "token cannot edit the notice", p: token(callvault.RoleManager), a: callvault.ActNoticeEdit, code: CodeForbidden},
 		{name: "token cannot send the notice", p: token(callvault.RoleManager), a: callvault.ActNoticeSend, code: CodeForbidden},
 
 		{name: "grantee listens", p: staff, a: callvault.ActRecordingListen, o: Object{Grant: grant, RecordingID: "rec1", Now: now}, allow: true},

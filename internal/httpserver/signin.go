@@ -69,7 +69,12 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		info.principal = &Principal{Actor: in.User.Actor()}
 	}
 	s.setSessionCookie(w, r, in.Secret, in.Session.ExpiresAt)
-	notice := in.User.NoticeVersion >= s.people.Identity.CurrentNotice().Version
+	current, err := s.people.Identity.CurrentNotice(r.Context())
+	if err != nil {
+		s.failAccess(w, r, err)
+		return
+	}
+	notice := in.User.NoticeVersion >= current.Version
 	writeJSON(w, http.StatusOK, meBody{ID: in.User.ID, Name: in.User.Name, Roles: in.User.Roles,
 		SecondFactor: in.User.TOTPConfirmedAt != nil, NoticeAcknowledged: notice, ExpiresAt: &in.Session.ExpiresAt})
 }
@@ -161,7 +166,12 @@ func (s *Server) handleTOTPConfirm(w http.ResponseWriter, r *http.Request) {
 
 // handleNotice is GET /api/v1/notice: the current staff notice (public).
 func (s *Server) handleNotice(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, s.people.Identity.CurrentNotice())
+	n, err := s.people.Identity.CurrentNotice(r.Context())
+	if err != nil {
+		s.failAccess(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, n)
 }
 
 // handleNoticeAck is POST /api/v1/me/notice/acknowledge {"version"}.
@@ -192,7 +202,12 @@ func (s *Server) handleNoticePending(w http.ResponseWriter, r *http.Request) {
 	for _, u := range users {
 		names = append(names, u.Name)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"version": s.people.Identity.CurrentNotice().Version, "users": names})
+	n, err := s.people.Identity.CurrentNotice(r.Context())
+	if err != nil {
+		s.failAccess(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"version": n.Version, "users": names})
 }
 
 // handleNoticeSend is POST /api/v1/notice/send: e-mail the current notice to every enabled user

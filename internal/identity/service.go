@@ -63,7 +63,13 @@ type Store interface {
 type Service struct {
 	Store    Store
 	Settings Settings
-	Notice   Notice
+	// Notice is the configured notice (notice_file), current while the catalogue stores none
+	// of a higher version.
+	Notice Notice
+	// Notices, if set, keeps the versions of the notice edited in the browser (SaveNotice).
+	Notices callvault.NoticeStore
+	// NoticeFresh is how long a node trusts the stored version it read last; default 2s.
+	NoticeFresh time.Duration
 	// Mailer, if set, queues the notice for each person (SendNotice).
 	Mailer NoticeMailer
 	// Now is the clock; default time.Now.
@@ -84,6 +90,8 @@ type Service struct {
 	bootMu    sync.Mutex
 	bootHash  string
 	bootUntil time.Time
+
+	noticeCache noticeCache
 
 	ceremonies ceremonies
 	rpOnce     sync.Once

@@ -209,9 +209,13 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*callvault.P
 			return nil, err
 		}
 	}
+	notice, err := s.CurrentNotice(ctx)
+	if err != nil {
+		return nil, err
+	}
 	return &callvault.Principal{Kind: callvault.PrincipalUser, ID: u.ID, Name: u.Name, Actor: u.Actor(),
 		Roles: u.Roles, SessionID: sess.ID, SecondFactor: second,
-		NoticeAcknowledged: u.NoticeVersion >= s.notice().Version}, nil
+		NoticeAcknowledged: u.NoticeVersion >= notice.Version}, nil
 }
 
 // Logout ends the principal's session.

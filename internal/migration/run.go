@@ -44,6 +44,7 @@ type Report struct {
 	ImportJobs      int // provider fetches, finished or pending
 	Cases           int // the DPO's cases
 	Holds           int // legal holds, released or not
+	Notices         int // versions of the recording notice
 	Events          int // audit events copied
 	Checkpoints     int
 	Notes           []string // about the source's witness file
@@ -51,7 +52,7 @@ type Report struct {
 
 // Run copies the record of the vault's keys, every live recording (catalogue row and
 // encrypted blob, each hash verified), the tombstones of deleted recordings, users, requests
-// and delegations, import jobs (pending provider fetches too), the DPO's cases and legal holds, the whole audit log and its checkpoints from src to dst. It is idempotent,
+// and delegations, import jobs (pending provider fetches too), the DPO's cases, legal holds and the recording notice's versions, the whole audit log and its checkpoints from src to dst. It is idempotent,
 // so an interrupted run is resumed by running it again. Before copying anything it checks that
 // the target's audit log is a prefix of the source's (an empty or partly migrated target, not
 // another vault): KindConflict otherwise. At the end it verifies the target as `audit verify`
@@ -134,6 +135,9 @@ func Run(ctx context.Context, src Source, dst Target, actor callvault.Actor, pro
 		return rep, err
 	}
 	if rep.Holds, err = migrateHolds(ctx, src.Catalogue, dstCat); err != nil {
+		return rep, err
+	}
+	if rep.Notices, err = migrateNotices(ctx, src.Catalogue, dstCat); err != nil {
 		return rep, err
 	}
 

@@ -10,10 +10,10 @@ import (
 )
 
 // Audit is what the reports need of the audit log: to record each read, and to read the PCI
-// guard's events.
+// guard's events of a range through the catalogue's indexes (callvault.AuditQueryStore).
 type Audit interface {
 	AppendAudit(ctx context.Context, ev *callvault.AuditEvent) error
-	AuditEvents(ctx context.Context, afterSeq int64, limit int) ([]*callvault.AuditEvent, error)
+	callvault.AuditQueryStore
 }
 
 // Service makes the reports for signed-in people, asking Rules first and auditing each read.
@@ -85,28 +85,16 @@ func (s *Service) PCIAlerts(ctx context.Context, p *callvault.Principal, from, t
 	if err := s.audited(ctx, p, "report:pci_alerts", from, to); err != nil {
 		return nil, err
 	}
-	var out []*PCIAlert
-	for after := int64(0); ; {
-		evs, err := s.Audit.AuditEvents(ctx, after, 1000)
-		if err != nil {
-			return nil, err
-		}
-		for _, ev := range evs {
-			if ev.Action != callvault.ActionPCICardDataKeyed || ev.Time.Before(from) || !ev.Time.Before(to) {
-				continue
-			}
-			out = append(out, alertOf(ev))
-		}
-		if len(evs) == 0 {
-			break
-		}
-		after = evs[len(evs)-1].Seq
+	// The newest MaxRows alerts of the range, read by action and time through the catalogue's
+	// indexes, however much of the log lies before or after the range.
+	evs, err := s.Audit.QueryAudit(ctx, callvault.AuditQuery{Action: callvault.ActionPCICardDataKeyed,
+		Since: from, Until: to, Newest: true, Limit: MaxRows})
+	if err != nil {
+		return nil, err
 	}
-	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-		out[i], out[j] = out[j], out[i]
-	}
-	if len(out) > MaxRows {
-		out = out[:MaxRows]
+	out := make([]*PCIAlert, 0, len(evs))
+	for _, ev := range evs {
+		out = append(out, alertOf(ev))
 	}
 	for _, a := range out {
 		if r, err := s.Recordings.Recording(ctx, a.RecordingID); err == nil {

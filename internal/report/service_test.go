@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -18,14 +19,22 @@ func (m *memAudit) AppendAudit(_ context.Context, ev *callvault.AuditEvent) erro
 	return nil
 }
 
-func (m *memAudit) AuditEvents(_ context.Context, after int64, limit int) ([]*callvault.AuditEvent, error) {
+// QueryAudit answers by the contract, callvault.AuditQuery.Match, and counts the events it
+// looks at, as a store's index would.
+func (m *memAudit) QueryAudit(_ context.Context, q callvault.AuditQuery) ([]*callvault.AuditEvent, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
 	var out []*callvault.AuditEvent
 	for _, ev := range m.evs {
-		if ev.Seq > after && len(out) < limit {
+		if q.Match(ev) {
 			out = append(out, ev)
 		}
 	}
-	return out, nil
+	if q.Newest {
+		slices.Reverse(out)
+	}
+	return out[:min(len(out), callvault.PageLimit(q.Limit))], nil
 }
 
 // TestPCIAlerts: only the DPO (with a second factor) reads the alerts; they are the PCI guard's

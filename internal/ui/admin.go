@@ -23,9 +23,10 @@ type TokenAdmin interface {
 	Revoke(ctx context.Context, actor callvault.Actor, id string) error
 }
 
-// AuditLog reads the hash-chained log (the catalogue's callvault.AuditStore, read only).
+// AuditLog reads the hash-chained log (the catalogue's callvault.AuditStore, read only): its
+// head, and the events matching a filter through the catalogue's indexes.
 type AuditLog interface {
-	AuditEvents(ctx context.Context, afterSeq int64, limit int) ([]*callvault.AuditEvent, error)
+	callvault.AuditQueryStore
 	AuditHead(ctx context.Context) (*callvault.AuditEvent, error)
 }
 
@@ -54,7 +55,8 @@ type CaseCounts func(ctx context.Context) (*cases.Counts, error)
 type Settings struct {
 	RetentionMonths int
 	Unrecorded      []string // extensions, numbers and SIP URIs never recorded
-	// NoticeFile is where the staff notice's text is set ("" for the built-in notice).
+	// NoticeFile is where the staff notice's first text is set ("" for the built-in notice);
+	// Directors and the DPO change it in the browser (/admin/notice).
 	NoticeFile string
 	// ConfigFile is the configuration file the server read, if any.
 	ConfigFile string
@@ -110,7 +112,12 @@ func (p *Pages) admin(w http.ResponseWriter, r *http.Request) {
 
 func (p *Pages) renderAdmin(w http.ResponseWriter, r *http.Request, status int, v *adminView) {
 	ctx := r.Context()
-	v.Settings, v.Notice = p.settings, p.id.CurrentNotice()
+	notice, err := p.id.CurrentNotice(ctx)
+	if err != nil {
+		p.Fail(w, r, err)
+		return
+	}
+	v.Settings, v.Notice = p.settings, notice
 	if p.retention != nil {
 		st, err := p.retention(ctx)
 		if err != nil {
@@ -131,19 +138,9 @@ func (p *Pages) renderAdmin(w http.ResponseWriter, r *http.Request, status int, 
 		v.Applied = applied
 		v.Moving = applied != v.Settings.RetentionMonths && applied != 0 || target != 0 && target != applied
 	}
-	users, err := p.id.Store.Users(ctx)
-	if err != nil {
+	if _, err := p.noticeAcks(ctx, v.Notice.Version, &v.Acked, &v.Pending); err != nil {
 		p.Fail(w, r, err)
 		return
-	}
-	for _, u := range users {
-		switch {
-		case u.Disabled():
-		case u.NoticeVersion >= v.Notice.Version:
-			v.Acked = append(v.Acked, u)
-		default:
-			v.Pending = append(v.Pending, u)
-		}
 	}
 	p.render(w, r, status, "admin", "Settings and notice", v)
 }

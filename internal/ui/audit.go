@@ -14,21 +14,16 @@ import (
 	"github.com/callvault/callvault/internal/audit"
 )
 
-// The audit log page reads the log a page at a time in seq order, as the catalogue stores it:
-// a filter is applied to the events read, and one request reads at most auditScanBudget of
-// them, so that a filter nothing matches cannot hold a request for the whole log; the page
-// then offers to read on from where it stopped.
-const (
-	auditPageSize   = 50
-	auditScanBudget = 20000
-	auditReadPage   = 1000
-)
+// The audit log page asks the catalogue for the events matching its filter, a page at a time
+// in seq order (callvault.AuditQueryStore, read through indexes): a match is found however far
+// back in the log it is, and the page offers the next matches after the last one it shows.
+const auditPageSize = 50
 
 // auditFilter is what the auditor narrows the log by.
 type auditFilter struct {
 	Action string // an action, or a prefix ending in "." ("recording.")
-	Actor  string // part of the actor ("user:dan", "dan")
-	Object string // part of the object
+	Actor  string // an actor as the log writes it ("user:dan", "token:ci", "system"), or a user's name ("dan")
+	Object string // an object as the log writes it ("recording:r1", "case:c1")
 	From   string // datetime-local, in the organisation's zone
 	To     string
 }
@@ -50,9 +45,9 @@ type auditView struct {
 	Filter   auditFilter
 	Errors   map[string]string
 	Events   []*auditRow
-	Scanned  int64 // the last seq read
+	Scanned  int64 // the last seq shown when more matches follow, else the head
 	Head     int64
-	NextHref string // read on after Scanned, "" at the end of the log
+	NextHref string // the matches after Scanned, "" when there are none
 	Newest   bool   // the page shows the newest events (no filter, no position)
 	Verify   *verifyView
 }
@@ -95,6 +90,12 @@ func (p *Pages) auditPage(w http.ResponseWriter, r *http.Request) {
 		}
 		*fld.t, _ = time.Parse(time.RFC3339, s)
 	}
+	if !from.IsZero() && !to.IsZero() && to.Before(from) {
+		v.Errors["to"] = "Enter a time after the From time."
+	}
+	if strings.HasSuffix(v.Filter.Action, ".") && strings.Trim(v.Filter.Action, ".") == "" {
+		v.Errors["action"] = "Enter an action, or the start of one ending in a dot, for example recording."
+	}
 	after := int64(-1)
 	if s := q.Get("after"); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
@@ -120,92 +121,60 @@ func (p *Pages) auditPage(w http.ResponseWriter, r *http.Request) {
 	p.render(w, r, status, "audit", "Audit log", v)
 }
 
-// readAudit fills v with the events matching its filter after seq after (-1: from the start of
-// the time range, or the newest events when there is no filter).
+// readAudit fills v with the events matching its filter after seq after (-1: from the start, or
+// the newest events when there is no filter), to at most auditPageSize of them. The times
+// from and to are both included.
 func (p *Pages) readAudit(ctx context.Context, v *auditView, after int64, from, to time.Time) error {
 	head, err := p.auditLog.AuditHead(ctx)
 	if err != nil || head == nil {
 		return err
 	}
 	v.Head = head.Seq
-	if after < 0 {
-		switch {
-		case !from.IsZero():
-			if after, err = p.seqBefore(ctx, from, head.Seq); err != nil {
-				return err
-			}
-		case v.Filter.empty():
-			after, v.Newest = max(head.Seq-auditPageSize, 0), true
-		default:
-			after = 0
-		}
-	}
-	budget := int64(auditScanBudget)
-	v.Scanned = after
-	for len(v.Events) < auditPageSize && budget > 0 && v.Scanned < head.Seq {
-		page, err := p.auditLog.AuditEvents(ctx, v.Scanned, int(min(budget, auditReadPage)))
+	if after < 0 && v.Filter.empty() {
+		evs, err := p.auditLog.QueryAudit(ctx, callvault.AuditQuery{Newest: true, Limit: auditPageSize})
 		if err != nil {
 			return err
 		}
-		if len(page) == 0 {
-			break
+		v.Newest, v.Scanned = true, head.Seq
+		for _, ev := range evs { // the newest first, as a log is read
+			v.Events = append(v.Events, &auditRow{AuditEvent: ev, Detail: compactDetail(ev.Detail)})
 		}
-		for _, ev := range page {
-			v.Scanned, budget = ev.Seq, budget-1
-			if !to.IsZero() && ev.Time.After(to) {
-				v.Scanned = head.Seq // the log is in time order: nothing later matches
-				break
-			}
-			if v.Filter.match(ev, from) {
-				v.Events = append(v.Events, &auditRow{AuditEvent: ev, Detail: compactDetail(ev.Detail)})
-				if len(v.Events) == auditPageSize {
-					break
-				}
-			}
-		}
+		return nil
 	}
-	if v.Newest {
-		slices.Reverse(v.Events) // the newest first, as a log is read
+	q := v.Filter.auditQuery(from, to)
+	q.AfterSeq, q.Limit = max(after, 0), auditPageSize+1 // one more tells whether matches follow
+	evs, err := p.auditLog.QueryAudit(ctx, q)
+	if err != nil {
+		return err
 	}
-	if v.Scanned < head.Seq {
-		q := v.Filter.query()
-		q.Set("after", strconv.FormatInt(v.Scanned, 10))
-		v.NextHref = "/audit?" + q.Encode()
+	v.Scanned = head.Seq
+	if len(evs) > auditPageSize {
+		evs = evs[:auditPageSize]
+		v.Scanned = evs[len(evs)-1].Seq
+		next := v.Filter.query()
+		next.Set("after", strconv.FormatInt(v.Scanned, 10))
+		v.NextHref = "/audit?" + next.Encode()
+	}
+	for _, ev := range evs {
+		v.Events = append(v.Events, &auditRow{AuditEvent: ev, Detail: compactDetail(ev.Detail)})
 	}
 	return nil
 }
 
-func (f auditFilter) match(ev *callvault.AuditEvent, from time.Time) bool {
-	switch {
-	case !from.IsZero() && ev.Time.Before(from):
-		return false
-	case f.Action != "" && ev.Action != f.Action && !(strings.HasSuffix(f.Action, ".") && strings.HasPrefix(ev.Action, f.Action)):
-		return false
-	case f.Actor != "" && !strings.Contains(strings.ToLower(ev.Actor), strings.ToLower(f.Actor)):
-		return false
-	case f.Object != "" && !strings.Contains(strings.ToLower(ev.Object), strings.ToLower(f.Object)):
-		return false
-	}
-	return true
-}
+// bareActors are the actors the log writes without a kind ("user:", "token:", "link:").
+var bareActors = []string{string(callvault.ActorSystem), "siprec", "anonymous"}
 
-// seqBefore returns the seq of the last event before t (0 if none), by bisecting the log: its
-// times do not go backwards, so a handful of one-event reads find the place.
-func (p *Pages) seqBefore(ctx context.Context, t time.Time, head int64) (int64, error) {
-	lo, hi := int64(0), head // the answer is in [lo, hi]
-	for lo < hi {
-		mid := lo + (hi-lo+1)/2
-		evs, err := p.auditLog.AuditEvents(ctx, mid-1, 1)
-		if err != nil {
-			return 0, err
-		}
-		if len(evs) == 0 || !evs[0].Time.Before(t) {
-			hi = mid - 1
-		} else {
-			lo = evs[0].Seq
-		}
+// auditQuery is the catalogue's query of the filter: the action as given, the actor as the log
+// writes it (a bare name is a user's), the object as given, and the times from and to included.
+func (f auditFilter) auditQuery(from, to time.Time) callvault.AuditQuery {
+	q := callvault.AuditQuery{Action: f.Action, Actor: f.Actor, Object: f.Object, Since: from}
+	if q.Actor != "" && !strings.Contains(q.Actor, ":") && !slices.Contains(bareActors, q.Actor) {
+		q.Actor = "user:" + q.Actor
 	}
-	return lo, nil
+	if !to.IsZero() {
+		q.Until = to.Add(time.Microsecond) // the log keeps microseconds: to itself is in the range
+	}
+	return q
 }
 
 // compactDetail shows an event's JSON detail as key: value pairs.

@@ -11,6 +11,7 @@ import (
 	"github.com/callvault/callvault"
 	"github.com/callvault/callvault/internal/audit"
 	"github.com/callvault/callvault/internal/cases"
+	"github.com/callvault/callvault/internal/identity"
 	"github.com/callvault/callvault/internal/retention"
 )
 
@@ -96,35 +97,33 @@ func (p *Pages) compliance(w http.ResponseWriter, r *http.Request) {
 		p.Fail(w, r, err)
 		return
 	}
-	v.Clauses = p.clauses(mf, st, sar, last, users)
+	notice, err := p.id.CurrentNotice(ctx)
+	if err != nil {
+		p.Fail(w, r, err)
+		return
+	}
+	v.Clauses = p.clauses(mf, st, sar, last, users, notice)
 	p.render(w, r, http.StatusOK, "compliance", "Compliance report", v)
 }
 
-// monthFigures reads this month's events once and counts what the clauses need.
+// monthFigures reads the events of this month (whose time is at or after since, whatever their
+// order in the log) through the catalogue's index on time, and counts what the clauses need.
 func (p *Pages) monthFigures(ctx context.Context, since time.Time) (*monthFigures, error) {
-	head, err := p.auditLog.AuditHead(ctx)
-	if err != nil || head == nil {
-		return &monthFigures{}, err
-	}
-	after, err := p.seqBefore(ctx, since, head.Seq)
-	if err != nil {
-		return nil, err
-	}
 	mf := &monthFigures{}
-	for after < head.Seq {
-		page, err := p.auditLog.AuditEvents(ctx, after, auditReadPage)
+	q := callvault.AuditQuery{Since: since, Limit: callvault.MaxSearchLimit}
+	for {
+		page, err := p.auditLog.QueryAudit(ctx, q)
 		if err != nil {
 			return nil, err
-		}
-		if len(page) == 0 {
-			break
 		}
 		for _, ev := range page {
 			mf.add(ev)
 		}
-		after = page[len(page)-1].Seq
+		if len(page) < q.Limit {
+			return mf, nil
+		}
+		q.AfterSeq = page[len(page)-1].Seq
 	}
-	return mf, nil
 }
 
 func (mf *monthFigures) add(ev *callvault.AuditEvent) {
@@ -187,7 +186,7 @@ func plural(n int64, one, many string) string {
 }
 
 // clauses builds the report's lines from the figures (nil when this server cannot read them).
-func (p *Pages) clauses(mf *monthFigures, st *retention.Status, sar *cases.Counts, last *audit.VerifyResult, users []*callvault.User) []clause {
+func (p *Pages) clauses(mf *monthFigures, st *retention.Status, sar *cases.Counts, last *audit.VerifyResult, users []*callvault.User, notice identity.Notice) []clause {
 	var out []clause
 	unknown := func(c clause, what string) clause {
 		c.State, c.Evidence = "unknown", []string{"This server cannot report " + what + "."}
@@ -195,7 +194,6 @@ func (p *Pages) clauses(mf *monthFigures, st *retention.Status, sar *cases.Count
 	}
 
 	// 3: the staff notice.
-	notice := p.id.CurrentNotice()
 	var enabled, acked int64
 	for _, u := range users {
 		if !u.Disabled() {

@@ -50,6 +50,10 @@ var pageRoutes = []struct {
 	// report (the auditor, the DPO and the Directors).
 	{"GET /admin", callvault.ActNoticeStatus, func(p *Pages) http.HandlerFunc { return p.admin }},
 	{"POST /admin/notice/send", callvault.ActNoticeSend, func(p *Pages) http.HandlerFunc { return p.sendNotice }},
+	// The recording notice edited in the browser (settings helper).
+	{"GET /admin/notice", callvault.ActNoticeEdit, func(p *Pages) http.HandlerFunc { return p.noticeEditor }},
+	{"POST /admin/notice/preview", callvault.ActNoticeEdit, func(p *Pages) http.HandlerFunc { return p.previewNotice }},
+	{"POST /admin/notice", callvault.ActNoticeEdit, func(p *Pages) http.HandlerFunc { return p.saveNotice }},
 	{"GET /admin/users", callvault.ActUserList, func(p *Pages) http.HandlerFunc { return p.users }},
 	{"POST /admin/users", callvault.ActUserManage, func(p *Pages) http.HandlerFunc { return p.addUser }},
 	{"GET /admin/users/{id}", callvault.ActUserManage, func(p *Pages) http.HandlerFunc { return p.userForm }},

@@ -173,7 +173,12 @@ type noticeView struct {
 
 func (p *Pages) noticeForm(w http.ResponseWriter, r *http.Request) {
 	me := principal(r.Context())
-	p.render(w, r, http.StatusOK, "notice", "Calls are recorded", noticeView{Notice: p.id.CurrentNotice(),
+	n, err := p.id.CurrentNotice(r.Context())
+	if err != nil {
+		p.Fail(w, r, err)
+		return
+	}
+	p.render(w, r, http.StatusOK, "notice", "Calls are recorded", noticeView{Notice: n,
 		Next: r.URL.Query().Get("next"), Acknowledged: me.NoticeAcknowledged})
 }
 
@@ -183,7 +188,12 @@ func (p *Pages) acknowledge(w http.ResponseWriter, r *http.Request) {
 		p.failStatus(w, r, http.StatusBadRequest, "That did not work", "The form could not be read. Please try again.")
 		return
 	}
-	version := p.id.CurrentNotice().Version
+	n, err := p.id.CurrentNotice(r.Context())
+	if err != nil {
+		p.Fail(w, r, err)
+		return
+	}
+	version := n.Version
 	if r.PostForm.Get("version") != itoa(version) {
 		p.failStatus(w, r, http.StatusConflict, "The notice has changed",
 			"The notice was updated while you were reading it. Please read the new version.")
@@ -199,5 +209,10 @@ func (p *Pages) acknowledge(w http.ResponseWriter, r *http.Request) {
 // privacy is the public page /privacy/call-recording: the organisation's recording notice,
 // for the website's terms and conditions to link to.
 func (p *Pages) privacy(w http.ResponseWriter, r *http.Request) {
-	p.render(w, r, http.StatusOK, "privacy", "Call recording", p.id.CurrentNotice())
+	n, err := p.id.CurrentNotice(r.Context())
+	if err != nil {
+		p.Fail(w, r, err)
+		return
+	}
+	p.render(w, r, http.StatusOK, "privacy", "Call recording", n)
 }

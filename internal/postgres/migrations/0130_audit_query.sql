@@ -1,0 +1,8 @@
+-- The auditor's filters, the DPO's PCI alerts and the compliance report's month figures read
+-- the audit log through these indexes rather than by scanning it (callvault.AuditQueryStore):
+-- the events of one action or one actor in seq order, and the seq window of a time range
+-- (read from the index alone). Actions compare in byte order (COLLATE "C") so that a prefix
+-- ("recording.") is a range of the index whatever the database's collation.
+CREATE INDEX audit_events_action ON audit_events (action COLLATE "C", seq);
+CREATE INDEX audit_events_actor ON audit_events (actor, seq);
+CREATE INDEX audit_events_time ON audit_events (time, seq);
