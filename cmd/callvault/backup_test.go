@@ -80,6 +80,12 @@ func TestBackupRestoreEmbedded(t *testing.T) {
 	if code, out, e := cli(t, "restore", bk, "--data", restored, "--keys", keys); code != 2 || !strings.Contains(e, "not empty") {
 		t.Errorf("restore over a used directory: exit %d %q %q", code, out, e)
 	}
+	// A manifest naming a catalogue outside the backup is refused before anything is copied.
+	forged := t.TempDir()
+	os.WriteFile(filepath.Join(forged, "manifest.json"), []byte(`{"format":"`+backupFormat+`","catalogue":"../../`+filepath.Base(data)+`/catalogue.db"}`), 0o600)
+	if code, _, e := cli(t, "restore", forged, "--data", filepath.Join(t.TempDir(), "x"), "--keys", keys); code != 2 || !strings.Contains(e, "not catalogue.db") {
+		t.Errorf("restore of a manifest naming a catalogue elsewhere: exit %d %q", code, e)
+	}
 	// A damaged backup is refused, naming the blob.
 	var victim string
 	filepath.Walk(filepath.Join(bk, "blobs"), func(p string, info os.FileInfo, err error) error {

@@ -243,6 +243,9 @@ func runRestore(ctx context.Context, e env, args []string) error {
 		return &usageError{msg: fmt.Sprintf("%s is not a callvault backup: %v", dir, err), hint: "give the directory `callvault backup` wrote"}
 	} else if err := json.Unmarshal(b, &man); err != nil || man.Format != backupFormat {
 		return &usageError{msg: fmt.Sprintf("%s/manifest.json is not a %s manifest", dir, backupFormat), hint: "give the directory `callvault backup` wrote"}
+	} else if man.Catalogue != "" && man.Catalogue != "catalogue.db" {
+		// The manifest names a file inside the backup, never a path elsewhere on this machine.
+		return &usageError{msg: fmt.Sprintf("%s/manifest.json names catalogue %q, not catalogue.db", dir, man.Catalogue), hint: "the backup was edited or damaged; give the directory `callvault backup` wrote"}
 	}
 	if err := checkRestoreCatalogue(ctx, man, given["db"]); err != nil {
 		return err

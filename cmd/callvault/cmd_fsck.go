@@ -18,6 +18,9 @@ func runFsck(ctx context.Context, e env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return &usageError{msg: fmt.Sprintf("unexpected argument %q", fs.Arg(0)), hint: "callvault fsck [--repair] --data DIR (the vault is named by its flags)"}
+	}
 	if *grace < 0 {
 		return &usageError{msg: "--grace must not be negative", hint: "e.g. --grace 10m, or --grace 0 when nothing is being ingested"}
 	}

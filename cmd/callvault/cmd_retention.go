@@ -31,6 +31,9 @@ func runRetention(ctx context.Context, e env, args []string) error {
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return &usageError{msg: fmt.Sprintf("unexpected argument %q", fs.Arg(0)), hint: "callvault retention run [--wait 2m]"}
+	}
 	m, err := openMain(ctx, e, fs)
 	if err != nil {
 		return err
@@ -97,7 +100,8 @@ func (m *Main) retentionStatus() (*retention.Reader, error) {
 		return nil, callvault.Errorf(callvault.KindInternal, "this catalogue keeps no retention status")
 	}
 	hs, _ := m.Catalogue.(callvault.HoldStore)
-	return &retention.Reader{Store: rs, Holds: hs, RetentionMonths: m.Config.RetentionMonths, FailAfter: m.Config.SweepFailAfter}, nil
+	return &retention.Reader{Store: rs, Holds: hs, RetentionMonths: m.Config.RetentionMonths, FailAfter: m.Config.SweepFailAfter,
+		Epochs: m.epochStatusJSON}, nil
 }
 
 func runRetentionStatus(ctx context.Context, e env, args []string) error {
@@ -105,6 +109,9 @@ func runRetentionStatus(ctx context.Context, e env, args []string) error {
 	asJSON := fs.Bool("json", false, "print JSON (the same document as GET /api/v1/compliance/retention)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return &usageError{msg: fmt.Sprintf("unexpected argument %q", fs.Arg(0)), hint: "callvault retention status [--json]"}
 	}
 	m, err := openMain(ctx, e, fs)
 	if err != nil {
@@ -163,6 +170,7 @@ func printRetentionStatus(w io.Writer, st *retention.Status) {
 		}
 		fmt.Fprintf(w, "held: recording %s, hold %s, %s, review %s%s\n", h.RecordingID, h.HoldID, what, day(h.ReviewAt), due)
 	}
+	printEpochStatus(w, st.Epochs)
 	if st.Healthy {
 		fmt.Fprintln(w, "status: ok")
 	} else {

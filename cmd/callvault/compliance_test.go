@@ -45,8 +45,9 @@ func TestRetentionStatusCLIAndAPI(t *testing.T) {
 	}
 	code, st, out := status()
 	if code != 0 || st.ExpiredNotDeleted != 1 || st.HeldExpired != 1 || st.Live != 3 || st.LastSweep != nil || !st.Healthy || st.Oldest.ID != ids["old"] ||
-		!strings.Contains(out, `"epochs": null`) {
-		t.Fatalf("status before a sweep: exit %d\n%s", code, out)
+		!strings.Contains(out, `"destroyed": []`) || !strings.Contains(out, `"hold"`) ||
+		!strings.Contains(out, `"`+callvault.EpochFor(time.Now(), time.Now())+`"`) {
+		t.Fatalf("status before a sweep (the epochs live: the hold key and this month's, none destroyed): exit %d\n%s", code, out)
 	}
 	if code, out, e := cli(t, "retention", "run", "--data", data); code != 0 {
 		t.Fatalf("retention run: %s %s", out, e)
@@ -57,7 +58,7 @@ func TestRetentionStatusCLIAndAPI(t *testing.T) {
 		t.Fatalf("status after a sweep: exit %d\n%s", code, out)
 	}
 	if code, out, _ := cli(t, "retention", "status", "--data", data); code != 0 || !strings.Contains(out, "past retention, not deleted: 0 (held: 1)") ||
-		!strings.Contains(out, "case C-17: complaint 17") || !strings.Contains(out, "status: ok") {
+		!strings.Contains(out, "case C-17: complaint 17") || !strings.Contains(out, "status: ok") || !strings.Contains(out, "key epochs live: ") {
 		t.Fatalf("retention status: exit %d\n%s", code, out)
 	}
 
@@ -148,5 +149,20 @@ func TestRetentionMonthsChange(t *testing.T) {
 	}
 	if code, out, e := cli(t, "audit", "verify", "--data", data); code != 0 {
 		t.Fatalf("audit verify: %s %s", out, e)
+	}
+}
+
+// A stray argument is refused, not ignored: `fsck --repair /srv/other` must not check (and
+// repair) the default vault instead of the one meant.
+func TestRetentionAndFsckRefuseStrayArguments(t *testing.T) {
+	data := t.TempDir()
+	for _, args := range [][]string{
+		{"fsck", "--repair", "/srv/other", "--data", data},
+		{"retention", "status", "--json", "extra", "--data", data},
+		{"retention", "run", "extra", "--data", data},
+	} {
+		if code, _, e := cli(t, args...); code != 2 || !strings.Contains(e, "unexpected argument") {
+			t.Errorf("%v: exit %d %q, want a usage error naming the argument", args, code, e)
+		}
 	}
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 
@@ -63,6 +65,27 @@ func TestRetentionJobDestroysEmptiedEpochs(t *testing.T) {
 	}
 	if err := openMatches(t, m, b[0]); err != nil {
 		t.Fatalf("held recording: %v", err)
+	}
+	// The compliance status lists them as destroyed, no longer live.
+	r, err := m.retentionStatus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := r.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var eps epochStatus
+	if err := json.Unmarshal(st.Epochs, &eps); err != nil {
+		t.Fatalf("status epochs %s: %v", st.Epochs, err)
+	}
+	for _, ep := range []string{ra.KeyEpoch, rb.KeyEpoch} {
+		if slices.Contains(eps.Live, ep) || !slices.ContainsFunc(eps.Destroyed, func(d destroyedEpoch) bool { return d.Epoch == ep && !d.DestroyedAt.IsZero() }) {
+			t.Errorf("compliance status does not show epoch %s destroyed: %s", ep, st.Epochs)
+		}
+	}
+	if !slices.Contains(eps.Live, callvault.HoldEpoch) || !slices.Contains(eps.Live, callvault.EpochFor(later, later)) {
+		t.Errorf("compliance status does not show the hold key and this month's epoch live: %s", st.Epochs)
 	}
 	runJob(t, m, keyEpochsJob)
 	if code, out, errOut := cli(t, "audit", "verify", "--data", data); code != 0 {

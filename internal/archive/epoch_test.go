@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -548,4 +549,47 @@ func BenchmarkMigrateVaultKey(b *testing.B) {
 		b.Fatalf("moved %d of %d", moved, b.N)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "recordings/s")
+}
+
+// A node that starts after a month was destroyed out of order (an earlier month still seals a
+// live recording, say a held one whose move to the hold key is pending) keeps the earlier
+// month: its ratchet moves past the destroyed month only after writing the live months before
+// it as files, which it knows from the catalogue's recipients, read before the destructions are
+// applied. Before, a freshly started node (or one restarted after a crash in the middle of a
+// destruction) applied them knowing no recipient and lost the earlier month for good.
+func TestNodeStartingAfterAnOutOfOrderDestructionKeepsTheEarlierMonth(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	keysA, keysB := filepath.Join(root, "keys-a"), filepath.Join(root, "keys-b")
+	if _, _, err := vault.LoadOrCreateKeys(keysA); err != nil {
+		t.Fatal(err)
+	}
+	copyTree(t, keysA, keysB) // node B's copy, made once
+	clock := london(2027, 1, 10)
+	a := openEpochNode(t, filepath.Join(root, "data"), keysA, &clock)
+	audioFeb := wav(t, 1)
+	feb := a.ingest(t, "feb", london(2026, 8, 15), audioFeb) // retained to 15 February 2027
+	mar := a.ingest(t, "mar", london(2026, 9, 15), wav(t, 1))
+	if feb.KeyEpoch != "2027-02" || mar.KeyEpoch != "2027-03" {
+		t.Fatalf("epochs %s %s", feb.KeyEpoch, mar.KeyEpoch)
+	}
+	if err := a.db.DeleteRecording(ctx, mar.ID, &callvault.AuditEvent{Time: clock, Actor: "system",
+		Action: callvault.ActionRecordingDelete, Object: "recording:" + mar.ID, Detail: "{}"}); err != nil {
+		t.Fatal(err)
+	}
+	clock = london(2027, 4, 10)
+	destroyed, err := a.epochs.DestroyEnded(ctx)
+	if err != nil || !slices.Contains(destroyed, "2027-03") || slices.Contains(destroyed, "2027-02") {
+		t.Fatalf("DestroyEnded = %v, %v; want March destroyed and February kept", destroyed, err)
+	}
+	for _, dir := range []string{keysB, keysB} { // started, then restarted
+		b := openEpochNode(t, filepath.Join(root, "data"), dir, &clock)
+		if got, err := b.read(feb.ID); err != nil || !bytes.Equal(got, audioFeb) {
+			t.Fatalf("node B, started after March's destruction, cannot open February's live recording: %v", err)
+		}
+		b.db.Close()
+	}
+	if got, err := a.read(feb.ID); err != nil || !bytes.Equal(got, audioFeb) {
+		t.Fatalf("node A: %v", err)
+	}
 }

@@ -37,8 +37,8 @@ type Status struct {
 	Healthy bool   `json:"healthy"`
 	Problem string `json:"problem,omitempty"`
 
-	// Epochs describes the key epochs live and destroyed. It is filled by the key-epochs work
-	// (internal/vault) through Reader.Epochs; null until then.
+	// Epochs describes the key epochs live and destroyed (cmd/callvault fills it through
+	// Reader.Epochs from the catalogue); null for a catalogue without key epochs.
 	Epochs json.RawMessage `json:"epochs"`
 }
 

@@ -91,6 +91,17 @@ func (s *Epochs) Sync(ctx context.Context) (removed []string, err error) {
 	if err != nil {
 		return nil, err
 	}
+	// The recorded recipients first: moving the ratchet past a destroyed month keeps the live
+	// months before it as files only if it knows them. A node that has just started knows none
+	// yet, and a month destroyed out of order (an earlier one still sealing a live recording)
+	// would otherwise take the earlier month's identity with it.
+	recorded, err := cat.VaultKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Keys.UseCatalogue(recorded, destroyed); err != nil {
+		return nil, err
+	}
 	// Honour destructions before anything else: a node never derives or records a destroyed
 	// epoch again.
 	if removed, err = s.Keys.ApplyDestructions(destroyed); err != nil {
@@ -106,8 +117,7 @@ func (s *Epochs) Sync(ctx context.Context) (removed []string, err error) {
 			return removed, err
 		}
 	}
-	recorded, err := cat.VaultKeys(ctx)
-	if err != nil {
+	if recorded, err = cat.VaultKeys(ctx); err != nil {
 		return removed, err
 	}
 	return removed, s.Keys.UseCatalogue(recorded, destroyed)
