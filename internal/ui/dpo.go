@@ -29,6 +29,9 @@ type CaseDesk interface {
 	ListHolds(ctx context.Context, p *callvault.Principal, q cases.HoldQuery) ([]*callvault.Hold, error)
 	Export(ctx context.Context, p *callvault.Principal, id string, in cases.ExportInput) (*cases.Export, error)
 	RecordDisclosure(ctx context.Context, p *callvault.Principal, e *cases.Export) error
+	PlaceHold(ctx context.Context, p *callvault.Principal, in cases.HoldInput) (*callvault.Hold, error)
+	ReleaseHold(ctx context.Context, p *callvault.Principal, id, reason string) (*callvault.Hold, error)
+	AgreementView(ctx context.Context, p *callvault.Principal, id string) (*cases.AgreementView, error)
 }
 
 var _ CaseDesk = (*cases.Service)(nil)

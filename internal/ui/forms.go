@@ -49,17 +49,15 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // localInput is the format of <input type="datetime-local">.
 const localInput = "2006-01-02T15:04"
 
-// fromLocalInput reads a datetime-local value in the organisation's zone as RFC 3339; ok is
-// false when it is not one. An empty value is "" and ok.
+// fromLocalInput reads a datetime-local value (or a date and time typed as 27/11/2026 14:30) in
+// the organisation's zone as RFC 3339; ok is false when it is not one. An empty value is "" and ok.
 func (p *Pages) fromLocalInput(v string) (string, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return "", true
 	}
-	for _, layout := range []string{localInput, localInput + ":05"} {
-		if t, err := time.ParseInLocation(layout, v, p.zone); err == nil {
-			return t.UTC().Format(time.RFC3339), true
-		}
+	if t, ok := p.parseLocalTime(v); ok {
+		return t.UTC().Format(time.RFC3339), true
 	}
 	return "", false
 }
