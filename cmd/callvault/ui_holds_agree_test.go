@@ -209,3 +209,17 @@ func decodeHoldsOf(t *testing.T, c *client, rid string) []*callvault.Hold {
 	}
 	return hs
 }
+
+// TestTypedDayRefusal checks that a day the pages cannot read is refused in the pages' terms
+// (day/month/year), not the API's (YYYY-MM-DD, RFC 3339), and keeps what was typed.
+func TestTypedDayRefusal(t *testing.T) {
+	v := startVault(t)
+	v.bootstrap(t, "dan")
+	v.addUser(t, "dora", "dpo")
+	dora := v.signIn(t, "dora")
+	dora.enrolTOTP()
+	st, _, page := dpoPost(t, dora, "/cases", url.Values{"type": {"subject_access"}, "received_at": {"31/02/2026"}, "numbers": {"07700 900123"}})
+	if st != 400 || !strings.Contains(page, "type it as day/month/year") || strings.Contains(page, "RFC 3339") || !strings.Contains(page, `value="31/02/2026"`) {
+		t.Errorf("an impossible day: %d\n%.3000s", st, page)
+	}
+}

@@ -16,7 +16,11 @@ var apiWords = strings.NewReplacer(
 	"call_time", "the time of the call", "call_from", "the start of the period", "call_to", "the end of the period",
 	"external_number", "the external number", "other_information", "other information",
 	"parties", "the names of the parties", "recording_ids", "recordings", "expires_at", "the expiry",
-	"RFC 3339 time like 2026-11-20T10:05:00Z", "date and time")
+	"RFC 3339 time like 2026-11-20T10:05:00Z", "date and time",
+	// The case desk's messages about days, as the pages take them (dates.go).
+	"is not an RFC 3339 time or a YYYY-MM-DD day", "is not a date: type it as day/month/year, for example 27/11/2026",
+	"is not YYYY-MM-DD", "is not a date: type it as day/month/year, for example 27/11/2026",
+	"is required: a date (YYYY-MM-DD) or an RFC 3339 time by which the hold is reviewed", "is required: the day by which the hold is reviewed")
 
 // sentence turns a service's message into a sentence for a page: API names in words, a capital
 // first letter and a full stop. "is required: ..." becomes "This is required: ...".
