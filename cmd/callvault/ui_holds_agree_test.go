@@ -167,6 +167,12 @@ func TestDelegateAgreementPage(t *testing.T) {
 	if resp := do(t, mia, dis); resp.StatusCode == 200 {
 		t.Errorf("the delegate opens the whole case: %d", resp.StatusCode)
 	}
+	if home := get(t, mia, "/"); !strings.Contains(home, `href="`+dis+`/agreement"`) {
+		t.Errorf("the delegate's home page does not list the release waiting for her:\n%.3000s", home)
+	}
+	if home := get(t, max, "/"); strings.Contains(home, "/agreement") {
+		t.Errorf("a manager without a delegation sees a release waiting")
+	}
 	page := get(t, mia, dis+"/agreement")
 	if !strings.Contains(page, "The call in question.") || !strings.Contains(page, "201") || !strings.Contains(page, "Your written agreement") {
 		t.Fatalf("the delegate's agreement page:\n%.4000s", page)
@@ -186,6 +192,9 @@ func TestDelegateAgreementPage(t *testing.T) {
 	st, loc, _ = dpoPost(t, mia, dis+"/agreement", url.Values{"statement": {"Agreed for the panel on 4 December."}})
 	if st != 303 || loc != dis+"/agreement?done=agreed" {
 		t.Fatalf("the delegate agrees: %d %q", st, loc)
+	}
+	if home := get(t, mia, "/"); strings.Contains(home, "/agreement") {
+		t.Errorf("the release agreed is still waiting on the delegate's home page")
 	}
 	if page := get(t, mia, dis+"/agreement"); !strings.Contains(page, "Agreed for the panel on 4 December.") || !strings.Contains(page, "(by delegation)") {
 		t.Errorf("the agreement is not shown:\n%.3000s", page)

@@ -97,3 +97,34 @@ func sameIDs(a, b []string) bool {
 	}
 	return true
 }
+
+// AwaitingAgreement returns the open disciplinary cases a live delegate of the DPO may agree to
+// release and that await an agreement (recordings included, none agreed or the recordings
+// changed since), for the delegate's home page. Nil for the DPO, who works from the desk, and
+// for anyone without a live delegation (no case is read for them).
+func (s *Service) AwaitingAgreement(ctx context.Context, p *callvault.Principal) ([]*CaseView, error) {
+	if p == nil || p.Has(callvault.RoleDPO) {
+		return nil, nil
+	}
+	dels, err := s.Store.Delegations(ctx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	live := false
+	for _, d := range dels {
+		live = live || (d.DelegateID == p.ID && d.Live(now))
+	}
+	if !live {
+		return nil, nil
+	}
+	return s.desk(ctx, DueAll, func(c *callvault.Case) bool {
+		if c.Type != callvault.CaseDisciplinary || len(c.Included()) == 0 {
+			return false
+		}
+		if a := c.Agreement(); a != nil && sameIDs(a.Recordings, c.Included()) {
+			return false
+		}
+		return s.Rules.Decide(p, callvault.ActCaseAgree, access.Object{CaseType: c.Type, Case: c, Delegations: dels, Now: now}).Allow
+	})
+}

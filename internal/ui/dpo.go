@@ -32,6 +32,7 @@ type CaseDesk interface {
 	PlaceHold(ctx context.Context, p *callvault.Principal, in cases.HoldInput) (*callvault.Hold, error)
 	ReleaseHold(ctx context.Context, p *callvault.Principal, id, reason string) (*callvault.Hold, error)
 	AgreementView(ctx context.Context, p *callvault.Principal, id string) (*cases.AgreementView, error)
+	AwaitingAgreement(ctx context.Context, p *callvault.Principal) ([]*cases.CaseView, error)
 }
 
 var _ CaseDesk = (*cases.Service)(nil)
