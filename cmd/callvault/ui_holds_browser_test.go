@@ -16,7 +16,8 @@ import (
 // TestBrowserHoldsAndAgreement drives the hold form and the delegate's agreement page in a real
 // browser: the DPO places a hold by hand on a disciplinary case's call (the review day typed as
 // day/month/year into the field, as a browser without a date picker takes it), sees it listed
-// and releases it; the DPO's delegate, who may not open the case, reaches the agreement page,
+// and releases it; the DPO's delegate, who may not open the case, finds the release waiting on
+// her home page and follows it to the agreement page,
 // sees the call but not the case's subjects, and agrees. Both pages pass axe-core.
 func TestBrowserHoldsAndAgreement(t *testing.T) {
 	b := startBrowser(t)
@@ -82,7 +83,11 @@ func TestBrowserHoldsAndAgreement(t *testing.T) {
 	}
 
 	mia := signIn("mia", miaAPI.totp)
-	mia.open(v.url + caseURL + "/agreement")
+	mia.wantText("Disciplinary releases waiting for your agreement")
+	mia.checkPage("home-delegate")
+	if st := mia.submit(`a[href$="/agreement"]`); st != 200 {
+		t.Fatalf("the home page's link to the agreement: %d", st)
+	}
 	mia.wantText("The recordings the release would disclose", "The call in question.", "201")
 	if strings.Contains(mia.text(), "Jane Doe") {
 		t.Errorf("the delegate sees the case's subjects")
