@@ -133,7 +133,12 @@ func TestPageRouteTable(t *testing.T) {
 		{"POST /delegations/{id}/revoke", "POST", "/delegations/" + id + "/revoke", [8]int{303, 403, 403, 403, 403, 403, 404, 403}},
 		{"GET /pci", "GET", "", [8]int{303, 403, 403, 403, 403, 403, 200, 403}},
 		{"GET /reports/inbound", "GET", "", [8]int{303, 403, 403, 403, 403, 403, 200, 403}},
-		{"POST /logout", "POST", "", [8]int{303, 303, 303, 303, 303, 303, 303, 303}}, // last: it signs everyone out
+		// Holds by hand and the delegate's agreement page (review13): an unknown case or hold is not found.
+		{"POST /cases/{id}/holds", "POST", "/cases/" + id + "/holds", [8]int{303, 403, 403, 403, 403, 403, 404, 403}},
+		{"POST /cases/{id}/holds/{hold}/release", "POST", "/cases/" + id + "/holds/" + id + "/release", [8]int{303, 403, 403, 403, 403, 403, 404, 403}},
+		{"POST /holds/{id}/release", "POST", "/holds/" + id + "/release", [8]int{303, 403, 403, 403, 403, 403, 404, 403}},
+		{"GET /cases/{id}/agreement", "GET", "/cases/" + id + "/agreement", [8]int{303, 303, 404, 403, 404, 404, 404, 403}}, // delegates agree too
+		{"POST /logout", "POST", "", [8]int{303, 303, 303, 303, 303, 303, 303, 303}},                                        // last: it signs everyone out
 	}
 	var covered []string
 	for _, row := range rows {

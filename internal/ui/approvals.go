@@ -96,8 +96,8 @@ func (p *Pages) decide(w http.ResponseWriter, r *http.Request) {
 			in.RecordingIDs = []string{} // none ticked: the service says an approval needs one
 		}
 		if expiry != "" {
-			day, perr := time.ParseInLocation(time.DateOnly, expiry, p.zone)
-			if perr != nil {
+			day, ok := parseDay(expiry, p.zone)
+			if !ok {
 				formErrors["expires"] = "Enter a date, for example 27/11/2026."
 			} else {
 				end := day.AddDate(0, 0, 1).Add(-time.Minute) // the end of that day, where the organisation is

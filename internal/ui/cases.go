@@ -20,6 +20,8 @@ type deskView struct {
 	HoldReviews []*callvault.Hold
 	HoldList    bool   // the list of hold reviews alone, no cases
 	Opened      string // the reference of a case just opened
+	MayRelease  bool   // the DPO releases an overdue hold from the desk
+	Released    bool   // a hold was just released
 }
 
 type deskFilter struct {
@@ -57,6 +59,7 @@ func (p *Pages) caseDesk(w http.ResponseWriter, r *http.Request) {
 	// The holds whose review is overdue, with the lists the API gives them with.
 	if p.rules.Permits(me, callvault.ActHoldList).Allow && (due == cases.DueAll || due == cases.DueOverdue || due == cases.DueHoldReview) {
 		v.ShowHolds = true
+		v.MayRelease, v.Released = p.rules.Permits(me, callvault.ActHoldRelease).Allow, r.URL.Query().Get("released") == "1"
 		if v.HoldReviews, err = cs.HoldReviews(r.Context(), me); err != nil {
 			p.Fail(w, r, err)
 			return
@@ -98,7 +101,7 @@ func (p *Pages) openCase(w http.ResponseWriter, r *http.Request) {
 	for _, f := range openFields {
 		v.Form[f] = r.PostForm.Get(f)
 	}
-	in := cases.OpenInput{Type: callvault.CaseType(v.Form["type"]), ReceivedAt: v.Form["received_at"], Note: v.Form["note"],
+	in := cases.OpenInput{Type: callvault.CaseType(v.Form["type"]), ReceivedAt: p.isoDay(v.Form["received_at"]), Note: v.Form["note"],
 		Subjects: callvault.CaseSubjects{Numbers: lines(v.Form["numbers"]), Names: lines(v.Form["names"]), Extensions: lines(v.Form["extensions"])}}
 	ext := cases.ExternalInput{Body: v.Form["external_body"], Officer: v.Form["external_officer"],
 		Reference: v.Form["external_reference"], LegalBasis: v.Form["external_legal_basis"]}

@@ -40,7 +40,7 @@ func (p *Pages) caseClock(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := typed(r, "action", "reason", "date", "months", "extend_reason")
-	in := cases.ClockInput{Action: f["action"], Reason: f["reason"], Date: f["date"]}
+	in := cases.ClockInput{Action: f["action"], Reason: f["reason"], Date: p.isoDay(f["date"])}
 	if in.Action == "extend" {
 		in.Reason = f["extend_reason"]
 		in.Months, _ = strconv.Atoi(f["months"])
@@ -108,19 +108,6 @@ func (p *Pages) caseLinkRevoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.toCase(w, r, "revoked")
-}
-
-// caseAgree is POST /cases/{id}/agreement: the written agreement to a disciplinary release.
-func (p *Pages) caseAgree(w http.ResponseWriter, r *http.Request) {
-	if !p.formOf(w, r) {
-		return
-	}
-	f := typed(r, "statement")
-	if _, err := p.cases.Agree(r.Context(), principal(r.Context()), r.PathValue("id"), cases.AgreeInput{Statement: f["statement"]}); err != nil {
-		p.caseRefused(w, r, "agree", f, err)
-		return
-	}
-	p.toCase(w, r, "agreed")
 }
 
 // caseClose is POST /cases/{id}/close: the outcome (and an external body's decision).

@@ -20,6 +20,7 @@ type caseView struct {
 	Decided   []decidedRow
 	Holds     []*callvault.Hold
 	ShowHolds bool
+	MayHold   bool // the DPO places and releases holds by hand here
 	Links     []linkRow
 	Done      string
 	Errors    map[string]string
@@ -46,7 +47,8 @@ var doneMessages = map[string]string{
 	"opened": "The case is open and on the desk.", "clock": "The clock is updated and its due date worked out again.",
 	"revoked": "The listening link is withdrawn: it no longer opens.", "closed": "The case is closed and its holds are released.",
 	"agreed": "Your written agreement to the release is recorded.", "searched": "The search is recorded with the case.",
-	"noted": "Your note is kept with the case.",
+	"noted": "Your note is kept with the case.", "held": "The hold is placed: the recording is kept until it is released.",
+	"released": "The hold is released: the recording is deleted at the end of its retention period unless another hold keeps it.",
 }
 
 // casePage is GET /cases/{id}.
@@ -93,8 +95,14 @@ func (p *Pages) loadCase(r *http.Request) (*caseView, error) {
 		v.Links = append(v.Links, row)
 	}
 	if p.rules.Permits(me, callvault.ActHoldList).Allow {
-		v.ShowHolds = true
-		for _, rid := range c.Included() {
+		v.ShowHolds, v.MayHold = true, p.rules.Permits(me, callvault.ActHoldPlace).Allow
+		seen := map[string]bool{}
+		for _, d := range c.Recordings {
+			rid := d.RecordingID
+			if seen[rid] {
+				continue
+			}
+			seen[rid] = true
 			hs, err := p.cases.ListHolds(r.Context(), me, cases.HoldQuery{RecordingID: rid})
 			if err != nil {
 				return nil, err
@@ -106,7 +114,7 @@ func (p *Pages) loadCase(r *http.Request) (*caseView, error) {
 }
 
 // caseRefused shows the case page again with the message of a refused step beside its form
-// (form names it: clock, link, close, agree, note, bundle), keeping what was typed. Refusals that are not
+// (form names it: clock, link, close, agree, note, bundle, hold), keeping what was typed. Refusals that are not
 // about the input (not found, forbidden, a fault) are the error page.
 func (p *Pages) caseRefused(w http.ResponseWriter, r *http.Request, form string, typed map[string]string, err error) {
 	status := http.StatusBadRequest
@@ -133,7 +141,8 @@ func (p *Pages) caseRefused(w http.ResponseWriter, r *http.Request, form string,
 // stepLabels name the case page's fields in a refusal.
 var stepLabels = map[string]string{"max_plays": "Plays allowed", "expires_in_days": "Days until it expires", "passcode": "Passcode",
 	"reason": "Reason", "months": "Extend by", "date": "Date", "action": "Step", "outcome": "Outcome", "decision": "Decision",
-	"reasoning": "Reasoning", "statement": "Written agreement", "note": "Note", "recipient": "Recipient", "passphrase": "Passphrase"}
+	"reasoning": "Reasoning", "statement": "Written agreement", "note": "Note", "recipient": "Recipient", "passphrase": "Passphrase",
+	"recording_id": "Recording", "review_at": "Review by"}
 
 // refusal words a step's refusal for its form: each field's problem after the field's name, or
 // the service's message.

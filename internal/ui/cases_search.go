@@ -88,7 +88,7 @@ func (p *Pages) caseSearch(w http.ResponseWriter, r *http.Request) {
 	}
 	f := typed(r, "numbers", "names", "extensions", "from", "to")
 	in := cases.SearchInput{Numbers: lines(f["numbers"]), Names: lines(f["names"]), Extensions: lines(f["extensions"]),
-		From: f["from"], To: f["to"]}
+		From: p.isoDay(f["from"]), To: p.isoDay(f["to"])}
 	if in.Numbers == nil && in.Names == nil && in.Extensions == nil {
 		in.Numbers = []string{} // the page searches what the form says, never the subjects silently
 	}

@@ -29,6 +29,10 @@ type CaseDesk interface {
 	ListHolds(ctx context.Context, p *callvault.Principal, q cases.HoldQuery) ([]*callvault.Hold, error)
 	Export(ctx context.Context, p *callvault.Principal, id string, in cases.ExportInput) (*cases.Export, error)
 	RecordDisclosure(ctx context.Context, p *callvault.Principal, e *cases.Export) error
+	PlaceHold(ctx context.Context, p *callvault.Principal, in cases.HoldInput) (*callvault.Hold, error)
+	ReleaseHold(ctx context.Context, p *callvault.Principal, id, reason string) (*callvault.Hold, error)
+	AgreementView(ctx context.Context, p *callvault.Principal, id string) (*cases.AgreementView, error)
+	AwaitingAgreement(ctx context.Context, p *callvault.Principal) ([]*cases.CaseView, error)
 }
 
 var _ CaseDesk = (*cases.Service)(nil)

@@ -90,14 +90,13 @@ func (p *Pages) createDelegation(w http.ResponseWriter, r *http.Request) {
 	p.render(w, r, http.StatusBadRequest, "delegations", "Delegations", v)
 }
 
-// day reads a date input (YYYY-MM-DD) as the start of that day in the organisation's zone; ""
+// day reads a date input (YYYY-MM-DD, or a day typed as 27/11/2026: dates.go) as the start of that day in the organisation's zone; ""
 // is the zero time and ok.
 func (p *Pages) day(s string) (time.Time, bool) {
 	if s == "" {
 		return time.Time{}, true
 	}
-	t, err := time.ParseInLocation(time.DateOnly, s, p.zone)
-	return t, err == nil
+	return parseDay(s, p.zone)
 }
 
 // revokeDelegation is POST /delegations/{id}/revoke.

@@ -16,7 +16,11 @@ var apiWords = strings.NewReplacer(
 	"call_time", "the time of the call", "call_from", "the start of the period", "call_to", "the end of the period",
 	"external_number", "the external number", "other_information", "other information",
 	"parties", "the names of the parties", "recording_ids", "recordings", "expires_at", "the expiry",
-	"RFC 3339 time like 2026-11-20T10:05:00Z", "date and time")
+	"RFC 3339 time like 2026-11-20T10:05:00Z", "date and time",
+	// The case desk's messages about days, as the pages take them (dates.go).
+	"is not an RFC 3339 time or a YYYY-MM-DD day", "is not a date: type it as day/month/year, for example 27/11/2026",
+	"is not YYYY-MM-DD", "is not a date: type it as day/month/year, for example 27/11/2026",
+	"is required: a date (YYYY-MM-DD) or an RFC 3339 time by which the hold is reviewed", "is required: the day by which the hold is reviewed")
 
 // sentence turns a service's message into a sentence for a page: API names in words, a capital
 // first letter and a full stop. "is required: ..." becomes "This is required: ...".
@@ -49,17 +53,15 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // localInput is the format of <input type="datetime-local">.
 const localInput = "2006-01-02T15:04"
 
-// fromLocalInput reads a datetime-local value in the organisation's zone as RFC 3339; ok is
-// false when it is not one. An empty value is "" and ok.
+// fromLocalInput reads a datetime-local value (or a date and time typed as 27/11/2026 14:30) in
+// the organisation's zone as RFC 3339; ok is false when it is not one. An empty value is "" and ok.
 func (p *Pages) fromLocalInput(v string) (string, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return "", true
 	}
-	for _, layout := range []string{localInput, localInput + ":05"} {
-		if t, err := time.ParseInLocation(layout, v, p.zone); err == nil {
-			return t.UTC().Format(time.RFC3339), true
-		}
+	if t, ok := p.parseLocalTime(v); ok {
+		return t.UTC().Format(time.RFC3339), true
 	}
 	return "", false
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/callvault/callvault"
 	"github.com/callvault/callvault/internal/access"
+	"github.com/callvault/callvault/internal/cases"
 )
 
 // homeView is a person's home page, by role.
@@ -17,6 +18,9 @@ type homeView struct {
 	NeedsFactor bool
 	AuditorOnly bool
 	PendingMine int
+	// Agreements are the disciplinary releases awaiting the agreement of this delegate of the
+	// DPO (cases_agree.go).
+	Agreements []*cases.CaseView
 }
 
 // home is GET /: staff see "request access to a call", their requests and grants; those who
@@ -46,6 +50,13 @@ func (p *Pages) home(w http.ResponseWriter, r *http.Request) {
 			mine = mine[:5]
 		}
 		v.Requests = mine
+	}
+	if p.cases != nil {
+		var err error
+		if v.Agreements, err = p.cases.AwaitingAgreement(ctx, me); err != nil {
+			p.Fail(w, r, err)
+			return
+		}
 	}
 	if me.HasAny(callvault.RoleDirector, callvault.RoleManager, callvault.RoleDPO) {
 		v.NeedsFactor = !me.SecondFactor

@@ -94,6 +94,13 @@ var pageRoutes = []struct {
 	{"POST /delegations/{id}/revoke", callvault.ActDelegationRevoke, func(p *Pages) http.HandlerFunc { return p.revokeDelegation }},
 	{"GET /pci", callvault.ActPCIAlertList, func(p *Pages) http.HandlerFunc { return p.pciAlerts }},
 	{"GET /reports/inbound", callvault.ActReportAnnouncements, func(p *Pages) http.HandlerFunc { return p.inbound }},
+
+	// Holds by hand on the case page and from the desk's hold reviews, and the agreement page a
+	// delegate of the DPO reaches without case.read (review13: cases_holds.go, cases_agree.go).
+	{"POST /cases/{id}/holds", callvault.ActHoldPlace, func(p *Pages) http.HandlerFunc { return p.caseHoldPlace }},
+	{"POST /cases/{id}/holds/{hold}/release", callvault.ActHoldRelease, func(p *Pages) http.HandlerFunc { return p.caseHoldRelease }},
+	{"POST /holds/{id}/release", callvault.ActHoldRelease, func(p *Pages) http.HandlerFunc { return p.holdRelease }},
+	{"GET /cases/{id}/agreement", callvault.ActCaseAgree, func(p *Pages) http.HandlerFunc { return p.agreementPage }},
 }
 
 func (p *Pages) addRoutes() {

@@ -43,6 +43,7 @@ func TestFromLocalInput(t *testing.T) {
 		"2026-11-20T10:05":    "2026-11-20T10:05:00Z", // GMT
 		"2026-07-01T10:05":    "2026-07-01T09:05:00Z", // BST
 		"2026-07-01T10:05:30": "2026-07-01T09:05:30Z",
+		"20/11/2026 10:05":    "2026-11-20T10:05:00Z", // typed, as the pages' messages ask (dates.go)
 		"":                    "",
 	} {
 		got, ok := p.fromLocalInput(in)
@@ -50,7 +51,7 @@ func TestFromLocalInput(t *testing.T) {
 			t.Errorf("fromLocalInput(%q) = %q, %v; want %q", in, got, ok, want)
 		}
 	}
-	for _, bad := range []string{"yesterday", "20/11/2026 10:05", "2026-13-01T10:00"} {
+	for _, bad := range []string{"yesterday", "11/20/2026 10:05", "2026-13-01T10:00", "20/11/2026 25:00"} {
 		if _, ok := p.fromLocalInput(bad); ok {
 			t.Errorf("fromLocalInput(%q) accepted", bad)
 		}
