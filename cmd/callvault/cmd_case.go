@@ -77,9 +77,17 @@ func runCaseDueDate(ctx context.Context, e env, args []string) error {
 		// The vault's setting (CALLVAULT_HOLIDAY_REGION or its configuration file), so that the
 		// command agrees with the due dates the vault gives; a configuration that does not load
 		// leaves the default (this command needs no vault).
+		// A region set in the environment but misspelt is an error, not the default: the due
+		// date would be silently wrong.
 		*region = string(ukcal.DefaultRegion)
-		if cfg, err := LoadConfig(flag.NewFlagSet("case due-date", flag.ContinueOnError), e.getenv); err == nil && cfg.HolidayRegion != "" {
+		source := "--region"
+		if v := strings.TrimSpace(e.getenv("CALLVAULT_HOLIDAY_REGION")); v != "" {
+			*region, source = v, "CALLVAULT_HOLIDAY_REGION"
+		} else if cfg, err := LoadConfig(flag.NewFlagSet("case due-date", flag.ContinueOnError), e.getenv); err == nil && cfg.HolidayRegion != "" {
 			*region = cfg.HolidayRegion
+		}
+		if _, err := ukcal.ParseRegion(*region); err != nil {
+			return &usageError{msg: source + ": " + err.Error(), hint: example}
 		}
 	}
 	r, err := ukcal.ParseRegion(*region)

@@ -54,6 +54,11 @@ func TestCaseDueDateBinary(t *testing.T) {
 	if code, out, _ := run("--received", "2025-12-02", "--region", "england-and-wales"); code != 0 || out != "2026-01-02\n" {
 		t.Errorf("--region overrides the setting: exit %d, stdout %q", code, out)
 	}
+	// A misspelt region in the environment is an error, not the default's date.
+	extraEnv = []string{"CALLVAULT_HOLIDAY_REGION=scotlnd"}
+	if code, out, errOut := run("--received", "2025-12-02"); code != 2 || out != "" || !strings.Contains(errOut, "CALLVAULT_HOLIDAY_REGION") {
+		t.Errorf("with holiday_region scotlnd: exit %d, stdout %q, stderr %q; want exit 2 naming CALLVAULT_HOLIDAY_REGION", code, out, errOut)
+	}
 	extraEnv = nil
 	for _, c := range []struct {
 		args []string

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/callvault/callvault"
@@ -63,6 +64,10 @@ func (s *Service) Flag(ctx context.Context, p *callvault.Principal, in FlagInput
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
+	if !s.flags.allow(p.ID, now) {
+		return nil, callvault.Errorf(callvault.KindRateLimited,
+			"you have flagged %d calls in the last 24 hours; tell the DPO directly about any more", MaxFlagsPerDay)
+	}
 	crit, subjects := s.criteria(&fe, SearchInput{Extensions: []string{ext},
 		From: callTime.Add(-FlagWindow).Format(time.RFC3339), To: callTime.Add(FlagWindow).Format(time.RFC3339)})
 	if err := fe.Err(); err != nil {
@@ -93,6 +98,7 @@ func (s *Service) Flag(ctx context.Context, p *callvault.Principal, in FlagInput
 	if err := s.Store.CreateCase(ctx, c, ev); err != nil {
 		return nil, err
 	}
+	s.flags.record(p.ID, now)
 	s.after(ctx)
 	s.notifyOpened(ctx, c)
 	return &Flagged{Reference: c.Reference, FlaggedAt: now}, nil
@@ -107,4 +113,51 @@ func validExtension(s string) bool {
 		}
 	}
 	return true
+}
+
+// MaxFlagsPerDay is how many calls one person may flag in 24 hours. Each flag opens a case and
+// e-mails the DPO, so without a limit one account could bury the desk; a person with more to
+// report is told to go to the DPO directly. The count is kept per node (a restart or a second
+// node gives a fresh allowance): it limits a flood, not a determined user, whose every flag is
+// audited anyway.
+const MaxFlagsPerDay = 10
+
+// flagLimiter remembers when each person's recent flags were made.
+type flagLimiter struct {
+	mu   sync.Mutex
+	seen map[string][]time.Time
+}
+
+// allow reports whether person may flag at now: fewer than MaxFlagsPerDay flags in the 24 hours
+// before now.
+func (l *flagLimiter) allow(person string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.recent(person, now)) < MaxFlagsPerDay
+}
+
+// record counts a flag person made at now.
+func (l *flagLimiter) record(person string, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.seen == nil {
+		l.seen = map[string][]time.Time{}
+	}
+	l.seen[person] = append(l.recent(person, now), now)
+}
+
+// recent drops person's flags older than 24 hours and returns the rest. l.mu is held.
+func (l *flagLimiter) recent(person string, now time.Time) []time.Time {
+	kept := l.seen[person][:0]
+	for _, t := range l.seen[person] {
+		if now.Sub(t) < 24*time.Hour {
+			kept = append(kept, t)
+		}
+	}
+	if len(kept) == 0 {
+		delete(l.seen, person)
+		return nil
+	}
+	l.seen[person] = kept
+	return kept
 }

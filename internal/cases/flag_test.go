@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/callvault/callvault"
 	"github.com/callvault/callvault/internal/cases"
@@ -17,9 +18,10 @@ func FuzzFlagInput(f *testing.F) {
 	f.Add("9999-12-31T23:59:59Z", "201; drop", "\x00")
 	f.Add("2026-11-20T10:00:00+01:00", strings.Repeat("9", 33), "")
 	fx := newFixture(f)
-	staff := &callvault.Principal{Kind: callvault.PrincipalUser, ID: callvault.NewID(), Name: "sam", Actor: "user:sam",
-		Roles: []callvault.Role{callvault.RoleStaff}, NoticeAcknowledged: true}
 	f.Fuzz(func(t *testing.T, when, ext, note string) {
+		// A new person each time: one person's flags are limited (TestFlagLimit).
+		staff := &callvault.Principal{Kind: callvault.PrincipalUser, ID: callvault.NewID(), Name: "sam", Actor: "user:sam",
+			Roles: []callvault.Role{callvault.RoleStaff}, NoticeAcknowledged: true}
 		got, err := fx.svc.Flag(context.Background(), staff, cases.FlagInput{CallTime: when, Extension: ext, Note: note})
 		if err != nil {
 			if len(callvault.FieldErrorsOf(err)) == 0 {
@@ -31,4 +33,36 @@ func FuzzFlagInput(f *testing.F) {
 			t.Fatalf("flag answered %+v", got)
 		}
 	})
+}
+
+// One person may flag MaxFlagsPerDay calls in 24 hours; the next is refused as rate limited,
+// opens no case, and another person is not affected; a day later the first may flag again.
+func TestFlagLimit(t *testing.T) {
+	fx := newFixture(t)
+	ctx := context.Background()
+	person := func(name string) *callvault.Principal {
+		return &callvault.Principal{Kind: callvault.PrincipalUser, ID: callvault.NewID(), Name: name, Actor: callvault.Actor("user:" + name),
+			Roles: []callvault.Role{callvault.RoleStaff}, NoticeAcknowledged: true}
+	}
+	sam, kim := person("sam"), person("kim")
+	flag := func(p *callvault.Principal) error {
+		_, err := fx.svc.Flag(ctx, p, cases.FlagInput{CallTime: "2026-11-20T10:00:30Z", Extension: "201"})
+		return err
+	}
+	for i := range cases.MaxFlagsPerDay {
+		if err := flag(sam); err != nil {
+			t.Fatalf("flag %d: %v", i+1, err)
+		}
+		fx.now = fx.now.Add(time.Minute)
+	}
+	if err := flag(sam); !callvault.IsKind(err, callvault.KindRateLimited) {
+		t.Fatalf("flag %d answered %v, want rate limited", cases.MaxFlagsPerDay+1, err)
+	}
+	if err := flag(kim); err != nil {
+		t.Fatalf("another person's flag: %v", err)
+	}
+	fx.now = fx.now.Add(24 * time.Hour)
+	if err := flag(sam); err != nil {
+		t.Fatalf("a day later: %v", err)
+	}
 }

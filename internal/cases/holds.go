@@ -95,9 +95,22 @@ func (s *Service) PlaceHold(ctx context.Context, p *callvault.Principal, in Hold
 	return h, nil
 }
 
+// MaxHoldReview is how far ahead a hold's review date may be: a hold is reviewed, not forgotten,
+// and a date like 9999-12-31 would keep it off the desk for ever.
+const MaxHoldReview = 10 * 366 * 24 * time.Hour
+
 // parseReview reads a review date, a YYYY-MM-DD date in the organisation's zone or an RFC 3339
-// time, which must not be in the past (today's date is allowed). It returns the problem, if any.
+// time, which must not be in the past (today's date is allowed) nor more than MaxHoldReview
+// ahead. It returns the problem, if any.
 func (s *Service) parseReview(v string) (time.Time, string) {
+	t, problem := s.readReview(v)
+	if problem == "" && t.After(s.now().Add(MaxHoldReview)) {
+		return time.Time{}, "is more than ten years ahead: a hold is reviewed at least that often"
+	}
+	return t, problem
+}
+
+func (s *Service) readReview(v string) (time.Time, string) {
 	v = strings.TrimSpace(v)
 	zone := callvault.DefaultZone()
 	now := s.now().In(zone)

@@ -69,6 +69,8 @@ type Service struct {
 	Now        func() time.Time
 	// AfterAudit, if set, is called after each audit event (checkpoints).
 	AfterAudit func(ctx context.Context)
+
+	flags flagLimiter // staff flags per person (flag.go)
 }
 
 func (s *Service) now() time.Time {
