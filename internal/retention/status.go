@@ -62,8 +62,8 @@ type Reader struct {
 	Period interface {
 		Months(ctx context.Context) (int, error)
 	}
-	FailAfter       time.Duration // default DefaultFailAfter
-	Now             func() time.Time
+	FailAfter time.Duration // default DefaultFailAfter
+	Now       func() time.Time
 	// Epochs, if set, returns the key epochs' status as JSON (the key-epochs work fills it).
 	Epochs func(ctx context.Context) (json.RawMessage, error)
 }

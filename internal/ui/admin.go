@@ -101,11 +101,11 @@ type adminView struct {
 	// Stored is true once a Director set the period in the browser; CanSetRetention when
 	// this person may change it.
 	Stored, CanSetRetention bool
-	Notice  identity.Notice
-	Acked   []*callvault.User
-	Pending []*callvault.User
-	Sent    *identity.NoticeSent
-	SendErr string
+	Notice                  identity.Notice
+	Acked                   []*callvault.User
+	Pending                 []*callvault.User
+	Sent                    *identity.NoticeSent
+	SendErr                 string
 }
 
 // admin is GET /admin.
