@@ -39,6 +39,7 @@ const (
 	ActNoticeStatus   Action = "notice.status"   // who has not acknowledged the notice
 	ActNoticeSend     Action = "notice.send"     // e-mail the current notice to all staff
 	ActNoticeEdit     Action = "notice.edit"     // save a new version of the recording notice
+	ActRetentionSet   Action = "retention.set"   // change the retention period (a stored setting)
 
 	ActTokenManage Action = "token.manage" // create, list and revoke machine tokens (the pages; the CLI is break-glass)
 	ActAuditVerify Action = "audit.verify" // run a verification of the audit log in the background

@@ -18,6 +18,7 @@ import (
 	"github.com/callvault/callvault/internal/fileblob"
 	"github.com/callvault/callvault/internal/mail"
 	"github.com/callvault/callvault/internal/postgres"
+	"github.com/callvault/callvault/internal/retention"
 	"github.com/callvault/callvault/internal/s3blob"
 	"github.com/callvault/callvault/internal/siprec"
 	"github.com/callvault/callvault/internal/sqlite"
@@ -38,6 +39,7 @@ type Main struct {
 	Keys         *vault.Keys
 	Epochs       *vault.Epochs // the key epoch lifecycle (see setupEpochs)
 	Archive      *archive.Service
+	Retention    *retention.Setting // the retention period in force: stored, else the config's
 	Checkpointer *audit.Checkpointer
 	SIP          *siprec.Server  // set by Serve when SIPREC is enabled
 	MetricsURL   string          // set by Serve when metrics are enabled
@@ -117,11 +119,15 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	m.Retention = &retention.Setting{Config: cfg.RetentionMonths, Now: m.Now, AfterAudit: m.afterAudit}
+	m.Retention.Store, _ = m.Catalogue.(callvault.RetentionSettingStore)
+	m.Retention.Stats, _ = m.Catalogue.(callvault.RetentionStore)
 	m.Archive = &archive.Service{
 		Catalogue:       m.Catalogue,
 		Blobs:           m.Blobs,
 		Keys:            m.Keys,
 		RetentionMonths: cfg.RetentionMonths,
+		Retention:       m.Retention,
 		MaskDTMF:        mask,
 		OnCardData:      m.pciAlerter().CardDataKeyed,
 		Logger:          m.Logger,

@@ -100,8 +100,12 @@ func (m *Main) retentionStatus() (*retention.Reader, error) {
 		return nil, callvault.Errorf(callvault.KindInternal, "this catalogue keeps no retention status")
 	}
 	hs, _ := m.Catalogue.(callvault.HoldStore)
-	return &retention.Reader{Store: rs, Holds: hs, RetentionMonths: m.Config.RetentionMonths, FailAfter: m.Config.SweepFailAfter,
-		Epochs: m.epochStatusJSON}, nil
+	r := &retention.Reader{Store: rs, Holds: hs, RetentionMonths: m.Config.RetentionMonths, FailAfter: m.Config.SweepFailAfter,
+		Epochs: m.epochStatusJSON}
+	if m.Retention != nil {
+		r.Period = m.Retention
+	}
+	return r, nil
 }
 
 func runRetentionStatus(ctx context.Context, e env, args []string) error {

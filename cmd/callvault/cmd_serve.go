@@ -150,6 +150,10 @@ func (m *Main) Serve(ctx context.Context, ready chan<- string) (err error) {
 		ln.Close()
 		return err
 	}
+	if err := m.warnRetentionOverride(ctx); err != nil {
+		ln.Close()
+		return err
+	}
 	if err := m.audit(ctx, callvault.ActorSystem, callvault.ActionServerStart, "server:"+ln.Addr().String(),
 		map[string]any{"version": Version, "config": snapshot}); err != nil {
 		ln.Close()

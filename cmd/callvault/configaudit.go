@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"sort"
+	"time"
 
 	"github.com/callvault/callvault"
 )
@@ -81,4 +82,20 @@ func configChanges(old, cur map[string]any) map[string]any {
 		}
 	}
 	return changed
+}
+
+// warnRetentionOverride logs a warning when a Director has stored a retention period and the
+// configuration file's retention_months says otherwise: the stored period wins on every node,
+// and the file's value is ignored until the stored one is changed again in the browser.
+func (m *Main) warnRetentionOverride(ctx context.Context) error {
+	if m.Retention == nil {
+		return nil
+	}
+	st, err := m.Retention.Stored(ctx)
+	if err != nil || st == nil || st.Months == m.Config.RetentionMonths {
+		return err
+	}
+	m.Logger.Warn("retention_months of the configuration is ignored: a Director set the retention period in the browser (/admin/retention), and that stored period is in force on every node",
+		"retention_months", m.Config.RetentionMonths, "in_force", st.Months, "set_at", st.CreatedAt.Format(time.RFC3339))
+	return nil
 }

@@ -53,9 +53,14 @@ func (m *Main) jobs() []job {
 
 // retentionSweep runs one retention sweep and reports it.
 func (m *Main) retentionSweep(ctx context.Context, keep func(context.Context) (bool, error)) (retention.Result, error) {
-	// A changed retention_months setting first moves every recording's retain_until (resumable).
-	if rs, ok := m.Catalogue.(callvault.RetentionStore); ok {
-		rc := &retention.Recompute{Catalogue: m.Catalogue, Store: rs, Months: m.Config.RetentionMonths, Now: m.Now}
+	// A changed retention period (stored by a Director, or the configuration's while none is)
+	// first moves every recording's retain_until (resumable), once every node follows it.
+	months, settled, err := m.Retention.Settled(ctx)
+	if err != nil {
+		return retention.Result{}, err
+	}
+	if rs, ok := m.Catalogue.(callvault.RetentionStore); ok && settled {
+		rc := &retention.Recompute{Catalogue: m.Catalogue, Store: rs, Months: months, Now: m.Now}
 		if m.Epochs != nil && m.Keys.CanOpen() {
 			// Each changed recording's header moves to its new retention-end month, in the
 			// batch that moves its retain_until. A node without the key directory leaves them
@@ -68,7 +73,7 @@ func (m *Main) retentionSweep(ctx context.Context, keep func(context.Context) (b
 		}
 		if res.Changed > 0 {
 			m.afterAudit(ctx)
-			m.Logger.Info("retention months changed: retain_until recomputed", "months", m.Config.RetentionMonths, "changed", res.Changed)
+			m.Logger.Info("retention months changed: retain_until recomputed", "months", months, "changed", res.Changed)
 		}
 	}
 	s := &retention.Sweeper{Catalogue: m.Catalogue, Blobs: m.Blobs, KeepLease: keep, OnDelete: m.OnRetentionDelete, Rate: int(m.Config.RetentionRate), Now: m.Now}

@@ -34,6 +34,9 @@ func (m *Main) pages(ctx context.Context) (pages *ui.Pages, stop func()) {
 	if m.Cases != nil {
 		cfg.CaseCounts = m.Cases.Counts
 	}
+	if m.Retention != nil && m.Retention.Store != nil {
+		cfg.RetentionPeriod = m.Retention // the retention period set in the browser (retsetting)
+	}
 	jobs := audit.NewVerifyJobs(ctx, audit.VerifyJobsConfig{Store: m.Catalogue, Blobs: m.Blobs, Now: m.Now,
 		Key: func() ed25519.PublicKey { return m.Keys.VerifyKey() },
 		Options: func(ctx context.Context) (audit.VerifyOptions, error) {

@@ -28,6 +28,7 @@ func TestRetentionMonthsChangeRewrapsHeaders(t *testing.T) {
 
 	// Twelve months instead of six: every retention end moves six months later.
 	m.Config.RetentionMonths = 12
+	m.Retention.Config = 12
 	if _, err := m.retentionSweep(ctx, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -98,6 +98,10 @@ func TestPageRouteTable(t *testing.T) {
 		{"GET /admin/notice", "GET", "", [8]int{303, 403, 403, 403, 403, 200, 200, 403}},
 		{"POST /admin/notice/preview", "POST", "", [8]int{303, 403, 403, 403, 403, 400, 400, 403}},
 		{"POST /admin/notice", "POST", "", [8]int{303, 403, 403, 403, 403, 400, 400, 403}},
+		// The retention period: Directors only (no months posted: 400).
+		{"GET /admin/retention", "GET", "", [8]int{303, 403, 403, 403, 403, 200, 403, 403}},
+		{"POST /admin/retention/preview", "POST", "", [8]int{303, 403, 403, 403, 403, 400, 403, 403}},
+		{"POST /admin/retention", "POST", "", [8]int{303, 403, 403, 403, 403, 400, 403, 403}},
 		{"GET /admin/users", "GET", "", [8]int{303, 403, 403, 403, 403, 200, 200, 403}},
 		{"POST /admin/users", "POST", "", [8]int{303, 403, 403, 403, 403, 400, 400, 403}}, // no role chosen
 		{"GET /admin/users/{id}", "GET", "/admin/users/" + id, [8]int{303, 403, 403, 403, 403, 404, 404, 403}},

@@ -109,7 +109,7 @@ func (m *Main) setupEpochs(ctx context.Context, recorded []*callvault.VaultKey) 
 			return err
 		}
 	}
-	m.Epochs = &vault.Epochs{Keys: m.Keys, Catalogue: ec, Horizon: max(vault.DefaultHorizon, m.Config.RetentionMonths+12),
+	m.Epochs = &vault.Epochs{Keys: m.Keys, Catalogue: ec, Horizon: epochHorizon(m.Config.RetentionMonths),
 		AfterAudit: m.afterAudit, Logger: m.Logger, NoRecord: m.NoKeyCreation,
 		AfterDestroyRecorded: m.crashHook(crashPointEpochDestroyed)}
 	if _, err := m.Epochs.Sync(ctx); err != nil {
@@ -270,4 +270,13 @@ func (m *Main) proveKeys(ctx context.Context, keys *vault.Keys, missing []*callv
 		}
 	}
 	return nil
+}
+
+// epochHorizon is how many months ahead the key epochs' recipients are recorded: past the
+// longest period a Director may set (callvault.MaxRetentionMonths) or the configuration's, with
+// a year's room. A recording arriving just after the period is raised seals to the epoch of
+// its retention end at once, on every node, recorder-only ones too: that epoch must exist
+// already, not at the next key-epochs run.
+func epochHorizon(configMonths int) int {
+	return max(vault.DefaultHorizon, max(configMonths, callvault.MaxRetentionMonths)+12)
 }

@@ -122,10 +122,15 @@ var table = map[callvault.Action]rule{
 	// The policy has Directors own the notice; the DPO edits it too, being answerable for what
 	// staff and callers are told (UK GDPR articles 13 and 39). Changing what everyone must
 	// acknowledge needs the second factor.
-	callvault.ActNoticeEdit:  {users: []callvault.Role{callvault.RoleDirector, callvault.RoleDPO}, secondFactor: true},
-	callvault.ActAuditRead:   {users: []callvault.Role{callvault.RoleAuditor}, tokens: []callvault.Role{callvault.RoleAuditor}},
-	callvault.ActAuditVerify: {users: []callvault.Role{callvault.RoleAuditor}},
-	callvault.ActTokenManage: {users: []callvault.Role{callvault.RoleDirector, callvault.RoleDPO}, secondFactor: true},
+	callvault.ActNoticeEdit: {users: []callvault.Role{callvault.RoleDirector, callvault.RoleDPO}, secondFactor: true},
+	// Directors manage the recordings (point 1 of the policy's storage rules) and so set the
+	// retention period (point 8); the DPO, who advises on storage limitation (UK GDPR article
+	// 5(1)(e)) and must be able to challenge it, sees it and its history but does not set it.
+	// Shortening it may delete recordings at the next sweep: second factor.
+	callvault.ActRetentionSet: {users: []callvault.Role{callvault.RoleDirector}, secondFactor: true},
+	callvault.ActAuditRead:    {users: []callvault.Role{callvault.RoleAuditor}, tokens: []callvault.Role{callvault.RoleAuditor}},
+	callvault.ActAuditVerify:  {users: []callvault.Role{callvault.RoleAuditor}},
+	callvault.ActTokenManage:  {users: []callvault.Role{callvault.RoleDirector, callvault.RoleDPO}, secondFactor: true},
 	callvault.ActComplianceRead: {users: []callvault.Role{callvault.RoleAuditor, callvault.RoleDPO, callvault.RoleDirector},
 		tokens: []callvault.Role{callvault.RoleAuditor}},
 }

@@ -119,6 +119,10 @@ func TestDecide(t *testing.T) {
 		{name: "dpo edits the notice", p: dpo, a: callvault.ActNoticeEdit, allow: true},
 		{name: "manager cannot edit the notice", p: manager, a: callvault.ActNoticeEdit, code: CodeForbidden},
 		{name: "token cannot edit the notice", p: token(callvault.RoleManager), a: callvault.ActNoticeEdit, code: CodeForbidden},
+		{name: "director sets the retention period", p: director, a: callvault.ActRetentionSet, allow: true},
+		{name: "dpo cannot set the retention period", p: dpo, a: callvault.ActRetentionSet, code: CodeForbidden},
+		{name: "manager cannot set the retention period", p: manager, a: callvault.ActRetentionSet, code: CodeForbidden},
+		{name: "auditor cannot set the retention period", p: user("aud", callvault.RoleAuditor), a: callvault.ActRetentionSet, code: CodeForbidden},
 		{name: "token cannot send the notice", p: token(callvault.RoleManager), a: callvault.ActNoticeSend, code: CodeForbidden},
 
 		{name: "grantee listens", p: staff, a: callvault.ActRecordingListen, o: Object{Grant: grant, RecordingID: "rec1", Now: now}, allow: true},

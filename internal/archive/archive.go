@@ -32,6 +32,9 @@ type Service struct {
 	Keys      *vault.Keys
 	// RetentionMonths sets RetainUntil = StartedAt + RetentionMonths when the caller left it zero.
 	RetentionMonths int
+	// Retention, if set, gives the months instead of RetentionMonths: the period in force on
+	// every node (retention.Setting: the stored setting, else the configuration's).
+	Retention RetentionPeriod
 	// MaskDTMF, if set, silences keyed digits (DTMF tones) in the audio before it is hashed
 	// and encrypted (see mask.go); nil stores the audio exactly as received.
 	MaskDTMF *audio.MaskOptions
@@ -45,6 +48,27 @@ type Service struct {
 }
 
 var _ callvault.Archive = (*Service)(nil)
+
+// RetentionPeriod says how many calendar months recordings are kept (retention.Setting).
+type RetentionPeriod interface {
+	Months(ctx context.Context) (int, error)
+}
+
+// retentionMonths is the period a recording arriving now is kept for.
+func (s *Service) retentionMonths(ctx context.Context) (int, error) {
+	months := s.RetentionMonths
+	if s.Retention != nil {
+		m, err := s.Retention.Months(ctx)
+		if err != nil {
+			return 0, err
+		}
+		months = m
+	}
+	if months <= 0 {
+		months = 6
+	}
+	return months, nil
+}
 
 func (s *Service) now() time.Time {
 	if s.Now != nil {
@@ -138,9 +162,9 @@ func (s *Service) Ingest(ctx context.Context, req callvault.IngestRequest) (*cal
 		rec.EndedAt = rec.StartedAt.Add(rec.Duration)
 	}
 	if rec.RetainUntil.IsZero() {
-		months := s.RetentionMonths
-		if months <= 0 {
-			months = 6
+		months, err := s.retentionMonths(ctx)
+		if err != nil {
+			return nil, false, err
 		}
 		rec.RetainUntil = callvault.RetentionEnd(rec.StartedAt, months, nil) // calendar months in Europe/London, month-end rule
 	}

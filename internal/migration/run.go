@@ -38,16 +38,17 @@ type Target struct {
 
 // Report is what a run did.
 type Report struct {
-	Copied, Present int // recordings copied, and found already there (an earlier run)
-	Tombstones      int
-	People          int // users, access requests and delegations
-	ImportJobs      int // provider fetches, finished or pending
-	Cases           int // the DPO's cases
-	Holds           int // legal holds, released or not
-	Notices         int // versions of the recording notice
-	Events          int // audit events copied
-	Checkpoints     int
-	Notes           []string // about the source's witness file
+	Copied, Present  int // recordings copied, and found already there (an earlier run)
+	Tombstones       int
+	People           int // users, access requests and delegations
+	ImportJobs       int // provider fetches, finished or pending
+	Cases            int // the DPO's cases
+	Holds            int // legal holds, released or not
+	Notices          int // versions of the recording notice
+	RetentionPeriods int // versions of the retention period set in the browser
+	Events           int // audit events copied
+	Checkpoints      int
+	Notes            []string // about the source's witness file
 }
 
 // Run copies the record of the vault's keys, every live recording (catalogue row and
@@ -138,6 +139,9 @@ func Run(ctx context.Context, src Source, dst Target, actor callvault.Actor, pro
 		return rep, err
 	}
 	if rep.Notices, err = migrateNotices(ctx, src.Catalogue, dstCat); err != nil {
+		return rep, err
+	}
+	if rep.RetentionPeriods, err = migrateRetentionSettings(ctx, src.Catalogue, dstCat); err != nil {
 		return rep, err
 	}
 

@@ -58,8 +58,12 @@ type Reader struct {
 	Store           callvault.RetentionStore
 	Holds           callvault.HoldStore
 	RetentionMonths int
-	FailAfter       time.Duration // default DefaultFailAfter
-	Now             func() time.Time
+	// Period, if set, gives the months in force instead of RetentionMonths (Setting).
+	Period interface {
+		Months(ctx context.Context) (int, error)
+	}
+	FailAfter time.Duration // default DefaultFailAfter
+	Now       func() time.Time
 	// Epochs, if set, returns the key epochs' status as JSON (the key-epochs work fills it).
 	Epochs func(ctx context.Context) (json.RawMessage, error)
 }
@@ -68,6 +72,13 @@ type Reader struct {
 func (r *Reader) Read(ctx context.Context) (*Status, error) {
 	now := r.now()
 	st := &Status{GeneratedAt: now.UTC(), RetentionMonths: r.RetentionMonths, Holds: []HeldReport{}}
+	if r.Period != nil {
+		months, err := r.Period.Months(ctx)
+		if err != nil {
+			return nil, err
+		}
+		st.RetentionMonths = months
+	}
 	stats, err := r.Store.RetentionStats(ctx, now)
 	if err != nil {
 		return nil, err

@@ -55,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) callvault.Catalogue) {
 	t.Run("ImportPeople", func(t *testing.T) { testImportPeople(t, open) })
 	t.Run("Passkeys", func(t *testing.T) { testPasskeys(t, open) })
 	t.Run("NoticeVersions", func(t *testing.T) { testNoticeVersions(t, open) })
+	t.Run("RetentionSettings", func(t *testing.T) { testRetentionSettings(t, open) })
 	t.Run("Epochs", func(t *testing.T) { testEpochs(t, open) })
 	t.Run("Holds", func(t *testing.T) { testHolds(t, open) })
 	t.Run("RetentionStore", func(t *testing.T) { testRetentionStore(t, open) })

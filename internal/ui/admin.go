@@ -98,11 +98,14 @@ type adminView struct {
 	// recompute moves them to the setting.
 	Applied int
 	Moving  bool
-	Notice  identity.Notice
-	Acked   []*callvault.User
-	Pending []*callvault.User
-	Sent    *identity.NoticeSent
-	SendErr string
+	// Stored is true once a Director set the period in the browser; CanSetRetention when
+	// this person may change it.
+	Stored, CanSetRetention bool
+	Notice                  identity.Notice
+	Acked                   []*callvault.User
+	Pending                 []*callvault.User
+	Sent                    *identity.NoticeSent
+	SendErr                 string
 }
 
 // admin is GET /admin.
@@ -118,6 +121,20 @@ func (p *Pages) renderAdmin(w http.ResponseWriter, r *http.Request, status int, 
 		return
 	}
 	v.Settings, v.Notice = p.settings, notice
+	if p.period != nil {
+		months, err := p.period.Months(ctx)
+		if err != nil {
+			p.Fail(w, r, err)
+			return
+		}
+		history, err := p.period.History(ctx)
+		if err != nil {
+			p.Fail(w, r, err)
+			return
+		}
+		v.Settings.RetentionMonths, v.Stored = months, len(history) > 0
+		v.CanSetRetention = p.rules.Permits(principal(r.Context()), callvault.ActRetentionSet).Allow
+	}
 	if p.retention != nil {
 		st, err := p.retention(ctx)
 		if err != nil {

@@ -54,6 +54,10 @@ var pageRoutes = []struct {
 	{"GET /admin/notice", callvault.ActNoticeEdit, func(p *Pages) http.HandlerFunc { return p.noticeEditor }},
 	{"POST /admin/notice/preview", callvault.ActNoticeEdit, func(p *Pages) http.HandlerFunc { return p.previewNotice }},
 	{"POST /admin/notice", callvault.ActNoticeEdit, func(p *Pages) http.HandlerFunc { return p.saveNotice }},
+	// The retention period set in the browser by Directors (retsetting helper).
+	{"GET /admin/retention", callvault.ActRetentionSet, func(p *Pages) http.HandlerFunc { return p.retentionEditor }},
+	{"POST /admin/retention/preview", callvault.ActRetentionSet, func(p *Pages) http.HandlerFunc { return p.previewRetention }},
+	{"POST /admin/retention", callvault.ActRetentionSet, func(p *Pages) http.HandlerFunc { return p.saveRetention }},
 	{"GET /admin/users", callvault.ActUserList, func(p *Pages) http.HandlerFunc { return p.users }},
 	{"POST /admin/users", callvault.ActUserManage, func(p *Pages) http.HandlerFunc { return p.addUser }},
 	{"GET /admin/users/{id}", callvault.ActUserManage, func(p *Pages) http.HandlerFunc { return p.userForm }},

@@ -48,6 +48,9 @@ type Config struct {
 	// The DPO's pages (dpo.go): the case desk (with its holds) and reports.
 	Cases   CaseDesk
 	Reports Reports
+	// RetentionPeriod changes the retention period (retention.Setting); nil: the period is
+	// the configuration's, shown read-only.
+	RetentionPeriod RetentionPeriod
 	// PublicURL is the address people reach callvault at, for set-password and listening
 	// links; default the address of the request.
 	PublicURL string
@@ -92,6 +95,7 @@ type Pages struct {
 	listenCSS    string
 	cases        CaseDesk
 	reports      Reports
+	period       RetentionPeriod
 }
 
 // New returns the pages for cfg.
@@ -101,7 +105,7 @@ func New(cfg Config) *Pages {
 		tokens: cfg.Tokens, auditLog: cfg.AuditLog, verify: cfg.Verify, retention: cfg.Retention, recompute: cfg.Recompute, caseCounts: cfg.CaseCounts,
 		settings: cfg.Settings, publicURL: strings.TrimSuffix(cfg.PublicURL, "/"),
 		peaks: cfg.Peaks, waves: newWaveCache(waveCacheSize), flags: cfg.Flags, organisation: cfg.Organisation,
-		cases: cfg.Cases, reports: cfg.Reports}
+		cases: cfg.Cases, reports: cfg.Reports, period: cfg.RetentionPeriod}
 	if p.zone == nil {
 		z, err := time.LoadLocation(DefaultZone)
 		if err != nil {
