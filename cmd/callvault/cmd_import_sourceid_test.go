@@ -39,7 +39,7 @@ func TestImportFreePBXSourceIDsHoldNoNumbers(t *testing.T) {
 		os.Chtimes(p, old, old)
 		return p
 	}
-	deletedLegacy := file("out", "07700900111", "201", expired, 1)     // imported under the old ID, then swept
+	deletedLegacy := file("out", "07700900111", "201", expired, 1)    // imported under the old ID, then swept
 	liveLegacy := file("in", "02079460000", "07700900222", recent, 2) // imported under the old ID, still kept
 	fresh := file("out", "07700900333", "202", recent, 3)
 	const dialled, ext = "07700900857", "73915"
