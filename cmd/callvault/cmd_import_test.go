@@ -256,6 +256,21 @@ func TestImportFreePBXSpool(t *testing.T) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)
 		}
 	}
+	// The refusals are audited without the file names, which hold the callers' numbers.
+	_, export, _ := cli(t, "audit", "export", "--data", data, "--since", "2000-01-01")
+	refusals := 0
+	for _, line := range strings.Split(export, "\n") {
+		if !strings.Contains(line, `"import.refused"`) {
+			continue
+		}
+		refusals++
+		if strings.Contains(line, ".wav") || strings.Contains(line, refusedCall.caller) || strings.Contains(line, refusedCall.dialled) {
+			t.Errorf("an import.refused event names the file or a number: %s", line)
+		}
+	}
+	if refusals != len(calls)-len(stored) {
+		t.Errorf("%d import.refused events, want %d", refusals, len(calls)-len(stored))
+	}
 	got := vaultSummary(t, data)
 	want := map[string]vaultRec{}
 	for _, c := range stored {
