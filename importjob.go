@@ -17,7 +17,7 @@ import (
 // source ID; these record what happened to a provider's notice before and instead of that.
 const (
 	ActionImportQueued  = "import.queued"  // a provider's recording was queued for fetching
-	ActionImportRefused = "import.refused" // an import was refused (unrecorded line, bad metadata); the detail names the file or call and the reason
+	ActionImportRefused = "import.refused" // an import was refused (unrecorded line, bad metadata); the detail names the call (its source ID, never a file name) and the reason
 )
 
 // Outcomes of a finished ImportJob.

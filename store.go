@@ -30,6 +30,11 @@ type RecordingStore interface {
 	// CreateRecording returns KindConflict for it, so a retried capture cannot bring it back.
 	RecordingBySource(ctx context.Context, source Source, sourceID string) (*Recording, error)
 
+	// TombstoneBySource returns the tombstone of the deleted recording with the given source and
+	// source ID, or KindNotFound (a live recording's is not found). It lets a caller that has
+	// changed how it names its source IDs refuse a capture stored and deleted under the old name.
+	TombstoneBySource(ctx context.Context, source Source, sourceID string) (*Tombstone, error)
+
 	// FindRecordings returns the recordings matching f (read through f.Normalize), using the
 	// subject index (never a scan of all recordings when subjects are given), ordered by
 	// (StartedAt, ID). An After cursor naming no recording is KindInvalid.

@@ -106,31 +106,56 @@ func (ir *importRun) decode(meta *importer.Meta) (*callvault.Recording, error) {
 	return rec, nil
 }
 
-// stored returns the live recording of rec's source ID, or nil.
-func (ir *importRun) storedAlready(ctx context.Context, rec *callvault.Recording) (*callvault.Recording, error) {
-	r, err := ir.m.Catalogue.RecordingBySource(ctx, callvault.SourceImport, rec.SourceID)
-	if callvault.IsKind(err, callvault.KindNotFound) {
+// storedAlready returns the live recording of rec's source ID, or nil. legacy, if not empty,
+// is the source ID an earlier version named the same file with (importer.LegacyFreePBXSourceID):
+// a live recording under it is returned, and one deleted under it is a KindConflict, as a
+// deleted recording's own source ID is, so that a change of naming never brings a call back.
+func (ir *importRun) storedAlready(ctx context.Context, rec *callvault.Recording, legacy string) (*callvault.Recording, error) {
+	for _, id := range []string{rec.SourceID, legacy} {
+		if id == "" {
+			continue
+		}
+		r, err := ir.m.Catalogue.RecordingBySource(ctx, callvault.SourceImport, id)
+		if !callvault.IsKind(err, callvault.KindNotFound) {
+			return r, err
+		}
+	}
+	if legacy == "" {
 		return nil, nil
 	}
-	return r, err
+	t, err := ir.m.Catalogue.TombstoneBySource(ctx, callvault.SourceImport, legacy)
+	switch {
+	case err == nil:
+		return nil, callvault.Errorf(callvault.KindConflict,
+			"this recording was stored before (as %s, recording %s) and has been deleted; it is not stored again", legacy, t.ID)
+	case callvault.IsKind(err, callvault.KindNotFound):
+		return nil, nil
+	}
+	return nil, err
 }
 
 // store imports the file at path with metadata rec: refused if it is a call on an unrecorded
-// line (reported and audited), skipped if its source ID is stored, else ingested. With
-// --delete-source the file is then verified and deleted. It reports whether the file is done
-// with (stored, already stored or refused); a failure is reported and leaves the file.
-func (ir *importRun) store(ctx context.Context, path string, rec *callvault.Recording) bool {
+// line (reported and audited), skipped if its source ID (or legacy, see storedAlready) is
+// stored, else ingested. With --delete-source the file is then verified and deleted. It reports
+// whether the file is done with (stored, already stored or refused); a failure is reported and
+// leaves the file.
+func (ir *importRun) store(ctx context.Context, path string, rec *callvault.Recording, legacy string) bool {
 	if err := ir.lines.Check(rec); err != nil {
 		ir.refused++
 		ir.report(path, "refused", fmt.Sprintf("%s: %v", path, err))
+		// The event outlives every recording; the file's path is not in it, since file names
+		// (FreePBX's among them) hold the parties' numbers. The source ID names the file.
 		if aerr := ir.m.audit(ctx, ir.actor, callvault.ActionImportRefused, "import:"+rec.SourceID, map[string]any{
-			"source": callvault.SourceImport, "source_id": rec.SourceID, "file": path, "reason": err.Error()}); aerr != nil {
+			"source": callvault.SourceImport, "source_id": rec.SourceID, "reason": err.Error()}); aerr != nil {
 			ir.failed++
 			ir.report(path, "error", fmt.Sprintf("%s: cannot audit the refusal: %v", path, aerr))
 		}
 		return true
 	}
-	r, err := ir.storedAlready(ctx, rec)
+	r, err := ir.storedAlready(ctx, rec, legacy)
+	if err != nil {
+		err = fmt.Errorf("%s: %w", path, err)
+	}
 	created := false
 	if err == nil && r == nil {
 		r, created, err = ingestFile(ctx, ir.m, ir.actor, path, rec)
@@ -148,7 +173,9 @@ func (ir *importRun) store(ctx context.Context, path string, rec *callvault.Reco
 	}
 	printIngested(ir.e, path, r, created)
 	if ir.deleteSource {
-		if err := importer.VerifyStored(ctx, ir.m.Blobs, ir.m.Archive, ir.actor, r, path, rec); err != nil {
+		meta := *rec
+		meta.SourceID = r.SourceID // stored under legacy: the archive must recognise it under that
+		if err := importer.VerifyStored(ctx, ir.m.Blobs, ir.m.Archive, ir.actor, r, path, &meta); err != nil {
 			ir.failed++
 			ir.report(path, "error", err.Error())
 			return true

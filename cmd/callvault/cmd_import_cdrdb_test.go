@@ -92,7 +92,7 @@ func TestImportFreePBXCDRDB(t *testing.T) {
 	for _, c := range calls {
 		if c.ext != refused {
 			stored++
-			want["freepbx/"+c.uniqueid+"/"+c.file] = c.want()
+			want[c.sourceID()] = c.want()
 		}
 	}
 	if n := strings.Count(out, "\tstored\t"); n != stored {

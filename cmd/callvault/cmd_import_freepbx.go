@@ -220,5 +220,5 @@ func (fp *freepbxImport) one(ctx context.Context, path string, n importer.Name) 
 		ir.report(path, "error", fmt.Sprintf("%s: %v", path, err))
 		return true
 	}
-	return ir.store(ctx, path, rec)
+	return ir.store(ctx, path, rec, importer.LegacyFreePBXSourceID(n))
 }

@@ -52,7 +52,7 @@ func sidecarReady(ctx context.Context, ir *importRun, path string) importer.Read
 		ir.report(path, "waiting", fmt.Sprintf("%v (fix %s; %s is imported once it is right)", err, filepath.Base(side), filepath.Base(path)))
 		return importer.Pending
 	}
-	if ir.store(ctx, path, rec) {
+	if ir.store(ctx, path, rec, "") {
 		if _, err := os.Stat(path); ir.deleteSource && os.IsNotExist(err) {
 			os.Remove(side) // the recording was verified and its WAV deleted; its metadata goes too
 		}

@@ -20,7 +20,7 @@ import (
 func runIngest(ctx context.Context, e env, args []string) error {
 	fset := newFlagSet(e, "ingest", "ingest FILE.wav --meta META.json [flags] | ingest --dir DIR [flags]", true)
 	metaPath := fset.String("meta", "", "metadata JSON for FILE (the upload API's metadata shape)")
-	dir := fset.String("dir", "", "import every .wav under DIR; NAME.wav takes its metadata from NAME.json beside it if present, otherwise source=import, source_id=its path, started_at=its modification time")
+	dir := fset.String("dir", "", "import every .wav under DIR; NAME.wav takes its metadata from NAME.json beside it if present, otherwise source=import, source_id=file:<its path under DIR>, started_at=its modification time (a source_id outlives the recording in its tombstone: a path that holds phone numbers or names needs a NAME.json with another source_id)")
 	if err := parseFlags(fset, args); err != nil {
 		return err
 	}

@@ -119,6 +119,10 @@ func (f *fakeCatalogue) RecordingBySource(ctx context.Context, source callvault.
 	return nil, callvault.Errorf(callvault.KindNotFound, "not implemented by the fake")
 }
 
+func (f *fakeCatalogue) TombstoneBySource(ctx context.Context, source callvault.Source, sourceID string) (*callvault.Tombstone, error) {
+	return nil, callvault.Errorf(callvault.KindNotFound, "not implemented by the fake")
+}
+
 func (f *fakeCatalogue) FindRecordings(ctx context.Context, flt callvault.RecordingFilter) ([]*callvault.Recording, error) {
 	return nil, nil
 }

@@ -16,9 +16,21 @@ const (
 	AttrCDRLine         = "cdr_line"
 )
 
-// FreePBXSourceID is a FreePBX recording's source ID: the call's uniqueid and the file's name
-// (a call can leave several recordings, one per MixMonitor), so a second run finds it stored.
-func FreePBXSourceID(n Name) string { return "freepbx/" + n.UniqueID + "/" + n.File }
+// FreePBXSourceID is a FreePBX recording's source ID, "freepbx/<uniqueid>/<kind>-<date>-<time>":
+// the call's uniqueid and the number-free fields of the file's name (a call can leave several
+// recordings, one per MixMonitor), so a second run finds it stored. A source ID outlives the
+// recording (its tombstone keeps it taken, its audit events name it), so it holds no party: the
+// name's two party fields are the dialled number, caller ID and extension. Nor is it a hash of
+// them: the uniqueid gives the time, and the few billion numbers and few hundred extensions
+// are hashed in seconds, so any unkeyed hash of the name gives the number back.
+func FreePBXSourceID(n Name) string {
+	return "freepbx/" + n.UniqueID + "/" + n.Kind + "-" + n.Local.Format("20060102-150405")
+}
+
+// LegacyFreePBXSourceID is the source ID imports gave n before FreePBXSourceID left the parties
+// out ("freepbx/<uniqueid>/<file name>"). A run looks it up too, so that a recording imported
+// under it is neither stored twice nor, once deleted, brought back.
+func LegacyFreePBXSourceID(n Name) string { return "freepbx/" + n.UniqueID + "/" + n.File }
 
 // DescribeFreePBX returns the metadata of the recording n, joined with its call's record cdr
 // (nil when no CDR was given). Times become UTC. The parties come from the name, with the

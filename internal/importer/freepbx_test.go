@@ -1,6 +1,8 @@
 package importer
 
 import (
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -57,7 +59,16 @@ func TestDescribeFreePBX(t *testing.T) {
 		n := name(tc.file)
 		got := DescribeFreePBX(n, tc.cdr)
 		tc.want.Source = string(callvault.SourceImport)
-		tc.want.SourceID = "freepbx/" + n.UniqueID + "/" + tc.file
+		tc.want.SourceID = "freepbx/" + n.UniqueID + "/" + n.Kind + "-" + strings.Join(strings.Split(tc.file, "-")[3:5], "-")
+		for _, party := range []string{n.A, n.B} {
+			fields := strings.Split(strings.TrimPrefix(got.SourceID, "freepbx/"+n.UniqueID+"/"), "-")
+			if party != "" && slices.Contains(fields, party) {
+				t.Errorf("source ID %s holds the party %s of %s: it outlives the recording", got.SourceID, party, tc.file)
+			}
+		}
+		if legacy := LegacyFreePBXSourceID(n); legacy != "freepbx/"+n.UniqueID+"/"+tc.file {
+			t.Errorf("LegacyFreePBXSourceID(%s) = %s, not the form earlier imports stored", tc.file, legacy)
+		}
 		if diff := cmp.Diff(&tc.want, got, cmpopts.IgnoreFields(Meta{}, "Attributes"), cmpopts.EquateEmpty()); diff != "" {
 			t.Errorf("DescribeFreePBX(%s) (-want +got):\n%s", tc.file, diff)
 		}

@@ -270,7 +270,9 @@ func (s *Sweeper) deleteRows(ctx context.Context, recs []*callvault.Recording) (
 }
 
 // receipt is the audit event that records r's deletion: enough to answer for it (the hashes, the
-// source, the retention end) and nothing of the call's parties.
+// retention end) and nothing of the call's parties. It names the recording by its ID (the object)
+// and not by its source ID, which a client chooses and may have built from the call's numbers:
+// audit verify matches a receipt to its ingest event and tombstone by ID alone.
 func (s *Sweeper) receipt(r *callvault.Recording) *callvault.AuditEvent {
 	return &callvault.AuditEvent{
 		Time:   s.now(),
@@ -283,7 +285,6 @@ func (s *Sweeper) receipt(r *callvault.Recording) *callvault.AuditEvent {
 			"plain_sha256":  r.PlainSHA256,
 			"stored_sha256": r.StoredSHA256,
 			"source":        r.Source,
-			"source_id":     r.SourceID,
 		}),
 	}
 }

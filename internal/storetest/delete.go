@@ -13,6 +13,8 @@ func testDelete(t *testing.T, open Opener) {
 		cat := open(t)
 		r := newRecording(1)
 		create(t, cat, r)
+		_, err := cat.TombstoneBySource(ctx(), r.Source, r.SourceID)
+		wantKind(t, err, callvault.KindNotFound, "TombstoneBySource(live)")
 		ev := newEvent(callvault.ActionRecordingDelete, r.ID)
 		if err := cat.DeleteRecording(ctx(), r.ID, ev); err != nil {
 			t.Fatalf("DeleteRecording: %v", err)
@@ -20,10 +22,16 @@ func testDelete(t *testing.T, open Opener) {
 		if ev.Seq != 2 || ev.Hash == "" {
 			t.Errorf("DeleteRecording did not seal its event: seq %d hash %q", ev.Seq, ev.Hash)
 		}
-		_, err := cat.Recording(ctx(), r.ID)
+		_, err = cat.Recording(ctx(), r.ID)
 		wantKind(t, err, callvault.KindNotFound, "Recording(deleted)")
 		_, err = cat.RecordingBySource(ctx(), r.Source, r.SourceID)
 		wantKind(t, err, callvault.KindNotFound, "RecordingBySource(deleted)")
+		ts, err := cat.TombstoneBySource(ctx(), r.Source, r.SourceID)
+		if err != nil || ts.ID != r.ID || ts.SourceID != r.SourceID || ts.PlainSHA256 != r.PlainSHA256 || ts.DeletedAt.IsZero() {
+			t.Errorf("TombstoneBySource(deleted) = %+v, %v; want the tombstone of %s", ts, err, r.ID)
+		}
+		_, err = cat.TombstoneBySource(ctx(), r.Source, r.SourceID+"-other")
+		wantKind(t, err, callvault.KindNotFound, "TombstoneBySource(unknown)")
 		err = cat.DeleteRecording(ctx(), r.ID, newEvent(callvault.ActionRecordingDelete, r.ID))
 		wantKind(t, err, callvault.KindNotFound, "DeleteRecording(twice)")
 		err = cat.DeleteRecording(ctx(), callvault.NewID(), newEvent(callvault.ActionRecordingDelete, "x"))
