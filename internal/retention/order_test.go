@@ -3,6 +3,7 @@ package retention_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +21,7 @@ type rowFirstBlobs struct {
 	*fileblob.Store
 	db      *sqlite.DB
 	t       *testing.T
+	mu      sync.Mutex // the sweep deletes blobs from several goroutines
 	deleted int
 }
 
@@ -28,7 +30,9 @@ func (b *rowFirstBlobs) check(ctx context.Context, key string) {
 	if _, err := b.db.Recording(ctx, id); !callvault.IsKind(err, callvault.KindNotFound) {
 		b.t.Errorf("blob %s deleted while its row is live or unknown (%v)", key, err)
 	}
+	b.mu.Lock()
 	b.deleted++
+	b.mu.Unlock()
 }
 
 func (b *rowFirstBlobs) Delete(ctx context.Context, key string) error {
